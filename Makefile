@@ -1,0 +1,40 @@
+# Every target is idempotent: it installs or starts only what is missing.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+WARREN := $(VENV)/bin/warren
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: install engine image lint test test-unit demo bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+install: $(STAMP)  ## Python deps into .venv
+
+engine:  ## install and start the Docker engine when missing
+	scripts/ensure-engine.sh
+
+image: install engine  ## build the sandbox image (cached by a hash of its inputs)
+	$(WARREN) image build
+
+lint: install  ## ruff and mypy
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+test: lint image  ## everything: lint, unit, integration (real engine), conformance, security
+	$(VENV)/bin/pytest
+
+test-unit: install  ## the tests that need no engine
+	$(VENV)/bin/pytest tests/unit
+
+demo: image  ## the main job: a real task in a real sandbox
+	$(PY) -m orchestrator.demo
+
+bench: image  ## benchmarks, JSON out
+	$(PY) bench/provision.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

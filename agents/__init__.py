@@ -1,0 +1,1 @@
+"""The agent runtime that runs inside each sandbox. It imports nothing from `orchestrator`."""

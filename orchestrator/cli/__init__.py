@@ -1,0 +1,1 @@
+"""The `warren` command line."""

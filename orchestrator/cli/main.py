@@ -1,0 +1,16 @@
+"""The `warren` root command: it only wires the sub-apps, one per noun."""
+
+import typer
+
+from orchestrator.cli import image
+
+app = typer.Typer(
+    name="warren",
+    help="Warren: self-hosted managed agents, one hardened sandbox per session.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+app.add_typer(image.app, name="image")
+
+if __name__ == "__main__":
+    app()

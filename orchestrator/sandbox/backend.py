@@ -1,0 +1,215 @@
+"""The `SandboxBackend` seam: what the scheduler needs from anything that runs sandboxes.
+
+Each method takes one request model and returns one response model, all defined here, so that a
+Kubernetes backend can stand in for `DockerBackend` without the API or the runner noticing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from orchestrator.errors import WarrenError
+
+__all__ = [
+    "ExecChunk",
+    "ExecRequest",
+    "ExecResult",
+    "Limits",
+    "Mount",
+    "SandboxBackend",
+    "SandboxError",
+    "SandboxInfo",
+    "SandboxNotFoundError",
+    "SandboxSpec",
+    "SandboxStats",
+    "UnsafeArchiveError",
+]
+
+LABEL_PREFIX = "dev.warren."
+"""Every container Warren creates carries labels under this prefix."""
+
+
+class SandboxError(WarrenError):
+    """A sandbox operation failed."""
+
+
+class SandboxNotFoundError(SandboxError, LookupError):
+    """No sandbox with that id exists (or it was destroyed)."""
+
+
+class UnsafeArchiveError(SandboxError, ValueError):
+    """A tar archive was refused: traversal, links, devices, compression or size caps."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Limits(_Model):
+    """Resource limits applied to every sandbox (DESIGN.md section 5)."""
+
+    memory_mb: int = Field(2048, ge=64)
+    """Memory limit in MiB; swap is set equal, so the sandbox cannot swap past it."""
+    cpus: float = Field(1.0, gt=0)
+    """CPU quota in cores (`nano_cpus`)."""
+    pids: int = Field(512, ge=16)
+    """Maximum number of processes and threads (`pids_limit`): stops fork bombs."""
+    tmp_mb: int = Field(512, ge=16)
+    """Size of the `/tmp` tmpfs in MiB."""
+    home_mb: int = Field(256, ge=16)
+    """Size of the agent's home tmpfs in MiB (browser profile, kernel runtime files)."""
+    shm_mb: int = Field(256, ge=64)
+    """Size of `/dev/shm` in MiB; Chromium needs more than Docker's 64 MiB default."""
+    log_max_mb: int = Field(10, ge=1)
+    """Cap on the container's log file, so a `yes` flood cannot fill the host disk."""
+
+
+class Mount(_Model):
+    """A host path bind-mounted into the sandbox."""
+
+    source: str
+    """Absolute host path."""
+    target: str
+    """Absolute path inside the sandbox."""
+    read_only: bool = True
+    """Mounts are read-only unless asked otherwise."""
+
+
+class SandboxSpec(_Model):
+    """Everything needed to create one sandbox."""
+
+    environment_id: str
+    """The environment this sandbox belongs to; becomes a label and part of the container name."""
+    tenant: str
+    """The owning tenant; becomes a label so reconciliation and reaping can scope by it."""
+    image: str | None = None
+    """Image reference; `None` means the backend's default sandbox image."""
+    env: dict[str, str] = Field(default_factory=dict)
+    """Environment variables for the sandbox's processes. Never model credentials."""
+    network: Literal["disabled", "proxied"] = "disabled"
+    """`disabled`: no interface but loopback. `proxied`: also no interface; egress goes through the
+    orchestrator's allowlisting proxy over a mounted socket. Both use `network_mode=none`."""
+    limits: Limits = Limits()
+    """Resource limits."""
+    mounts: tuple[Mount, ...] = ()
+    """Extra bind mounts (the runner socket, skills). The Docker socket is always refused."""
+    labels: dict[str, str] = Field(default_factory=dict)
+    """Extra labels, e.g. a test session id; Warren's own labels are added by the backend."""
+    runtime: str | None = None
+    """OCI runtime name registered in the engine, e.g. `runsc` for gVisor; `None` means the default."""
+
+
+class SandboxInfo(_Model):
+    """A sandbox as the backend sees it."""
+
+    id: str
+    """Backend-specific sandbox id (a container id for Docker)."""
+    environment_id: str
+    """The environment label."""
+    tenant: str
+    """The tenant label."""
+    status: str
+    """Backend status: `created`, `running`, `exited`, ..."""
+    labels: dict[str, str]
+    """All labels on the sandbox."""
+
+
+class ExecRequest(_Model):
+    """A command to run inside a sandbox."""
+
+    sandbox_id: str
+    """Target sandbox."""
+    cmd: tuple[str, ...]
+    """Argument vector; no shell is involved unless the caller runs one."""
+    timeout_s: float = Field(60.0, gt=0)
+    """Hard deadline in seconds; on expiry every process the command started is killed."""
+    env: dict[str, str] = Field(default_factory=dict)
+    """Extra environment variables for this command."""
+    workdir: str = "/workspace"
+    """Working directory inside the sandbox."""
+
+
+class ExecChunk(_Model):
+    """A piece of a running command's output."""
+
+    stream: Literal["stdout", "stderr"]
+    """Which stream the bytes came from."""
+    data: bytes
+    """The bytes, as produced."""
+
+
+class ExecResult(_Model):
+    """How a command ended. A non-zero exit is data, not an exception."""
+
+    exit_code: int | None
+    """The command's exit status; `None` when it was killed at its deadline."""
+    stdout: bytes = b""
+    """Everything written to standard output."""
+    stderr: bytes = b""
+    """Everything written to standard error."""
+    timed_out: bool = False
+    """True when the deadline expired and the command's processes were killed."""
+    oom_killed: bool = False
+    """True when the command died by SIGKILL and the sandbox's OOM-kill counter is non-zero."""
+    duration_s: float = 0.0
+    """Wall-clock time of the call, in seconds."""
+
+
+class SandboxStats(_Model):
+    """A point-in-time resource reading."""
+
+    memory_bytes: int
+    """Current memory use, in bytes."""
+    memory_limit_bytes: int
+    """The memory limit, in bytes."""
+    pids: int
+    """Number of processes and threads."""
+    cpu_total_ns: int
+    """Cumulative CPU time, in nanoseconds."""
+
+
+class SandboxBackend(Protocol):
+    """Creates, runs and removes sandboxes. Implementations must never block the event loop."""
+
+    async def create(self, spec: SandboxSpec) -> SandboxInfo:
+        """Create (but do not start) a sandbox with the hardening profile applied."""
+        ...
+
+    async def start(self, sandbox_id: str) -> None:
+        """Start a created or stopped sandbox."""
+        ...
+
+    async def stop(self, sandbox_id: str, timeout_s: float = 10.0) -> None:
+        """Stop a sandbox, keeping its workspace, so that `start` resumes it."""
+        ...
+
+    async def destroy(self, sandbox_id: str) -> None:
+        """Remove a sandbox and its workspace volume. Destroying a missing sandbox is not an error."""
+        ...
+
+    async def exec(self, request: ExecRequest) -> ExecResult:
+        """Run a command to completion (or to its deadline) and collect its output."""
+        ...
+
+    def exec_stream(self, request: ExecRequest) -> AsyncIterator[ExecChunk | ExecResult]:
+        """Run a command, yielding output chunks as they come and the `ExecResult` last."""
+        ...
+
+    async def put_archive(self, sandbox_id: str, path: str, tar_bytes: bytes) -> None:
+        """Unpack an uncompressed tar into `path` inside the sandbox, after checking it is safe."""
+        ...
+
+    async def get_archive(self, sandbox_id: str, path: str) -> bytes:
+        """Return `path` from inside the sandbox as an uncompressed tar."""
+        ...
+
+    async def list(self, labels: dict[str, str] | None = None) -> list[SandboxInfo]:
+        """List Warren's sandboxes, optionally narrowed by labels."""
+        ...
+
+    async def stats(self, sandbox_id: str) -> SandboxStats:
+        """Read current resource use."""
+        ...

@@ -1,0 +1,304 @@
+"""`DockerBackend`: sandboxes as hardened Docker containers, driven through the `docker` SDK.
+
+Every SDK call runs in a worker thread, so the event loop never blocks on the engine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets
+import time
+from collections.abc import AsyncIterator, Callable
+from types import TracebackType
+from typing import Any, TypeVar
+
+import docker
+import docker.errors
+from docker.models.containers import Container
+
+from orchestrator.sandbox.backend import (
+    LABEL_PREFIX,
+    ExecChunk,
+    ExecRequest,
+    ExecResult,
+    SandboxError,
+    SandboxInfo,
+    SandboxNotFoundError,
+    SandboxSpec,
+    SandboxStats,
+    UnsafeArchiveError,
+)
+from orchestrator.sandbox.hardening import container_kwargs, warren_labels
+from orchestrator.sandbox.tarsafe import TarLimits, check_tar
+
+__all__ = ["DockerBackend"]
+
+T = TypeVar("T")
+
+_VOLUME_LABEL = f"{LABEL_PREFIX}workspace-volume"
+_EXEC_MARKER = "WARREN_EXEC_ID"
+_KILLED_EXIT_CODES = (124, 137)  # `timeout` itself, or the group it took down with SIGKILL
+_DEADLINE_GRACE_S = 5.0
+# Kills every process that carries this exec's marker in its environment, including ones that
+# left the process group with setsid. Runs as the sandbox user, who owns all of them.
+_SWEEP = (
+    'for d in /proc/[0-9]*; do grep -qzx "' + _EXEC_MARKER + '=$1" "$d/environ" 2>/dev/null'
+    ' && kill -9 "${d#/proc/}" 2>/dev/null; done; exit 0'
+)
+
+_OOM_COUNT = (
+    "cat /sys/fs/cgroup/memory/memory.oom_control /sys/fs/cgroup/memory.events 2>/dev/null"
+    " | awk '$1 == \"oom_kill\" { print $2; exit }'"
+)
+
+
+class DockerBackend:
+    """Runs sandboxes as containers on the local (or `DOCKER_HOST`) engine.
+
+    Args:
+        image: default image for specs that name none.
+        client: an existing SDK client; by default one is made from the environment.
+        tar_limits: caps applied to archives in both directions.
+    """
+
+    def __init__(
+        self,
+        image: str | None = None,
+        client: docker.DockerClient | None = None,
+        tar_limits: TarLimits | None = None,
+    ) -> None:
+        self.image = image
+        self._client = client
+        self._tar_limits = tar_limits or TarLimits()
+
+    async def __aenter__(self) -> DockerBackend:
+        await self._docker()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the SDK client's connections."""
+        if self._client is not None:
+            await asyncio.to_thread(self._client.close)
+            self._client = None
+
+    async def _docker(self) -> docker.DockerClient:
+        if self._client is None:
+            try:
+                self._client = await asyncio.to_thread(docker.from_env, version="auto")
+            except docker.errors.DockerException as exc:
+                raise SandboxError(f"no Docker engine answers: {exc} (run scripts/ensure-engine.sh)") from exc
+        return self._client
+
+    async def _call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        try:
+            return await asyncio.to_thread(fn, *args, **kwargs)
+        except docker.errors.NotFound as exc:
+            raise SandboxNotFoundError(str(exc.explanation or exc)) from exc
+        except docker.errors.APIError as exc:
+            raise SandboxError(str(exc.explanation or exc)) from exc
+
+    async def _container(self, sandbox_id: str) -> Container:
+        client = await self._docker()
+        container: Container = await self._call(client.containers.get, sandbox_id)
+        return container
+
+    @staticmethod
+    def _info(container: Container) -> SandboxInfo:
+        labels = dict(container.labels)
+        return SandboxInfo(
+            id=container.id or "",
+            environment_id=labels.get(f"{LABEL_PREFIX}environment", ""),
+            tenant=labels.get(f"{LABEL_PREFIX}tenant", ""),
+            status=container.status,
+            labels=labels,
+        )
+
+    async def create(self, spec: SandboxSpec) -> SandboxInfo:
+        """Create a hardened container and its workspace volume (not started)."""
+        image = spec.image or self.image
+        if image is None:
+            raise SandboxError("no image: pass one in the spec or to DockerBackend(image=...)")
+        client = await self._docker()
+        suffix = secrets.token_hex(4)
+        volume_name = f"warren-ws-{spec.environment_id}-{suffix}"
+        labels = warren_labels(spec)
+        await self._call(client.volumes.create, name=volume_name, labels=labels)
+        kwargs = container_kwargs(spec, image, f"warren-{spec.environment_id}-{suffix}", volume_name)
+        kwargs["labels"] = {**kwargs["labels"], _VOLUME_LABEL: volume_name}
+        try:
+            container: Container = await self._call(client.containers.create, **kwargs)
+        except BaseException:
+            await self._remove_volume(volume_name)
+            raise
+        return self._info(container)
+
+    async def start(self, sandbox_id: str) -> None:
+        """Start (or resume) a sandbox."""
+        client = await self._docker()
+        await self._call(client.api.start, sandbox_id)
+
+    async def stop(self, sandbox_id: str, timeout_s: float = 10.0) -> None:
+        """Stop a sandbox; its workspace volume is kept for `start`."""
+        client = await self._docker()
+        await self._call(client.api.stop, sandbox_id, timeout=int(timeout_s))
+
+    async def destroy(self, sandbox_id: str) -> None:
+        """Remove the container and its workspace volume; a missing sandbox is fine."""
+        try:
+            container = await self._container(sandbox_id)
+        except SandboxNotFoundError:
+            return
+        volume = container.labels.get(_VOLUME_LABEL)
+        with contextlib.suppress(SandboxNotFoundError):
+            await self._call(container.remove, force=True, v=True)
+        if volume:
+            await self._remove_volume(volume)
+
+    async def _remove_volume(self, name: str) -> None:
+        client = await self._docker()
+        try:
+            volume = await self._call(client.volumes.get, name)
+            await self._call(volume.remove, force=True)
+        except SandboxNotFoundError:
+            pass
+
+    async def exec(self, request: ExecRequest) -> ExecResult:
+        """Run a command to completion or its deadline; output is collected in memory."""
+        result: ExecResult | None = None
+        async for item in self.exec_stream(request):
+            if isinstance(item, ExecResult):
+                result = item
+        assert result is not None
+        return result
+
+    async def exec_stream(self, request: ExecRequest) -> AsyncIterator[ExecChunk | ExecResult]:
+        """Run a command, yielding output as it arrives and the result last.
+
+        The command runs under `timeout -s KILL`, which kills its whole process group at the
+        deadline; a sweep by environment marker then kills anything that escaped the group.
+        """
+        client = await self._docker()
+        exec_id = secrets.token_hex(8)
+        cmd = ["timeout", "-s", "KILL", f"{request.timeout_s:.3f}", *request.cmd]
+        env = {**request.env, _EXEC_MARKER: exec_id}
+        started = time.monotonic()
+        handle = await self._call(
+            client.api.exec_create, request.sandbox_id, cmd, environment=env, workdir=request.workdir
+        )
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[tuple[bytes | None, bytes | None] | BaseException | None] = asyncio.Queue()
+
+        def pump() -> None:
+            try:
+                for frame in client.api.exec_start(handle["Id"], stream=True, demux=True):
+                    loop.call_soon_threadsafe(queue.put_nowait, frame)
+                loop.call_soon_threadsafe(queue.put_nowait, None)
+            except BaseException as exc:  # handed to the event loop, re-raised there
+                loop.call_soon_threadsafe(queue.put_nowait, exc)
+
+        pumping = loop.run_in_executor(None, pump)
+        stdout, stderr = bytearray(), bytearray()
+        deadline = started + request.timeout_s + _DEADLINE_GRACE_S
+        swept = False
+        while True:
+            try:
+                item = await asyncio.wait_for(queue.get(), timeout=max(0.0, deadline - time.monotonic()))
+            except TimeoutError:
+                # The inner `timeout` should have fired; make sure, then keep draining.
+                await self._sweep(request.sandbox_id, exec_id)
+                swept, deadline = True, time.monotonic() + _DEADLINE_GRACE_S
+                continue
+            if item is None:
+                break
+            if isinstance(item, BaseException):
+                raise SandboxError(f"exec stream failed: {item}") from item
+            out, err = item
+            if out:
+                stdout += out
+                yield ExecChunk(stream="stdout", data=out)
+            if err:
+                stderr += err
+                yield ExecChunk(stream="stderr", data=err)
+        await pumping
+        inspected = await self._call(client.api.exec_inspect, handle["Id"])
+        duration = time.monotonic() - started
+        exit_code: int | None = inspected.get("ExitCode")
+        timed_out = swept or (exit_code in _KILLED_EXIT_CODES and duration >= request.timeout_s * 0.95)
+        if timed_out:
+            await self._sweep(request.sandbox_id, exec_id)
+            exit_code = None
+        oom_killed = exit_code == 137 and await self.oom_kills(request.sandbox_id) > 0
+        yield ExecResult(
+            exit_code=exit_code,
+            stdout=bytes(stdout),
+            stderr=bytes(stderr),
+            timed_out=timed_out,
+            oom_killed=oom_killed,
+            duration_s=duration,
+        )
+
+    async def _sweep(self, sandbox_id: str, exec_id: str) -> None:
+        client = await self._docker()
+        handle = await self._call(client.api.exec_create, sandbox_id, ["sh", "-c", _SWEEP, "sweep", exec_id])
+        await self._call(client.api.exec_start, handle["Id"])
+
+    async def put_archive(self, sandbox_id: str, path: str, tar_bytes: bytes) -> None:
+        """Check the archive on the host, then unpack it into `path` in the sandbox."""
+        check_tar(tar_bytes, self._tar_limits)
+        container = await self._container(sandbox_id)
+        ok = await self._call(container.put_archive, path, tar_bytes)
+        if not ok:
+            raise SandboxError(f"the engine refused to unpack the archive into {path!r}")
+
+    async def get_archive(self, sandbox_id: str, path: str) -> bytes:
+        """Read `path` out of the sandbox as an uncompressed tar, capped in size."""
+        client = await self._docker()
+        cap = self._tar_limits.max_total_bytes
+
+        def read() -> bytes:
+            stream, _stat = client.api.get_archive(sandbox_id, path)
+            data = bytearray()
+            for chunk in stream:
+                data += chunk
+                if len(data) > cap:
+                    raise UnsafeArchiveError(f"archive of {path!r} exceeds {cap} bytes")
+            return bytes(data)
+
+        return await self._call(read)
+
+    async def list(self, labels: dict[str, str] | None = None) -> list[SandboxInfo]:
+        """List Warren's containers (running or not), narrowed by `labels`."""
+        client = await self._docker()
+        wanted = {f"{LABEL_PREFIX}managed": "true", **(labels or {})}
+        filters = {"label": [f"{key}={value}" for key, value in wanted.items()]}
+        containers = await self._call(client.containers.list, all=True, filters=filters)
+        return [self._info(container) for container in containers]
+
+    async def stats(self, sandbox_id: str) -> SandboxStats:
+        """One stats sample from the engine (no streaming, no wait for a second sample)."""
+        client = await self._docker()
+        raw: dict[str, Any] = await self._call(client.api.stats, sandbox_id, stream=False, one_shot=True)
+        memory = raw.get("memory_stats", {})
+        return SandboxStats(
+            memory_bytes=int(memory.get("usage", 0)),
+            memory_limit_bytes=int(memory.get("limit", 0)),
+            pids=int(raw.get("pids_stats", {}).get("current", 0)),
+            cpu_total_ns=int(raw.get("cpu_stats", {}).get("cpu_usage", {}).get("total_usage", 0)),
+        )
+
+    async def oom_kills(self, sandbox_id: str) -> int:
+        """How many processes the kernel's OOM killer has killed in this sandbox so far.
+
+        Read from the sandbox's own memory cgroup (v1 `memory.oom_control` or v2 `memory.events`):
+        the engine's `OOMKilled` flag only covers the container's main process, not execs.
+        """
+        client = await self._docker()
+        handle = await self._call(client.api.exec_create, sandbox_id, ["sh", "-c", _OOM_COUNT])
+        output: bytes = await self._call(client.api.exec_start, handle["Id"])
+        return int(output.strip() or 0)

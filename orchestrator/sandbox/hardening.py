@@ -1,0 +1,78 @@
+"""The hardening profile: how a `SandboxSpec` becomes Docker create arguments.
+
+Kept apart from the backend so the defaults can be read (and reviewed) in one place. See
+DESIGN.md section 5 and SECURITY-CHECKLIST.md for the threat each setting answers.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from orchestrator import __version__
+from orchestrator.sandbox.backend import LABEL_PREFIX, SandboxError, SandboxSpec
+
+__all__ = ["SANDBOX_GID", "SANDBOX_UID", "container_kwargs", "warren_labels"]
+
+SANDBOX_UID = 1000
+SANDBOX_GID = 1000
+WORKSPACE = "/workspace"
+HOME = "/home/agent"
+_ENGINE_SOCKETS = frozenset({"/var/run/docker.sock", "/run/docker.sock", "/run/containerd/containerd.sock"})
+
+
+def warren_labels(spec: SandboxSpec) -> dict[str, str]:
+    """Labels that let the scheduler reconcile containers with rows and reap orphans."""
+    return {
+        **spec.labels,
+        f"{LABEL_PREFIX}managed": "true",
+        f"{LABEL_PREFIX}environment": spec.environment_id,
+        f"{LABEL_PREFIX}tenant": spec.tenant,
+        f"{LABEL_PREFIX}version": __version__,
+    }
+
+
+def _mounts(spec: SandboxSpec, workspace_volume: str) -> dict[str, dict[str, str]]:
+    volumes = {workspace_volume: {"bind": WORKSPACE, "mode": "rw"}}
+    for mount in spec.mounts:
+        resolved = os.path.realpath(mount.source)
+        if resolved in _ENGINE_SOCKETS or os.path.normpath(mount.source) in _ENGINE_SOCKETS:
+            raise SandboxError(f"refused mount {mount.source!r}: the Docker socket never enters a sandbox")
+        volumes[mount.source] = {"bind": mount.target, "mode": "ro" if mount.read_only else "rw"}
+    return volumes
+
+
+def container_kwargs(spec: SandboxSpec, image: str, name: str, workspace_volume: str) -> dict[str, Any]:
+    """Keyword arguments for `docker.containers.create` with every default of the profile applied."""
+    limits = spec.limits
+    memory = f"{limits.memory_mb}m"
+    kwargs: dict[str, Any] = {
+        "image": image,
+        "name": name,
+        "command": ["sleep", "infinity"],
+        "user": f"{SANDBOX_UID}:{SANDBOX_GID}",
+        "working_dir": WORKSPACE,
+        "environment": {**spec.env, "HOME": HOME},
+        "labels": warren_labels(spec),
+        "detach": True,
+        "init": True,  # tini reaps zombies and forwards signals, so stop is prompt
+        "cap_drop": ["ALL"],
+        "security_opt": ["no-new-privileges:true"],  # default seccomp stays on: never "unconfined"
+        "privileged": False,
+        "read_only": True,
+        "tmpfs": {
+            "/tmp": f"rw,nosuid,nodev,size={limits.tmp_mb}m,mode=1777",
+            HOME: f"rw,nosuid,nodev,size={limits.home_mb}m,uid={SANDBOX_UID},gid={SANDBOX_GID},mode=0700",
+        },
+        "volumes": _mounts(spec, workspace_volume),
+        "shm_size": f"{limits.shm_mb}m",
+        "mem_limit": memory,
+        "memswap_limit": memory,  # equal to the memory limit: no swap to hide in
+        "nano_cpus": int(limits.cpus * 1e9),
+        "pids_limit": limits.pids,
+        "log_config": {"type": "json-file", "config": {"max-size": f"{limits.log_max_mb}m", "max-file": "1"}},
+        "network_mode": "none",  # both policies: egress, when allowed, only via the orchestrator's proxy
+    }
+    if spec.runtime:
+        kwargs["runtime"] = spec.runtime
+    return kwargs
