@@ -2,7 +2,8 @@
 
 import typer
 
-from orchestrator.cli import image
+from orchestrator.cli import image, keys
+from orchestrator.cli.serve import serve
 
 app = typer.Typer(
     name="warren",
@@ -11,6 +12,8 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.add_typer(image.app, name="image")
+app.add_typer(keys.app, name="keys")
+app.command()(serve)
 
 if __name__ == "__main__":
     app()

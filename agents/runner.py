@@ -1,0 +1,178 @@
+"""The agent loop that runs inside each sandbox: `python -m agents.runner`.
+
+It pulls a turn of work from the orchestrator, then loops: ask the model (through the
+orchestrator's gateway; no model key ever enters the sandbox), run each built-in tool call here,
+report each result, until the model answers without tool calls, calls a client function, a budget
+runs out or a cancel arrives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from typing import Any, Protocol
+
+import httpx
+
+from agents.channel import Channel, ChannelClosedError
+from agents.model_types import ImagePart, Message, ModelRequest, ToolCallPart, ToolResultPart
+from agents.protocol import (
+    SOCKET_PATH,
+    TOKEN_ENV,
+    FinishReport,
+    ModelCall,
+    Outcome,
+    ToolResultReport,
+    WorkItem,
+)
+
+__all__ = ["Runner", "Tools", "main"]
+
+log = logging.getLogger("agents.runner")
+_CANCEL_POLL_S = 0.25
+
+
+class Tools(Protocol):
+    """What the loop needs from the toolbox (`agents.tools.Toolbox` in production)."""
+
+    async def call(self, name: str, arguments: dict[str, Any]) -> Any:
+        """Run one tool; returns a result with `output`, `is_error`, `images`, `files`."""
+        ...
+
+    async def interrupt(self) -> None:
+        """Stop whatever tool is running (cancel)."""
+        ...
+
+    async def close(self) -> None:
+        """Release the kernel, shell and browser."""
+        ...
+
+
+class _Ending(Exception):
+    """Ends the loop and carries how it ended."""
+
+    def __init__(self, outcome: Outcome, error: str | None = None) -> None:
+        super().__init__(outcome, error)
+        self.outcome, self.error = outcome, error
+
+
+class Runner:
+    """Runs turns of work one after another with one persistent toolbox."""
+
+    def __init__(self, channel: Channel, tools: Tools) -> None:
+        self.channel = channel
+        self.tools = tools
+
+    async def serve_forever(self) -> None:
+        """Pull and run work until the orchestrator closes the channel."""
+        try:
+            while True:
+                work = await self.channel.next_work()
+                if work is not None:
+                    await self.run(work)
+        except ChannelClosedError as exc:
+            log.info("channel closed: %s", exc)
+        finally:
+            await self.tools.close()
+
+    async def run(self, work: WorkItem) -> Outcome:
+        """Run one interaction's loop and report how it ended."""
+        cancelled = asyncio.Event()
+        watcher = asyncio.create_task(self._watch_cancel(work.interaction_id, cancelled))
+        try:
+            await self._loop(work, cancelled)
+            ending = _Ending("completed")
+        except _Ending as end:
+            ending = end
+        except Exception as exc:  # the loop must report any failure instead of dying silently
+            log.exception("interaction %s failed", work.interaction_id)
+            ending = _Ending("failed", f"runner error: {type(exc).__name__}: {exc}")
+        finally:
+            watcher.cancel()
+        await self.channel.finish(
+            FinishReport(interaction_id=work.interaction_id, outcome=ending.outcome, error=ending.error)
+        )
+        return ending.outcome
+
+    async def _watch_cancel(self, interaction_id: str, cancelled: asyncio.Event) -> None:
+        while not cancelled.is_set():
+            await asyncio.sleep(_CANCEL_POLL_S)
+            if (await self.channel.control(interaction_id)).cancel:
+                cancelled.set()
+                await self.tools.interrupt()
+
+    async def _loop(self, work: WorkItem, cancelled: asyncio.Event) -> None:
+        messages = list(work.messages)
+        started, tokens = time.monotonic(), 0
+        for _ in range(work.budget.max_steps):
+            if time.monotonic() - started > work.budget.max_wall_s:
+                raise _Ending(
+                    "budget_exceeded", f"wall-clock budget of {work.budget.max_wall_s:.0f}s reached"
+                )
+            request = ModelRequest(
+                system=work.system, messages=messages, tools=work.tools, config=work.config
+            )
+            answer = await self.channel.model(ModelCall(interaction_id=work.interaction_id, request=request))
+            if answer.cancelled or cancelled.is_set():
+                raise _Ending("cancelled")
+            if answer.error or answer.response is None:
+                raise _Ending("failed", answer.error or "the model returned no response")
+            response = answer.response
+            tokens += response.usage.total_tokens
+            messages.append(Message(role="model", parts=list(response.parts)))
+            calls = [part for part in response.parts if isinstance(part, ToolCallPart)]
+            if not calls:
+                return
+            results = [
+                await self._run_tool(work.interaction_id, call, cancelled)
+                for call in calls
+                if call.name not in work.client_tools
+            ]
+            if any(call.name in work.client_tools for call in calls):
+                raise _Ending("requires_action")
+            messages.append(Message(role="user", parts=list(results)))
+            if work.budget.max_total_tokens is not None and tokens >= work.budget.max_total_tokens:
+                raise _Ending("budget_exceeded", f"token budget of {work.budget.max_total_tokens} reached")
+        raise _Ending("budget_exceeded", f"step budget of {work.budget.max_steps} model calls reached")
+
+    async def _run_tool(
+        self, interaction_id: str, call: ToolCallPart, cancelled: asyncio.Event
+    ) -> ToolResultPart:
+        if cancelled.is_set():
+            raise _Ending("cancelled")
+        started = time.monotonic()
+        result = await self.tools.call(call.name, call.arguments)
+        if cancelled.is_set():
+            raise _Ending("cancelled")
+        images = [ImagePart(mime_type=image.mime_type, data=image.data) for image in result.images]
+        report = ToolResultReport(
+            interaction_id=interaction_id,
+            call_id=call.id,
+            name=call.name,
+            output=result.output,
+            is_error=result.is_error,
+            images=images,
+            files=list(result.files),
+            duration_s=time.monotonic() - started,
+        )
+        if (await self.channel.tool_result(report)).cancelled:
+            raise _Ending("cancelled")
+        return ToolResultPart(
+            call_id=call.id, name=call.name, output=result.output, images=images, is_error=result.is_error
+        )
+
+
+def main() -> None:
+    """Entry point inside the sandbox: connect over the socket and serve turns forever."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    from agents.tools import Toolbox  # the toolbox pulls in Playwright and Jupyter: only in the sandbox
+
+    socket_path = os.environ.get("WARREN_SOCKET", SOCKET_PATH)
+    channel = Channel(httpx.AsyncHTTPTransport(uds=socket_path), os.environ[TOKEN_ENV])
+    asyncio.run(Runner(channel, Toolbox()).serve_forever())
+
+
+if __name__ == "__main__":
+    main()

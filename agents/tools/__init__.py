@@ -1,0 +1,24 @@
+"""The built-in tools that run inside the sandbox (DESIGN.md section 3).
+
+```python
+async with Toolbox(ToolboxConfig(workspace=Path("/workspace"))) as tools:
+    declarations = tools.declarations()  # offer these to the model
+    result = await tools.call("run_code", {"code": "1 + 1"})
+```
+"""
+
+from agents.model_types import ToolDeclaration
+from agents.tools.declarations import BUILTIN_TOOLS, builtin_declarations
+from agents.tools.results import ImageData, ToolError, ToolResult
+from agents.tools.toolbox import Toolbox, ToolboxConfig
+
+__all__ = [
+    "BUILTIN_TOOLS",
+    "ImageData",
+    "ToolDeclaration",
+    "ToolError",
+    "ToolResult",
+    "Toolbox",
+    "ToolboxConfig",
+    "builtin_declarations",
+]

@@ -1,0 +1,230 @@
+"""The persistent bash session behind `run_code` with `language: bash`.
+
+One long-lived `bash` process reads commands from a pipe. Each call's code is written to a
+file and sourced (so `cd` and `export` persist, and the code cannot eat the session's own
+input), then a sentinel line carrying a per-session token, the exit status and `$PWD` marks
+the end of its output. Job control (`set -m`) gives every command its own process group,
+so a timeout can kill what the call started without killing the shell, and a USR1 trap
+makes the sourced script `return` at once, even from a loop of builtins.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import contextlib
+import os
+import re
+import secrets
+import shlex
+import shutil
+import signal
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+from agents.tools.procs import Proc, children, descendants, kill_tree
+from agents.tools.results import ToolResult
+from agents.tools.text import DEFAULT_OUTPUT_LIMIT, OutputCollector, strip_ansi
+
+__all__ = ["BashSession"]
+
+_TERM_GRACE_S = 1.0
+_KILL_GRACE_S = 2.0
+_RESYNC_S = 2.0
+_CHUNK = 65536
+_TIMEOUT_STATUS = 124
+"""Exit status of a stopped call, as GNU `timeout` reports it."""
+_SESSION_ENV = {"TERM": "dumb", "PAGER": "cat", "GIT_PAGER": "cat", "PYTHONUNBUFFERED": "1"}
+
+
+class _Timeout(Exception):
+    pass
+
+
+class BashSession:
+    """A bash shell whose working directory and exported variables persist between calls.
+
+    `env` is the shell's whole environment (default: this process's).
+    """
+
+    def __init__(
+        self, cwd: Path, *, env: Mapping[str, str] | None = None, output_limit: int = DEFAULT_OUTPUT_LIMIT
+    ) -> None:
+        self._cwd = cwd
+        self._env = dict(os.environ if env is None else env)
+        self._limit = output_limit
+        self._proc: asyncio.subprocess.Process | None = None
+        self._tmp: Path | None = None
+        self._token = b""
+        self._calls = 0
+        self._lock = asyncio.Lock()
+        self._started_pids: set[int] = set()
+        self._running = False
+        self._interrupted = False
+        self._stale = False
+
+    async def _start(self) -> asyncio.subprocess.Process:
+        if self._tmp is None:
+            self._tmp = Path(tempfile.mkdtemp(prefix="warren-bash-"))
+        self._token = f"__WARREN_DONE_{secrets.token_hex(8)}__".encode()
+        cwd = self._cwd if self._cwd.is_dir() else Path.home()
+        proc = await asyncio.create_subprocess_exec(
+            "bash", "--noprofile", "--norc",
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+            cwd=cwd, env={**self._env, **_SESSION_ENV}, start_new_session=True,
+        )  # fmt: skip
+        assert proc.stdin is not None
+        proc.stdin.write(b"set -m\n")
+        await proc.stdin.drain()
+        self._proc = proc
+        self._stale = False
+        return proc
+
+    async def run(self, code: str, timeout_s: float) -> ToolResult:
+        """Run `code` in the session; stop what it started after `timeout_s` seconds."""
+        async with self._lock:
+            proc = self._proc
+            if proc is None or proc.returncode is not None:
+                proc = await self._start()
+            elif self._stale:
+                proc = await self._resync(proc)
+            return await self._run(proc, code, timeout_s)
+
+    async def _run(self, proc: asyncio.subprocess.Process, code: str, timeout_s: float) -> ToolResult:
+        assert proc.stdin is not None and self._tmp is not None
+        self._calls += 1
+        script = self._tmp / f"call-{self._calls}.sh"
+        script.write_text(code if code.endswith("\n") else code + "\n", encoding="utf-8")
+        self._started_pids = {child.pid for child in children(proc.pid)}
+        self._interrupted = False
+        self._running = True
+        token = self._token.decode()
+        proc.stdin.write(
+            f"trap 'return {_TIMEOUT_STATUS}' USR1\n"
+            f". {shlex.quote(str(script))} < /dev/null\n"
+            "__warren_rc=$?\n"
+            "trap - USR1\n"
+            f'builtin printf \'\\n%s %d %s\\n\' {token} "$__warren_rc" "$PWD"\n'.encode()
+        )
+        collector = OutputCollector(self._limit)
+        notes: list[str] = []
+        status: int | None = None
+        try:
+            await proc.stdin.drain()
+            try:
+                status = await self._read(proc, collector, timeout_s)
+            except _Timeout:
+                notes.append(f"[timed out after {timeout_s:g} s: the command was stopped]")
+                status = await self._stop_command(proc, collector)
+            if self._interrupted:
+                notes.append("[interrupted: the command was stopped]")
+        except asyncio.CancelledError:
+            self._kill_started(proc, signal.SIGKILL)
+            self._stale = True
+            raise
+        finally:
+            self._running = False
+            script.unlink(missing_ok=True)
+        if status is None:
+            code_ = await self._exit_status(proc)
+            notes.append(
+                f"[the shell exited with status {code_}; a fresh session starts in {self._cwd} on the next "
+                "call, and exported variables are lost]"
+            )
+            status = code_
+        output = strip_ansi(collector.text())
+        if status != 0 and not any(note.startswith("[timed out") for note in notes):
+            notes.insert(0, f"[exit status {status}]")
+        text = "\n".join(part for part in (output.rstrip("\n"), *notes) if part)
+        return ToolResult(output=text, is_error=status != 0 or bool(notes), exit_code=status)
+
+    async def _read(
+        self, proc: asyncio.subprocess.Process, out: OutputCollector, timeout_s: float
+    ) -> int | None:
+        """Read to the sentinel (-> exit status) or EOF (-> None); raise _Timeout at the deadline."""
+        assert proc.stdout is not None
+        pattern = re.compile(rb"\n" + re.escape(self._token) + rb" (-?\d+) ([^\n]*)\n")
+        keep = len(self._token) + 4096
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        pending = b""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        while True:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                out.add(decoder.decode(pending, final=True))
+                raise _Timeout
+            try:
+                chunk = await asyncio.wait_for(proc.stdout.read(_CHUNK), remaining)
+            except TimeoutError:
+                out.add(decoder.decode(pending, final=True))
+                raise _Timeout from None
+            if not chunk:
+                out.add(decoder.decode(pending, final=True))
+                return None
+            pending += chunk
+            match = pattern.search(pending)
+            if match:
+                out.add(decoder.decode(pending[: match.start()], final=True))
+                self._cwd = Path(match.group(2).decode("utf-8", "replace"))
+                return int(match.group(1))
+            if len(pending) > keep:
+                out.add(decoder.decode(pending[:-keep]))
+                pending = pending[-keep:]
+
+    def _kill_started(self, proc: asyncio.subprocess.Process, sig: int) -> None:
+        """Make the sourced script return, and signal the processes this call started."""
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(proc.pid, signal.SIGUSR1)
+        started = [child for child in children(proc.pid) if child.pid not in self._started_pids]
+        kill_tree(started, sig, spare_pgid=proc.pid)
+
+    async def _stop_command(self, proc: asyncio.subprocess.Process, out: OutputCollector) -> int | None:
+        """Stop the running call, escalating TERM -> KILL -> replacing the shell; None if the shell exited."""
+        for sig, grace in ((signal.SIGTERM, _TERM_GRACE_S), (signal.SIGKILL, _KILL_GRACE_S)):
+            self._kill_started(proc, sig)
+            with contextlib.suppress(_Timeout):
+                return await self._read(proc, out, grace)
+        await self._terminate(proc)
+        out.add(f"\n[the shell did not stop, so a fresh session will start in {self._cwd}]")
+        return _TIMEOUT_STATUS
+
+    async def _resync(self, proc: asyncio.subprocess.Process) -> asyncio.subprocess.Process:
+        """After a cancelled call, skip its leftover output up to its sentinel, or restart the shell."""
+        with contextlib.suppress(_Timeout):
+            if await self._read(proc, OutputCollector(0), _RESYNC_S) is not None:
+                self._stale = False
+                return proc
+        await self._terminate(proc)
+        return await self._start()
+
+    async def _exit_status(self, proc: asyncio.subprocess.Process) -> int:
+        try:
+            return await asyncio.wait_for(proc.wait(), _KILL_GRACE_S)
+        except TimeoutError:
+            await self._terminate(proc)
+            return proc.returncode if proc.returncode is not None else -1
+
+    async def interrupt(self) -> None:
+        """Stop whatever the current call started (used by cancel); the session survives."""
+        proc = self._proc
+        if proc is not None and self._running and proc.returncode is None:
+            self._interrupted = True
+            self._kill_started(proc, signal.SIGKILL)
+
+    async def _terminate(self, proc: asyncio.subprocess.Process) -> None:
+        if proc.returncode is None:
+            tree = descendants(proc.pid)
+            kill_tree([*tree, Proc(pid=proc.pid, ppid=0, pgid=proc.pid)], signal.SIGKILL)
+            await proc.wait()
+        if self._proc is proc:
+            self._proc = None
+
+    async def close(self) -> None:
+        """Kill the shell and everything it started, and remove its scratch files."""
+        if self._proc is not None:
+            await self._terminate(self._proc)
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None

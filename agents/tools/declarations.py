@@ -1,0 +1,62 @@
+"""The built-in tools' declarations for the model, importable without starting anything.
+
+The orchestrator can build a work item's tool list from here: this module needs only
+pydantic, not Playwright or Jupyter.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Iterable
+
+from agents.model_types import ToolDeclaration
+from agents.tools.args import (
+    BrowserArgs,
+    EditFileArgs,
+    ListFilesArgs,
+    LoadSkillArgs,
+    ReadFileArgs,
+    RunCodeArgs,
+    SearchFilesArgs,
+    ToolArgs,
+    WriteFileArgs,
+    json_schema,
+)
+
+__all__ = ["BUILTIN_TOOLS", "TOOL_ARGS", "builtin_declarations"]
+
+TOOL_ARGS: dict[str, type[ToolArgs]] = {
+    "run_code": RunCodeArgs,
+    "read_file": ReadFileArgs,
+    "write_file": WriteFileArgs,
+    "edit_file": EditFileArgs,
+    "list_files": ListFilesArgs,
+    "search_files": SearchFilesArgs,
+    "browser": BrowserArgs,
+    "load_skill": LoadSkillArgs,
+}
+"""Each built-in tool's model-facing name (DESIGN.md section 3) and its argument model."""
+
+BUILTIN_TOOLS = tuple(TOOL_ARGS)
+"""The built-in tool names, in declaration order."""
+
+
+def builtin_declarations(enabled: Iterable[str] | None = None) -> list[ToolDeclaration]:
+    """Declarations of the enabled built-in tools (default: all), in `BUILTIN_TOOLS` order.
+
+    Raises:
+        ValueError: `enabled` names a tool that is not built in.
+    """
+    wanted = set(BUILTIN_TOOLS if enabled is None else enabled)
+    unknown = sorted(wanted - set(BUILTIN_TOOLS))
+    if unknown:
+        raise ValueError(f"unknown built-in tool(s): {', '.join(unknown)}; known: {', '.join(BUILTIN_TOOLS)}")
+    return [
+        ToolDeclaration(
+            name=name,
+            description=" ".join(inspect.cleandoc(args.__doc__ or "").split()),
+            parameters=json_schema(args),
+        )
+        for name, args in TOOL_ARGS.items()
+        if name in wanted
+    ]

@@ -1,0 +1,90 @@
+"""The FastAPI application: routes, error mapping, and the services built in its lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+from orchestrator import __version__
+from orchestrator.api.deps import Services
+from orchestrator.api.errors import install_error_handlers
+from orchestrator.api.routes import agents, environments, files, health, interactions
+from orchestrator.config import Settings
+from orchestrator.environments.service import EnvironmentService
+from orchestrator.environments.uploads import UploadSessions
+from orchestrator.gateway.provider import ProviderRegistry
+from orchestrator.interactions.service import InteractionService
+from orchestrator.scheduler import Scheduler
+from orchestrator.store import Store
+from orchestrator.store.retention import run_retention
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("orchestrator.api")
+
+
+def _operation_id(route: APIRoute) -> str:
+    return route.operation_id or f"{route.tags[0] if route.tags else 'warren'}-{route.name}"
+
+
+async def build_services(settings: Settings) -> Services:
+    """Open the store and wire the services (also used by the embedded server of `warren run`)."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    url = settings.database_url or f"sqlite+aiosqlite:///{settings.data_dir / 'warren.db'}"
+    store = await Store.open(url)
+    environments = None
+    if settings.sandboxes:
+        from orchestrator.sandbox import DockerBackend
+
+        image = settings.sandbox_image
+        if image is None:
+            from orchestrator.sandbox.image import build_image
+
+            image = (await asyncio.to_thread(build_image)).sandbox
+        environments = EnvironmentService(store, DockerBackend(image=image))
+    scheduler = Scheduler(settings.max_running, settings.max_running_per_tenant)
+    interactions = InteractionService(store, ProviderRegistry(), scheduler)
+    return Services(
+        settings=settings,
+        store=store,
+        interactions=interactions,
+        environments=environments,
+        uploads=UploadSessions(settings.max_body_bytes),
+    )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; services open in the lifespan, so importing this module touches nothing."""
+    settings = settings or Settings.from_env()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        services = await build_services(settings)
+        app.state.services = services
+        retention = asyncio.create_task(
+            run_retention(services.store.db, every_s=3600, older_than=timedelta(days=settings.retention_days))
+        )
+        try:
+            yield
+        finally:
+            retention.cancel()
+            await services.interactions.scheduler.shutdown()
+            await services.store.close()
+
+    app = FastAPI(
+        title="Warren",
+        version=__version__,
+        description="Self-hosted managed agents, wire-compatible with the Interactions / Managed Agents API.",
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+    )
+    install_error_handlers(app)
+    for module in (interactions, agents, environments, files, health):
+        app.include_router(module.router)
+    return app

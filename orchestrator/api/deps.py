@@ -1,0 +1,81 @@
+"""Route dependencies: the services of this app and the caller's tenant."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+
+from orchestrator.api.errors import InvalidArgument, NotFound, Unauthenticated
+from orchestrator.config import Settings
+from orchestrator.environments.service import EnvironmentService
+from orchestrator.environments.uploads import UploadSessions
+from orchestrator.interactions.service import InteractionService
+from orchestrator.store import Store
+
+__all__ = ["Caller", "CallerDep", "Services", "ServicesDep", "VersionDep"]
+
+_VERSIONS = ("v1", "v1beta", "v1alpha", "v1beta1", "v1alpha1", "v2", "v2beta")
+
+
+@dataclass
+class Services:
+    """What the routes need, built once in the app's lifespan."""
+
+    settings: Settings
+    store: Store
+    interactions: InteractionService
+    environments: EnvironmentService | None
+    uploads: UploadSessions
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The authenticated caller."""
+
+    tenant: str
+    key_id: str
+
+
+def _services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(_services)]
+
+
+async def _caller(request: Request, services: ServicesDep) -> Caller:
+    """Authenticate `x-goog-api-key` (what google-genai sends) or `Authorization: Bearer`."""
+    key = request.headers.get("x-goog-api-key")
+    if not key:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        key = token.strip() if scheme.lower() == "bearer" else None
+    if not key:
+        raise Unauthenticated("missing API key: send x-goog-api-key or Authorization: Bearer")
+    record = await services.store.keys.identify(key)
+    if record is None:
+        raise Unauthenticated("invalid or revoked API key")
+    return Caller(tenant=record.tenant, key_id=record.id)
+
+
+CallerDep = Annotated[Caller, Depends(_caller)]
+
+
+def _version(api_version: Annotated[str, Path(description="API version segment, e.g. v1beta")]) -> str:
+    if api_version not in _VERSIONS:
+        raise NotFound(f"unknown API version {api_version!r}; use one of {', '.join(_VERSIONS)}")
+    return api_version
+
+
+VersionDep = Annotated[str, Depends(_version)]
+
+
+def sandboxes(services: Services) -> EnvironmentService:
+    """The environment service, or a clear error when this server runs without sandboxes."""
+    if services.environments is None:
+        raise InvalidArgument(
+            "this server runs without a sandbox backend (--no-sandboxes)", field="environment"
+        )
+    return services.environments

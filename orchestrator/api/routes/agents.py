@@ -1,0 +1,84 @@
+"""`/{v}/agents`: create, get, list, delete. The built-in `default` agent always exists."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from orchestrator.api.deps import CallerDep, ServicesDep, VersionDep
+from orchestrator.api.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
+from orchestrator.api.wire.agents import Agent, AgentList
+from orchestrator.api.wire.common import to_wire
+from orchestrator.catalog import DEFAULT_AGENT, DEFAULT_AGENT_ID, resolve_agent
+from orchestrator.store.errors import AlreadyExistsError, InvalidPageTokenError, NotFoundError
+
+router = APIRouter(prefix="/{api_version}/agents", tags=["agents"])
+
+
+@router.post("", response_model=Agent, response_model_exclude_none=True, operation_id="agents-create")
+async def create_agent(
+    body: Agent, _v: VersionDep, caller: CallerDep, services: ServicesDep
+) -> dict[str, Any]:
+    """Create a custom agent; `base_agent` (default `default`) must exist."""
+    spec = to_wire(body)
+    spec.setdefault("id", f"agent_{secrets.token_hex(8)}")
+    if spec["id"] == DEFAULT_AGENT_ID:
+        raise AlreadyExists("the built-in agent 'default' cannot be redefined", field="id")
+    await resolve_agent(
+        services.store, caller.tenant, spec.get("base_agent") or DEFAULT_AGENT_ID, "base_agent"
+    )
+    try:
+        record = await services.store.agents.create(caller.tenant, spec["id"], spec)
+    except AlreadyExistsError as exc:
+        raise AlreadyExists(f"agent {spec['id']!r} already exists", field="id") from exc
+    return record.spec
+
+
+@router.get("", response_model=AgentList, response_model_exclude_none=True, operation_id="agents-list")
+async def list_agents(
+    _v: VersionDep,
+    caller: CallerDep,
+    services: ServicesDep,
+    page_size: Annotated[int | None, Query(ge=1, le=1000, description="Most agents per page")] = None,
+    page_token: Annotated[str | None, Query(description="Token from the previous page")] = None,
+    parent: Annotated[str | None, Query(description="Accepted for compatibility; ignored")] = None,
+) -> dict[str, Any]:
+    """List the built-in agent (on the first page) and this tenant's agents."""
+    try:
+        page = await services.store.agents.list(caller.tenant, page_size=page_size, page_token=page_token)
+    except InvalidPageTokenError as exc:
+        raise InvalidArgument(str(exc), field="page_token") from exc
+    agents = ([DEFAULT_AGENT] if page_token is None else []) + [r.spec for r in page.items]
+    body: dict[str, Any] = {"agents": agents}
+    if page.next_page_token:
+        body["next_page_token"] = page.next_page_token
+    return body
+
+
+@router.get("/{agent_id}", response_model=Agent, response_model_exclude_none=True, operation_id="agents-get")
+async def get_agent(
+    agent_id: str, _v: VersionDep, caller: CallerDep, services: ServicesDep
+) -> dict[str, Any]:
+    """Get an agent by id."""
+    if agent_id == DEFAULT_AGENT_ID:
+        return DEFAULT_AGENT
+    record = await services.store.agents.get(caller.tenant, agent_id)
+    if record is None:
+        raise NotFound(f"agent {agent_id!r} not found")
+    return record.spec
+
+
+@router.delete("/{agent_id}", operation_id="agents-delete")
+async def delete_agent(
+    agent_id: str, _v: VersionDep, caller: CallerDep, services: ServicesDep
+) -> dict[str, Any]:
+    """Delete a custom agent."""
+    if agent_id == DEFAULT_AGENT_ID:
+        raise FailedPrecondition("the built-in agent 'default' cannot be deleted")
+    try:
+        await services.store.agents.delete(caller.tenant, agent_id)
+    except NotFoundError as exc:
+        raise NotFound(f"agent {agent_id!r} not found") from exc
+    return {}

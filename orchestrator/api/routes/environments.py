@@ -1,0 +1,102 @@
+"""`/{v}/environments`: create, get, list, delete. Each environment is one sandbox with a workspace."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from orchestrator.api.deps import CallerDep, ServicesDep, VersionDep, sandboxes
+from orchestrator.api.errors import InvalidArgument, NotFound
+from orchestrator.api.wire.common import to_wire
+from orchestrator.api.wire.environments import CreateEnvironmentRequest, Environment, EnvironmentList
+from orchestrator.environments.service import SourceError
+from orchestrator.interactions.snapshot import rfc3339
+from orchestrator.store.environments import EnvironmentRecord
+from orchestrator.store.errors import InvalidPageTokenError, NotFoundError
+
+router = APIRouter(prefix="/{api_version}/environments", tags=["environments"])
+
+_ECHOED = ("mode", "network", "sources", "custom_config")
+
+
+def environment_body(record: EnvironmentRecord) -> dict[str, Any]:
+    """The wire Environment for a stored one."""
+    body: dict[str, Any] = {
+        "id": record.id,
+        "status": "expired" if record.status in ("expired", "deleted") else "active",
+        "created": rfc3339(record.created),
+        "updated": rfc3339(record.updated),
+        "last_accessed": rfc3339(record.last_accessed),
+    }
+    body.update({name: record.spec[name] for name in _ECHOED if record.spec.get(name) is not None})
+    return body
+
+
+@router.post(
+    "", response_model=Environment, response_model_exclude_none=True, operation_id="environments-create"
+)
+async def create_environment(
+    body: CreateEnvironmentRequest, _v: VersionDep, caller: CallerDep, services: ServicesDep
+) -> dict[str, Any]:
+    """Create an environment; its sandbox starts on first use, seeded from `sources`."""
+    if body.from_environment:
+        raise InvalidArgument("copying an environment is not supported yet", field="from_environment")
+    try:
+        record = await sandboxes(services).create(caller.tenant, to_wire(body))
+    except SourceError as exc:
+        field, _, message = str(exc).partition(": ")
+        raise InvalidArgument(message, field=field) from exc
+    return environment_body(record)
+
+
+@router.get(
+    "", response_model=EnvironmentList, response_model_exclude_none=True, operation_id="environments-list"
+)
+async def list_environments(
+    _v: VersionDep,
+    caller: CallerDep,
+    services: ServicesDep,
+    page_size: Annotated[int | None, Query(ge=1, le=1000, description="Most environments per page")] = None,
+    page_token: Annotated[str | None, Query(description="Token from the previous page")] = None,
+    mode: Annotated[str | None, Query(description="Accepted for compatibility; ignored")] = None,
+) -> dict[str, Any]:
+    """List this tenant's environments, oldest first."""
+    try:
+        page = await services.store.environments.list(
+            caller.tenant, page_size=page_size, page_token=page_token
+        )
+    except InvalidPageTokenError as exc:
+        raise InvalidArgument(str(exc), field="page_token") from exc
+    body: dict[str, Any] = {"environments": [environment_body(r) for r in page.items]}
+    if page.next_page_token:
+        body["next_page_token"] = page.next_page_token
+    return body
+
+
+@router.get(
+    "/{environment_id}",
+    response_model=Environment,
+    response_model_exclude_none=True,
+    operation_id="environments-get",
+)
+async def get_environment(
+    environment_id: str, _v: VersionDep, caller: CallerDep, services: ServicesDep
+) -> dict[str, Any]:
+    """Get an environment by id."""
+    record = await services.store.environments.get(caller.tenant, environment_id)
+    if record is None:
+        raise NotFound(f"environment {environment_id!r} not found")
+    return environment_body(record)
+
+
+@router.delete("/{environment_id}", operation_id="environments-delete")
+async def delete_environment(
+    environment_id: str, _v: VersionDep, caller: CallerDep, services: ServicesDep
+) -> dict[str, Any]:
+    """Delete an environment: its sandbox and workspace are destroyed."""
+    try:
+        await sandboxes(services).delete(caller.tenant, environment_id)
+    except NotFoundError as exc:
+        raise NotFound(f"environment {environment_id!r} not found") from exc
+    return {}

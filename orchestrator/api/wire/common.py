@@ -1,0 +1,167 @@
+"""Building blocks shared by every wire model: the base class, int64, timestamps, paths, ids, unions."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
+
+__all__ = [
+    "INT64_MAX",
+    "Int64",
+    "RelativePath",
+    "ResourceId",
+    "Timestamp",
+    "WireModel",
+    "by_json_kind",
+    "field_error",
+    "json_kind",
+    "rfc3339",
+    "to_wire",
+]
+
+INT64_MAX = 2**63 - 1
+"""The largest value an int64 field may carry."""
+
+_INT_STRING = re.compile(r"[+]?[0-9]{1,19}")
+_RESOURCE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+
+
+class WireModel(BaseModel):
+    """Base of every wire model: unknown fields are refused, field docstrings feed the OpenAPI schema."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        populate_by_name=True,
+        use_attribute_docstrings=True,
+    )
+
+
+def to_wire(model: BaseModel) -> dict[str, Any]:
+    """Dump a wire model as the JSON object Warren sends: unset and None fields omitted, aliases applied."""
+    return model.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def _parse_int64(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise PydanticCustomError("int64_type", "must be an int64 given as a JSON string or number")
+    if isinstance(value, str):
+        if not _INT_STRING.fullmatch(value):
+            raise PydanticCustomError("int64_parsing", 'must be a non-negative int64, e.g. "1000"')
+        return int(value)
+    return value
+
+
+Int64 = Annotated[
+    int,
+    BeforeValidator(_parse_int64),
+    Field(ge=0, le=INT64_MAX),
+    PlainSerializer(str, return_type=str),
+    WithJsonSchema(
+        {"anyOf": [{"type": "string", "pattern": r"^\+?[0-9]{1,19}$"}, {"type": "integer", "minimum": 0}]},
+        mode="validation",
+    ),
+    WithJsonSchema({"type": "string", "format": "int64"}, mode="serialization"),
+]
+"""A non-negative int64: accepted as a JSON string or number, always sent as a string (proto3 JSON)."""
+
+
+def rfc3339(value: datetime) -> str:
+    """Format a datetime as RFC 3339 in UTC with a `Z` suffix (naive datetimes are taken as UTC)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    value = value.astimezone(UTC)
+    text = value.strftime("%Y-%m-%dT%H:%M:%S")
+    if value.microsecond:
+        text += f".{value.microsecond:06d}".rstrip("0")
+    return text + "Z"
+
+
+Timestamp = Annotated[
+    datetime,
+    PlainSerializer(rfc3339, return_type=str),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
+"""A point in time, sent as an RFC 3339 string in UTC, e.g. `2026-05-20T10:00:00Z`."""
+
+
+def _check_relative_path(value: str) -> str:
+    if "\x00" in value:
+        raise PydanticCustomError("path_nul", "must not contain a NUL character")
+    if value.startswith(("/", "\\")) or re.match(r"[A-Za-z]:", value):
+        raise PydanticCustomError("path_absolute", "must be a path relative to the workspace, not absolute")
+    if ".." in re.split(r"[/\\]", value):
+        raise PydanticCustomError("path_traversal", "must not contain '..' segments")
+    return value
+
+
+RelativePath = Annotated[str, AfterValidator(_check_relative_path)]
+"""A path inside the workspace: relative, without `..` segments or NUL characters."""
+
+
+def _check_resource_id(value: str) -> str:
+    if not _RESOURCE_ID.fullmatch(value):
+        raise PydanticCustomError(
+            "resource_id",
+            "must be 1-128 characters of letters, digits, '.', '_' or '-', starting with a letter or digit",
+        )
+    return value
+
+
+ResourceId = Annotated[str, AfterValidator(_check_resource_id)]
+"""A client-chosen resource id; it becomes a URL path segment, so it never contains `/`."""
+
+
+def json_kind(value: Any) -> str | None:
+    """Name the JSON kind of a value: `string`, `object`, `array`, `number`, `boolean` (None for null)."""
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, dict | BaseModel):
+        return "object"
+    if isinstance(value, list | tuple):
+        return "array"
+    return None
+
+
+def by_json_kind(expected: str, kind: Callable[[Any], str | None] = json_kind) -> Discriminator:
+    """A union discriminator that picks the member by JSON kind, so an error names one member only.
+
+    Args:
+        expected: what the field accepts, for the error message (e.g. "a string or an object").
+        kind: maps a value to its member's tag; the default is `json_kind`.
+    """
+    return Discriminator(
+        kind,
+        custom_error_type="invalid_kind",
+        custom_error_message=f"must be {expected}",
+    )
+
+
+def field_error(model: BaseModel, loc: tuple[str | int, ...], message: str) -> ValidationError:
+    """Build a validation error that names one field, for cross-field checks in model validators.
+
+    Raise the result from an `after` model validator; pydantic prefixes the model's own location.
+    """
+    detail = InitErrorDetails(
+        type=PydanticCustomError("value_error", message),
+        loc=loc,
+        input=getattr(model, str(loc[0]), None),
+    )
+    return ValidationError.from_exception_data(type(model).__name__, [detail])

@@ -1,0 +1,179 @@
+"""Environments (spec section 5): sources, network policy, the inline config and the resource."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Tag, model_validator
+
+from .common import Int64, RelativePath, Timestamp, WireModel, by_json_kind, field_error
+
+__all__ = [
+    "AllowlistEntry",
+    "CreateEnvironmentRequest",
+    "EgressAllowlist",
+    "EnvValue",
+    "EnvVar",
+    "Environment",
+    "EnvironmentConfig",
+    "EnvironmentList",
+    "EnvironmentMode",
+    "EnvironmentStatus",
+    "Network",
+    "Source",
+    "SourceType",
+    "Transform",
+]
+
+EnvironmentMode = Literal["on_demand", "self_hosted"]
+"""The compute lifecycle of an environment."""
+EnvironmentStatus = Literal["active", "expired"]
+"""Whether an environment can still be used."""
+SourceType = Literal["gcs", "inline", "repository", "skill_registry"]
+"""Where a source's files come from."""
+
+
+class Source(WireModel):
+    """Files that seed the workspace."""
+
+    type: SourceType
+    """Where the files come from: `inline` content, a `repository`, a `gcs` path or a `skill_registry`."""
+    source: str | None = None
+    """The location: a repository path, a `gs://` path, a skill name."""
+    target: RelativePath | None = None
+    """Where to put the files, relative to the workspace; no `..` segments."""
+    content: str | None = None
+    """The file's content, for `inline`."""
+    encoding: str | None = None
+    """How `content` is encoded, e.g. `base64`; plain text when absent."""
+
+
+Transform = Annotated[
+    Annotated[dict[str, str], Tag("object")] | Annotated[list[dict[str, str]], Tag("array")],
+    by_json_kind("an object of headers or an array of them"),
+]
+"""Headers the egress proxy adds for a domain: `{header: value}` or a list of such objects."""
+
+
+class AllowlistEntry(WireModel):
+    """One domain the sandbox may reach through the egress proxy."""
+
+    domain: str
+    """The domain; wildcards like `*.googleapis.com` are allowed, and `*` means all."""
+    credential: str | None = None
+    """A stored credential whose secret the proxy injects for this domain."""
+    transform: Transform | None = None
+    """Headers the proxy injects for this domain."""
+
+
+class EgressAllowlist(WireModel):
+    """Egress restricted to an allowlist (or disabled)."""
+
+    allowlist: Annotated[
+        Annotated[list[AllowlistEntry], Tag("array")] | Annotated[Literal["disabled"], Tag("string")],
+        by_json_kind("an array of allowlist entries or 'disabled'"),
+    ]
+    """The domains the sandbox may reach, or `disabled`."""
+
+
+Network = Annotated[
+    Annotated[Literal["disabled"], Tag("string")] | Annotated[EgressAllowlist, Tag("object")],
+    by_json_kind("'disabled' or an object with 'allowlist'"),
+]
+"""The network policy: `disabled`, or `{"allowlist": [...] | "disabled"}`. Absent means unrestricted."""
+
+
+class EnvVar(WireModel):
+    """An environment variable given by value or by a stored credential."""
+
+    value: str | None = None
+    """The value."""
+    credential: str | None = None
+    """A stored credential; the secret stays in the orchestrator's egress proxy."""
+
+
+EnvValue = Annotated[
+    Annotated[str, Tag("string")] | Annotated[EnvVar, Tag("object")],
+    by_json_kind("a string or an object with 'value' or 'credential'"),
+]
+"""An environment variable's value: a plain string or an `EnvVar`."""
+
+
+class EnvironmentConfig(WireModel):
+    """The inline environment of an agent (`base_environment`) or an interaction (`environment`)."""
+
+    type: Literal["remote"] = "remote"
+    """Always `remote`."""
+    environment_id: str | None = None
+    """An existing environment to update instead of creating one."""
+    mode: EnvironmentMode | None = None
+    """The compute lifecycle."""
+    network: Network | None = None
+    """The network policy; absent means unrestricted."""
+    sources: list[Source] | None = None
+    """Files that seed the workspace."""
+    custom_config: dict[str, Any] | None = None
+    """Free-form settings, only for `self_hosted`."""
+    env: dict[str, EnvValue] | None = None
+    """Environment variables of the sandbox."""
+
+
+class CreateEnvironmentRequest(WireModel):
+    """The body of `POST /{v}/environments`; every field is optional."""
+
+    mode: EnvironmentMode | None = None
+    """The compute lifecycle."""
+    sources: list[Source] | None = None
+    """Files that seed the workspace."""
+    network: Network | None = None
+    """The network policy; absent means unrestricted."""
+    from_environment: str | None = None
+    """Copy this environment (`environments/{id}` or `{id}`); then `sources` must be empty."""
+    custom_config: dict[str, Any] | None = None
+    """Free-form settings, only for `self_hosted`."""
+    system_instruction: str | None = None
+    """Only for `self_hosted`."""
+
+    @model_validator(mode="after")
+    def _fork_has_no_sources(self) -> CreateEnvironmentRequest:
+        if self.from_environment and self.sources:
+            raise field_error(self, ("sources",), "must be empty when 'from_environment' is set")
+        return self
+
+
+class Environment(WireModel):
+    """An environment: one sandbox and its persistent workspace."""
+
+    id: str
+    """The environment's id."""
+    status: EnvironmentStatus | None = None
+    """Whether it can still be used."""
+    mode: EnvironmentMode | None = None
+    """The compute lifecycle."""
+    network: Network | None = None
+    """The network policy."""
+    sources: list[Source] | None = None
+    """The sources it was created from."""
+    custom_config: dict[str, Any] | None = None
+    """Free-form settings, only for `self_hosted`."""
+    created: Timestamp | None = None
+    """When it was created."""
+    updated: Timestamp | None = None
+    """When it last changed."""
+    last_accessed: Timestamp | None = None
+    """When it was last used."""
+    file_count: Int64 | None = None
+    """Files in the workspace."""
+    size_bytes: Int64 | None = None
+    """Bytes in the workspace."""
+    environment_key: str | None = None
+    """The secret of a self-hosted daemon; only in the create response."""
+
+
+class EnvironmentList(WireModel):
+    """A page of environments."""
+
+    environments: list[Environment] | None = None
+    """The environments on this page."""
+    next_page_token: str | None = None
+    """Pass as `page_token` for the next page; absent on the last."""

@@ -1,0 +1,57 @@
+"""`warren serve`: run the API server."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from orchestrator.cli.console import err
+from orchestrator.config import Settings
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8080,
+    database_url: Annotated[
+        str | None,
+        typer.Option(help="SQLAlchemy URL (default: SQLite in the data dir). Env: WARREN_DATABASE_URL."),
+    ] = None,
+    data_dir: Annotated[Path | None, typer.Option(help="Data directory. Env: WARREN_DATA_DIR.")] = None,
+    max_running: Annotated[int | None, typer.Option(help="Most interactions running at once.")] = None,
+    dev: Annotated[bool, typer.Option("--dev", help="Create an API key at start-up and print it.")] = False,
+    sandboxes: Annotated[
+        bool, typer.Option("--sandboxes/--no-sandboxes", help="Run environments in Docker sandboxes.")
+    ] = True,
+) -> None:
+    """Serve the Warren API (wire-compatible with google-genai's interactions, agents, environments).
+
+    Example: warren serve --dev --port 8080
+    """
+    settings = Settings.from_env(
+        database_url=database_url,
+        data_dir=data_dir,
+        max_running=max_running,
+        dev=dev or None,
+        sandboxes=sandboxes,
+    )
+    if settings.dev:
+        key = asyncio.run(_dev_key(settings))
+        err.print(f"[bold]dev API key[/] {key}")
+        err.print(f"  export GOOGLE_GEMINI_BASE_URL=http://{host}:{port} GEMINI_API_KEY={key}")
+    from orchestrator.api.app import create_app
+
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+async def _dev_key(settings: Settings) -> str:
+    from orchestrator.store import Store
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    url = settings.database_url or f"sqlite+aiosqlite:///{settings.data_dir / 'warren.db'}"
+    async with await Store.open(url) as store:
+        _record, plaintext = await store.keys.create_key("local", "dev")
+    return plaintext

@@ -1,0 +1,73 @@
+"""Resumable upload sessions (Google's protocol, as google-genai speaks it): start, chunks, finalize.
+
+Chunks are held in memory up to a cap, then written into the sandbox in one checked tar.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass, field
+
+from orchestrator.errors import WarrenError
+
+__all__ = ["UploadError", "UploadSession", "UploadSessions"]
+
+
+class UploadError(WarrenError, ValueError):
+    """A chunk does not fit its session (wrong offset, too large, unknown session)."""
+
+
+@dataclass
+class UploadSession:
+    """One upload in progress."""
+
+    tenant: str
+    environment_id: str
+    path: str
+    overwrite: bool
+    extract: bool
+    declared_size: int | None
+    data: bytearray = field(default_factory=bytearray)
+    started: float = field(default_factory=time.monotonic)
+
+
+class UploadSessions:
+    """Upload sessions of this process, scoped by tenant, expiring after `ttl_s` seconds."""
+
+    def __init__(self, max_bytes: int, ttl_s: float = 3600.0) -> None:
+        self.max_bytes = max_bytes
+        self._ttl_s = ttl_s
+        self._sessions: dict[str, UploadSession] = {}
+
+    def start(self, session: UploadSession) -> str:
+        """Open a session and return its id."""
+        if session.declared_size is not None and session.declared_size > self.max_bytes:
+            raise UploadError(
+                f"upload of {session.declared_size} bytes exceeds the {self.max_bytes}-byte limit"
+            )
+        self._expire()
+        upload_id = secrets.token_urlsafe(16)
+        self._sessions[upload_id] = session
+        return upload_id
+
+    def chunk(self, tenant: str, upload_id: str, offset: int, data: bytes) -> UploadSession:
+        """Append a chunk at `offset`; returns the session."""
+        session = self._sessions.get(upload_id)
+        if session is None or session.tenant != tenant:
+            raise LookupError("no such upload session (expired or never started)")
+        if offset != len(session.data):
+            raise UploadError(f"chunk offset {offset} does not follow the {len(session.data)} bytes received")
+        if len(session.data) + len(data) > self.max_bytes:
+            raise UploadError(f"upload exceeds the {self.max_bytes}-byte limit")
+        session.data += data
+        return session
+
+    def finish(self, upload_id: str) -> None:
+        """Forget a finished session."""
+        self._sessions.pop(upload_id, None)
+
+    def _expire(self) -> None:
+        horizon = time.monotonic() - self._ttl_s
+        for key in [k for k, s in self._sessions.items() if s.started < horizon]:
+            del self._sessions[key]

@@ -1,0 +1,122 @@
+"""Translation between the neutral format and Anthropic messages, kept apart from the I/O.
+
+Thinking blocks go back with their `signature` unchanged (Anthropic verifies it); a thought
+without a signature came from another vendor and is left out. Tool results lead their user
+turn, as the API requires, and carry their images as base64 blocks.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+from agents.model_types import (
+    FinishReason,
+    ImagePart,
+    Message,
+    ModelRequest,
+    TextPart,
+    ThoughtPart,
+    ToolCallPart,
+    ToolResultPart,
+    Usage,
+)
+
+__all__ = ["DEFAULT_MAX_TOKENS", "build_params", "finish_reason", "usage"]
+
+DEFAULT_MAX_TOKENS = 8192
+"""Anthropic requires `max_tokens`; this is used when the request leaves it unset."""
+
+_FINISH: dict[str, FinishReason] = {
+    "end_turn": "stop",
+    "stop_sequence": "stop",
+    "max_tokens": "max_tokens",
+    "tool_use": "tool_calls",
+    "refusal": "safety",
+}
+
+
+def _image(part: ImagePart) -> dict[str, Any]:
+    data = base64.b64encode(part.data).decode("ascii")
+    return {"type": "image", "source": {"type": "base64", "media_type": part.mime_type, "data": data}}
+
+
+def _tool_result(part: ToolResultPart) -> dict[str, Any]:
+    text = part.output if isinstance(part.output, str) else json.dumps(part.output)
+    content: list[dict[str, Any]] = [{"type": "text", "text": text}] if text else []
+    content += [_image(i) for i in part.images]
+    block: dict[str, Any] = {"type": "tool_result", "tool_use_id": part.call_id, "content": content}
+    if part.is_error:
+        block["is_error"] = True
+    return block
+
+
+def _blocks(message: Message) -> list[dict[str, Any]]:
+    results: list[dict[str, Any]] = []
+    blocks: list[dict[str, Any]] = []
+    for part in message.parts:
+        if isinstance(part, ToolResultPart):
+            results.append(_tool_result(part))
+        elif isinstance(part, TextPart):
+            if part.text:
+                blocks.append({"type": "text", "text": part.text})
+        elif isinstance(part, ImagePart):
+            blocks.append(_image(part))
+        elif isinstance(part, ThoughtPart):
+            if part.signature:
+                blocks.append({"type": "thinking", "thinking": part.text, "signature": part.signature})
+        elif isinstance(part, ToolCallPart):
+            blocks.append({"type": "tool_use", "id": part.id, "name": part.name, "input": part.arguments})
+    return results + blocks
+
+
+def build_params(request: ModelRequest, model: str) -> dict[str, Any]:
+    """Keyword arguments of `messages.create`, without `stream`."""
+    cfg = request.config
+    messages = []
+    for message in request.messages:
+        blocks = _blocks(message)
+        if blocks:
+            messages.append({"role": "user" if message.role == "user" else "assistant", "content": blocks})
+    params: dict[str, Any] = {
+        "model": model,
+        "max_tokens": cfg.max_output_tokens or DEFAULT_MAX_TOKENS,
+        "messages": messages,
+    }
+    if request.system:
+        params["system"] = request.system
+    if request.tools:
+        params["tools"] = [
+            {"name": t.name, "description": t.description, "input_schema": t.parameters}
+            for t in request.tools
+        ]
+    if cfg.temperature is not None:
+        params["temperature"] = cfg.temperature
+    if cfg.top_p is not None:
+        params["top_p"] = cfg.top_p
+    if cfg.stop:
+        params["stop_sequences"] = cfg.stop
+    if cfg.thinking_budget:
+        params["thinking"] = {"type": "enabled", "budget_tokens": cfg.thinking_budget}
+    return params
+
+
+def usage(raw: Any, output_tokens: int | None = None) -> Usage:
+    """Anthropic usage as neutral usage; cached input counts as input (thinking is not split out)."""
+    if raw is None:
+        return Usage()
+    inp = (
+        (getattr(raw, "input_tokens", 0) or 0)
+        + (getattr(raw, "cache_creation_input_tokens", 0) or 0)
+        + (getattr(raw, "cache_read_input_tokens", 0) or 0)
+    )
+    out = output_tokens if output_tokens is not None else getattr(raw, "output_tokens", 0) or 0
+    return Usage(input_tokens=inp, output_tokens=out, total_tokens=inp + out)
+
+
+def finish_reason(reason: str | None, has_calls: bool) -> FinishReason:
+    """Anthropic's stop reason as the neutral one."""
+    if has_calls:
+        return "tool_calls"
+    return _FINISH.get(reason or "end_turn", "other")

@@ -1,0 +1,96 @@
+"""The live event log of running interactions: SSE fan-out and resume without a database round trip.
+
+Each running interaction's events stay in memory, numbered from 0, so any number of subscribers can
+follow it and resume after any event id; the store receives the same events in batches at step
+boundaries. Once an interaction ends, its log is kept a little longer for late readers and then
+dropped: from then on the stored events answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["LiveLog", "LiveLogs"]
+
+Event = dict[str, Any]
+TERMINAL_EVENTS = frozenset({"interaction.completed", "error"})
+
+
+@dataclass
+class LiveLog:
+    """The events of one interaction, in order, with a condition to wake subscribers."""
+
+    interaction_id: str
+    events: list[Event] = field(default_factory=list)
+    flushed: int = 0
+    """How many leading events the store already holds."""
+    finished_at: float | None = None
+    _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+
+    async def append(self, event_type: str, **payload: Any) -> Event:
+        """Add an event (its `event_id` is its position) and wake every subscriber."""
+        event = {"event_type": event_type, "event_id": str(len(self.events)), **payload}
+        self.events.append(event)
+        if event_type in TERMINAL_EVENTS:
+            self.finished_at = time.monotonic()
+        async with self._changed:
+            self._changed.notify_all()
+        return event
+
+    def unflushed(self) -> list[Event]:
+        """Events not yet handed to the store; marks them as handed."""
+        batch = self.events[self.flushed :]
+        self.flushed = len(self.events)
+        return batch
+
+    async def follow(self, after: int = -1, idle_timeout_s: float = 15.0) -> AsyncIterator[Event | None]:
+        """Yield events after position `after` as they arrive, until the terminal event.
+
+        Yields `None` after `idle_timeout_s` seconds without events, so the caller can send a
+        keep-alive and notice a dropped client.
+        """
+        position = after + 1
+        while True:
+            while position < len(self.events):
+                event = self.events[position]
+                position += 1
+                yield event
+                if event["event_type"] in TERMINAL_EVENTS:
+                    return
+            async with self._changed:
+                if position >= len(self.events):
+                    try:
+                        await asyncio.wait_for(self._changed.wait(), timeout=idle_timeout_s)
+                    except TimeoutError:
+                        yield None
+
+
+class LiveLogs:
+    """The live logs of this process, by interaction id."""
+
+    def __init__(self, keep_finished_s: float = 60.0) -> None:
+        self._logs: dict[str, LiveLog] = {}
+        self._keep_finished_s = keep_finished_s
+
+    def open(self, interaction_id: str) -> LiveLog:
+        """Start the log of a new interaction."""
+        self._prune()
+        log = self._logs[interaction_id] = LiveLog(interaction_id)
+        return log
+
+    def get(self, interaction_id: str) -> LiveLog | None:
+        """The live log, while it is kept."""
+        return self._logs.get(interaction_id)
+
+    def drop(self, interaction_id: str) -> None:
+        """Forget a log (the interaction was deleted)."""
+        self._logs.pop(interaction_id, None)
+
+    def _prune(self) -> None:
+        horizon = time.monotonic() - self._keep_finished_s
+        for key in [k for k, log in self._logs.items() if log.finished_at and log.finished_at < horizon]:
+            del self._logs[key]

@@ -1,0 +1,280 @@
+"""Interactions: accept, run (through the scheduler), read, stream, cancel and delete.
+
+A model-form interaction runs here, in the orchestrator: one model turn through the gateway, pausing
+as `requires_action` when the model calls a client function. An agent-form interaction runs in its
+environment's sandbox through the runner (`AgentRunner`), with the same recorder and events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, Protocol
+
+from agents.model_types import GenerationConfig, ModelRequest, ToolCallPart, ToolDeclaration
+from orchestrator.api.errors import InvalidArgument, NotFound
+from orchestrator.gateway.errors import GatewayError, UnknownProviderError
+from orchestrator.gateway.provider import ProviderRegistry
+from orchestrator.interactions.history import input_steps, to_messages
+from orchestrator.interactions.live import Event, LiveLog, LiveLogs
+from orchestrator.interactions.recorder import Recorder
+from orchestrator.interactions.snapshot import TERMINAL, snapshot, wire_usage
+from orchestrator.scheduler import Scheduler
+from orchestrator.store import Store
+from orchestrator.store.interactions import InteractionCreate, InteractionRecord, InteractionUpdate
+
+__all__ = ["AgentRunner", "InteractionService"]
+
+log = logging.getLogger("orchestrator.interactions")
+Step = dict[str, Any]
+_MAX_HISTORY_DEPTH = 200
+
+
+class AgentRunner(Protocol):
+    """Runs an agent-form interaction in a sandbox (the runner channel implements it)."""
+
+    async def run(
+        self, tenant: str, record: InteractionRecord, recorder: Recorder, messages: list[Any]
+    ) -> str:
+        """Drive the interaction to its end and return the final status."""
+        ...
+
+
+class InteractionService:
+    """Everything the interaction routes do, independent of HTTP."""
+
+    def __init__(
+        self,
+        store: Store,
+        gateway: ProviderRegistry,
+        scheduler: Scheduler,
+        logs: LiveLogs | None = None,
+        agent_runner: AgentRunner | None = None,
+        prepare_agent: Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]] | None = None,
+    ) -> None:
+        self.store = store
+        self.gateway = gateway
+        self.scheduler = scheduler
+        self.logs = logs or LiveLogs()
+        self.agent_runner = agent_runner
+        self.prepare_agent = prepare_agent
+        """Resolves an agent-form request (agent lookup, environment) before it is stored."""
+
+    # ---- create -------------------------------------------------------------------------------
+
+    async def create(
+        self, tenant: str, request: dict[str, Any], api_key_id: str | None = None
+    ) -> InteractionRecord:
+        """Validate references, store the interaction with its input, and queue it."""
+        steps = input_steps(request.get("input"))
+        previous = await self._previous(tenant, request.get("previous_interaction_id"))
+        if previous is not None:
+            await self._check_results(tenant, previous, steps)
+        environment_id = previous.environment_id if previous else None
+        if request.get("model"):
+            try:
+                self.gateway.resolve(request["model"])
+            except UnknownProviderError as exc:
+                raise InvalidArgument(str(exc), field="model") from exc
+        else:
+            if self.agent_runner is None or self.prepare_agent is None:
+                raise InvalidArgument(
+                    "agent interactions need a sandbox backend; this server has none", field="agent"
+                )
+            resolved = await self.prepare_agent(tenant, {**request, "environment_id": environment_id})
+            environment_id = resolved.get("environment_id", environment_id)
+        record = await self.store.interactions.create(
+            tenant,
+            InteractionCreate(
+                request=request,
+                agent=request.get("agent"),
+                model=request.get("model"),
+                environment_id=environment_id,
+                previous_interaction_id=request.get("previous_interaction_id"),
+                api_key_id=api_key_id,
+                steps=steps,
+            ),
+        )
+        live = self.logs.open(record.id)
+        await live.append("interaction.created", interaction=snapshot(record))
+        await live.append("interaction.status_update", interaction_id=record.id, status="in_progress")
+        recorder = Recorder(live, self._persister(tenant, record.id), first_index=len(steps))
+        self.scheduler.submit(tenant, record.id, lambda: self._run(tenant, record, recorder))
+        return record
+
+    async def _previous(self, tenant: str, previous_id: str | None) -> InteractionRecord | None:
+        if not previous_id:
+            return None
+        previous = await self.store.interactions.get(tenant, previous_id)
+        if previous is None:
+            raise NotFound(f"no interaction {previous_id!r}", field="previous_interaction_id")
+        if previous.status not in TERMINAL:
+            raise InvalidArgument(
+                f"interaction {previous_id!r} is still {previous.status}", field="previous_interaction_id"
+            )
+        return previous
+
+    async def _check_results(self, tenant: str, previous: InteractionRecord, steps: list[Step]) -> None:
+        """Every `function_result` must answer a call the previous interaction left pending."""
+        pending = set()
+        if previous.status == "requires_action":
+            answered = set()
+            for step in await self._steps(tenant, previous.id):
+                if step.get("type") == "function_call":
+                    pending.add(step["id"])
+                elif step.get("type") == "function_result":
+                    answered.add(step.get("call_id"))
+            pending -= answered
+        for index, step in enumerate(steps):
+            if step.get("type") == "function_result" and step.get("call_id") not in pending:
+                raise InvalidArgument(
+                    f"no pending function call {step.get('call_id')!r} in interaction {previous.id!r}",
+                    field=f"input[{index}].call_id",
+                )
+
+    def _persister(
+        self, tenant: str, interaction_id: str
+    ) -> Callable[[list[Step], list[Event]], Awaitable[None]]:
+        async def persist(steps: list[Step], events: list[Event]) -> None:
+            if steps:
+                await self.store.steps.append_steps(tenant, interaction_id, steps)
+            for event in events:
+                await self.store.steps.append_event(tenant, interaction_id, event)
+
+        return persist
+
+    # ---- run ----------------------------------------------------------------------------------
+
+    async def _run(self, tenant: str, record: InteractionRecord, recorder: Recorder) -> None:
+        status, errors = "failed", None
+        try:
+            history = await self._history(tenant, record)
+            if record.model:
+                status = await self._run_model(record, recorder, history)
+            else:
+                assert self.agent_runner is not None
+                status = await self.agent_runner.run(tenant, record, recorder, history)
+        except asyncio.CancelledError:
+            status = "cancelled"
+        except GatewayError as exc:
+            errors = [{"code": "model_error", "message": str(exc)}]
+            await recorder.step({"type": "model_output", "error": {"message": str(exc)}})
+        except Exception as exc:
+            log.exception("interaction %s crashed", record.id)
+            errors = [{"code": "internal", "message": f"internal error ({type(exc).__name__})"}]
+        await self._finish(tenant, record, recorder, status, errors)
+
+    async def _history(self, tenant: str, record: InteractionRecord) -> list[Step]:
+        """This interaction's steps after those of every interaction it continues, oldest first."""
+        chain: list[list[Step]] = [await self._steps(tenant, record.id)]
+        previous_id = record.previous_interaction_id
+        for _ in range(_MAX_HISTORY_DEPTH):
+            if not previous_id:
+                break
+            previous = await self.store.interactions.get(tenant, previous_id)
+            if previous is None:
+                break
+            chain.append(await self._steps(tenant, previous.id))
+            previous_id = previous.previous_interaction_id
+        return [step for steps in reversed(chain) for step in steps]
+
+    async def _steps(self, tenant: str, interaction_id: str) -> list[Step]:
+        return [row.payload for row in await self.store.steps.list_steps(tenant, interaction_id)]
+
+    async def _run_model(self, record: InteractionRecord, recorder: Recorder, history: list[Step]) -> str:
+        request = record.request
+        functions = [t for t in request.get("tools") or [] if t.get("type") == "function"]
+        config = request.get("generation_config") or {}
+        model_request = ModelRequest(
+            system=request.get("system_instruction"),
+            messages=to_messages(history),
+            tools=[
+                ToolDeclaration(
+                    name=t["name"],
+                    description=t.get("description", ""),
+                    parameters=t.get("parameters") or {"type": "object"},
+                )
+                for t in functions
+            ],
+            config=GenerationConfig(
+                temperature=config.get("temperature"),
+                max_output_tokens=config.get("max_output_tokens"),
+                top_p=config.get("top_p"),
+                stop=config.get("stop_sequences") or [],
+            ),
+        )
+        provider = self.gateway.resolve(str(record.model))
+        response = await recorder.model_turn(provider.stream(model_request))
+        if any(isinstance(part, ToolCallPart) for part in response.parts):
+            return "requires_action"
+        return "incomplete" if response.finish_reason == "max_tokens" else "completed"
+
+    async def _finish(
+        self,
+        tenant: str,
+        record: InteractionRecord,
+        recorder: Recorder,
+        status: str,
+        errors: list[dict[str, str]] | None,
+    ) -> None:
+        change = InteractionUpdate(status=status, usage=wire_usage(recorder.usage))
+        if errors:
+            change.errors = errors
+        final = await asyncio.shield(self.store.interactions.update(tenant, record.id, change))
+        usage = final.usage
+        await recorder.event(
+            "interaction.status_update", interaction_id=record.id, status=status, usage=usage
+        )
+        await recorder.event("interaction.completed", interaction=snapshot(final))
+        await asyncio.shield(recorder.flush())
+        await self.store.usage.record(tenant, usage, api_key_id=record.api_key_id, interactions=1)
+
+    # ---- read ---------------------------------------------------------------------------------
+
+    async def get(self, tenant: str, interaction_id: str, include_input: bool = False) -> dict[str, Any]:
+        """The stored interaction with its steps."""
+        record = await self._record(tenant, interaction_id)
+        return snapshot(record, await self._steps(tenant, interaction_id), include_input)
+
+    async def _record(self, tenant: str, interaction_id: str) -> InteractionRecord:
+        record = await self.store.interactions.get(tenant, interaction_id)
+        if record is None:
+            raise NotFound(f"interaction {interaction_id!r} not found")
+        return record
+
+    async def wait(self, tenant: str, interaction_id: str) -> dict[str, Any]:
+        """Wait for the interaction to end, then return it (foreground `create`)."""
+        await self.scheduler.wait(interaction_id)
+        return await self.get(tenant, interaction_id)
+
+    async def events(self, tenant: str, interaction_id: str, after: int = -1) -> AsyncIterator[Event | None]:
+        """The SSE events after `after`: live while running, from the store once finished."""
+        await self._record(tenant, interaction_id)
+        live = self.logs.get(interaction_id)
+        if live is not None:
+            async for event in live.follow(after):
+                yield event
+            return
+        for row in await self.store.steps.events_after(tenant, interaction_id, after):
+            yield row.payload
+
+    def live(self, interaction_id: str) -> LiveLog | None:
+        """The live log of a running (or just finished) interaction."""
+        return self.logs.get(interaction_id)
+
+    # ---- cancel / delete ----------------------------------------------------------------------
+
+    async def cancel(self, tenant: str, interaction_id: str) -> dict[str, Any]:
+        """Stop a running interaction; a finished one is returned unchanged."""
+        record = await self._record(tenant, interaction_id)
+        if record.status not in TERMINAL:
+            await self.scheduler.cancel(interaction_id)
+        return await self.get(tenant, interaction_id)
+
+    async def delete(self, tenant: str, interaction_id: str) -> None:
+        """Cancel if running, then delete with its steps and events."""
+        await self._record(tenant, interaction_id)
+        await self.scheduler.cancel(interaction_id)
+        await self.store.interactions.delete(tenant, interaction_id)
+        self.logs.drop(interaction_id)

@@ -1,0 +1,203 @@
+"""Environments: one sandbox each, with the state the scheduler keeps beside the wire request."""
+
+from __future__ import annotations
+
+import builtins
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from orchestrator.store.db import Database
+from orchestrator.store.errors import AlreadyExistsError, NotFoundError
+from orchestrator.store.models import EnvironmentRow, utcnow
+from orchestrator.store.paging import fetch_page
+from orchestrator.store.records import Page, Record
+from orchestrator.store.tokens import hash_secret, new_secret, secret_matches
+
+__all__ = ["EnvironmentRecord", "EnvironmentRepository", "EnvironmentStatus", "EnvironmentUpdate"]
+
+EnvironmentStatus = Literal["active", "stopped", "expired", "deleted"]
+"""`active` and `expired` are on the wire; `stopped` and `deleted` are Warren's own states."""
+
+
+class EnvironmentRecord(Record):
+    """A stored environment. The runner token's hash stays in the store (`check_runner_token`)."""
+
+    tenant: str
+    """The owner."""
+    id: str
+    """The environment id, unique within the tenant."""
+    spec: dict[str, Any]
+    """The wire CreateEnvironmentRequest (or inline EnvironmentConfig) it was made from."""
+    status: EnvironmentStatus
+    """Lifecycle state."""
+    sandbox_id: str | None
+    """The backend's sandbox (container) id, once one exists."""
+    created: datetime
+    """When it was created (UTC)."""
+    updated: datetime
+    """When its row last changed (UTC)."""
+    last_accessed: datetime
+    """When an interaction or a file call last used it (UTC)."""
+
+
+class EnvironmentUpdate(BaseModel):
+    """The fields to change; fields left unset keep their value (so `sandbox_id=None` clears it)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    spec: dict[str, Any] | None = None
+    """A new wire request object."""
+    status: EnvironmentStatus | None = None
+    """A new lifecycle state."""
+    sandbox_id: str | None = None
+    """The sandbox now backing it; set to None explicitly to clear it."""
+
+
+class EnvironmentRepository:
+    """Create, read, list, update and delete environments; every call is scoped to one tenant."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def create(
+        self, tenant: str, id: str, spec: dict[str, Any], *, status: EnvironmentStatus = "active"
+    ) -> EnvironmentRecord:
+        """Store a new environment.
+
+        Raises:
+            AlreadyExistsError: the tenant already has an environment with this id.
+        """
+        now = utcnow()
+        row = EnvironmentRow(
+            tenant=tenant,
+            id=id,
+            spec=spec,
+            status=status,
+            sandbox_id=None,
+            runner_token_hash=None,
+            created=now,
+            updated=now,
+            last_accessed=now,
+        )
+        try:
+            async with self._db.write() as session:
+                session.add(row)
+        except IntegrityError as exc:
+            raise AlreadyExistsError("environment", id) from exc
+        return EnvironmentRecord.model_validate(row)
+
+    async def get(self, tenant: str, id: str) -> EnvironmentRecord | None:
+        """The environment, or None when this tenant has none with that id."""
+        async with self._db.read() as session:
+            row = await session.get(EnvironmentRow, (tenant, id))
+            return None if row is None else EnvironmentRecord.model_validate(row)
+
+    async def list(
+        self,
+        tenant: str,
+        *,
+        status: EnvironmentStatus | None = None,
+        page_size: int | None = None,
+        page_token: str | None = None,
+    ) -> Page[EnvironmentRecord]:
+        """One page of the tenant's environments (optionally of one status), oldest first.
+
+        Raises:
+            InvalidPageTokenError: `page_token` is not one this listing issued.
+        """
+        stmt = select(EnvironmentRow).where(EnvironmentRow.tenant == tenant)
+        if status is not None:
+            stmt = stmt.where(EnvironmentRow.status == status)
+        async with self._db.read() as session:
+            rows, token = await fetch_page(
+                session,
+                stmt,
+                EnvironmentRow.created,
+                EnvironmentRow.id,
+                page_size=page_size,
+                page_token=page_token,
+            )
+            return Page(items=[EnvironmentRecord.model_validate(r) for r in rows], next_page_token=token)
+
+    async def update(self, tenant: str, id: str, change: EnvironmentUpdate) -> EnvironmentRecord:
+        """Apply the fields set in `change`.
+
+        Raises:
+            NotFoundError: no such environment for this tenant.
+        """
+        async with self._db.write() as session:
+            row = await self._locked(session, tenant, id)
+            for field, value in change.model_dump(exclude_unset=True).items():
+                setattr(row, field, value)
+            row.updated = utcnow()
+            await session.flush()
+            return EnvironmentRecord.model_validate(row)
+
+    async def touch(self, tenant: str, id: str) -> None:
+        """Record that the environment was just used (`last_accessed`).
+
+        Raises:
+            NotFoundError: no such environment for this tenant.
+        """
+        async with self._db.write() as session:
+            row = await self._locked(session, tenant, id)
+            row.last_accessed = utcnow()
+
+    async def issue_runner_token(self, tenant: str, id: str) -> str:
+        """Make a new runner token for the environment, store its hash, and return it once.
+
+        Any earlier token stops working.
+
+        Raises:
+            NotFoundError: no such environment for this tenant.
+        """
+        token = new_secret()
+        async with self._db.write() as session:
+            row = await self._locked(session, tenant, id)
+            row.runner_token_hash = hash_secret(token)
+            row.updated = utcnow()
+        return token
+
+    async def check_runner_token(self, tenant: str, id: str, token: str) -> bool:
+        """Whether `token` is the environment's current runner token (constant-time compare)."""
+        async with self._db.read() as session:
+            row = await session.get(EnvironmentRow, (tenant, id))
+            digest = row.runner_token_hash if row is not None else None
+        return digest is not None and secret_matches(token, digest)
+
+    async def delete(self, tenant: str, id: str) -> None:
+        """Delete the environment's row (the scheduler destroys the sandbox first).
+
+        Raises:
+            NotFoundError: no such environment for this tenant.
+        """
+        async with self._db.write() as session:
+            gone = await session.scalar(
+                delete(EnvironmentRow)
+                .where(EnvironmentRow.tenant == tenant, EnvironmentRow.id == id)
+                .returning(EnvironmentRow.id)
+            )
+            if gone is None:
+                raise NotFoundError("environment", id)
+
+    async def with_sandboxes(self) -> builtins.list[EnvironmentRecord]:
+        """Every environment of every tenant that has a sandbox: for the scheduler's start-up reconcile.
+
+        This is the one cross-tenant read; never expose it through a tenant's API.
+        """
+        stmt = select(EnvironmentRow).where(EnvironmentRow.sandbox_id.is_not(None))
+        async with self._db.read() as session:
+            rows = (await session.scalars(stmt.order_by(EnvironmentRow.created))).all()
+            return [EnvironmentRecord.model_validate(r) for r in rows]
+
+    @staticmethod
+    async def _locked(session: AsyncSession, tenant: str, id: str) -> EnvironmentRow:
+        row: EnvironmentRow | None = await session.get(EnvironmentRow, (tenant, id), with_for_update=True)
+        if row is None:
+            raise NotFoundError("environment", id)
+        return row

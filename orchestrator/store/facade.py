@@ -1,0 +1,62 @@
+"""`Store`: one object that holds the database and every repository, for the API's dependencies."""
+
+from __future__ import annotations
+
+from typing import Self
+
+from orchestrator.store.agents import AgentRepository
+from orchestrator.store.db import Database
+from orchestrator.store.environments import EnvironmentRepository
+from orchestrator.store.idempotency import IdempotencyKeys
+from orchestrator.store.interactions import InteractionRepository
+from orchestrator.store.keys import ApiKeys
+from orchestrator.store.steps import StepLog
+from orchestrator.store.usage import TokenUsage
+
+__all__ = ["Store"]
+
+
+class Store:
+    """The database and its repositories, grouped by noun (`store.agents.get(...)`)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        """The connection; `migrate()` and `close()` live there."""
+        self.agents = AgentRepository(db)
+        """Agents."""
+        self.environments = EnvironmentRepository(db)
+        """Environments."""
+        self.interactions = InteractionRepository(db)
+        """Interactions."""
+        self.steps = StepLog(db)
+        """Steps and SSE events of interactions."""
+        self.keys = ApiKeys(db)
+        """API keys."""
+        self.idempotency = IdempotencyKeys(db)
+        """`Idempotency-Key` records."""
+        self.usage = TokenUsage(db)
+        """Token counters."""
+
+    @classmethod
+    async def open(cls, url: str | None = None, *, migrate: bool = True) -> Self:
+        """Connect (to `url`, else `default_database_url()`) and, by default, migrate to head."""
+        db = Database(url)
+        if migrate:
+            try:
+                await db.migrate()
+            except BaseException:
+                await db.close()
+                raise
+        return cls(db)
+
+    async def close(self) -> None:
+        """Close the database."""
+        await self.db.close()
+
+    async def __aenter__(self) -> Self:
+        """Use as `async with await Store.open() as store:`."""
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        """Close the database."""
+        await self.close()

@@ -1,0 +1,128 @@
+"""API keys: shown once as `wk_<prefix>_<secret>`, stored only as a SHA-256 of the whole key.
+
+The 8-character prefix is public (it names the key in listings) and finds the row without a
+tenant; the hash comparison is constant-time; revoked keys never authenticate.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from orchestrator.store.db import Database
+from orchestrator.store.errors import NotFoundError
+from orchestrator.store.models import ApiKeyRow, utcnow
+from orchestrator.store.records import Record
+from orchestrator.store.tokens import hash_secret, new_id, new_secret, secret_matches
+
+__all__ = ["KEY_SCHEME", "ApiKeyRecord", "ApiKeys"]
+
+KEY_SCHEME = "wk"
+"""Every Warren key starts with `wk_`, so secret scanners and humans can recognise one."""
+_KEY_SHAPE = re.compile(rf"^{KEY_SCHEME}_([0-9a-f]{{8}})_[A-Za-z0-9_-]{{43}}$")
+_LAST_USED_GRANULARITY = timedelta(minutes=1)
+"""`last_used` is written at most this often per key, so authentication is mostly a read."""
+_DUMMY_DIGEST = hash_secret("no such key")
+"""Compared against when the prefix is unknown, so a miss costs as much as a wrong secret."""
+
+
+class ApiKeyRecord(Record):
+    """A stored key, without its hash."""
+
+    id: str
+    """Server-made id, `key_` and 32 hex digits; what `revoke` takes."""
+    tenant: str
+    """The tenant the key acts for."""
+    name: str
+    """A label chosen by whoever created it."""
+    prefix: str
+    """The 8 hex characters after `wk_`, safe to show."""
+    created: datetime
+    """When it was created (UTC)."""
+    revoked_at: datetime | None
+    """When it was revoked (UTC); a revoked key never authenticates."""
+    last_used: datetime | None
+    """When it last authenticated (UTC, to the minute)."""
+
+
+class ApiKeys:
+    """Create, authenticate, list and revoke API keys."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def create_key(self, tenant: str, name: str) -> tuple[ApiKeyRecord, str]:
+        """Make a key for `tenant`; return its record and the plaintext, which is never stored or shown again.
+
+        The plaintext looks like `wk_1a2b3c4d_<43 URL-safe characters>`.
+        """
+        for _attempt in range(5):
+            prefix = secrets.token_hex(4)
+            plaintext = f"{KEY_SCHEME}_{prefix}_{new_secret()}"
+            row = ApiKeyRow(
+                id=new_id("key"),
+                tenant=tenant,
+                name=name,
+                prefix=prefix,
+                key_hash=hash_secret(plaintext),
+                created=utcnow(),
+                revoked_at=None,
+                last_used=None,
+            )
+            try:
+                async with self._db.write() as session:
+                    session.add(row)
+            except IntegrityError:
+                continue  # 32-bit prefix collision: draw another
+            return ApiKeyRecord.model_validate(row), plaintext
+        raise RuntimeError("could not draw an unused key prefix")  # pragma: no cover
+
+    async def identify(self, plaintext: str) -> ApiKeyRecord | None:
+        """The live key that `plaintext` is, or None (unknown, malformed, wrong secret or revoked)."""
+        match = _KEY_SHAPE.match(plaintext)
+        if match is None:
+            return None
+        async with self._db.read() as session:
+            row = await session.scalar(select(ApiKeyRow).where(ApiKeyRow.prefix == match.group(1)))
+            record = None if row is None else ApiKeyRecord.model_validate(row)
+            digest = _DUMMY_DIGEST if row is None else row.key_hash
+        if not secret_matches(plaintext, digest) or record is None or record.revoked_at is not None:
+            return None
+        now = utcnow()
+        if record.last_used is None or now - record.last_used >= _LAST_USED_GRANULARITY:
+            async with self._db.write() as session:
+                await session.execute(
+                    update(ApiKeyRow).where(ApiKeyRow.id == record.id).values(last_used=now)
+                )
+            record = record.model_copy(update={"last_used": now})
+        return record
+
+    async def authenticate(self, plaintext: str) -> str | None:
+        """The tenant `plaintext` acts for, or None when it is not a live key."""
+        record = await self.identify(plaintext)
+        return None if record is None else record.tenant
+
+    async def list_keys(self, tenant: str) -> list[ApiKeyRecord]:
+        """The tenant's keys, revoked ones included, oldest first."""
+        stmt = select(ApiKeyRow).where(ApiKeyRow.tenant == tenant).order_by(ApiKeyRow.created, ApiKeyRow.id)
+        async with self._db.read() as session:
+            return [ApiKeyRecord.model_validate(r) for r in (await session.scalars(stmt)).all()]
+
+    async def revoke(self, tenant: str, key_id: str) -> ApiKeyRecord:
+        """Revoke the key at once; revoking it again keeps the first time.
+
+        Raises:
+            NotFoundError: no such key for this tenant.
+        """
+        async with self._db.write() as session:
+            row = await session.get(ApiKeyRow, key_id, with_for_update=True)
+            if row is None or row.tenant != tenant:
+                raise NotFoundError("api_key", key_id)
+            if row.revoked_at is None:
+                row.revoked_at = utcnow()
+            await session.flush()
+            return ApiKeyRecord.model_validate(row)

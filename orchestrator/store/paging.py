@@ -1,0 +1,77 @@
+"""Keyset pagination over `(created, id)`: no repeats and no gaps, even while rows are added.
+
+The `page_token` is opaque to clients: URL-safe base64 of the last row's `created` and `id`.
+It carries no tenant, because every listing also filters by the caller's tenant.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TypeVar
+
+from sqlalchemy import Select, and_, or_
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from orchestrator.store.errors import InvalidPageTokenError
+
+__all__ = ["DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE", "fetch_page"]
+
+DEFAULT_PAGE_SIZE = 50
+"""Page size when the caller gives none (or 0)."""
+MAX_PAGE_SIZE = 1000
+"""Larger requests are served this many rows."""
+
+RowT = TypeVar("RowT")
+
+
+def _encode(created: datetime, id: str) -> str:
+    raw = json.dumps([created.isoformat(), id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode(token: str) -> tuple[datetime, str]:
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        created, id = json.loads(raw)
+        moment = datetime.fromisoformat(created)
+    except (binascii.Error, ValueError, TypeError) as exc:
+        raise InvalidPageTokenError() from exc
+    if not isinstance(id, str) or moment.tzinfo is None:
+        raise InvalidPageTokenError()
+    return moment, id
+
+
+def _clamp(page_size: int | None) -> int:
+    if page_size is None or page_size <= 0:
+        return DEFAULT_PAGE_SIZE
+    return min(page_size, MAX_PAGE_SIZE)
+
+
+async def fetch_page(
+    session: AsyncSession,
+    stmt: Select[RowT],
+    created: InstrumentedAttribute[datetime],
+    id: InstrumentedAttribute[str],
+    *,
+    page_size: int | None,
+    page_token: str | None,
+) -> tuple[Sequence[RowT], str | None]:
+    """Run `stmt` (already filtered by tenant) for one page; return its rows and the next token.
+
+    Raises:
+        InvalidPageTokenError: the token was not issued by `fetch_page`.
+    """
+    size = _clamp(page_size)
+    if page_token:
+        after_created, after_id = _decode(page_token)
+        stmt = stmt.where(or_(created > after_created, and_(created == after_created, id > after_id)))
+    rows = (await session.scalars(stmt.order_by(created, id).limit(size + 1))).all()
+    if len(rows) <= size:
+        return rows, None
+    last = rows[size - 1]
+    return rows[:size], _encode(getattr(last, created.key), getattr(last, id.key))

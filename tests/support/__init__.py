@@ -1,0 +1,1 @@
+"""Helpers shared by several test layers (throwaway servers and the like)."""

@@ -1,0 +1,173 @@
+"""run_code: the persistent Python kernel and bash session, timeouts, truncation and file reports."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import os
+from pathlib import Path
+
+import pytest
+
+from agents.protocol import TOKEN_ENV
+from agents.tools import Toolbox, ToolboxConfig
+
+PNG_1PX = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+
+
+def _processes_with(marker: str) -> list[int]:
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if marker in cmdline:
+            found.append(int(pid))
+    return found
+
+
+async def test_python_keeps_state_between_calls(toolbox: Toolbox) -> None:
+    first = await toolbox.call(
+        "run_code", {"language": "python", "code": "import math\nx = 40\nprint('set')"}
+    )
+    assert not first.is_error and first.output == "set"
+    second = await toolbox.call("run_code", {"code": "x + 2 + int(math.sqrt(0))"})
+    assert second.output == "42" and second.exit_code == 0
+
+
+async def test_python_keeps_cwd_and_reports_files(toolbox: Toolbox, module_workspace: Path) -> None:
+    await toolbox.call("run_code", {"code": "import os\nos.makedirs('sub', exist_ok=True)\nos.chdir('sub')"})
+    result = await toolbox.call("run_code", {"code": "open('made.txt', 'w').write('hi')\nprint(os.getcwd())"})
+    assert result.output.startswith(str(module_workspace / "sub"))
+    assert result.files == ["sub/made.txt"]
+    assert "[files created or changed: sub/made.txt]" in result.output
+    await toolbox.call("run_code", {"code": f"os.chdir({str(module_workspace)!r})"})
+
+
+async def test_python_error_is_a_clean_traceback(toolbox: Toolbox) -> None:
+    result = await toolbox.call("run_code", {"code": "import sys\nprint('before', file=sys.stderr)\n1/0"})
+    assert result.is_error and result.exit_code == 1
+    assert "before" in result.output and "ZeroDivisionError" in result.output
+    assert "\x1b[" not in result.output
+
+
+async def test_python_display_images_become_image_parts(toolbox: Toolbox) -> None:
+    code = (
+        "from IPython.display import Image, display\nimport base64\n"
+        f"display(Image(data=base64.b64decode({PNG_1PX!r})))"
+    )
+    result = await toolbox.call("run_code", {"code": code})
+    assert [image.mime_type for image in result.images] == ["image/png"]
+    assert base64.b64decode(result.images[0].data_b64) == result.images[0].data
+    assert result.images[0].data.startswith(b"\x89PNG")
+
+
+async def test_python_timeout_interrupts_and_keeps_the_kernel(toolbox: Toolbox) -> None:
+    await toolbox.call("run_code", {"code": "kept = 'yes'"})
+    result = await toolbox.call("run_code", {"code": "import time\ntime.sleep(30)", "timeout_s": 1})
+    assert result.is_error and "timed out after 1 s" in result.output and "KeyboardInterrupt" in result.output
+    after = await toolbox.call("run_code", {"code": "kept"})
+    assert after.output == "'yes'"
+
+
+async def test_python_output_is_capped_with_a_marker(toolbox: Toolbox) -> None:
+    result = await toolbox.call("run_code", {"code": "print('a' * 100_000 + 'END')"})
+    assert len(result.output) < 21_000
+    assert "characters omitted" in result.output and result.output.endswith("END")
+
+
+async def test_bash_keeps_cwd_and_environment(toolbox: Toolbox, module_workspace: Path) -> None:
+    await toolbox.call(
+        "run_code", {"language": "bash", "code": "mkdir -p dir1 && cd dir1 && export GREETING=hello"}
+    )
+    result = await toolbox.call("run_code", {"language": "bash", "code": 'pwd; echo "$GREETING"'})
+    assert result.output == f"{module_workspace / 'dir1'}\nhello"
+    await toolbox.call("run_code", {"language": "bash", "code": f"cd {module_workspace}"})
+
+
+async def test_bash_reports_exit_status_and_stderr(toolbox: Toolbox) -> None:
+    result = await toolbox.call("run_code", {"language": "bash", "code": "echo out; echo err >&2; false"})
+    assert result.is_error and result.exit_code == 1
+    assert "out\nerr" in result.output and "[exit status 1]" in result.output
+
+
+async def test_bash_commands_cannot_read_the_session_input(toolbox: Toolbox) -> None:
+    result = await toolbox.call("run_code", {"language": "bash", "code": "cat; read line; echo after"})
+    assert result.output == "after"
+
+
+async def test_bash_timeout_kills_the_command_not_the_session(toolbox: Toolbox) -> None:
+    await toolbox.call("run_code", {"language": "bash", "code": "export SURVIVES=1"})
+    code = "sleep 47.25 | cat & sleep 47.5; echo never"
+    result = await toolbox.call("run_code", {"language": "bash", "code": code, "timeout_s": 1})
+    assert result.is_error and result.exit_code == 124 and "timed out after 1 s" in result.output
+    assert "never" not in result.output
+    await asyncio.sleep(0.2)
+    assert _processes_with("sleep 47.") == []
+    after = await toolbox.call("run_code", {"language": "bash", "code": "echo $SURVIVES"})
+    assert after.output == "1"
+
+
+async def test_bash_timeout_stops_a_busy_shell_loop(toolbox: Toolbox) -> None:
+    result = await toolbox.call(
+        "run_code", {"language": "bash", "code": "while true; do :; done", "timeout_s": 1}
+    )
+    assert result.exit_code == 124
+    assert (await toolbox.call("run_code", {"language": "bash", "code": "echo ok"})).output == "ok"
+
+
+async def test_bash_output_is_capped(toolbox: Toolbox) -> None:
+    result = await toolbox.call(
+        "run_code", {"language": "bash", "code": "yes line | head -n 50000; echo END"}
+    )
+    assert len(result.output) < 21_000 and "characters omitted" in result.output
+    assert result.output.endswith("END")
+
+
+async def test_bash_exit_starts_a_fresh_session_in_the_same_directory(
+    toolbox: Toolbox, module_workspace: Path
+) -> None:
+    await toolbox.call("run_code", {"language": "bash", "code": "cd dir1"})
+    result = await toolbox.call("run_code", {"language": "bash", "code": "exit 7"})
+    assert result.exit_code == 7 and "fresh session" in result.output
+    after = await toolbox.call("run_code", {"language": "bash", "code": "pwd"})
+    assert after.output == str(module_workspace / "dir1")
+    await toolbox.call("run_code", {"language": "bash", "code": f"cd {module_workspace}"})
+
+
+async def test_interrupt_stops_running_code(toolbox: Toolbox) -> None:
+    for language, code in (("python", "import time\ntime.sleep(30)"), ("bash", "sleep 48.5")):
+        call = asyncio.create_task(
+            toolbox.call("run_code", {"language": language, "code": code, "timeout_s": 60})
+        )
+        await asyncio.sleep(0.5)
+        started = asyncio.get_running_loop().time()
+        await toolbox.interrupt()
+        result = await asyncio.wait_for(call, 5)
+        assert result.is_error and "[interrupted" in result.output, language
+        assert asyncio.get_running_loop().time() - started < 2
+    assert _processes_with("sleep 48.5") == []
+    assert (await toolbox.call("run_code", {"code": "1 + 1"})).output == "2"
+
+
+async def test_cancelled_calls_leave_usable_sessions(toolbox: Toolbox) -> None:
+    for language, code in (("python", "import time\ntime.sleep(30)"), ("bash", "echo partial; sleep 49.5")):
+        call = asyncio.create_task(toolbox.call("run_code", {"language": language, "code": code}))
+        await asyncio.sleep(0.5)
+        call.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await call
+    assert _processes_with("sleep 49.5") == []
+    assert (await toolbox.call("run_code", {"language": "bash", "code": "echo clean"})).output == "clean"
+    assert (await toolbox.call("run_code", {"code": "'clean'"})).output == "'clean'"
+
+
+async def test_code_does_not_inherit_the_runner_token(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(TOKEN_ENV, "secret-token")
+    async with Toolbox(ToolboxConfig(workspace=workspace, code_env={"EXTRA": "1"})) as tools:
+        result = await tools.call("run_code", {"language": "bash", "code": f'echo "[${TOKEN_ENV}] $EXTRA"'})
+    assert result.output == "[] 1"

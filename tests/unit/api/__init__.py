@@ -1,0 +1,1 @@
+"""Unit tests of the HTTP API layer: wire models and error mapping."""

@@ -1,0 +1,1 @@
+"""Store tests, each run on SQLite and on a throwaway PostgreSQL server."""
