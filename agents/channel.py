@@ -49,7 +49,7 @@ class Channel:
         self._client = httpx.AsyncClient(
             transport=transport,
             base_url="http://orchestrator" + PREFIX,
-            headers={"authorization": f"Bearer {token}"},
+            headers={"authorization": f"Bearer {token}", "content-type": "application/json"},
             timeout=httpx.Timeout(connect=5.0, read=None, write=30.0, pool=30.0),
         )
         self._max_backoff_s = max_backoff_s

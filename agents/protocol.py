@@ -70,11 +70,14 @@ class WorkItem(_Model):
     interaction_id: str
     """The interaction this turn belongs to."""
     system: str | None = None
-    """System instruction: the agent's (and its base agents'), the skill index and the workspace listing."""
+    """The agent's system instruction (its base agents' first); the runner adds the skill index and a
+    listing of the workspace."""
     messages: list[Message]
     """The conversation so far, ending with the new input."""
     tools: list[ToolDeclaration] = Field(default_factory=list)
-    """Every tool the model may call: enabled built-ins and the caller's client functions."""
+    """The caller's client functions (the runner adds the built-ins' declarations itself)."""
+    builtin_tools: list[str] = Field(default_factory=list)
+    """Names of the built-in tools this agent may use (DESIGN.md section 3)."""
     client_tools: list[str] = Field(default_factory=list)
     """Names of client-side functions: calling one pauses the interaction as `requires_action`."""
     config: GenerationConfig = Field(default_factory=GenerationConfig)

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import os
 import time
+from pathlib import Path
 from typing import Any, Protocol
 
 import httpx
@@ -27,6 +28,9 @@ from agents.protocol import (
     ToolResultReport,
     WorkItem,
 )
+from agents.skills import discover
+from agents.tools.declarations import builtin_declarations
+from agents.tools.results import ToolResult
 
 __all__ = ["Runner", "Tools", "main"]
 
@@ -61,17 +65,29 @@ class _Ending(Exception):
 class Runner:
     """Runs turns of work one after another with one persistent toolbox."""
 
-    def __init__(self, channel: Channel, tools: Tools) -> None:
+    def __init__(
+        self,
+        channel: Channel,
+        tools: Tools,
+        workspace: Path = Path("/workspace"),
+        skills_root: Path = Path("/skills"),
+    ) -> None:
         self.channel = channel
         self.tools = tools
+        self.workspace = workspace
+        self.skills_root = skills_root
 
     async def serve_forever(self) -> None:
         """Pull and run work until the orchestrator closes the channel."""
         try:
             while True:
                 work = await self.channel.next_work()
-                if work is not None:
+                if work is None:
+                    continue
+                try:
                     await self.run(work)
+                except httpx.HTTPStatusError as exc:  # e.g. the interaction was deleted meanwhile
+                    log.warning("interaction %s: channel refused a report: %s", work.interaction_id, exc)
         except ChannelClosedError as exc:
             log.info("channel closed: %s", exc)
         finally:
@@ -96,6 +112,16 @@ class Runner:
         )
         return ending.outcome
 
+    def context(self, work: WorkItem) -> str:
+        """The system prompt: the agent's instruction, the skill index and the workspace listing."""
+        parts = [work.system or ""]
+        skills = discover(self.skills_root) if "load_skill" in work.builtin_tools else []
+        if skills:
+            index = "\n".join(f"- {skill.name}: {skill.description}" for skill in skills)
+            parts.append(f"## Skills (call load_skill with a name before following one)\n{index}")
+        parts.append(f"## Workspace ({self.workspace})\n{_listing(self.workspace)}")
+        return "\n\n".join(part for part in parts if part)
+
     async def _watch_cancel(self, interaction_id: str, cancelled: asyncio.Event) -> None:
         while not cancelled.is_set():
             await asyncio.sleep(_CANCEL_POLL_S)
@@ -106,14 +132,13 @@ class Runner:
     async def _loop(self, work: WorkItem, cancelled: asyncio.Event) -> None:
         messages = list(work.messages)
         started, tokens = time.monotonic(), 0
-        for _ in range(work.budget.max_steps):
-            if time.monotonic() - started > work.budget.max_wall_s:
-                raise _Ending(
-                    "budget_exceeded", f"wall-clock budget of {work.budget.max_wall_s:.0f}s reached"
-                )
-            request = ModelRequest(
-                system=work.system, messages=messages, tools=work.tools, config=work.config
-            )
+        system = self.context(work)
+        tools = [*builtin_declarations(work.builtin_tools), *work.tools]
+        budget = work.budget
+        for _ in range(budget.max_steps):
+            if time.monotonic() - started > budget.max_wall_s:
+                raise _Ending("budget_exceeded", f"wall-clock budget of {budget.max_wall_s:.0f}s reached")
+            request = ModelRequest(system=system, messages=messages, tools=tools, config=work.config)
             answer = await self.channel.model(ModelCall(interaction_id=work.interaction_id, request=request))
             if answer.cancelled or cancelled.is_set():
                 raise _Ending("cancelled")
@@ -126,29 +151,28 @@ class Runner:
             if not calls:
                 return
             results = [
-                await self._run_tool(work.interaction_id, call, cancelled)
-                for call in calls
-                if call.name not in work.client_tools
+                await self._run_tool(work, c, cancelled) for c in calls if c.name not in work.client_tools
             ]
             if any(call.name in work.client_tools for call in calls):
                 raise _Ending("requires_action")
             messages.append(Message(role="user", parts=list(results)))
-            if work.budget.max_total_tokens is not None and tokens >= work.budget.max_total_tokens:
-                raise _Ending("budget_exceeded", f"token budget of {work.budget.max_total_tokens} reached")
-        raise _Ending("budget_exceeded", f"step budget of {work.budget.max_steps} model calls reached")
+            if budget.max_total_tokens is not None and tokens >= budget.max_total_tokens:
+                raise _Ending("budget_exceeded", f"token budget of {budget.max_total_tokens} reached")
+        raise _Ending("budget_exceeded", f"step budget of {budget.max_steps} model calls reached")
 
-    async def _run_tool(
-        self, interaction_id: str, call: ToolCallPart, cancelled: asyncio.Event
-    ) -> ToolResultPart:
+    async def _run_tool(self, work: WorkItem, call: ToolCallPart, cancelled: asyncio.Event) -> ToolResultPart:
         if cancelled.is_set():
             raise _Ending("cancelled")
         started = time.monotonic()
-        result = await self.tools.call(call.name, call.arguments)
+        if call.name in work.builtin_tools:
+            result = await self.tools.call(call.name, call.arguments)
+        else:
+            result = ToolResult(output=f"Tool {call.name!r} is not available to this agent.", is_error=True)
         if cancelled.is_set():
             raise _Ending("cancelled")
         images = [ImagePart(mime_type=image.mime_type, data=image.data) for image in result.images]
         report = ToolResultReport(
-            interaction_id=interaction_id,
+            interaction_id=work.interaction_id,
             call_id=call.id,
             name=call.name,
             output=result.output,
@@ -162,6 +186,20 @@ class Runner:
         return ToolResultPart(
             call_id=call.id, name=call.name, output=result.output, images=images, is_error=result.is_error
         )
+
+
+def _listing(root: Path, limit: int = 200) -> str:
+    """Up to `limit` workspace paths, two levels deep, folders marked with `/`; hidden ones skipped."""
+    lines: list[str] = []
+    for path in sorted([*root.glob("*"), *root.glob("*/*")]):
+        relative = path.relative_to(root)
+        if any(part.startswith(".") for part in relative.parts):
+            continue
+        lines.append(str(relative) + ("/" if path.is_dir() else ""))
+        if len(lines) >= limit:
+            lines.append("...")
+            break
+    return "\n".join(lines) or "(empty)"
 
 
 def main() -> None:

@@ -14,11 +14,15 @@ from fastapi.routing import APIRoute
 from orchestrator import __version__
 from orchestrator.api.deps import Services
 from orchestrator.api.errors import install_error_handlers
+from orchestrator.api.middleware import BodyLimit
 from orchestrator.api.routes import agents, environments, files, health, interactions
+from orchestrator.channel.hub import RunnerHub
+from orchestrator.channel.server import ChannelServers
 from orchestrator.config import Settings
 from orchestrator.environments.service import EnvironmentService
 from orchestrator.environments.uploads import UploadSessions
 from orchestrator.gateway.provider import ProviderRegistry
+from orchestrator.interactions.agent_run import SandboxAgentRunner
 from orchestrator.interactions.service import InteractionService
 from orchestrator.scheduler import Scheduler
 from orchestrator.store import Store
@@ -49,7 +53,13 @@ async def build_services(settings: Settings) -> Services:
             image = (await asyncio.to_thread(build_image)).sandbox
         environments = EnvironmentService(store, DockerBackend(image=image))
     scheduler = Scheduler(settings.max_running, settings.max_running_per_tenant)
-    interactions = InteractionService(store, ProviderRegistry(), scheduler)
+    gateway = ProviderRegistry()
+    agent_runner = None
+    if environments is not None:
+        hub = RunnerHub(gateway)
+        channels = ChannelServers(hub, settings.data_dir / "run")
+        agent_runner = SandboxAgentRunner(store, environments, hub, channels)
+    interactions = InteractionService(store, gateway, scheduler, agent_runner=agent_runner)
     return Services(
         settings=settings,
         store=store,
@@ -75,6 +85,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             retention.cancel()
             await services.interactions.scheduler.shutdown()
+            if services.interactions.agent_runner is not None:
+                await services.interactions.agent_runner.close()
             await services.store.close()
 
     app = FastAPI(
@@ -85,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         generate_unique_id_function=_operation_id,
     )
     install_error_handlers(app)
+    app.add_middleware(BodyLimit, max_body_bytes=settings.max_body_bytes)  # outermost: before auth
     for module in (interactions, agents, environments, files, health):
         app.include_router(module.router)
     return app

@@ -8,7 +8,6 @@ checked uncompressed tar.
 from __future__ import annotations
 
 import builtins
-
 import io
 import mimetypes
 import tarfile

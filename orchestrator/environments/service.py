@@ -14,7 +14,8 @@ import contextlib
 import secrets
 from collections import defaultdict
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from orchestrator.environments.files import WorkspaceFiles, workspace_path
 from orchestrator.errors import WarrenError
@@ -25,6 +26,27 @@ from orchestrator.store.environments import EnvironmentRecord, EnvironmentUpdate
 from orchestrator.store.errors import NotFoundError
 
 __all__ = ["EnvironmentService", "SourceError", "new_environment_id"]
+
+
+@dataclass(frozen=True)
+class SandboxExtras:
+    """What a hook adds to a new sandbox."""
+
+    mounts: tuple[Mount, ...] = ()
+    env: dict[str, str] = field(default_factory=dict)
+    command: tuple[str, ...] | None = None
+
+
+class SandboxHook(Protocol):
+    """Called before an environment's sandbox is created."""
+
+    async def extras(self, record: EnvironmentRecord) -> SandboxExtras:
+        """Mounts, environment variables and main process for the new sandbox."""
+        ...
+
+    async def released(self, record: EnvironmentRecord) -> None:
+        """The environment was deleted: drop what `extras` set up."""
+        ...
 
 
 class SourceError(WarrenError, ValueError):
@@ -43,7 +65,7 @@ class EnvironmentService:
         store: the database.
         backend: where sandboxes run.
         limits: resource limits for every sandbox.
-        extra_mounts: called with (tenant, environment id) for mounts such as the runner socket.
+        runtime: OCI runtime for every sandbox (e.g. `runsc`), or the engine's default.
     """
 
     def __init__(
@@ -58,10 +80,8 @@ class EnvironmentService:
         self.limits = limits or Limits()
         self.runtime = runtime
         self._locks: defaultdict[tuple[str, str], asyncio.Lock] = defaultdict(asyncio.Lock)
-        self.mounts_for: Any = None
-        """Optional callable `(tenant, env_id) -> tuple[Mount, ...]` (the runner channel sets it)."""
-        self.env_for: Any = None
-        """Optional callable `(tenant, env_id) -> dict[str, str]` of extra environment variables."""
+        self.hook: SandboxHook | None = None
+        """Adds mounts, variables and a main process to new sandboxes (the runner channel sets it)."""
 
     async def create(
         self, tenant: str, spec: Mapping[str, Any], env_id: str | None = None
@@ -92,17 +112,17 @@ class EnvironmentService:
     async def _provision(self, record: EnvironmentRecord) -> str:
         spec = record.spec
         env = {k: v for k, v in (spec.get("env") or {}).items() if isinstance(v, str)}
-        mounts: tuple[Mount, ...] = self.mounts_for(record.tenant, record.id) if self.mounts_for else ()
-        if self.env_for:
-            env.update(self.env_for(record.tenant, record.id))
+        extras = await self.hook.extras(record) if self.hook else SandboxExtras()
+        env.update(extras.env)
         sandbox_spec = SandboxSpec(
             environment_id=record.id,
             tenant=record.tenant,
             env=env,
             network="disabled" if spec.get("network", "disabled") == "disabled" else "proxied",
             limits=self.limits,
-            mounts=mounts,
+            mounts=extras.mounts,
             runtime=self.runtime,
+            command=extras.command,
         )
         info = await self.backend.create(sandbox_spec)
         await self.store.environments.update(record.tenant, record.id, EnvironmentUpdate(sandbox_id=info.id))
@@ -139,6 +159,8 @@ class EnvironmentService:
             if record is not None and record.sandbox_id:
                 await self.backend.destroy(record.sandbox_id)
             await self.store.environments.delete(tenant, env_id)
+            if record is not None and self.hook:
+                await self.hook.released(record)
         self._locks.pop((tenant, env_id), None)
 
 

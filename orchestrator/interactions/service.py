@@ -34,10 +34,18 @@ _MAX_HISTORY_DEPTH = 200
 class AgentRunner(Protocol):
     """Runs an agent-form interaction in a sandbox (the runner channel implements it)."""
 
+    async def prepare(self, tenant: str, request: dict[str, Any]) -> dict[str, Any]:
+        """At create time: resolve the agent and choose the environment (`environment_id`)."""
+        ...
+
+    async def close(self) -> None:
+        """Release channels (server shutdown)."""
+        ...
+
     async def run(
-        self, tenant: str, record: InteractionRecord, recorder: Recorder, messages: list[Any]
-    ) -> str:
-        """Drive the interaction to its end and return the final status."""
+        self, tenant: str, record: InteractionRecord, recorder: Recorder, history: list[dict[str, Any]]
+    ) -> tuple[str, list[dict[str, str]] | None]:
+        """Drive the interaction to its end; returns the final status and any errors."""
         ...
 
 
@@ -51,15 +59,12 @@ class InteractionService:
         scheduler: Scheduler,
         logs: LiveLogs | None = None,
         agent_runner: AgentRunner | None = None,
-        prepare_agent: Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]] | None = None,
     ) -> None:
         self.store = store
         self.gateway = gateway
         self.scheduler = scheduler
         self.logs = logs or LiveLogs()
         self.agent_runner = agent_runner
-        self.prepare_agent = prepare_agent
-        """Resolves an agent-form request (agent lookup, environment) before it is stored."""
 
     # ---- create -------------------------------------------------------------------------------
 
@@ -78,11 +83,11 @@ class InteractionService:
             except UnknownProviderError as exc:
                 raise InvalidArgument(str(exc), field="model") from exc
         else:
-            if self.agent_runner is None or self.prepare_agent is None:
+            if self.agent_runner is None:
                 raise InvalidArgument(
                     "agent interactions need a sandbox backend; this server has none", field="agent"
                 )
-            resolved = await self.prepare_agent(tenant, {**request, "environment_id": environment_id})
+            resolved = await self.agent_runner.prepare(tenant, {**request, "environment_id": environment_id})
             environment_id = resolved.get("environment_id", environment_id)
         record = await self.store.interactions.create(
             tenant,
@@ -154,7 +159,7 @@ class InteractionService:
                 status = await self._run_model(record, recorder, history)
             else:
                 assert self.agent_runner is not None
-                status = await self.agent_runner.run(tenant, record, recorder, history)
+                status, errors = await self.agent_runner.run(tenant, record, recorder, history)
         except asyncio.CancelledError:
             status = "cancelled"
         except GatewayError as exc:

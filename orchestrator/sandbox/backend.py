@@ -100,6 +100,8 @@ class SandboxSpec(_Model):
     """Extra labels, e.g. a test session id; Warren's own labels are added by the backend."""
     runtime: str | None = None
     """OCI runtime name registered in the engine, e.g. `runsc` for gVisor; `None` means the default."""
+    command: tuple[str, ...] | None = None
+    """The sandbox's main process (e.g. the agent runner); `None` keeps it idle (`sleep infinity`)."""
 
 
 class SandboxInfo(_Model):

@@ -49,7 +49,7 @@ def container_kwargs(spec: SandboxSpec, image: str, name: str, workspace_volume:
     kwargs: dict[str, Any] = {
         "image": image,
         "name": name,
-        "command": ["sleep", "infinity"],
+        "command": list(spec.command or ("sleep", "infinity")),
         "user": f"{SANDBOX_UID}:{SANDBOX_GID}",
         "working_dir": WORKSPACE,
         "environment": {**spec.env, "HOME": HOME},

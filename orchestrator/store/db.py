@@ -7,6 +7,7 @@
 SQLite runs in WAL mode with foreign keys on and a busy timeout. Write transactions on SQLite
 start with `BEGIN IMMEDIATE`, so two writers queue on the busy timeout instead of failing when
 one of them upgrades its read lock; read transactions stay deferred and never block writers.
+Within one process, SQLite writers also queue on an asyncio lock, which is faster than polling.
 """
 
 from __future__ import annotations

@@ -7,8 +7,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from orchestrator.api.deps import CallerDep, ServicesDep, VersionDep
+from orchestrator.api.deps import CallerDep, Services, ServicesDep, VersionDep
 from orchestrator.api.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
+from orchestrator.api.idempotency import IdempotencyDep
 from orchestrator.api.wire.agents import Agent, AgentList
 from orchestrator.api.wire.common import to_wire
 from orchestrator.catalog import DEFAULT_AGENT, DEFAULT_AGENT_ID, resolve_agent
@@ -19,18 +20,28 @@ router = APIRouter(prefix="/{api_version}/agents", tags=["agents"])
 
 @router.post("", response_model=Agent, response_model_exclude_none=True, operation_id="agents-create")
 async def create_agent(
-    body: Agent, _v: VersionDep, caller: CallerDep, services: ServicesDep
+    body: Agent, _v: VersionDep, caller: CallerDep, services: ServicesDep, idempotency: IdempotencyDep
 ) -> dict[str, Any]:
     """Create a custom agent; `base_agent` (default `default`) must exist."""
     spec = to_wire(body)
+
+    async def create() -> dict[str, Any]:
+        return await _create(services, caller.tenant, dict(spec))
+
+    async def replay(agent_id: str) -> dict[str, Any] | None:
+        record = await services.store.agents.get(caller.tenant, agent_id)
+        return None if record is None else record.spec
+
+    return await idempotency.create("agent", spec, create, lambda made: str(made["id"]), replay)
+
+
+async def _create(services: Services, tenant: str, spec: dict[str, Any]) -> dict[str, Any]:
     spec.setdefault("id", f"agent_{secrets.token_hex(8)}")
     if spec["id"] == DEFAULT_AGENT_ID:
         raise AlreadyExists("the built-in agent 'default' cannot be redefined", field="id")
-    await resolve_agent(
-        services.store, caller.tenant, spec.get("base_agent") or DEFAULT_AGENT_ID, "base_agent"
-    )
+    await resolve_agent(services.store, tenant, spec.get("base_agent") or DEFAULT_AGENT_ID, "base_agent")
     try:
-        record = await services.store.agents.create(caller.tenant, spec["id"], spec)
+        record = await services.store.agents.create(tenant, spec["id"], spec)
     except AlreadyExistsError as exc:
         raise AlreadyExists(f"agent {spec['id']!r} already exists", field="id") from exc
     return record.spec

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from orchestrator.api.deps import CallerDep, ServicesDep, VersionDep, sandboxes
 from orchestrator.api.errors import InvalidArgument, NotFound
+from orchestrator.api.idempotency import IdempotencyDep
 from orchestrator.api.wire.common import to_wire
 from orchestrator.api.wire.environments import CreateEnvironmentRequest, Environment, EnvironmentList
 from orchestrator.environments.service import SourceError
@@ -37,16 +38,29 @@ def environment_body(record: EnvironmentRecord) -> dict[str, Any]:
     "", response_model=Environment, response_model_exclude_none=True, operation_id="environments-create"
 )
 async def create_environment(
-    body: CreateEnvironmentRequest, _v: VersionDep, caller: CallerDep, services: ServicesDep
+    body: CreateEnvironmentRequest,
+    _v: VersionDep,
+    caller: CallerDep,
+    services: ServicesDep,
+    idempotency: IdempotencyDep,
 ) -> dict[str, Any]:
     """Create an environment; its sandbox starts on first use, seeded from `sources`."""
     if body.from_environment:
         raise InvalidArgument("copying an environment is not supported yet", field="from_environment")
-    try:
-        record = await sandboxes(services).create(caller.tenant, to_wire(body))
-    except SourceError as exc:
-        field, _, message = str(exc).partition(": ")
-        raise InvalidArgument(message, field=field) from exc
+    service = sandboxes(services)
+    spec = to_wire(body)
+
+    async def create() -> EnvironmentRecord:
+        try:
+            return await service.create(caller.tenant, dict(spec))
+        except SourceError as exc:
+            field, _, message = str(exc).partition(": ")
+            raise InvalidArgument(message, field=field) from exc
+
+    async def replay(environment_id: str) -> EnvironmentRecord | None:
+        return await services.store.environments.get(caller.tenant, environment_id)
+
+    record = await idempotency.create("environment", spec, create, lambda made: made.id, replay)
     return environment_body(record)
 
 

@@ -10,7 +10,13 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from orchestrator.api.deps import CallerDep, ServicesDep, VersionDep, sandboxes
 from orchestrator.api.errors import InvalidArgument, NotFound, PayloadTooLarge
 from orchestrator.api.wire.files import FileList
-from orchestrator.environments.files import FileEntry, FileMissingError, FilePathError, FileTooLargeError
+from orchestrator.environments.files import (
+    FileEntry,
+    FileMissingError,
+    FilePathError,
+    FileTooLargeError,
+    workspace_path,
+)
 from orchestrator.environments.uploads import UploadError, UploadSession
 from orchestrator.interactions.snapshot import rfc3339
 from orchestrator.sandbox import UnsafeArchiveError
@@ -28,6 +34,23 @@ def _entry(entry: FileEntry) -> dict[str, Any]:
     if entry.modified:
         body["modified"] = rfc3339(entry.modified)
     return body
+
+
+def _checked(file_path: str, *, root_ok: bool = True) -> str:
+    """`file_path` when it is a safe path relative to the workspace; else 400 naming `file_path`.
+
+    The workspace helpers re-root an absolute path under `/workspace`; the API refuses it instead
+    (SECURITY-CHECKLIST "Path traversal": reject absolute paths, `..` and NUL).
+    """
+    try:
+        if file_path.startswith("/"):
+            raise FilePathError("path must be relative to the workspace, not absolute")
+        if not root_ok and not file_path.strip("/"):
+            raise FilePathError("a file path is required")
+        workspace_path(file_path)
+    except FilePathError as exc:
+        raise InvalidArgument(str(exc), field="file_path") from exc
+    return file_path
 
 
 def _env_id(raw: str) -> str:
@@ -62,6 +85,7 @@ async def get_files(
     page_token: Annotated[str | None, Query(description="Token from the previous page")] = None,
 ) -> Any:
     """List a folder (or stat a file), or download a file with `alt=media`."""
+    _checked(file_path)
     workspace = await _workspace(services, caller.tenant, environment_id)
     try:
         if alt == "media":
@@ -69,7 +93,7 @@ async def get_files(
             return Response(content=data, media_type="application/octet-stream")
         entries = await workspace.list(file_path, recursive=recursive)
     except FilePathError as exc:
-        raise InvalidArgument(str(exc), field="path") from exc
+        raise InvalidArgument(str(exc), field="file_path") from exc
     except FileMissingError as exc:
         raise NotFound(str(exc)) from exc
     except FileTooLargeError as exc:
@@ -115,6 +139,7 @@ async def start_upload(
     env_id = _env_id(environment_id)
     if await services.store.environments.get(caller.tenant, env_id) is None:
         raise NotFound(f"environment {environment_id!r} not found")
+    _checked(file_path, root_ok=extract)
     session = UploadSession(caller.tenant, env_id, file_path, overwrite, extract, size)
     try:
         upload_id = services.uploads.start(session)
@@ -164,6 +189,6 @@ async def upload_chunk(
             await workspace.write(session.path, bytes(session.data), overwrite=session.overwrite)
         entries = await workspace.list(session.path)
     except (FilePathError, UnsafeArchiveError) as exc:
-        raise InvalidArgument(str(exc), field="path") from exc
+        raise InvalidArgument(str(exc), field="file_path") from exc
     body = json.dumps({"files": [_entry(e) for e in entries]})
     return Response(content=body, media_type="application/json", headers={"x-goog-upload-status": "final"})

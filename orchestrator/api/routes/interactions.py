@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 
 from orchestrator.api.deps import CallerDep, ServicesDep, VersionDep
 from orchestrator.api.errors import InvalidArgument
+from orchestrator.api.idempotency import IdempotencyDep
 from orchestrator.api.wire.common import to_wire
 from orchestrator.api.wire.interactions import CreateInteraction, Interaction
 from orchestrator.interactions.live import Event
@@ -49,16 +50,32 @@ def _stream(events: AsyncIterator[Event | None]) -> StreamingResponse:
     operation_id="interactions-create",
 )
 async def create_interaction(
-    body: CreateInteraction, _v: VersionDep, caller: CallerDep, services: ServicesDep
+    body: CreateInteraction,
+    _v: VersionDep,
+    caller: CallerDep,
+    services: ServicesDep,
+    idempotency: IdempotencyDep,
 ) -> Any:
-    """Create an interaction; answer when it ends, at once (`background`), or as a stream (`stream`)."""
+    """Create an interaction; answer when it ends, at once (`background`), or as a stream (`stream`).
+
+    A retry with the same `Idempotency-Key` answers the first interaction the same way (a stream
+    retry replays its events from the start).
+    """
     request = to_wire(body)
-    record = await services.interactions.create(caller.tenant, request, caller.key_id)
+
+    async def create() -> str:
+        return (await services.interactions.create(caller.tenant, dict(request), caller.key_id)).id
+
+    async def replay(interaction_id: str) -> str | None:
+        found = await services.store.interactions.get(caller.tenant, interaction_id)
+        return None if found is None else found.id
+
+    interaction_id = await idempotency.create("interaction", request, create, lambda made: made, replay)
     if body.stream:
-        return _stream(services.interactions.events(caller.tenant, record.id))
+        return _stream(services.interactions.events(caller.tenant, interaction_id))
     if body.background:
-        return JSONResponse(await services.interactions.get(caller.tenant, record.id))
-    return JSONResponse(await services.interactions.wait(caller.tenant, record.id))
+        return JSONResponse(await services.interactions.get(caller.tenant, interaction_id))
+    return JSONResponse(await services.interactions.wait(caller.tenant, interaction_id))
 
 
 @router.get(

@@ -80,7 +80,8 @@ async def test_runner_token_is_stored_hashed_and_rotates(store: Store) -> None:
 
 
 async def test_concurrent_read_then_write_updates_all_land(store: Store) -> None:
-    """Regression guard: with a deferred BEGIN, SQLite refuses a read lock's upgrade ("database is locked")."""
+    """Read-then-write transactions racing on one row all commit (on SQLite a deferred BEGIN would fail
+    them with "database is locked" when a read lock cannot be upgraded)."""
     await store.agents.create("t1", "busy", {"n": -1})
     await store.environments.create("t1", "env_busy", {})
     await asyncio.gather(

@@ -1,0 +1,171 @@
+"""Agent-form interactions: pick the environment, start its runner, hand it the turn.
+
+At create time (`prepare`) the agent is resolved and the environment chosen or created, so the row
+exists before any container does. At run time the environment's sandbox is started with the runner
+as its main process and the channel socket mounted, and the turn goes through the `RunnerHub`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agents.model_types import ToolDeclaration
+from agents.protocol import SOCKET_PATH, TOKEN_ENV, Budget, WorkItem
+from orchestrator.api.errors import NotFound
+from orchestrator.catalog import BUILTIN_TOOLS, merged, resolve_agent
+from orchestrator.channel.hub import RunnerHub
+from orchestrator.channel.server import ChannelServers
+from orchestrator.environments.service import EnvironmentService, SandboxExtras
+from orchestrator.interactions.history import to_messages
+from orchestrator.interactions.recorder import Recorder
+from orchestrator.store import Store
+from orchestrator.store.environments import EnvironmentRecord
+from orchestrator.store.interactions import InteractionRecord
+
+__all__ = ["SandboxAgentRunner"]
+
+DEFAULT_MODEL = "scripted:demo"
+RUNNER_COMMAND = ("python", "-m", "agents.runner")
+_TOOLS_BY_WIRE_TYPE = {
+    "code_execution": (
+        "run_code",
+        "read_file",
+        "write_file",
+        "edit_file",
+        "list_files",
+        "search_files",
+        "load_skill",
+    ),
+    "url_context": ("browser",),
+    "google_search": ("browser",),
+}
+_ENV_FIELDS = ("mode", "network", "sources", "custom_config", "env")
+
+
+class SandboxAgentRunner:
+    """Runs agent interactions in their environments' sandboxes."""
+
+    def __init__(
+        self, store: Store, environments: EnvironmentService, hub: RunnerHub, channels: ChannelServers
+    ):
+        self.store = store
+        self.environments = environments
+        self.hub = hub
+        self.channels = channels
+        environments.hook = self
+
+    async def close(self) -> None:
+        """Stop every channel server (shutdown)."""
+        await self.channels.close_all()
+
+    # ---- the environment's sandbox -------------------------------------------------------------
+
+    async def extras(self, record: EnvironmentRecord) -> SandboxExtras:
+        """New sandboxes run the runner, with the channel socket mounted and a fresh token."""
+        token = await self.store.environments.issue_runner_token(record.tenant, record.id)
+        return SandboxExtras(
+            mounts=(self.channels.mount(record.id),),
+            env={TOKEN_ENV: token, "WARREN_SOCKET": SOCKET_PATH},
+            command=RUNNER_COMMAND,
+        )
+
+    async def released(self, record: EnvironmentRecord) -> None:
+        """Stop the deleted environment's channel and remove its socket folder."""
+        await self.channels.close(record.id)
+
+    async def _channel(self, tenant: str, environment_id: str) -> None:
+        async def check(token: str) -> bool:
+            return await self.store.environments.check_runner_token(tenant, environment_id, token)
+
+        await self.channels.ensure(environment_id, check)
+
+    # ---- create time ---------------------------------------------------------------------------
+
+    async def prepare(self, tenant: str, request: dict[str, Any]) -> dict[str, Any]:
+        """Resolve the agent and choose (or create) the environment; returns `environment_id`."""
+        chain = await resolve_agent(self.store, tenant, request["agent"])
+        wanted = request.get("environment")
+        if wanted is None and request.get("environment_id"):
+            return {"environment_id": request["environment_id"]}
+        if wanted is None:
+            wanted = merged(chain, "base_environment")
+        if isinstance(wanted, str):
+            return {"environment_id": await self._existing(tenant, wanted, "environment")}
+        wanted = dict(wanted or {})
+        if wanted.get("environment_id"):
+            return {
+                "environment_id": await self._existing(
+                    tenant, wanted["environment_id"], "environment.environment_id"
+                )
+            }
+        spec = {name: wanted[name] for name in _ENV_FIELDS if wanted.get(name) is not None}
+        record = await self.environments.create(tenant, spec)
+        return {"environment_id": record.id}
+
+    async def _existing(self, tenant: str, environment_id: str, field: str) -> str:
+        environment_id = environment_id.removeprefix("environments/")
+        if await self.store.environments.get(tenant, environment_id) is None:
+            raise NotFound(f"no environment {environment_id!r}", field=field)
+        return environment_id
+
+    # ---- run time ------------------------------------------------------------------------------
+
+    async def run(
+        self, tenant: str, record: InteractionRecord, recorder: Recorder, history: list[dict[str, Any]]
+    ) -> tuple[str, list[dict[str, str]] | None]:
+        """Drive the interaction in its sandbox; returns the final status and any errors."""
+        request = record.request
+        chain = await resolve_agent(self.store, tenant, str(record.agent))
+        assert record.environment_id is not None
+        await self._channel(tenant, record.environment_id)
+        await self.environments.sandbox(tenant, record.environment_id)
+        report = await self.hub.run(
+            record.environment_id, _model(request, chain), _work(record, chain, history), recorder
+        )
+        if report.outcome in ("failed", "budget_exceeded") and report.error:
+            return report.outcome, [{"code": report.outcome, "message": report.error}]
+        return report.outcome, None
+
+
+def _model(request: dict[str, Any], chain: list[dict[str, Any]]) -> str:
+    config = request.get("agent_config") or {}
+    return str(config.get("model") or (merged(chain, "agent_config") or {}).get("model") or DEFAULT_MODEL)
+
+
+def _work(record: InteractionRecord, chain: list[dict[str, Any]], history: list[dict[str, Any]]) -> WorkItem:
+    request = record.request
+    instructions = [spec["system_instruction"] for spec in reversed(chain) if spec.get("system_instruction")]
+    if request.get("system_instruction"):
+        instructions.append(request["system_instruction"])
+    functions = [t for t in request.get("tools") or [] if t.get("type") == "function"]
+    config = request.get("agent_config") or {}
+    max_tokens = config.get("max_total_tokens") or (merged(chain, "agent_config") or {}).get(
+        "max_total_tokens"
+    )
+    return WorkItem(
+        interaction_id=record.id,
+        system="\n\n".join(instructions) or None,
+        messages=to_messages(history),
+        tools=[
+            ToolDeclaration(
+                name=t["name"],
+                description=t.get("description", ""),
+                parameters=t.get("parameters") or {"type": "object"},
+            )
+            for t in functions
+        ],
+        builtin_tools=_builtin_tools(chain),
+        client_tools=[t["name"] for t in functions],
+        budget=Budget(max_total_tokens=int(max_tokens) if max_tokens else None),
+    )
+
+
+def _builtin_tools(chain: list[dict[str, Any]]) -> list[str]:
+    """All built-ins for agents that declare no tools; else those their wire tool types enable."""
+    declared = chain[0].get("tools") if chain[0].get("id") != "default" else None
+    if not declared:
+        return list(BUILTIN_TOOLS)
+    names: list[str] = []
+    for tool in declared:
+        names += [n for n in _TOOLS_BY_WIRE_TYPE.get(tool.get("type", ""), ()) if n not in names]
+    return names
