@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 WARREN := $(VENV)/bin/warren
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install engine image lint test test-unit demo bench clean
+.PHONY: install engine test-deps image lint test test-unit demo bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -16,6 +16,9 @@ install: $(STAMP)  ## Python deps into .venv
 engine:  ## install and start the Docker engine when missing
 	scripts/ensure-engine.sh
 
+test-deps:  ## PostgreSQL, Chromium and ripgrep on the host, for the test suite
+	scripts/ensure-test-deps.sh
+
 image: install engine  ## build the sandbox image (cached by a hash of its inputs)
 	$(WARREN) image build
 
@@ -24,10 +27,10 @@ lint: install  ## ruff and mypy
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
-test: lint image  ## everything: lint, unit, integration (real engine), conformance, security
+test: lint image test-deps  ## everything: lint, unit, integration (real engine), conformance, security
 	$(VENV)/bin/pytest
 
-test-unit: install  ## the tests that need no engine
+test-unit: install test-deps  ## the tests that need no engine
 	$(VENV)/bin/pytest tests/unit
 
 demo: image  ## the main job: a real task in a real sandbox

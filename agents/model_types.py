@@ -47,7 +47,7 @@ FinishReason = Literal["stop", "tool_calls", "max_tokens", "safety", "other"]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", ser_json_bytes="base64", val_json_bytes="base64")
 
 
 class TextPart(_Model):

@@ -47,6 +47,7 @@ class RunnerHub:
         self.gateway = gateway
         self._queues: defaultdict[str, asyncio.Queue[WorkItem]] = defaultdict(asyncio.Queue)
         self._running: dict[str, _Running] = {}
+        self._closing: defaultdict[str, asyncio.Event] = defaultdict(asyncio.Event)
 
     async def run(self, environment_id: str, model: str, work: WorkItem, recorder: Recorder) -> FinishReport:
         """Hand a turn to the environment's runner and wait for it to finish.
@@ -75,14 +76,29 @@ class RunnerHub:
 
     async def next_work(self, environment_id: str, wait_s: float) -> WorkItem | None:
         """The next turn for this environment's runner, waiting up to `wait_s` seconds."""
-        queue = self._queues[environment_id]
-        while True:
-            try:
-                work = await asyncio.wait_for(queue.get(), timeout=wait_s)
-            except TimeoutError:
+        queue, closing = self._queues[environment_id], self._closing[environment_id]
+        deadline = asyncio.get_running_loop().time() + wait_s
+        while not closing.is_set():
+            getter = asyncio.ensure_future(queue.get())
+            closed = asyncio.ensure_future(closing.wait())
+            remaining = max(0.0, deadline - asyncio.get_running_loop().time())
+            await asyncio.wait({getter, closed}, timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
+            closed.cancel()
+            if not getter.done():
+                getter.cancel()
                 return None
+            work = getter.result()
             if work.interaction_id in self._running:  # skip turns cancelled while queued
                 return work
+        return None
+
+    def release(self, environment_id: str) -> None:
+        """Wake the environment's long polls so its channel can close at once."""
+        self._closing[environment_id].set()
+
+    def reopen(self, environment_id: str) -> None:
+        """Accept long polls for the environment again (its channel restarted)."""
+        self._closing.pop(environment_id, None)
 
     async def model_call(self, environment_id: str, call: ModelCall) -> ModelCallResult:
         """One model turn through the gateway, recorded as steps with live deltas."""

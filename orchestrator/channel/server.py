@@ -127,6 +127,7 @@ class ChannelServers:
         if served is not None and not served.task.done():
             return
         await self.close(environment_id, remove=False)
+        self.hub.reopen(environment_id)
         folder = self.folder(environment_id)
         folder.mkdir(parents=True, exist_ok=True)
         os.chmod(folder, 0o755)  # noqa: S103 (the sandbox user must traverse it; it holds only the socket)
@@ -159,6 +160,7 @@ class ChannelServers:
         """Stop serving an environment's socket; `remove` deletes its folder too."""
         served = self._served.pop(environment_id, None)
         if served is not None:
+            self.hub.release(environment_id)
             served.server.should_exit = True
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(served.task, timeout=5)

@@ -48,7 +48,6 @@ def snapshot(
     """The interaction as the API returns it (`steps=None` leaves them out, as in SSE headers)."""
     body: dict[str, Any] = {
         "id": record.id,
-        "object": "interaction",
         "status": record.status,
         "created": rfc3339(record.created),
         "updated": rfc3339(record.updated),

@@ -23,6 +23,12 @@ from google import genai
 from tests.support.postgres import postgres_server
 
 SCRIPTS = Path(__file__).parent / "scripts"
+SECRET_KEYS = {
+    "GEMINI_API_KEY": "gemini-secret-sentinel-0001",
+    "OPENAI_API_KEY": "sk-openai-secret-sentinel-0002",
+    "ANTHROPIC_API_KEY": "sk-ant-secret-sentinel-0003",
+}
+"""Model credentials the server holds; tests prove none of them reaches a sandbox."""
 WARREN = str(Path(sys.executable).with_name("warren"))
 
 
@@ -71,7 +77,7 @@ def postgres_url() -> Iterator[str]:
 def server(request: pytest.FixtureRequest, sandbox_image: str) -> Iterator[Server]:
     """`warren serve` on a free port with a fresh store of the parametrized kind."""
     data = Path(tempfile.mkdtemp(prefix="warren-conf-"))
-    env = {**os.environ, "WARREN_DATA_DIR": str(data), "WARREN_SANDBOX_IMAGE": sandbox_image}
+    env = {**os.environ, **SECRET_KEYS, "WARREN_DATA_DIR": str(data), "WARREN_SANDBOX_IMAGE": sandbox_image}
     if request.param == "postgresql":
         env["WARREN_DATABASE_URL"] = request.getfixturevalue("postgres_url")
     keys = (_key(env, "tenant-a"), _key(env, "tenant-b"))
