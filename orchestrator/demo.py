@@ -148,7 +148,7 @@ async def run_demo() -> int:
                 if event["event_type"] == "interaction.completed":
                     final = event["interaction"]
             env = final.get("environment_id")
-            OUTPUT.mkdir(exist_ok=True)
+            await asyncio.to_thread(OUTPUT.mkdir, exist_ok=True)
             shots = (
                 (await client.get(f"/v1beta/environments/{env}/files/.warren/screenshots"))
                 .json()
