@@ -10,8 +10,9 @@ A route takes `IdempotencyDep` and wraps its create in `Idempotency.create`:
 5. The key's first request is still creating: 409 `conflict` (the SDK retries 409, which fits).
 
 Keys are scoped per tenant by the store. The hash covers the route template and the validated body,
-so `v1` and `v1beta` retries match. `reserve` cannot tell a fresh claim from a concurrent one, so a
-lookup comes first and a per-process set closes the race between requests of this process.
+so `v1` and `v1beta` retries match. The store's `reserve` has exactly one winner across processes
+(the others get `IdempotencyInProgressError`, answered 409); a per-process set of keys in flight
+answers concurrent requests of this process without a database round trip.
 """
 
 from __future__ import annotations
@@ -24,7 +25,13 @@ from fastapi import Depends, Header, Request
 
 from orchestrator.api.deps import CallerDep, ServicesDep
 from orchestrator.api.errors import Conflict, NotFound
-from orchestrator.store import IdempotencyConflictError, IdempotencyRecord, Store, hash_request
+from orchestrator.store import (
+    IdempotencyConflictError,
+    IdempotencyInProgressError,
+    IdempotencyRecord,
+    Store,
+    hash_request,
+)
 
 __all__ = ["Idempotency", "IdempotencyDep"]
 
@@ -79,6 +86,8 @@ class Idempotency:
                     record = await self.store.idempotency.reserve(self.tenant, key, request_hash, kind)
                 except IdempotencyConflictError as exc:
                     raise _different(key) from exc
+                except IdempotencyInProgressError as exc:  # another process holds the claim
+                    raise _in_progress(key) from exc
                 if record.in_progress:
                     return await self._create_reserved(create, id_of)
             return await self._answer_again(record, request_hash, kind, replay)

@@ -19,6 +19,7 @@ from orchestrator.store.environments import (
 from orchestrator.store.errors import (
     AlreadyExistsError,
     IdempotencyConflictError,
+    IdempotencyInProgressError,
     InvalidPageTokenError,
     NotFoundError,
     StoreError,
@@ -50,6 +51,7 @@ __all__ = [
     "EnvironmentUpdate",
     "EventRecord",
     "IdempotencyConflictError",
+    "IdempotencyInProgressError",
     "IdempotencyKeys",
     "IdempotencyRecord",
     "InteractionCreate",

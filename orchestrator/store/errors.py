@@ -57,3 +57,11 @@ class InvalidPageTokenError(StoreError, ValueError):
 
     def __init__(self) -> None:
         super().__init__("page_token is not valid for this listing")
+
+
+class IdempotencyInProgressError(StoreError, ValueError):
+    """Another request holds this key's reservation and has not finished creating yet."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"a request with idempotency key {key!r} is still in progress")
+        self.key = key

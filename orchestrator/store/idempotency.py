@@ -17,7 +17,7 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
 from orchestrator.store.db import Database
-from orchestrator.store.errors import IdempotencyConflictError, NotFoundError
+from orchestrator.store.errors import IdempotencyConflictError, IdempotencyInProgressError, NotFoundError
 from orchestrator.store.models import IdempotencyRow, utcnow
 from orchestrator.store.records import Record
 
@@ -77,11 +77,12 @@ class IdempotencyKeys:
     async def reserve(self, tenant: str, key: str, request_hash: str, kind: str) -> IdempotencyRecord:
         """Claim the key before creating. A new claim comes back `in_progress` and with no resource.
 
-        A record that was already there comes back unchanged: `in_progress` (another request is
-        creating: answer 409) or with the `resource_id` to answer with.
+        A record that was already there comes back unchanged when it has the `resource_id` to
+        answer with; so a returned record without a resource is always this caller's own claim.
 
         Raises:
             IdempotencyConflictError: the key was first used with another body or kind.
+            IdempotencyInProgressError: another request holds the claim and is still creating.
         """
         return await self._claim(tenant, key, request_hash, kind, None)
 
@@ -140,5 +141,7 @@ class IdempotencyKeys:
                 continue  # released between our insert and this read: try the insert again
             if existing.request_hash != request_hash or existing.resource_kind != kind:
                 raise IdempotencyConflictError(key)
+            if resource_id is None and existing.resource_id is None:
+                raise IdempotencyInProgressError(key)
             return existing
         raise IdempotencyConflictError(key)

@@ -7,7 +7,13 @@ from datetime import timedelta
 
 import pytest
 
-from orchestrator.store import IdempotencyConflictError, NotFoundError, Store, hash_request
+from orchestrator.store import (
+    IdempotencyConflictError,
+    IdempotencyInProgressError,
+    NotFoundError,
+    Store,
+    hash_request,
+)
 from orchestrator.store.models import utcnow
 
 
@@ -34,8 +40,8 @@ async def test_remember_and_lookup(store: Store) -> None:
 async def test_reserve_complete_release(store: Store) -> None:
     claim = await store.idempotency.reserve("t1", "k", "h", "agent")
     assert claim.in_progress
-    racing = await store.idempotency.reserve("t1", "k", "h", "agent")
-    assert racing.in_progress, "a second request sees the first still running (answer 409)"
+    with pytest.raises(IdempotencyInProgressError):  # a second request sees the first still running: 409
+        await store.idempotency.reserve("t1", "k", "h", "agent")
     done = await store.idempotency.complete("t1", "k", "agent-1")
     assert not done.in_progress and done.resource_id == "agent-1"
     assert (await store.idempotency.reserve("t1", "k", "h", "agent")).resource_id == "agent-1"
@@ -50,8 +56,12 @@ async def test_reserve_complete_release(store: Store) -> None:
 
 
 async def test_concurrent_reservations_have_one_winner(store: Store) -> None:
-    claims = await asyncio.gather(*(store.idempotency.reserve("t1", "k", "h", "agent") for _ in range(10)))
-    assert len({c.created for c in claims}) == 1, "every caller sees the same single claim"
+    claims = await asyncio.gather(
+        *(store.idempotency.reserve("t1", "k", "h", "agent") for _ in range(10)), return_exceptions=True
+    )
+    winners = [c for c in claims if not isinstance(c, BaseException)]
+    assert len(winners) == 1, "exactly one caller wins the claim and may create"
+    assert all(isinstance(c, IdempotencyInProgressError) for c in claims if isinstance(c, BaseException))
 
 
 async def test_purge_forgets_old_keys(store: Store) -> None:
