@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 __all__ = ["Settings"]
 
@@ -38,6 +38,35 @@ class Settings(BaseModel):
     """Stored interactions older than this are deleted with their steps."""
     max_body_bytes: int = Field(32 << 20, ge=1024)
     """Largest request body accepted (uploads included); larger gets 413."""
+    source_roots: list[Path] = Field(default_factory=list)
+    """Host folders that `folder` sources (and `file://` repositories) may read from; empty refuses both.
+    `WARREN_SOURCE_ROOTS` is an `os.pathsep`-separated list of absolute paths."""
+    skills_dir: Path | None = None
+    """The bundled skills on this host (what the image holds at `/skills`); default the source tree's
+    `skills/`. Needed to mount a selection of bundled skills."""
+    max_source_bytes: int = Field(256 << 20, ge=1024)
+    """Largest repository clone or folder a source may bring into a workspace, in bytes."""
+    clone_timeout_s: float = Field(120.0, gt=0)
+    """Deadline of one `git clone` of a repository source, in seconds."""
+    allow_private_repository_hosts: bool = False
+    """Let repository sources clone from hosts on loopback or private addresses (an internal git server)."""
+
+    @field_validator("source_roots", mode="before")
+    @classmethod
+    def _split_roots(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part for part in value.split(os.pathsep) if part]
+        return value
+
+    @field_validator("source_roots")
+    @classmethod
+    def _roots_are_safe(cls, roots: list[Path]) -> list[Path]:
+        for root in roots:
+            if not root.is_absolute():
+                raise ValueError(f"source root {str(root)!r} must be an absolute path")
+            if Path(os.path.realpath(root)) == Path("/"):
+                raise ValueError("the filesystem root '/' cannot be a source root")
+        return roots
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:

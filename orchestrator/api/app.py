@@ -51,7 +51,7 @@ async def build_services(settings: Settings) -> Services:
             from orchestrator.sandbox.image import build_image
 
             image = (await asyncio.to_thread(build_image)).sandbox
-        environments = EnvironmentService(store, DockerBackend(image=image))
+        environments = EnvironmentService(store, DockerBackend(image=image), settings=settings)
     scheduler = Scheduler(settings.max_running, settings.max_running_per_tenant)
     gateway = ProviderRegistry()
     agent_runner = None

@@ -1,15 +1,14 @@
 """Environments: a stored row plus, once needed, a sandbox with a persistent `/workspace`.
 
-Rows are written before containers are created, so a restart can reconcile them. The sandbox is
-created on first use (files, an interaction), seeded from the environment's sources, and resumed
-when it was stopped.
+Rows are written before containers are created, so a restart can reconcile them. Sources are
+checked (and repositories cloned) when the environment is created, so a bad one fails the create.
+The sandbox is created on first use (files, an interaction), seeded from the environment's sources,
+its skills mounted at `/skills`, and resumed when it was stopped.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import contextlib
 import secrets
 from collections import defaultdict
@@ -17,10 +16,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from orchestrator.environments.files import WorkspaceFiles, workspace_path
-from orchestrator.errors import WarrenError
+from orchestrator.config import Settings
+from orchestrator.environments.files import WorkspaceFiles
+from orchestrator.environments.sources import SourceError, Sources
 from orchestrator.sandbox import Limits, Mount, SandboxBackend, SandboxNotFoundError, SandboxSpec
-from orchestrator.sandbox.tarsafe import pack_files
+from orchestrator.skills import SkillSet
 from orchestrator.store import Store
 from orchestrator.store.environments import EnvironmentRecord, EnvironmentUpdate
 from orchestrator.store.errors import NotFoundError
@@ -35,6 +35,8 @@ class SandboxExtras:
     mounts: tuple[Mount, ...] = ()
     env: dict[str, str] = field(default_factory=dict)
     command: tuple[str, ...] | None = None
+    skills: SkillSet | None = None
+    """The skills of the agent the sandbox is for; None keeps the image's bundled skills."""
 
 
 class SandboxHook(Protocol):
@@ -47,10 +49,6 @@ class SandboxHook(Protocol):
     async def released(self, record: EnvironmentRecord) -> None:
         """The environment was deleted: drop what `extras` set up."""
         ...
-
-
-class SourceError(WarrenError, ValueError):
-    """A data source cannot be materialised; the message names the source by index."""
 
 
 def new_environment_id() -> str:
@@ -66,6 +64,7 @@ class EnvironmentService:
         backend: where sandboxes run.
         limits: resource limits for every sandbox.
         runtime: OCI runtime for every sandbox (e.g. `runsc`), or the engine's default.
+        settings: where clones and skills live and what sources may reach (default: `Settings()`).
     """
 
     def __init__(
@@ -74,11 +73,16 @@ class EnvironmentService:
         backend: SandboxBackend,
         limits: Limits | None = None,
         runtime: str | None = None,
+        settings: Settings | None = None,
     ) -> None:
         self.store = store
         self.backend = backend
         self.limits = limits or Limits()
         self.runtime = runtime
+        self.sources = Sources.from_settings(settings or Settings())
+        """Checks, fetches and materialises data sources."""
+        self.skills = self.sources.skills
+        """Uploaded and bundled skills, and the mounts that show them."""
         self._locks: defaultdict[tuple[str, str], asyncio.Lock] = defaultdict(asyncio.Lock)
         self.hook: SandboxHook | None = None
         """Adds mounts, variables and a main process to new sandboxes (the runner channel sets it)."""
@@ -86,9 +90,22 @@ class EnvironmentService:
     async def create(
         self, tenant: str, spec: Mapping[str, Any], env_id: str | None = None
     ) -> EnvironmentRecord:
-        """Store a new environment (its sandbox comes on first use)."""
-        _check_sources(spec.get("sources") or [])
-        return await self.store.environments.create(tenant, env_id or new_environment_id(), dict(spec))
+        """Check and fetch the sources, then store a new environment (its sandbox comes on first use).
+
+        Raises:
+            SourceError: a bad source or a repository that fails to clone (400, naming `sources[i]`).
+        """
+        spec = dict(spec)
+        if env_id is not None and await self.store.environments.get(tenant, env_id) is not None:
+            return await self.store.environments.create(tenant, env_id, spec)  # raises: never touch its files
+        env_id = env_id or new_environment_id()
+        if spec.get("sources"):
+            spec["sources"] = await self.sources.prepare(tenant, env_id, spec["sources"])
+        try:
+            return await self.store.environments.create(tenant, env_id, spec)
+        except BaseException:
+            await self.sources.release(tenant, env_id)
+            raise
 
     async def sandbox(self, tenant: str, env_id: str) -> str:
         """The id of the environment's running sandbox, creating or resuming it as needed.
@@ -111,16 +128,20 @@ class EnvironmentService:
 
     async def _provision(self, record: EnvironmentRecord) -> str:
         spec = record.spec
+        sources = spec.get("sources") or []
+        workspace_tar = await self.sources.archive(record.tenant, record.id, sources)
         env = {k: v for k, v in (spec.get("env") or {}).items() if isinstance(v, str)}
         extras = await self.hook.extras(record) if self.hook else SandboxExtras()
         env.update(extras.env)
+        skills = (extras.skills or SkillSet()).plus(self.sources.skill_set(record.tenant, record.id, sources))
+        skill_mounts = await asyncio.to_thread(self.skills.mounts, record.tenant, record.id, skills)
         sandbox_spec = SandboxSpec(
             environment_id=record.id,
             tenant=record.tenant,
             env=env,
             network="disabled" if spec.get("network", "disabled") == "disabled" else "proxied",
             limits=self.limits,
-            mounts=extras.mounts,
+            mounts=extras.mounts + skill_mounts,
             runtime=self.runtime,
             command=extras.command,
         )
@@ -128,9 +149,8 @@ class EnvironmentService:
         await self.store.environments.update(record.tenant, record.id, EnvironmentUpdate(sandbox_id=info.id))
         try:
             await self.backend.start(info.id)
-            files = _inline_files(spec.get("sources") or [])
-            if files:
-                await self.backend.put_archive(info.id, "/workspace", pack_files(files))
+            if workspace_tar is not None:
+                await self.backend.put_archive(info.id, "/workspace", workspace_tar)
         except BaseException:
             await self.backend.destroy(info.id)
             await self.store.environments.update(record.tenant, record.id, EnvironmentUpdate(sandbox_id=None))
@@ -159,40 +179,7 @@ class EnvironmentService:
             if record is not None and record.sandbox_id:
                 await self.backend.destroy(record.sandbox_id)
             await self.store.environments.delete(tenant, env_id)
+            await self.sources.release(tenant, env_id)
             if record is not None and self.hook:
                 await self.hook.released(record)
         self._locks.pop((tenant, env_id), None)
-
-
-def _check_sources(sources: list[Mapping[str, Any]]) -> None:
-    for index, source in enumerate(sources):
-        kind = source.get("type")
-        if kind != "inline":
-            raise SourceError(
-                f"sources[{index}].type: source type {kind!r} is not supported yet (use 'inline')"
-            )
-        _source_bytes(index, source)
-        try:
-            workspace_path(str(source.get("target") or ""))
-        except ValueError as exc:
-            raise SourceError(f"sources[{index}].target: {exc}") from exc
-        if not source.get("target"):
-            raise SourceError(f"sources[{index}].target: an inline source needs a target path")
-
-
-def _source_bytes(index: int, source: Mapping[str, Any]) -> bytes:
-    content = str(source.get("content") or "")
-    if source.get("encoding") == "base64":
-        try:
-            return base64.b64decode(content, validate=True)
-        except binascii.Error as exc:
-            raise SourceError(f"sources[{index}].content: not valid base64") from exc
-    return content.encode()
-
-
-def _inline_files(sources: list[Mapping[str, Any]]) -> dict[str, bytes]:
-    return {
-        str(workspace_path(str(s["target"])).relative_to("/workspace")): _source_bytes(i, s)
-        for i, s in enumerate(sources)
-        if s.get("type") == "inline"
-    }

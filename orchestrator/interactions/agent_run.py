@@ -61,12 +61,15 @@ class SandboxAgentRunner:
     # ---- the environment's sandbox -------------------------------------------------------------
 
     async def extras(self, record: EnvironmentRecord) -> SandboxExtras:
-        """New sandboxes run the runner, with the channel socket mounted and a fresh token."""
+        """New sandboxes run the runner (channel socket, fresh token) and show the agent's skills."""
+        from orchestrator.skills import agent_skill_set
+
         token = await self.store.environments.issue_runner_token(record.tenant, record.id)
         return SandboxExtras(
             mounts=(self.channels.mount(record.id),),
             env={TOKEN_ENV: token, "WARREN_SOCKET": SOCKET_PATH},
             command=RUNNER_COMMAND,
+            skills=await agent_skill_set(self.store, self.environments.skills, record.tenant, record.id),
         )
 
     async def released(self, record: EnvironmentRecord) -> None:

@@ -1,8 +1,15 @@
-"""`/{v}/agents`: create, get, list, delete. The built-in `default` agent always exists."""
+"""`/{v}/agents`: create, get, list, delete. The built-in `default` agent always exists.
+
+An agent's `skills` (extension) are checked at create: names must be bundled skills, uploaded
+folders must hold a valid SKILL.md. Uploads are stored on disk and the stored agent keeps only
+`{"name", "description"}` for each.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import secrets
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -13,6 +20,8 @@ from orchestrator.api.idempotency import IdempotencyDep
 from orchestrator.api.wire.agents import Agent, AgentList
 from orchestrator.api.wire.common import to_wire
 from orchestrator.catalog import DEFAULT_AGENT, DEFAULT_AGENT_ID, resolve_agent
+from orchestrator.environments.sources import SourceError
+from orchestrator.skills import SkillStore, SkillUploadError
 from orchestrator.store.errors import AlreadyExistsError, InvalidPageTokenError, NotFoundError
 
 router = APIRouter(prefix="/{api_version}/agents", tags=["agents"])
@@ -40,11 +49,71 @@ async def _create(services: Services, tenant: str, spec: dict[str, Any]) -> dict
     if spec["id"] == DEFAULT_AGENT_ID:
         raise AlreadyExists("the built-in agent 'default' cannot be redefined", field="id")
     await resolve_agent(services.store, tenant, spec.get("base_agent") or DEFAULT_AGENT_ID, "base_agent")
+    _check_base_environment(services, spec.get("base_environment"))
+    skills = _skill_store(services)
+    uploads: list[Mapping[str, Any]] = []
+    if spec.get("skills") is not None:
+        spec["skills"], uploads = _check_skills(skills, spec["skills"])
     try:
         record = await services.store.agents.create(tenant, spec["id"], spec)
     except AlreadyExistsError as exc:
         raise AlreadyExists(f"agent {spec['id']!r} already exists", field="id") from exc
+    try:
+        for upload in uploads:
+            await asyncio.to_thread(
+                skills.save,
+                tenant,
+                "agents",
+                spec["id"],
+                upload["name"],
+                upload["files"],
+                upload.get("encoding"),
+            )
+    except BaseException:
+        await services.store.agents.delete(tenant, spec["id"])
+        await asyncio.to_thread(skills.remove, tenant, "agents", spec["id"])
+        raise
     return record.spec
+
+
+def _skill_store(services: Services) -> SkillStore:
+    if services.environments is not None:
+        return services.environments.skills
+    return SkillStore.from_settings(services.settings)
+
+
+def _check_base_environment(services: Services, environment: Any) -> None:
+    """Refuse bad `base_environment.sources` now rather than at the agent's first interaction."""
+    if services.environments is None or not isinstance(environment, Mapping):
+        return
+    try:
+        services.environments.sources.check(environment.get("sources") or [])
+    except SourceError as exc:
+        raise InvalidArgument(exc.message, field=f"base_environment.{exc.field}") from exc
+
+
+def _check_skills(skills: SkillStore, entries: list[Any]) -> tuple[list[Any], list[Mapping[str, Any]]]:
+    """The skills to store (bundled names, `{name, description}` for uploads) and the uploads to save."""
+    stored: list[Any] = []
+    uploads: list[Mapping[str, Any]] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(entries):
+        name = entry if isinstance(entry, str) else str(entry.get("name"))
+        field = f"skills[{index}]" if isinstance(entry, str) else f"skills[{index}].name"
+        if name in seen:
+            raise InvalidArgument(f"skill {name!r} is listed twice", field=field)
+        seen.add(name)
+        try:
+            if isinstance(entry, str) or entry.get("files") is None:
+                stored.append(skills.check_bundled(name))
+                continue
+            skill = skills.check_upload(name, entry["files"], entry.get("encoding"))
+        except SkillUploadError as exc:
+            where = f"skills[{index}].{exc.field}" if exc.field else field
+            raise InvalidArgument(exc.message, field=where) from exc
+        stored.append({"name": skill.name, "description": skill.description})
+        uploads.append(entry)
+    return stored, uploads
 
 
 @router.get("", response_model=AgentList, response_model_exclude_none=True, operation_id="agents-list")
@@ -92,4 +161,5 @@ async def delete_agent(
         await services.store.agents.delete(caller.tenant, agent_id)
     except NotFoundError as exc:
         raise NotFound(f"agent {agent_id!r} not found") from exc
+    await asyncio.to_thread(_skill_store(services).remove, caller.tenant, "agents", agent_id)
     return {}

@@ -11,7 +11,6 @@ from orchestrator.api.errors import InvalidArgument, NotFound
 from orchestrator.api.idempotency import IdempotencyDep
 from orchestrator.api.wire.common import to_wire
 from orchestrator.api.wire.environments import CreateEnvironmentRequest, Environment, EnvironmentList
-from orchestrator.environments.service import SourceError
 from orchestrator.interactions.snapshot import rfc3339
 from orchestrator.store.environments import EnvironmentRecord
 from orchestrator.store.errors import InvalidPageTokenError, NotFoundError
@@ -44,18 +43,14 @@ async def create_environment(
     services: ServicesDep,
     idempotency: IdempotencyDep,
 ) -> dict[str, Any]:
-    """Create an environment; its sandbox starts on first use, seeded from `sources`."""
+    """Create an environment: sources are checked and repositories cloned now; the sandbox comes later."""
     if body.from_environment:
         raise InvalidArgument("copying an environment is not supported yet", field="from_environment")
     service = sandboxes(services)
     spec = to_wire(body)
 
     async def create() -> EnvironmentRecord:
-        try:
-            return await service.create(caller.tenant, dict(spec))
-        except SourceError as exc:
-            field, _, message = str(exc).partition(": ")
-            raise InvalidArgument(message, field=field) from exc
+        return await service.create(caller.tenant, dict(spec))  # a bad source raises SourceError (400)
 
     async def replay(environment_id: str) -> EnvironmentRecord | None:
         return await services.store.environments.get(caller.tenant, environment_id)

@@ -10,7 +10,15 @@ from .common import Int64, ResourceId, WireModel, by_json_kind
 from .environments import EnvironmentConfig
 from .tools import Tool
 
-__all__ = ["Agent", "AgentConfig", "AgentList", "AntigravityAgentConfig", "EnvironmentRef"]
+__all__ = [
+    "Agent",
+    "AgentConfig",
+    "AgentList",
+    "AgentSkill",
+    "AntigravityAgentConfig",
+    "EnvironmentRef",
+    "SkillUpload",
+]
 
 
 class AntigravityAgentConfig(WireModel):
@@ -34,6 +42,27 @@ EnvironmentRef = Annotated[
 """An environment given inline (an object) or as an existing environment's id (a string)."""
 
 
+class SkillUpload(WireModel):
+    """A skill folder sent with an agent (Warren extension), in the Agent Skills format."""
+
+    name: str
+    """The skill's name: equal to `name` in its SKILL.md front matter; it is mounted at `/skills/<name>`."""
+    files: dict[str, str] | None = None
+    """The folder's files by relative path, `SKILL.md` required; absent in responses (kept on disk).
+    An object without `files` in a create body names a bundled skill, like the string form."""
+    encoding: Literal["base64"] | None = None
+    """How every value of `files` is encoded; plain UTF-8 text when absent."""
+    description: str | None = None
+    """Output only: the description from its SKILL.md."""
+
+
+AgentSkill = Annotated[
+    Annotated[str, Tag("string")] | Annotated[SkillUpload, Tag("object")],
+    by_json_kind("a bundled skill's name or a skill object with 'name' and 'files'"),
+]
+"""A skill of an agent: a bundled skill's name, or an uploaded skill folder."""
+
+
 class Agent(WireModel):
     """An agent definition: instructions, tools, base environment and model config."""
 
@@ -51,6 +80,9 @@ class Agent(WireModel):
     """The environment every session starts from: an inline config or an environment id."""
     tools: list[Tool] | None = None
     """The tools the agent may use."""
+    skills: list[AgentSkill] | None = None
+    """Extension: the skills its sandboxes show under `/skills`, bundled ones by name and uploaded
+    folders; only these are visible. Absent: every bundled skill (or the base agent's choice); `[]`: none."""
 
 
 class AgentList(WireModel):

@@ -29,23 +29,30 @@ EnvironmentMode = Literal["on_demand", "self_hosted"]
 """The compute lifecycle of an environment."""
 EnvironmentStatus = Literal["active", "expired"]
 """Whether an environment can still be used."""
-SourceType = Literal["gcs", "inline", "repository", "skill_registry"]
-"""Where a source's files come from."""
+SourceType = Literal["gcs", "inline", "repository", "skill_registry", "folder", "skill"]
+"""Where a source's files come from; `folder` and `skill` are Warren extensions (`gcs` is refused)."""
 
 
 class Source(WireModel):
-    """Files that seed the workspace."""
+    """Files that seed the workspace, or a skill for the sandbox's `/skills`."""
 
     type: SourceType
-    """Where the files come from: `inline` content, a `repository`, a `gcs` path or a `skill_registry`."""
+    """`inline` content; a git `repository` cloned by the server; a host `folder` under the server's
+    source roots (extension); a bundled skill by name (`skill_registry`); an uploaded `skill`
+    (extension). `gcs` is not supported by Warren."""
     source: str | None = None
-    """The location: a repository path, a `gs://` path, a skill name."""
+    """The location: a repository URL (`https://host/path#branch-or-tag`, `host/path`, or `file:///path`
+    under a source root), an absolute host folder, or a skill's name."""
     target: RelativePath | None = None
-    """Where to put the files, relative to the workspace; no `..` segments."""
+    """Where to put the files, relative to the workspace; no `..` segments. Required for `inline`;
+    repositories and folders default to their own name; skills take none (they go to `/skills/<name>`)."""
     content: str | None = None
     """The file's content, for `inline`."""
     encoding: str | None = None
-    """How `content` is encoded, e.g. `base64`; plain text when absent."""
+    """How `content` (or a skill's `files`) is encoded: `base64`, or plain text when absent."""
+    files: dict[str, str] | None = None
+    """For `skill` (extension): the skill folder's files by relative path, `SKILL.md` required. Not
+    echoed back: the server keeps them on disk."""
 
 
 Transform = Annotated[

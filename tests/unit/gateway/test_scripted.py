@@ -142,18 +142,22 @@ async def test_usage_is_chars_over_four() -> None:
 async def test_demo_script_plays_a_whole_loop() -> None:
     """The shipped demo script runs to its end when each tool answers like the real tools would."""
     provider = resolve("scripted:demo")
-    messages = [user("summarise the repo")]
-    fake_tools = {"list_files": "notes/\nREADME.md", "write_file": "wrote 1 line", "read_file": "Task: x"}
-    for _ in range(10):
+    messages = [user("analyse sales.csv")]
+    fake = {"load_skill": "name: data-analysis", "run_code": "| North | 755 |", "write_file": "Created report.md"}
+    fake |= {"browser": "Page: Sales report"}
+    called: list[str] = []
+    for _ in range(20):
         response = await provider.generate(ModelRequest(messages=messages))
         messages.append(response.as_message())
         if not response.tool_calls:
             break
-        parts = [
-            ToolResultPart(call_id=c.id, name=c.name, output=fake_tools[c.name]) for c in response.tool_calls
-        ]
+        called += [c.name for c in response.tool_calls]
+        parts = [ToolResultPart(call_id=c.id, name=c.name, output=fake[c.name]) for c in response.tool_calls]
         messages.append(Message(role="user", parts=list(parts)))
-    assert response.text == "Done. The note says: Task: x"
+    assert response.text.startswith("Done. The report is in report.md")
+    assert called[0] == "load_skill" and {"run_code", "write_file", "browser"} <= set(called)
+    report = next(c for m in messages for c in getattr(m, "parts", []) if getattr(c, "name", "") == "write_file")
+    assert "| North | 755 |" in report.arguments["content"], "the report quotes the computed table"
 
 
 def test_bad_script_names_are_refused(tmp_path: Path) -> None:
