@@ -143,7 +143,11 @@ async def test_demo_script_plays_a_whole_loop() -> None:
     """The shipped demo script runs to its end when each tool answers like the real tools would."""
     provider = resolve("scripted:demo")
     messages = [user("analyse sales.csv")]
-    fake = {"load_skill": "name: data-analysis", "run_code": "| North | 755 |", "write_file": "Created report.md"}
+    fake = {
+        "load_skill": "name: data-analysis",
+        "run_code": "| North | 755 |",
+        "write_file": "Created report.md",
+    }
     fake |= {"browser": "Page: Sales report"}
     called: list[str] = []
     for _ in range(20):
@@ -156,7 +160,9 @@ async def test_demo_script_plays_a_whole_loop() -> None:
         messages.append(Message(role="user", parts=list(parts)))
     assert response.text.startswith("Done. The report is in report.md")
     assert called[0] == "load_skill" and {"run_code", "write_file", "browser"} <= set(called)
-    report = next(c for m in messages for c in getattr(m, "parts", []) if getattr(c, "name", "") == "write_file")
+    report = next(
+        c for m in messages for c in getattr(m, "parts", []) if getattr(c, "name", "") == "write_file"
+    )
     assert "| North | 755 |" in report.arguments["content"], "the report quotes the computed table"
 
 
