@@ -109,14 +109,13 @@ async def test_fork_bomb_ends_and_host_stays_responsive(
     info = await sandbox_factory(limits=Limits(pids=64))
     bomb = asyncio.create_task(run(backend, info.id, "bomb() { bomb | bomb & }; bomb; sleep 30", timeout_s=6))
     await asyncio.sleep(2)
-    started = time.monotonic()
-    host = await asyncio.to_thread(
-        subprocess.run, ["python3", "-c", "print(1)"], capture_output=True, check=True
-    )
-    host_latency = time.monotonic() - started
-    assert host.stdout == b"1\n" and host_latency < 2.0, (
-        f"host answered in {host_latency:.2f}s during the bomb"
-    )
+    latencies = []
+    for _ in range(5):  # spawning a process on the host is what a fork bomb would starve
+        started = time.monotonic()
+        await asyncio.to_thread(subprocess.run, ["true"], check=True)
+        latencies.append(time.monotonic() - started)
+    latency = sorted(latencies)[2]
+    assert latency < 1.0, f"host spawned a process in {latency:.2f}s (median) during the bomb"
     await asyncio.wait_for(bomb, timeout=20)
     stats = await backend.stats(info.id)
     assert stats.pids <= 64
