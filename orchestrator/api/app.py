@@ -15,7 +15,7 @@ from orchestrator import __version__
 from orchestrator.api.deps import Services
 from orchestrator.api.errors import install_error_handlers
 from orchestrator.api.middleware import BodyLimit
-from orchestrator.api.routes import agents, environments, files, health, interactions
+from orchestrator.api.routes import agents, environments, files, health, interactions, shell
 from orchestrator.channel.hub import RunnerHub
 from orchestrator.channel.server import ChannelServers
 from orchestrator.config import Settings
@@ -98,6 +98,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_body_bytes=settings.max_body_bytes)  # outermost: before auth
-    for module in (interactions, agents, environments, files, health):
+    for module in (interactions, agents, environments, files, health, shell):
         app.include_router(module.router)
     return app

@@ -12,6 +12,7 @@ import typer
 from orchestrator.cli.console import err, out
 from orchestrator.sandbox.image import ImageBuildError, build_image, image_exists, image_ref
 
+NAME = "image"
 app = typer.Typer(help="Build and inspect the sandbox image.", no_args_is_help=True)
 
 

@@ -12,6 +12,7 @@ from orchestrator.cli.console import err, out
 from orchestrator.config import Settings
 from orchestrator.store import Store
 
+NAME = "keys"
 app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 
 TenantOpt = Annotated[str, typer.Option(help="The tenant the key belongs to.")]

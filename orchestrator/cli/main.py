@@ -1,19 +1,18 @@
 """The `warren` root command: it only wires the sub-apps, one per noun."""
 
-import typer
+from orchestrator.cli import agents, attach, envs, files, image, keys, logs, run, serve
+from orchestrator.cli.common import WarrenTyper
 
-from orchestrator.cli import image, keys
-from orchestrator.cli.serve import serve
-
-app = typer.Typer(
+app = WarrenTyper(
     name="warren",
     help="Warren: self-hosted managed agents, one hardened sandbox per session.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
-app.add_typer(image.app, name="image")
-app.add_typer(keys.app, name="keys")
-app.command()(serve)
+for noun in (agents, envs, files, image, keys):
+    app.add_typer(noun.app, name=noun.NAME)
+for verb in (serve.serve, run.run, logs.logs, attach.attach):
+    app.command()(verb)
 
 if __name__ == "__main__":
     app()

@@ -19,6 +19,8 @@ __all__ = [
     "ExecResult",
     "Limits",
     "Mount",
+    "PtyRequest",
+    "PtySession",
     "SandboxBackend",
     "SandboxError",
     "SandboxInfo",
@@ -173,6 +175,43 @@ class SandboxStats(_Model):
     """Cumulative CPU time, in nanoseconds."""
 
 
+class PtyRequest(_Model):
+    """An interactive command on a pseudo-terminal inside a sandbox (`warren attach`)."""
+
+    sandbox_id: str
+    """Target sandbox."""
+    cmd: tuple[str, ...] = ("bash", "-il")
+    """Argument vector of the interactive program."""
+    cols: int = Field(80, ge=1, le=1000)
+    """Terminal width in columns."""
+    rows: int = Field(24, ge=1, le=1000)
+    """Terminal height in rows."""
+    env: dict[str, str] = Field(default_factory=dict)
+    """Extra environment variables (e.g. `TERM`)."""
+    workdir: str = "/workspace"
+    """Working directory inside the sandbox."""
+
+
+class PtySession(Protocol):
+    """A running program on a pseudo-terminal: bytes in, bytes out, a size, an end."""
+
+    async def read(self) -> bytes:
+        """The next output bytes; `b""` once the program has ended."""
+        ...
+
+    async def write(self, data: bytes) -> None:
+        """Send keystrokes to the program."""
+        ...
+
+    async def resize(self, cols: int, rows: int) -> None:
+        """Change the terminal size (the program gets SIGWINCH)."""
+        ...
+
+    async def close(self) -> int | None:
+        """End the session, killing what it started; returns the program's exit code if it ended."""
+        ...
+
+
 class SandboxBackend(Protocol):
     """Creates, runs and removes sandboxes. Implementations must never block the event loop."""
 
@@ -214,4 +253,8 @@ class SandboxBackend(Protocol):
 
     async def stats(self, sandbox_id: str) -> SandboxStats:
         """Read current resource use."""
+        ...
+
+    async def open_pty(self, request: PtyRequest) -> PtySession:
+        """Start an interactive program on a pseudo-terminal inside a running sandbox."""
         ...

@@ -22,6 +22,7 @@ from orchestrator.sandbox.backend import (
     ExecChunk,
     ExecRequest,
     ExecResult,
+    PtyRequest,
     SandboxError,
     SandboxInfo,
     SandboxNotFoundError,
@@ -30,6 +31,7 @@ from orchestrator.sandbox.backend import (
     UnsafeArchiveError,
 )
 from orchestrator.sandbox.hardening import container_kwargs, warren_labels
+from orchestrator.sandbox.pty import DockerPty
 from orchestrator.sandbox.tarsafe import TarLimits, check_tar
 
 __all__ = ["DockerBackend"]
@@ -302,3 +304,25 @@ class DockerBackend:
         handle = await self._call(client.api.exec_create, sandbox_id, ["sh", "-c", _OOM_COUNT])
         output: bytes = await self._call(client.api.exec_start, handle["Id"])
         return int(output.strip() or 0)
+
+    async def open_pty(self, request: PtyRequest) -> DockerPty:
+        """Start an interactive program on a TTY (docker exec with stdin); closing it kills its processes."""
+        client = await self._docker()
+        marker = secrets.token_hex(8)
+        handle = await self._call(
+            client.api.exec_create,
+            request.sandbox_id,
+            list(request.cmd),
+            stdin=True,
+            tty=True,
+            environment={**request.env, _EXEC_MARKER: marker},
+            workdir=request.workdir,
+        )
+        hijacked = await self._call(client.api.exec_start, handle["Id"], tty=True, socket=True)
+
+        async def kill() -> None:
+            await self._sweep(request.sandbox_id, marker)
+
+        pty = DockerPty(client, handle["Id"], hijacked, kill)
+        await pty.resize(request.cols, request.rows)
+        return pty

@@ -1,0 +1,125 @@
+"""`/{v}/environments/{id}/shell`: an interactive shell in the environment's sandbox over a WebSocket.
+
+A Warren extension of the Managed Agents wire (google-genai has no such call); `warren attach` uses it.
+Authentication is the same as every route (`x-goog-api-key` or `Authorization: Bearer`), and the
+environment must belong to the caller's tenant.
+
+Frames: binary frames carry terminal bytes both ways. A text frame from the client is a JSON
+control message, `{"type": "resize", "cols": 120, "rows": 40}`. When the shell ends the server sends
+`{"type": "exit", "exit_code": 0}` and closes with 1000. Refusals close the socket with a code in
+4000-4999 (4400 bad request, 4401 unauthenticated, 4404 not found) and a one-line reason. Closing the
+socket ends the shell and everything it started; the sandbox keeps running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
+
+from orchestrator.api.deps import Services, _version
+from orchestrator.api.errors import ApiError
+from orchestrator.sandbox.backend import PtyRequest, PtySession, SandboxError
+from orchestrator.store.errors import NotFoundError
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["shell"])
+
+_SHELL = ("sh", "-c", "if command -v bash >/dev/null; then exec bash -il; else exec sh -i; fi")
+
+
+class _Refused(Exception):
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(reason)
+        self.code, self.reason = code, reason
+
+
+async def _tenant(websocket: WebSocket, services: Services) -> str:
+    key = websocket.headers.get("x-goog-api-key")
+    if not key:
+        scheme, _, token = websocket.headers.get("authorization", "").partition(" ")
+        key = token.strip() if scheme.lower() == "bearer" else None
+    if not key:
+        raise _Refused(4401, "missing API key: send x-goog-api-key or Authorization: Bearer")
+    record = await services.store.keys.identify(key)
+    if record is None:
+        raise _Refused(4401, "invalid or revoked API key")
+    return record.tenant
+
+
+async def _open(
+    websocket: WebSocket, api_version: str, environment_id: str, cols: int, rows: int, term: str
+) -> PtySession:
+    services: Services = websocket.app.state.services
+    try:
+        _version(api_version)
+    except ApiError as exc:
+        raise _Refused(4404, str(exc)) from exc
+    tenant = await _tenant(websocket, services)
+    if services.environments is None:
+        raise _Refused(4400, "this server runs without a sandbox backend (--no-sandboxes)")
+    env_id = environment_id.removeprefix("environments/")
+    try:
+        sandbox_id = await services.environments.sandbox(tenant, env_id)
+    except NotFoundError as exc:
+        raise _Refused(4404, f"environment {environment_id!r} not found") from exc
+    request = PtyRequest(sandbox_id=sandbox_id, cmd=_SHELL, cols=cols, rows=rows, env={"TERM": term})
+    try:
+        return await services.environments.backend.open_pty(request)
+    except SandboxError as exc:
+        raise _Refused(4400, f"cannot start a shell: {exc}") from exc
+
+
+async def _pump_out(websocket: WebSocket, pty: PtySession) -> None:
+    while data := await pty.read():
+        await websocket.send_bytes(data)
+
+
+async def _pump_in(websocket: WebSocket, pty: PtySession) -> None:
+    while True:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        if message.get("bytes"):
+            await pty.write(message["bytes"])
+        elif message.get("text"):
+            try:
+                control = json.loads(message["text"])
+                if control.get("type") == "resize":
+                    await pty.resize(int(control["cols"]), int(control["rows"]))
+            except (ValueError, KeyError, TypeError, AttributeError):
+                continue  # a malformed control message is ignored, not fatal
+
+
+@router.websocket("/{api_version}/environments/{environment_id}/shell")
+async def environment_shell(
+    websocket: WebSocket,
+    api_version: str,
+    environment_id: str,
+    cols: Annotated[int, Query(ge=1, le=1000, description="Terminal width")] = 80,
+    rows: Annotated[int, Query(ge=1, le=1000, description="Terminal height")] = 24,
+    term: Annotated[str, Query(max_length=64, pattern=r"^[A-Za-z0-9._+-]+$")] = "xterm-256color",
+) -> None:
+    """Warren extension: an interactive shell in the environment's sandbox (binary frames both ways)."""
+    await websocket.accept()
+    try:
+        pty = await _open(websocket, api_version, environment_id, cols, rows, term)
+    except _Refused as exc:
+        await websocket.close(code=exc.code, reason=exc.reason[:120])
+        return
+    outgoing = asyncio.create_task(_pump_out(websocket, pty))
+    incoming = asyncio.create_task(_pump_in(websocket, pty))
+    try:
+        done, _ = await asyncio.wait({outgoing, incoming}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (outgoing, incoming):
+            task.cancel()
+        exit_code = await pty.close()
+    if outgoing in done:  # the shell ended: tell the client how
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+            await websocket.send_text(json.dumps({"type": "exit", "exit_code": exit_code}))
+            await websocket.close(code=1000)
