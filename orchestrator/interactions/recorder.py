@@ -73,13 +73,22 @@ class Recorder:
 
     async def flush(self) -> None:
         """Hand new steps and events to the store."""
-        steps, self._pending_steps = self._pending_steps, []
-        events = self.log.unflushed()
+        steps, events = self.drain()
         if steps or events:
             await self._persist(steps, events)
 
-    async def model_turn(self, stream: AsyncIterator[StreamEvent]) -> ModelResponse:
-        """Consume a model stream, emitting steps as it goes; returns the final response."""
+    def drain(self) -> tuple[list[Step], list[Event]]:
+        """Take the steps and events not yet handed to the store, for a caller that stores them itself."""
+        steps, self._pending_steps = self._pending_steps, []
+        return steps, self.log.unflushed()
+
+    async def model_turn(self, stream: AsyncIterator[StreamEvent], *, flush: bool = True) -> ModelResponse:
+        """Consume a model stream, emitting steps as it goes; returns the final response.
+
+        Args:
+            flush: store the turn's steps and events at its end; a caller that ends the
+                interaction right after passes False and stores them with the final status.
+        """
         turn_start = self.index
         open_kind: str | None = None
         open_index = -1
@@ -125,7 +134,8 @@ class Recorder:
         self._pending_steps += assembled
         self.index = turn_start + len(assembled)  # stored indices follow the assembled steps
         self.usage = _add(self.usage, response.usage)
-        await self.flush()
+        if flush:
+            await self.flush()
         return response
 
     async def _tool_call(self, call: ToolCallPart) -> None:

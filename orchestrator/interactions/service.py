@@ -22,7 +22,8 @@ from orchestrator.interactions.recorder import Recorder
 from orchestrator.interactions.snapshot import TERMINAL, snapshot, wire_usage
 from orchestrator.scheduler import Scheduler
 from orchestrator.store import Store
-from orchestrator.store.interactions import InteractionCreate, InteractionRecord, InteractionUpdate
+from orchestrator.store.interactions import InteractionCreate, InteractionRecord
+from orchestrator.store.models import utcnow
 
 __all__ = ["AgentRunner", "InteractionService"]
 
@@ -142,10 +143,7 @@ class InteractionService:
         self, tenant: str, interaction_id: str
     ) -> Callable[[list[Step], list[Event]], Awaitable[None]]:
         async def persist(steps: list[Step], events: list[Event]) -> None:
-            if steps:
-                await self.store.steps.append_steps(tenant, interaction_id, steps)
-            for event in events:
-                await self.store.steps.append_event(tenant, interaction_id, event)
+            await self.store.steps.append_batch(tenant, interaction_id, steps, events)
 
         return persist
 
@@ -210,7 +208,8 @@ class InteractionService:
             ),
         )
         provider = self.gateway.resolve(str(record.model))
-        response = await recorder.model_turn(provider.stream(model_request))
+        # `_finish` follows at once and stores the turn with the final status, in one transaction.
+        response = await recorder.model_turn(provider.stream(model_request), flush=False)
         if any(isinstance(part, ToolCallPart) for part in response.parts):
             return "requires_action"
         return "incomplete" if response.finish_reason == "max_tokens" else "completed"
@@ -223,16 +222,20 @@ class InteractionService:
         status: str,
         errors: list[dict[str, str]] | None,
     ) -> None:
-        change = InteractionUpdate(status=status, usage=wire_usage(recorder.usage))
+        """Store the last steps and events with the final status and usage, in one transaction."""
+        usage = wire_usage(recorder.usage)
+        change: dict[str, Any] = {"status": status, "usage": usage}
         if errors:
-            change.errors = errors
-        final = await asyncio.shield(self.store.interactions.update(tenant, record.id, change))
-        usage = final.usage
+            change["errors"] = errors
+        final = record.model_copy(update={**change, "updated": utcnow()})
         await recorder.event(
             "interaction.status_update", interaction_id=record.id, status=status, usage=usage
         )
         await recorder.event("interaction.completed", interaction=snapshot(final))
-        await asyncio.shield(recorder.flush())
+        steps, events = recorder.drain()
+        await asyncio.shield(
+            self.store.steps.append_batch(tenant, record.id, steps, events, interaction=change)
+        )
         await self.store.usage.record(tenant, usage, api_key_id=record.api_key_id, interactions=1)
 
     # ---- read ---------------------------------------------------------------------------------

@@ -8,6 +8,13 @@ SQLite runs in WAL mode with foreign keys on and a busy timeout. Write transacti
 start with `BEGIN IMMEDIATE`, so two writers queue on the busy timeout instead of failing when
 one of them upgrades its read lock; read transactions stay deferred and never block writers.
 Within one process, SQLite writers also queue on an asyncio lock, which is faster than polling.
+
+Hot paths (the step log, key lookups) use `run_write`/`run_read` instead of sessions: they take a
+plain function of a synchronous `Connection` and run it as one transaction in one round trip. On
+SQLite that round trip is one hop to a worker thread holding a `sqlite3` connection, where an
+`AsyncSession` on aiosqlite hops to the driver's thread for every cursor, statement, fetch and
+commit (about a dozen hops, each a thread wake-up, per transaction); on PostgreSQL it is
+`AsyncConnection.run_sync`.
 """
 
 from __future__ import annotations
@@ -15,19 +22,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
-from sqlalchemy import event
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from orchestrator.store.migrate import upgrade_to_head
 
 __all__ = ["Database", "default_database_url", "normalise_url"]
+
+T = TypeVar("T")
+_SYNC_READERS = 4
+"""Worker threads (and so at most this many connections) for SQLite's `run_read`."""
 
 _WRITE_OPTION = "warren_write"
 """Execution option that marks the write engine, so the SQLite `begin` hook takes the write lock."""
@@ -79,16 +91,20 @@ class Database:
         self.dialect = parsed.get_backend_name()
         """`sqlite` or `postgresql`: repositories pick dialect-specific upserts by it."""
         connect_args: dict[str, Any] = {}
+        on_disk = bool(parsed.database) and parsed.database != ":memory:"
         if self.dialect == "sqlite":
-            if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
-                Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            if on_disk and not str(parsed.database).startswith("file:"):
+                Path(str(parsed.database)).expanduser().parent.mkdir(parents=True, exist_ok=True)
             connect_args["timeout"] = busy_timeout_s
         self.engine: AsyncEngine = create_async_engine(
             self.url, echo=echo, pool_pre_ping=self.dialect != "sqlite", connect_args=connect_args
         )
         """The async engine; prefer `read()` and `write()` over using it directly."""
         if self.dialect == "sqlite":
-            _install_sqlite_hooks(self.engine, busy_timeout_ms=int(busy_timeout_s * 1000))
+            _install_sqlite_hooks(self.engine.sync_engine, busy_timeout_ms=int(busy_timeout_s * 1000))
+        self._sync: _SyncSqlite | None = None
+        if self.dialect == "sqlite" and on_disk:
+            self._sync = _SyncSqlite(parsed.set(drivername="sqlite+pysqlite"), busy_timeout_s)
         self._reader = async_sessionmaker(self.engine, expire_on_commit=False)
         self._writer = async_sessionmaker(
             self.engine.execution_options(**{_WRITE_OPTION: True}), expire_on_commit=False
@@ -109,6 +125,26 @@ class Database:
         async with self._write_lock or contextlib.nullcontext(), self._writer() as session, session.begin():
             yield session
 
+    async def run_write(self, work: Callable[[Connection], T]) -> T:
+        """Run `work` in one write transaction and return its result; an exception rolls it back.
+
+        `work` gets a synchronous `Connection` and must only run statements on it: on SQLite it
+        runs in the writer thread, so it must not touch the event loop or block on anything else.
+        """
+        if self._sync is None:
+            writer = self.engine.execution_options(**{_WRITE_OPTION: True})
+            async with self._write_lock or contextlib.nullcontext(), writer.begin() as conn:
+                return await conn.run_sync(work)
+        async with self._write_lock or contextlib.nullcontext():
+            return await self._sync.run(work, write=True)
+
+    async def run_read(self, work: Callable[[Connection], T]) -> T:
+        """Run `work` in one read transaction (never SQLite's write lock) and return its result."""
+        if self._sync is None:
+            async with self.engine.connect() as conn, conn.begin():
+                return await conn.run_sync(work)
+        return await self._sync.run(work, write=False)
+
     async def migrate(self) -> None:
         """Upgrade the schema to the newest migration; running it again changes nothing."""
         writer = self.engine.execution_options(**{_WRITE_OPTION: True})
@@ -120,6 +156,8 @@ class Database:
 
     async def close(self) -> None:
         """Close every pooled connection; the object must not be used afterwards."""
+        if self._sync is not None:
+            await asyncio.to_thread(self._sync.close)
         await self.engine.dispose()
 
     async def __aenter__(self) -> Self:
@@ -135,10 +173,45 @@ class Database:
         return f"Database({make_url(self.url).render_as_string(hide_password=True)!r})"
 
 
-def _install_sqlite_hooks(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:
+class _SyncSqlite:
+    """SQLite through the standard `sqlite3` driver on worker threads: one hop per transaction.
+
+    Writes run on one thread (the asyncio lock in `Database` already admits one writer at a time),
+    reads on a few others; connections are pooled, and each is used by one thread at a time.
+    """
+
+    def __init__(self, url: Any, busy_timeout_s: float) -> None:
+        pool_size = _SYNC_READERS + 1
+        self.engine = create_engine(
+            url,
+            connect_args={"timeout": busy_timeout_s, "check_same_thread": False},
+            pool_size=pool_size,
+            max_overflow=0,
+        )
+        _install_sqlite_hooks(self.engine, busy_timeout_ms=int(busy_timeout_s * 1000))
+        self._writer = self.engine.execution_options(**{_WRITE_OPTION: True})
+        self._write_thread = ThreadPoolExecutor(1, thread_name_prefix="warren-sqlite-write")
+        self._read_threads = ThreadPoolExecutor(_SYNC_READERS, thread_name_prefix="warren-sqlite-read")
+
+    async def run(self, work: Callable[[Connection], T], *, write: bool) -> T:
+        engine, threads = (self._writer, self._write_thread) if write else (self.engine, self._read_threads)
+
+        def transaction() -> T:
+            with engine.begin() as conn:
+                return work(conn)
+
+        return await asyncio.get_running_loop().run_in_executor(threads, transaction)
+
+    def close(self) -> None:
+        self._write_thread.shutdown()
+        self._read_threads.shutdown()
+        self.engine.dispose()
+
+
+def _install_sqlite_hooks(engine: Engine, *, busy_timeout_ms: int) -> None:
     """WAL, foreign keys and busy timeout on every connection; SQLAlchemy emits BEGIN itself."""
 
-    @event.listens_for(engine.sync_engine, "connect")
+    @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
         dbapi_connection.isolation_level = None  # the driver must not BEGIN behind our back
         cursor = dbapi_connection.cursor()
@@ -150,7 +223,7 @@ def _install_sqlite_hooks(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:
         finally:
             cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
+    @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
         write = conn.get_execution_options().get(_WRITE_OPTION, False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")

@@ -2,12 +2,18 @@
 
 The 8-character prefix is public (it names the key in listings) and finds the row without a
 tenant; the hash comparison is constant-time; revoked keys never authenticate.
+
+Every API request authenticates, so `identify` remembers a live key for `IDENTIFY_CACHE_S`
+seconds, by the SHA-256 of the presented key: a repeated request costs a hash and a dict lookup,
+not a database read. `revoke` forgets the key in this process at once; another server process
+sharing the database may accept a revoked key for up to `IDENTIFY_CACHE_S` seconds.
 """
 
 from __future__ import annotations
 
 import re
 import secrets
+import time
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -19,7 +25,12 @@ from orchestrator.store.models import ApiKeyRow, utcnow
 from orchestrator.store.records import Record
 from orchestrator.store.tokens import hash_secret, new_id, new_secret, secret_matches
 
-__all__ = ["KEY_SCHEME", "ApiKeyRecord", "ApiKeys"]
+__all__ = ["IDENTIFY_CACHE_S", "KEY_SCHEME", "ApiKeyRecord", "ApiKeys"]
+
+IDENTIFY_CACHE_S = 5.0
+"""How long, in **seconds**, `identify` trusts a key it has already checked (per process)."""
+_CACHE_MAX = 10_000
+"""Most keys remembered at once; the cache is emptied when it grows past this."""
 
 KEY_SCHEME = "wk"
 """Every Warren key starts with `wk_`, so secret scanners and humans can recognise one."""
@@ -52,8 +63,11 @@ class ApiKeyRecord(Record):
 class ApiKeys:
     """Create, authenticate, list and revoke API keys."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, cache_s: float = IDENTIFY_CACHE_S) -> None:
         self._db = db
+        self._cache_s = cache_s
+        self._cache: dict[str, tuple[float, ApiKeyRecord]] = {}
+        """SHA-256 of a live key -> (monotonic expiry, its record)."""
 
     async def create_key(self, tenant: str, name: str) -> tuple[ApiKeyRecord, str]:
         """Make a key for `tenant`; return its record and the plaintext, which is never stored or shown again.
@@ -86,11 +100,16 @@ class ApiKeys:
         match = _KEY_SHAPE.match(plaintext)
         if match is None:
             return None
+        digest = hash_secret(plaintext)
+        cached = self._cache.get(digest)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
         async with self._db.read() as session:
             row = await session.scalar(select(ApiKeyRow).where(ApiKeyRow.prefix == match.group(1)))
             record = None if row is None else ApiKeyRecord.model_validate(row)
-            digest = _DUMMY_DIGEST if row is None else row.key_hash
-        if not secret_matches(plaintext, digest) or record is None or record.revoked_at is not None:
+            stored = _DUMMY_DIGEST if row is None else row.key_hash
+        if not secret_matches(plaintext, stored) or record is None or record.revoked_at is not None:
+            self._cache.pop(digest, None)
             return None
         now = utcnow()
         if record.last_used is None or now - record.last_used >= _LAST_USED_GRANULARITY:
@@ -99,6 +118,9 @@ class ApiKeys:
                     update(ApiKeyRow).where(ApiKeyRow.id == record.id).values(last_used=now)
                 )
             record = record.model_copy(update={"last_used": now})
+        if len(self._cache) >= _CACHE_MAX:
+            self._cache.clear()
+        self._cache[digest] = (time.monotonic() + self._cache_s, record)
         return record
 
     async def authenticate(self, plaintext: str) -> str | None:
@@ -125,4 +147,6 @@ class ApiKeys:
             if row.revoked_at is None:
                 row.revoked_at = utcnow()
             await session.flush()
-            return ApiKeyRecord.model_validate(row)
+            revoked = ApiKeyRecord.model_validate(row)
+        self._cache = {d: entry for d, entry in self._cache.items() if entry[1].id != key_id}
+        return revoked

@@ -12,9 +12,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Connection
 
 from orchestrator.store.db import Database
 from orchestrator.store.errors import NotFoundError
@@ -22,6 +21,9 @@ from orchestrator.store.models import EventRow, InteractionRow, StepRow, utcnow
 from orchestrator.store.records import Record
 
 __all__ = ["EventRecord", "StepLog", "StepRecord", "step_type"]
+
+_SETTABLE = frozenset({"status", "usage", "errors"})
+"""Interaction columns `append_batch` may set in the same transaction."""
 
 
 class StepRecord(Record):
@@ -82,23 +84,7 @@ class StepLog:
         self, tenant: str, interaction_id: str, steps: Sequence[Mapping[str, Any]]
     ) -> list[StepRecord]:
         """Append several steps atomically, with consecutive sequence numbers."""
-        kinds = [step_type(s) for s in steps]
-        now = utcnow()
-        async with self._db.write() as session:
-            first = await _reserve(session, tenant, interaction_id, InteractionRow.next_step_seq, len(steps))
-            rows = [
-                StepRow(
-                    interaction_id=interaction_id,
-                    seq=first + i,
-                    tenant=tenant,
-                    type=k,
-                    payload=dict(s),
-                    created=now,
-                )
-                for i, (k, s) in enumerate(zip(kinds, steps, strict=True))
-            ]
-            session.add_all(rows)
-        return [StepRecord.model_validate(r) for r in rows]
+        return (await self.append_batch(tenant, interaction_id, steps, []))[0]
 
     async def append_event(self, tenant: str, interaction_id: str, event: Mapping[str, Any]) -> EventRecord:
         """Append one SSE event (its JSON, with `event_type`) and return it with its sequence number.
@@ -107,30 +93,101 @@ class StepLog:
             NotFoundError: no such interaction for this tenant.
             ValueError: the event has no string `event_type`.
         """
-        kind = _kind(event, "event_type")
+        return (await self.append_batch(tenant, interaction_id, [], [event]))[1][0]
+
+    async def append_batch(
+        self,
+        tenant: str,
+        interaction_id: str,
+        steps: Sequence[Mapping[str, Any]],
+        events: Sequence[Mapping[str, Any]],
+        *,
+        interaction: Mapping[str, Any] | None = None,
+    ) -> tuple[list[StepRecord], list[EventRecord]]:
+        """Append steps and events in one transaction, each numbered on from its log's last.
+
+        An event that carries an `event_id` (the live log numbers them) must be stored under that
+        number, so a stream resumed from the store continues the live one without a gap or repeat.
+
+        Args:
+            interaction: columns of the interaction row to set in the same transaction (`status`,
+                `usage`, `errors`), so readers never see the final status without the final steps.
+
+        Raises:
+            NotFoundError: no such interaction for this tenant.
+            ValueError: a step without `type`, an event without `event_type`, an `event_id` that
+                is not the next number, or an `interaction` column that cannot be set here.
+        """
+        step_kinds = [step_type(s) for s in steps]
+        event_kinds = [_kind(e, "event_type") for e in events]
+        change = dict(interaction or {})
+        if unknown := set(change) - _SETTABLE:
+            raise ValueError(f"cannot set {sorted(unknown)} with the step log")
         now = utcnow()
-        async with self._db.write() as session:
-            seq = await _reserve(session, tenant, interaction_id, InteractionRow.next_event_seq, 1)
-            row = EventRow(
-                interaction_id=interaction_id,
-                seq=seq,
-                tenant=tenant,
-                event_type=kind,
-                payload=dict(event),
-                created=now,
+        common = {"interaction_id": interaction_id, "created": now}
+        base = {**common, "tenant": tenant}
+
+        def append(conn: Connection) -> tuple[int, int]:
+            stmt = (
+                update(InteractionRow)
+                .where(InteractionRow.id == interaction_id, InteractionRow.tenant == tenant)
+                .values(
+                    next_step_seq=InteractionRow.next_step_seq + len(steps),
+                    next_event_seq=InteractionRow.next_event_seq + len(events),
+                    updated=now,
+                    **change,
+                )
+                .returning(InteractionRow.next_step_seq, InteractionRow.next_event_seq)
             )
-            session.add(row)
-        return EventRecord.model_validate(row)
+            counters = conn.execute(stmt).one_or_none()
+            if counters is None:
+                raise NotFoundError("interaction", interaction_id)
+            first_step, first_event = counters[0] - len(steps), counters[1] - len(events)
+            for i, event in enumerate(events):
+                if "event_id" in event and str(event["event_id"]) != str(first_event + i):
+                    raise ValueError(
+                        f"event_id {event['event_id']} would be stored as {first_event + i}: "
+                        "the live log and the store disagree"
+                    )
+            if steps:
+                conn.execute(
+                    insert(StepRow),
+                    [
+                        {**base, "seq": first_step + i, "type": k, "payload": dict(s)}
+                        for i, (k, s) in enumerate(zip(step_kinds, steps, strict=True))
+                    ],
+                )
+            if events:
+                conn.execute(
+                    insert(EventRow),
+                    [
+                        {**base, "seq": first_event + i, "event_type": k, "payload": dict(e)}
+                        for i, (k, e) in enumerate(zip(event_kinds, events, strict=True))
+                    ],
+                )
+            return first_step, first_event
+
+        first_step, first_event = await self._db.run_write(append)
+        return (
+            [
+                StepRecord(**common, seq=first_step + i, type=k, payload=dict(s))
+                for i, (k, s) in enumerate(zip(step_kinds, steps, strict=True))
+            ],
+            [
+                EventRecord(**common, seq=first_event + i, event_type=k, payload=dict(e))
+                for i, (k, e) in enumerate(zip(event_kinds, events, strict=True))
+            ],
+        )
 
     async def list_steps(self, tenant: str, interaction_id: str) -> list[StepRecord]:
         """The interaction's steps in order; empty for an unknown or foreign interaction."""
         stmt = (
-            select(StepRow)
+            select(*(getattr(StepRow, name) for name in StepRecord.model_fields))
             .where(StepRow.tenant == tenant, StepRow.interaction_id == interaction_id)
             .order_by(StepRow.seq)
         )
-        async with self._db.read() as session:
-            return [StepRecord.model_validate(r) for r in (await session.scalars(stmt)).all()]
+        rows = await self._db.run_read(lambda conn: conn.execute(stmt).mappings().all())
+        return [StepRecord(**r) for r in rows]
 
     async def events_after(
         self, tenant: str, interaction_id: str, after_seq: int = -1, *, limit: int | None = None
@@ -140,7 +197,7 @@ class StepLog:
         The default `-1` replays from the start; an unknown or foreign interaction gives no events.
         """
         stmt = (
-            select(EventRow)
+            select(*(getattr(EventRow, name) for name in EventRecord.model_fields))
             .where(
                 EventRow.tenant == tenant, EventRow.interaction_id == interaction_id, EventRow.seq > after_seq
             )
@@ -148,25 +205,8 @@ class StepLog:
         )
         if limit is not None:
             stmt = stmt.limit(limit)
-        async with self._db.read() as session:
-            return [EventRecord.model_validate(r) for r in (await session.scalars(stmt)).all()]
-
-
-async def _reserve(
-    session: AsyncSession, tenant: str, interaction_id: str, counter: InstrumentedAttribute[int], count: int
-) -> int:
-    """Advance the interaction's counter by `count` under its row lock; return the first number taken."""
-    stmt = (
-        update(InteractionRow)
-        .where(InteractionRow.id == interaction_id, InteractionRow.tenant == tenant)
-        .values({counter: counter + count, InteractionRow.updated: utcnow()})
-        .returning(counter)
-        .execution_options(synchronize_session=False)
-    )
-    after = await session.scalar(stmt)
-    if after is None:
-        raise NotFoundError("interaction", interaction_id)
-    return after - count
+        rows = await self._db.run_read(lambda conn: conn.execute(stmt).mappings().all())
+        return [EventRecord(**r) for r in rows]
 
 
 def _kind(obj: Mapping[str, Any], field: str) -> str:
