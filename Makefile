@@ -36,8 +36,11 @@ test-unit: install test-deps  ## the tests that need no engine
 demo: image  ## the main job: a real task in a real sandbox
 	$(PY) -m orchestrator.demo
 
-bench: image  ## benchmarks, JSON out
-	$(PY) bench/provision.py
+bench: image  ## benchmarks: JSON in bench/results/ and on stdout
+	mkdir -p bench/results
+	$(PY) -m bench.provision | tee bench/results/provision.json
+	$(PY) -m bench.runtime | tee bench/results/runtime.json
+	$(PY) -m bench.api | tee bench/results/api.json
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
