@@ -1,6 +1,6 @@
 """The `warren` root command: it only wires the sub-apps, one per noun."""
 
-from orchestrator.cli import agents, attach, envs, files, image, keys, logs, run, serve
+from orchestrator.cli import agents, attach, envs, files, image, keys, logs, models, run, serve
 from orchestrator.cli.common import WarrenTyper
 
 app = WarrenTyper(
@@ -11,7 +11,7 @@ app = WarrenTyper(
 )
 for noun in (agents, envs, files, image, keys):
     app.add_typer(noun.app, name=noun.NAME)
-for verb in (serve.serve, run.run, logs.logs, attach.attach):
+for verb in (serve.serve, run.run, logs.logs, attach.attach, models.models):
     app.command()(verb)
 
 if __name__ == "__main__":

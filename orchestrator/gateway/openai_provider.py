@@ -200,21 +200,40 @@ class OpenAIProvider:
         yield ResponseDone(response=response)
 
     async def check(self) -> ProviderCheck:
-        """`GET /models/{model}`: proves the key, the URL and the model name in one cheap call."""
+        """`GET /models/{model}`: proves the key, the URL and the model name in one cheap call.
+
+        Compatible servers without that route (vLLM and llama.cpp answer 404) are asked for
+        `GET /models` instead, and the model must be in the list.
+        """
         import openai
 
         checker = Retrier(RetryPolicy(max_attempts=1, call_timeout_s=15, deadline_s=15))
         try:
             client = self._client()
 
-            async def attempt() -> Any:
+            async def attempt() -> str:
                 try:
-                    return await client.models.retrieve(self.model)
+                    try:
+                        await client.models.retrieve(self.model)
+                    except openai.NotFoundError:
+                        if self._base_url is None:
+                            raise
+                        return await self._listed(client)
                 except openai.APIError as exc:
                     raise self._translate(exc) from None
+                return f"model found at {self._base_url or 'api.openai.com'}"
 
-            await checker.run(self.name, attempt)
+            detail = await checker.run(self.name, attempt)
         except ProviderError as exc:
             return ProviderCheck(provider=self.name, model=self.model, ok=False, detail=str(exc))
-        where = self._base_url or "api.openai.com"
-        return ProviderCheck(provider=self.name, model=self.model, ok=True, detail=f"model found at {where}")
+        return ProviderCheck(provider=self.name, model=self.model, ok=True, detail=detail)
+
+    async def _listed(self, client: openai.AsyncOpenAI) -> str:
+        """The model in a compatible server's `GET /models` (`qwen3` matches Ollama's `qwen3:latest`)."""
+        served = [model.id async for model in client.models.list()]
+        if self.model in served or f"{self.model}:latest" in served:
+            return f"model listed at {self._base_url}"
+        offered = ", ".join(served[:20]) or "none"
+        raise ProviderError(
+            self.name, 404, f"model {self.model!r} is not served at {self._base_url}; it serves: {offered}"
+        )

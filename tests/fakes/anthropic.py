@@ -76,6 +76,9 @@ class FakeAnthropic(FakeVendor):
 
     async def _model(self, request: Request) -> Response:
         await self.record(request)
+        if self.lookup_error is not None:
+            error = self.lookup_error
+            return self._error(error.status, error.message, error.headers)
         model = request.path_params["model"]
         return JSONResponse(
             {"type": "model", "id": model, "display_name": model, "created_at": "2025-01-01T00:00:00Z"}

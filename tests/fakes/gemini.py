@@ -82,6 +82,8 @@ class FakeGemini(FakeVendor):
     async def _models(self, request: Request) -> Response:
         rec = await self.record(request)
         name = request.path_params["model_action"]
+        if request.method == "GET" and self.lookup_error is not None:
+            return self._error(self.lookup_error)
         if request.method == "GET":
             return JSONResponse({"name": f"models/{name}", "displayName": name, "version": "fake"})
         model, _, action = name.partition(":")

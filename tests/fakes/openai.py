@@ -1,9 +1,10 @@
 """A fake OpenAI chat-completions server (and so a fake vLLM / Ollama) for the openai SDK.
 
 Speaks `POST /v1/chat/completions` (JSON, or SSE chunks ending in `data: [DONE]` when
-`stream: true`, with a usage chunk when `stream_options.include_usage` is set) and
-`GET /v1/models/{model}`. Tool-call arguments stream in several fragments, as OpenAI sends
-them, and thoughts stream as `reasoning_content` deltas, as vLLM sends them.
+`stream: true`, with a usage chunk when `stream_options.include_usage` is set),
+`GET /v1/models/{model}` and `GET /v1/models` (the ids in `served`). Tool-call arguments stream
+in several fragments, as OpenAI sends them, and thoughts stream as `reasoning_content` deltas, as
+vLLM sends them.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from tests.fakes.server import FakeVendor, Hang, Status, Turn, split_text, sse
 
 __all__ = ["FakeOpenAI"]
 
+_SERVED = ("gpt-5", "qwen3:latest")
 _ERROR_TYPES = {401: "invalid_request_error", 429: "rate_limit_exceeded", 500: "server_error"}
 
 
@@ -31,6 +33,13 @@ class FakeOpenAI(FakeVendor):
     def __init__(self) -> None:
         super().__init__()
         self._calls = 0
+        self.served = list(_SERVED)
+        """Model ids `GET /v1/models` lists (the lookup by id finds any model)."""
+
+    def reset(self) -> None:
+        """Also serve the default models again."""
+        super().reset()
+        self.served = list(_SERVED)
 
     @staticmethod
     def tool_results(body: dict[str, Any]) -> list[tuple[str | None, str]]:
@@ -54,11 +63,19 @@ class FakeOpenAI(FakeVendor):
         """Chat completions and model lookup."""
         return [
             Route("/v1/chat/completions", self._chat, methods=["POST"]),
+            Route("/v1/models", self._list_models, methods=["GET"]),
             Route("/v1/models/{model:path}", self._model, methods=["GET"]),
         ]
 
+    async def _list_models(self, request: Request) -> Response:
+        await self.record(request)
+        data = [{"id": m, "object": "model", "created": 0, "owned_by": "fake"} for m in self.served]
+        return JSONResponse({"object": "list", "data": data})
+
     async def _model(self, request: Request) -> Response:
         await self.record(request)
+        if self.lookup_error is not None:
+            return self._error(self.lookup_error)
         model = request.path_params["model"]
         return JSONResponse({"id": model, "object": "model", "created": 0, "owned_by": "fake"})
 
@@ -69,18 +86,22 @@ class FakeOpenAI(FakeVendor):
         if isinstance(reply, Hang):
             return await self.hang(reply)
         if isinstance(reply, Status):
-            error = {
-                "message": reply.message,
-                "type": _ERROR_TYPES.get(reply.status, "api_error"),
-                "param": None,
-                "code": None,
-            }
-            return JSONResponse({"error": error}, status_code=reply.status, headers=reply.headers)
+            return self._error(reply)
         model = body.get("model", "fake")
         if body.get("stream"):
             usage = bool((body.get("stream_options") or {}).get("include_usage"))
             return StreamingResponse(self._stream(reply, model, usage), media_type="text/event-stream")
         return JSONResponse(self._completion(reply, model))
+
+    @staticmethod
+    def _error(reply: Status) -> Response:
+        error = {
+            "message": reply.message,
+            "type": _ERROR_TYPES.get(reply.status, "api_error"),
+            "param": None,
+            "code": None,
+        }
+        return JSONResponse({"error": error}, status_code=reply.status, headers=reply.headers)
 
     def _call_ids(self, turn: Turn) -> list[str]:
         self._calls += 1

@@ -3,7 +3,7 @@
 A fake is a Starlette app on 127.0.0.1 (a free port) that speaks one vendor's wire format. A test
 queues replies (`Turn`, `Status`, `Hang`, or a `Policy` that reads the request and decides), and
 afterwards reads `fake.requests` to assert what the SDK really sent. An empty queue answers with
-`Turn(text="ok")`.
+`fake.fallback`: `Turn(text="ok")`, or a reactive `Policy` a test puts there to play every turn.
 """
 
 from __future__ import annotations
@@ -95,6 +95,10 @@ class FakeVendor:
     def __init__(self) -> None:
         self.requests: list[Recorded] = []
         self.replies: deque[Reply] = deque()
+        self.fallback: Reply = Turn(text="ok")
+        """The answer when the queue is empty; a `Policy` here answers every request."""
+        self.lookup_error: Status | None = None
+        """When set, model lookups (what `check()` calls) answer this error instead of the model."""
         self._closing = False
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -106,9 +110,11 @@ class FakeVendor:
         self.replies.extend(replies)
 
     def reset(self) -> None:
-        """Forget requests and queued replies (between tests)."""
+        """Forget requests, queued replies and the fallback policy (between tests)."""
         self.requests.clear()
         self.replies.clear()
+        self.fallback = Turn(text="ok")
+        self.lookup_error = None
 
     @property
     def url(self) -> str:
@@ -164,7 +170,7 @@ class FakeVendor:
 
     def next_reply(self, body: dict[str, Any]) -> Turn | Status | Hang:
         """The next queued reply, with policies applied to the request body."""
-        reply: Reply = self.replies.popleft() if self.replies else Turn(text="ok")
+        reply: Reply = self.replies.popleft() if self.replies else self.fallback
         if callable(reply):
             return reply(body)
         return reply

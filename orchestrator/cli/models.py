@@ -1,0 +1,114 @@
+"""`warren models`: the model providers, their configuration, and one cheap check call per provider.
+
+Reads the same variables the server's providers read, so run it in the server's environment.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Annotated
+
+import typer
+from rich.text import Text
+
+from orchestrator.cli.common import JsonOpt, fail
+from orchestrator.cli.console import err, out
+from orchestrator.gateway.errors import GatewayError, UnknownProviderError
+from orchestrator.gateway.provider import ProviderCheck, ProviderRegistry, split_model_name
+from orchestrator.gateway.settings import ProviderSettings, provider_settings
+
+__all__ = ["NAME", "models"]
+
+NAME = "models"
+
+
+async def _check(registry: ProviderRegistry, full_name: str) -> ProviderCheck:
+    provider, model = split_model_name(full_name)
+    try:
+        instance = registry.resolve(full_name)
+    except UnknownProviderError:
+        raise
+    except GatewayError as exc:  # e.g. a `scripted:` script that does not load
+        return ProviderCheck(provider=provider, model=model, ok=False, detail=str(exc))
+    return await instance.check()
+
+
+async def _check_all(names: list[str]) -> list[ProviderCheck]:
+    registry = ProviderRegistry()
+    return list(await asyncio.gather(*(_check(registry, name) for name in names)))
+
+
+def _line(row: ProviderSettings) -> str:
+    """One provider as one line: name, status, mode, URL and key presence (never the key)."""
+    status = "configured" if row.configured else "not configured"
+    url = (row.base_url or "-") + (" (custom)" if row.custom_url else "")
+    key = f"set in {row.key_variable}" if row.key_set else "not set"
+    if row.provider == "scripted":
+        key = "not needed"
+    return f"{row.provider:<10} {status:<15} {row.mode:<18} {url}  key {key}"
+
+
+def models(
+    names: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="[MODEL]...",
+            help="Check these models (`provider:model`, e.g. openai:qwen3). "
+            "Default: each configured provider's default model.",
+            show_default=False,
+        ),
+    ] = None,
+    check: Annotated[
+        bool,
+        typer.Option("--check/--no-check", help="Run one cheap call per provider; --no-check only lists."),
+    ] = True,
+    as_json: JsonOpt = False,
+) -> None:
+    """List the model providers and check that each configured key and URL answers.
+
+    One line per checked model says what was checked or why it failed; keys are never printed,
+    only whether one is set and in which variable.
+
+    Exit codes: 0 every check passed (or none was asked for), 1 a check failed, 2 bad usage.
+
+    Example: warren models openai:qwen3 anthropic:claude-sonnet-4-5
+    """
+    settings = provider_settings()
+    if names and not check:
+        fail("naming models asks for their check; drop --no-check", 2)
+    to_check: list[str] = list(names or [])
+    if not to_check and check:
+        to_check = [
+            f"{s.provider}:{s.default_model}" for s in settings if s.configured and s.mode != "offline"
+        ]
+    try:
+        for name in to_check:
+            split_model_name(name)
+        results = asyncio.run(_check_all(to_check)) if to_check else []
+    except UnknownProviderError as exc:
+        fail(str(exc), 2)
+    ok = all(result.ok for result in results)
+    if as_json:
+        body = {
+            "providers": [s.model_dump(mode="json") for s in settings],
+            "checks": [r.model_dump(mode="json") for r in results],
+            "ok": ok,
+        }
+        out.print_json(json.dumps(body))
+    else:
+        for row in settings:
+            out.print(_line(row), markup=False, highlight=False, soft_wrap=True)
+        for row in settings:
+            if not row.configured:
+                err.print(f"[dim]{row.provider}: {row.hint}[/]", highlight=False)
+        if results:
+            out.print()
+        for result in results:
+            mark = ("ok  ", "green") if result.ok else ("FAIL", "red")
+            line = Text.assemble(mark, f" {result.provider}:{result.model}  ", result.detail)
+            out.print(line, highlight=False, soft_wrap=True)
+        if check and not to_check:
+            err.print("no provider is configured, so nothing was checked")
+    if not ok:
+        raise typer.Exit(1)
