@@ -209,7 +209,20 @@ def main() -> None:
 
     socket_path = os.environ.get("WARREN_SOCKET", SOCKET_PATH)
     channel = Channel(httpx.AsyncHTTPTransport(uds=socket_path), os.environ[TOKEN_ENV])
-    asyncio.run(Runner(channel, Toolbox()).serve_forever())
+
+    async def serve() -> None:
+        from agents import forwarder
+
+        egress = os.environ.get(forwarder.EGRESS_SOCKET_ENV)
+        port = int(os.environ.get(forwarder.PORT_ENV, forwarder.DEFAULT_PORT))
+        proxy = await forwarder.serve(egress, port) if egress else None  # allowlist: the only way out
+        try:
+            await Runner(channel, Toolbox()).serve_forever()
+        finally:
+            if proxy is not None:
+                proxy.close()
+
+    asyncio.run(serve())
 
 
 if __name__ == "__main__":

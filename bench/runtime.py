@@ -107,10 +107,7 @@ async def step_overhead(runs: int, workdir: Path) -> dict[str, dict[str, Any]]:
     )
 
     async def persist(steps: list[dict[str, Any]], events: list[dict[str, Any]]) -> None:
-        if steps:
-            await store.steps.append_steps("bench", record.id, steps)
-        for event in events:
-            await store.steps.append_event("bench", record.id, event)
+        await store.steps.append_batch("bench", record.id, steps, events)  # as InteractionService does
 
     recorder = Recorder(LiveLogs().open(record.id), persist, first_index=1)
     messages = [Message(role="user", parts=[TextPart(text="go")])]

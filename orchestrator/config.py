@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -50,6 +51,58 @@ class Settings(BaseModel):
     """Deadline of one `git clone` of a repository source, in seconds."""
     allow_private_repository_hosts: bool = False
     """Let repository sources clone from hosts on loopback or private addresses (an internal git server)."""
+
+    idle_stop_s: float = Field(600.0, ge=0)
+    """Stop an environment's sandbox after this many seconds unused (it resumes, `/workspace` intact,
+    on the next use); 0 never stops one."""
+    lifecycle_interval_s: float = Field(30.0, gt=0)
+    """How often, in seconds, idle sandboxes are stopped and unclaimed containers and volumes reaped."""
+    orphan_grace_s: float = Field(120.0, ge=0)
+    """A container or volume no environment claims is removed once older than this, in seconds."""
+
+    egress_allow_addresses: list[str] = Field(default_factory=list)
+    """Address ranges (CIDR) the egress proxy may connect to although they are private, loopback,
+    link-local or this host's own, e.g. `10.1.2.0/24` for an internal mirror. Empty (the default)
+    refuses all of them. `WARREN_EGRESS_ALLOW_ADDRESSES` is a comma-separated list."""
+    egress_hosts: dict[str, str] = Field(default_factory=dict)
+    """Fixed answers the egress proxy uses instead of DNS for these names (`name=address`); the
+    answers still pass the address rules. `WARREN_EGRESS_HOSTS` is a comma-separated list of
+    `name=address` pairs. Tests map a name to their own listener on 127.0.0.1 this way."""
+
+    @field_validator("egress_allow_addresses", mode="before")
+    @classmethod
+    def _split_ranges(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("egress_allow_addresses")
+    @classmethod
+    def _ranges_are_networks(cls, ranges: list[str]) -> list[str]:
+        for item in ranges:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"egress address range {item!r} is not an address or CIDR range") from exc
+        return ranges
+
+    @field_validator("egress_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            pairs = [part.strip().partition("=") for part in value.split(",") if part.strip()]
+            return {name.strip().lower(): address.strip() for name, _, address in pairs}
+        return value
+
+    @field_validator("egress_hosts")
+    @classmethod
+    def _hosts_are_addresses(cls, hosts: dict[str, str]) -> dict[str, str]:
+        for name, address in hosts.items():
+            try:
+                ipaddress.ip_address(address)
+            except ValueError as exc:
+                raise ValueError(f"egress host {name!r} needs an IP address, not {address!r}") from exc
+        return {name.lower().rstrip("."): address for name, address in hosts.items()}
 
     @field_validator("source_roots", mode="before")
     @classmethod

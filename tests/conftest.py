@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
+import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -78,3 +79,36 @@ async def sandbox_factory(
 
     yield make
     await asyncio.gather(*(backend.destroy(info.id) for info in created))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _sweep_session_sandboxes() -> Iterator[None]:
+    """Remove every Warren sandbox and workspace volume this session created, when it ends.
+
+    Servers the tests start (`warren serve`, the CLI's embedded one) keep their environments by
+    design, across restarts; their throwaway stores are gone after the session, so sweep here.
+    """
+    started = time.time()
+    yield
+    if not _engine_answers():
+        return
+    client = docker.from_env(version="auto")
+    managed = {"label": [f"{LABEL_PREFIX}managed=true"]}
+    for container in client.containers.list(all=True, filters=managed):
+        created = container.attrs.get("Created", "")
+        if _epoch(created) >= started - 1:
+            container.remove(force=True, v=True)
+    for volume in client.volumes.list(filters=managed):
+        if _epoch(volume.attrs.get("CreatedAt", "")) >= started - 1:
+            volume.remove(force=True)
+
+
+def _epoch(stamp: str) -> float:
+    """Docker's RFC 3339 timestamps (nanoseconds, `Z` or an offset) as epoch seconds; 0 if unreadable."""
+    import re
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(re.sub(r"\.\d+", "", stamp).replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return 0.0

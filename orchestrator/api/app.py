@@ -15,15 +15,17 @@ from orchestrator import __version__
 from orchestrator.api.deps import Services
 from orchestrator.api.errors import install_error_handlers
 from orchestrator.api.middleware import BodyLimit
-from orchestrator.api.routes import agents, environments, files, health, interactions, shell
+from orchestrator.api.routes import agents, credentials, environments, files, health, interactions, shell
 from orchestrator.channel.hub import RunnerHub
 from orchestrator.channel.server import ChannelServers
 from orchestrator.config import Settings
+from orchestrator.egress import EgressProxy
 from orchestrator.environments.service import EnvironmentService
 from orchestrator.environments.uploads import UploadSessions
 from orchestrator.gateway.provider import ProviderRegistry
 from orchestrator.interactions.agent_run import SandboxAgentRunner
 from orchestrator.interactions.service import InteractionService
+from orchestrator.lifecycle import Lifecycle
 from orchestrator.scheduler import Scheduler
 from orchestrator.store import Store
 from orchestrator.store.retention import run_retention
@@ -58,6 +60,7 @@ async def build_services(settings: Settings) -> Services:
     if environments is not None:
         hub = RunnerHub(gateway)
         channels = ChannelServers(hub, settings.data_dir / "run")
+        channels.egress = EgressProxy.from_settings(store, settings)
         agent_runner = SandboxAgentRunner(store, environments, hub, channels)
     interactions = InteractionService(store, gateway, scheduler, agent_runner=agent_runner)
     return Services(
@@ -80,11 +83,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         retention = asyncio.create_task(
             run_retention(services.store.db, every_s=3600, older_than=timedelta(days=settings.retention_days))
         )
+        services.interactions.usage.start()
+        lifecycle = Lifecycle(
+            services.store,
+            services.environments,
+            idle_stop_s=settings.idle_stop_s,
+            every_s=settings.lifecycle_interval_s,
+            grace_s=settings.orphan_grace_s,
+        )
+        await lifecycle.start()  # fails the previous process's interactions, reaps its strays
         try:
             yield
         finally:
+            await lifecycle.close()
             retention.cancel()
             await services.interactions.scheduler.shutdown()
+            await services.interactions.usage.close()
             if services.interactions.agent_runner is not None:
                 await services.interactions.agent_runner.close()
             await services.store.close()
@@ -98,6 +112,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_body_bytes=settings.max_body_bytes)  # outermost: before auth
-    for module in (interactions, agents, environments, files, health, shell):
+    for module in (interactions, agents, environments, files, health, shell, credentials):
         app.include_router(module.router)
     return app

@@ -15,7 +15,7 @@ import shutil
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import uvicorn
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Response
@@ -32,6 +32,9 @@ from agents.protocol import (
 )
 from orchestrator.channel.hub import ChannelError, RunnerHub
 from orchestrator.sandbox import Mount
+
+if TYPE_CHECKING:
+    from orchestrator.egress.proxy import EgressProxy
 
 __all__ = ["ChannelServers"]
 
@@ -96,6 +99,13 @@ def runner_app(hub: RunnerHub, environment_id: str, check_token: TokenCheck) -> 
     return app
 
 
+class _ChannelConfig(uvicorn.Config):
+    """Leaves the process's logging alone: uvicorn's own setup would silence the API's access log."""
+
+    def configure_logging(self) -> None:
+        return None
+
+
 class _ChannelServer(uvicorn.Server):
     """A uvicorn server that leaves signal handling to the main server."""
 
@@ -116,6 +126,8 @@ class ChannelServers:
         self.hub = hub
         self.root = root
         self._served: dict[str, _Served] = {}
+        self.egress: EgressProxy | None = None
+        """Serves `egress.sock` beside the channel socket for environments with an allowlist."""
 
     def folder(self, environment_id: str) -> Path:
         """The host folder mounted at `/run/warren` in the environment's sandbox."""
@@ -133,10 +145,9 @@ class ChannelServers:
         os.chmod(folder, 0o755)  # noqa: S103 (the sandbox user must traverse it; it holds only the socket)
         socket_path = folder / SOCKET_NAME
         socket_path.unlink(missing_ok=True)
-        config = uvicorn.Config(
+        config = _ChannelConfig(
             runner_app(self.hub, environment_id, check_token),
             uds=str(socket_path),
-            log_level="warning",
             lifespan="off",
             access_log=False,
             timeout_graceful_shutdown=1,
@@ -149,6 +160,7 @@ class ChannelServers:
             await asyncio.sleep(0.01)
         os.chmod(socket_path, 0o666)  # noqa: S103 (the runner, uid 1000, must connect; token still required)
         self._served[environment_id] = _Served(server, task)
+        await self._serve_egress(environment_id)
 
     def mount(self, environment_id: str) -> Mount:
         """The bind mount that puts the socket folder at `/run/warren` in the sandbox."""
@@ -158,6 +170,7 @@ class ChannelServers:
 
     async def close(self, environment_id: str, remove: bool = True) -> None:
         """Stop serving an environment's socket; `remove` deletes its folder too."""
+        await self._close_egress(environment_id)
         served = self._served.pop(environment_id, None)
         if served is not None:
             self.hub.release(environment_id)
@@ -166,6 +179,15 @@ class ChannelServers:
                 await asyncio.wait_for(served.task, timeout=5)
         if remove:
             shutil.rmtree(self.folder(environment_id), ignore_errors=True)
+
+    async def _serve_egress(self, environment_id: str) -> None:
+        """Serve the egress proxy's socket in the same folder (only for allowlist environments)."""
+        if self.egress is not None:
+            await self.egress.serve(environment_id, self.folder(environment_id))
+
+    async def _close_egress(self, environment_id: str) -> None:
+        if self.egress is not None:
+            await self.egress.close(environment_id)
 
     async def close_all(self) -> None:
         """Stop every server (shutdown); folders stay so restarted servers reuse them."""

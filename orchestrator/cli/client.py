@@ -140,6 +140,14 @@ class WarrenClient:
         """Destroy an environment's sandbox and workspace."""
         await self._call("DELETE", f"/{self.version}/environments/{environment_id}")
 
+    async def stop_environment(self, environment_id: str) -> Json:
+        """Stop an environment's sandbox, keeping its workspace (Warren extension)."""
+        return await self._json("POST", f"/{self.version}/environments/{environment_id}:stop")
+
+    async def resume_environment(self, environment_id: str) -> Json:
+        """Start a stopped environment's sandbox again, workspace intact (Warren extension)."""
+        return await self._json("POST", f"/{self.version}/environments/{environment_id}:resume")
+
     # ---- files ---------------------------------------------------------------------------------
 
     async def list_files(self, environment_id: str, path: str = "", recursive: bool = False) -> list[Json]:

@@ -1,4 +1,4 @@
-"""`warren envs`: list, inspect and delete environments (sandboxes with a workspace)."""
+"""`warren envs`: list, inspect, stop, resume and delete environments (sandboxes with a workspace)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from orchestrator.cli.common import ApiKeyOpt, JsonOpt, UrlOpt, connection, run_
 from orchestrator.cli.console import err, out
 
 NAME = "envs"
-app = typer.Typer(help="List, inspect and delete environments.", no_args_is_help=True)
+app = typer.Typer(help="List, inspect, stop, resume and delete environments.", no_args_is_help=True)
 
 EnvArg = Annotated[str, typer.Argument(help="The environment's id.")]
 
@@ -73,5 +73,39 @@ def delete(environment_id: EnvArg, url: UrlOpt = None, api_key: ApiKeyOpt = None
         async with conn.client() as client:
             await client.delete_environment(environment_id)
         err.print(f"deleted environment {environment_id}")
+
+    run_async(go())
+
+
+@app.command()
+def stop(environment_id: EnvArg, url: UrlOpt = None, api_key: ApiKeyOpt = None) -> None:
+    """Stop an environment's sandbox now; its workspace is kept and the next use resumes it.
+
+    Example: warren envs stop env_0123abcd
+    """
+
+    async def go() -> None:
+        conn = connection(url, api_key)
+        assert conn is not None
+        async with conn.client() as client:
+            await client.stop_environment(environment_id)
+        err.print(f"stopped environment {environment_id}")
+
+    run_async(go())
+
+
+@app.command()
+def resume(environment_id: EnvArg, url: UrlOpt = None, api_key: ApiKeyOpt = None) -> None:
+    """Start a stopped environment's sandbox again, with its workspace as it was.
+
+    Example: warren envs resume env_0123abcd
+    """
+
+    async def go() -> None:
+        conn = connection(url, api_key)
+        assert conn is not None
+        async with conn.client() as client:
+            await client.resume_environment(environment_id)
+        err.print(f"resumed environment {environment_id}")
 
     run_async(go())

@@ -62,12 +62,20 @@ class SandboxAgentRunner:
 
     async def extras(self, record: EnvironmentRecord) -> SandboxExtras:
         """New sandboxes run the runner (channel socket, fresh token) and show the agent's skills."""
+        from orchestrator.egress import EgressPolicy
+        from orchestrator.egress.proxy import SOCKET_NAME as EGRESS_SOCKET
         from orchestrator.skills import agent_skill_set
 
         token = await self.store.environments.issue_runner_token(record.tenant, record.id)
+        env = {TOKEN_ENV: token, "WARREN_SOCKET": SOCKET_PATH}
+        if EgressPolicy.from_network(record.spec.get("network")) is not None:  # allowlist: proxy env
+            proxy = "http://127.0.0.1:3128"
+            env |= {name: proxy for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")}
+            env |= {"NO_PROXY": "localhost,127.0.0.1", "no_proxy": "localhost,127.0.0.1"}
+            env["WARREN_EGRESS_SOCKET"] = f"{self.channels.mount(record.id).target}/{EGRESS_SOCKET}"
         return SandboxExtras(
             mounts=(self.channels.mount(record.id),),
-            env={TOKEN_ENV: token, "WARREN_SOCKET": SOCKET_PATH},
+            env=env,
             command=RUNNER_COMMAND,
             skills=await agent_skill_set(self.store, self.environments.skills, record.tenant, record.id),
         )

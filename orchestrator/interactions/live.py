@@ -75,6 +75,7 @@ class LiveLogs:
     def __init__(self, keep_finished_s: float = 60.0) -> None:
         self._logs: dict[str, LiveLog] = {}
         self._keep_finished_s = keep_finished_s
+        self._pruned_at = 0.0
 
     def open(self, interaction_id: str) -> LiveLog:
         """Start the log of a new interaction."""
@@ -91,6 +92,10 @@ class LiveLogs:
         self._logs.pop(interaction_id, None)
 
     def _prune(self) -> None:
-        horizon = time.monotonic() - self._keep_finished_s
+        now = time.monotonic()
+        if now - self._pruned_at < 1.0:  # a scan per second is plenty; a scan per open is not
+            return
+        self._pruned_at = now
+        horizon = now - self._keep_finished_s
         for key in [k for k, log in self._logs.items() if log.finished_at and log.finished_at < horizon]:
             del self._logs[key]

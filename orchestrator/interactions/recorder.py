@@ -7,6 +7,7 @@ hands both to the store in one batch per step boundary.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -48,13 +49,21 @@ class Recorder:
         log: the interaction's live log.
         persist: stores a batch of new steps and events.
         first_index: index of the next step (after any stored input steps).
+        inputs: those input steps, so the whole interaction can be answered from memory.
     """
 
-    def __init__(self, log: LiveLog, persist: Persist, first_index: int) -> None:
+    def __init__(
+        self, log: LiveLog, persist: Persist, first_index: int, inputs: list[Step] | None = None
+    ) -> None:
         self.log = log
         self._persist = persist
         self.index = first_index
         self._pending_steps: list[Step] = []
+        self._tail: asyncio.Future[None] | None = None
+        self.inputs: list[Step] = list(inputs or [])
+        """The input steps stored with the interaction (indices `0..first_index-1`)."""
+        self.steps: list[Step] = []
+        """Every step recorded so far in this process (after the stored input steps)."""
         self.usage = Usage()
 
     async def event(self, event_type: str, **payload: Any) -> Event:
@@ -68,14 +77,31 @@ class Recorder:
         await self.event("step.start", index=index, step=step)
         await self.event("step.stop", index=index)
         self._pending_steps.append(step)
+        self.steps.append(step)
         await self.flush()
         return index
 
     async def flush(self) -> None:
-        """Hand new steps and events to the store."""
+        """Hand new steps and events to the store, in order, without waiting for the commit.
+
+        Live readers are served from memory, so a step boundary need not wait for the database:
+        batches are written one after another in the background, and `settle` waits for them.
+        """
         steps, events = self.drain()
         if steps or events:
-            await self._persist(steps, events)
+            self._tail = asyncio.ensure_future(self._write_after(self._tail, steps, events))
+
+    async def _write_after(
+        self, previous: asyncio.Future[None] | None, steps: list[Step], events: list[Event]
+    ) -> None:
+        if previous is not None:
+            await previous  # batches must commit in order: event ids are consecutive in the store
+        await self._persist(steps, events)
+
+    async def settle(self) -> None:
+        """Wait until every batch handed over so far is stored (raises if one failed)."""
+        if self._tail is not None:
+            await asyncio.shield(self._tail)
 
     def drain(self) -> tuple[list[Step], list[Event]]:
         """Take the steps and events not yet handed to the store, for a caller that stores them itself."""
@@ -132,6 +158,7 @@ class Recorder:
             raise RuntimeError("the model stream ended without a final response")
         assembled = _assembled_steps(response)
         self._pending_steps += assembled
+        self.steps += assembled
         self.index = turn_start + len(assembled)  # stored indices follow the assembled steps
         self.usage = _add(self.usage, response.usage)
         if flush:

@@ -20,6 +20,7 @@ from orchestrator.interactions.history import input_steps, to_messages
 from orchestrator.interactions.live import Event, LiveLog, LiveLogs
 from orchestrator.interactions.recorder import Recorder
 from orchestrator.interactions.snapshot import TERMINAL, snapshot, wire_usage
+from orchestrator.interactions.usage import UsageMeter
 from orchestrator.scheduler import Scheduler
 from orchestrator.store import Store
 from orchestrator.store.interactions import InteractionCreate, InteractionRecord
@@ -30,6 +31,7 @@ __all__ = ["AgentRunner", "InteractionService"]
 log = logging.getLogger("orchestrator.interactions")
 Step = dict[str, Any]
 _MAX_HISTORY_DEPTH = 200
+_MAX_ANSWERS = 1024
 
 
 class AgentRunner(Protocol):
@@ -60,12 +62,15 @@ class InteractionService:
         scheduler: Scheduler,
         logs: LiveLogs | None = None,
         agent_runner: AgentRunner | None = None,
+        usage: UsageMeter | None = None,
     ) -> None:
         self.store = store
         self.gateway = gateway
         self.scheduler = scheduler
         self.logs = logs or LiveLogs()
         self.agent_runner = agent_runner
+        self.usage = usage or UsageMeter(store)
+        self._answers: dict[str, dict[str, Any]] = {}  # finished snapshots for foreground waiters
 
     # ---- create -------------------------------------------------------------------------------
 
@@ -105,7 +110,7 @@ class InteractionService:
         live = self.logs.open(record.id)
         await live.append("interaction.created", interaction=snapshot(record))
         await live.append("interaction.status_update", interaction_id=record.id, status="in_progress")
-        recorder = Recorder(live, self._persister(tenant, record.id), first_index=len(steps))
+        recorder = Recorder(live, self._persister(tenant, record.id), first_index=len(steps), inputs=steps)
         self.scheduler.submit(tenant, record.id, lambda: self._run(tenant, record, recorder))
         return record
 
@@ -152,7 +157,7 @@ class InteractionService:
     async def _run(self, tenant: str, record: InteractionRecord, recorder: Recorder) -> None:
         status, errors = "failed", None
         try:
-            history = await self._history(tenant, record)
+            history = await self._history(tenant, record, recorder.inputs)
             if record.model:
                 status = await self._run_model(record, recorder, history)
             else:
@@ -168,9 +173,9 @@ class InteractionService:
             errors = [{"code": "internal", "message": f"internal error ({type(exc).__name__})"}]
         await self._finish(tenant, record, recorder, status, errors)
 
-    async def _history(self, tenant: str, record: InteractionRecord) -> list[Step]:
-        """This interaction's steps after those of every interaction it continues, oldest first."""
-        chain: list[list[Step]] = [await self._steps(tenant, record.id)]
+    async def _history(self, tenant: str, record: InteractionRecord, inputs: list[Step]) -> list[Step]:
+        """This interaction's input after the steps of every interaction it continues, oldest first."""
+        chain: list[list[Step]] = [inputs]
         previous_id = record.previous_interaction_id
         for _ in range(_MAX_HISTORY_DEPTH):
             if not previous_id:
@@ -232,11 +237,15 @@ class InteractionService:
             "interaction.status_update", interaction_id=record.id, status=status, usage=usage
         )
         await recorder.event("interaction.completed", interaction=snapshot(final))
+        await recorder.settle()  # earlier batches first: the final one must follow them
         steps, events = recorder.drain()
         await asyncio.shield(
             self.store.steps.append_batch(tenant, record.id, steps, events, interaction=change)
         )
-        await self.store.usage.record(tenant, usage, api_key_id=record.api_key_id, interactions=1)
+        self.usage.add(tenant, record.api_key_id, usage)
+        if len(self._answers) >= _MAX_ANSWERS:  # nobody waited for the oldest: forget it
+            self._answers.pop(next(iter(self._answers)))
+        self._answers[record.id] = snapshot(final, [*recorder.inputs, *recorder.steps])
 
     # ---- read ---------------------------------------------------------------------------------
 
@@ -254,7 +263,8 @@ class InteractionService:
     async def wait(self, tenant: str, interaction_id: str) -> dict[str, Any]:
         """Wait for the interaction to end, then return it (foreground `create`)."""
         await self.scheduler.wait(interaction_id)
-        return await self.get(tenant, interaction_id)
+        answer = self._answers.pop(interaction_id, None)  # built in `_finish`: no read-back
+        return answer if answer is not None else await self.get(tenant, interaction_id)
 
     async def events(self, tenant: str, interaction_id: str, after: int = -1) -> AsyncIterator[Event | None]:
         """The SSE events after `after`: live while running, from the store once finished."""

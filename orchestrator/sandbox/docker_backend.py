@@ -39,6 +39,10 @@ __all__ = ["DockerBackend"]
 T = TypeVar("T")
 
 _VOLUME_LABEL = f"{LABEL_PREFIX}workspace-volume"
+_CREATED_LABEL = f"{LABEL_PREFIX}created"
+"""Unix time (seconds) the backend created the container or volume: the reaper's grace clock."""
+_ROLE_LABEL = f"{LABEL_PREFIX}role"
+_COPY_SCRIPT = "set -o pipefail; tar -C /from -cf - . | tar -C /workspace -xpf -"
 _EXEC_MARKER = "WARREN_EXEC_ID"
 _KILLED_EXIT_CODES = (124, 137)  # `timeout` itself, or the group it took down with SIGKILL
 _DEADLINE_GRACE_S = 5.0
@@ -129,10 +133,11 @@ class DockerBackend:
         client = await self._docker()
         suffix = secrets.token_hex(4)
         volume_name = f"warren-ws-{spec.environment_id}-{suffix}"
-        labels = warren_labels(spec)
+        created = {_CREATED_LABEL: str(int(time.time()))}
+        labels = {**warren_labels(spec), **created}
         await self._call(client.volumes.create, name=volume_name, labels=labels)
         kwargs = container_kwargs(spec, image, f"warren-{spec.environment_id}-{suffix}", volume_name)
-        kwargs["labels"] = {**kwargs["labels"], _VOLUME_LABEL: volume_name}
+        kwargs["labels"] = {**kwargs["labels"], **created, _VOLUME_LABEL: volume_name}
         try:
             container: Container = await self._call(client.containers.create, **kwargs)
         except BaseException:
@@ -161,6 +166,73 @@ class DockerBackend:
             await self._call(container.remove, force=True, v=True)
         if volume:
             await self._remove_volume(volume)
+
+    async def copy_workspace(self, source_id: str, target_id: str, timeout_s: float = 300.0) -> None:
+        """Copy one sandbox's workspace volume into another's (a fork), as an uncompressed tar stream.
+
+        A short-lived helper container with the hardening profile mounts the source volume
+        read-only and the target volume at `/workspace`, and pipes `tar` into `tar`, so links,
+        modes and empty folders survive and nothing passes through the host. Either sandbox may
+        be stopped. The helper carries no workspace-volume label: destroying it never touches
+        a workspace.
+
+        Raises:
+            SandboxNotFoundError: either sandbox is gone.
+            SandboxError: the copy failed or passed its deadline (`timeout_s`, **seconds**).
+        """
+        source, target = await self._container(source_id), await self._container(target_id)
+        from_volume, to_volume = source.labels.get(_VOLUME_LABEL), target.labels.get(_VOLUME_LABEL)
+        if not from_volume or not to_volume:
+            raise SandboxError("both sandboxes need a workspace volume to copy one into the other")
+        labels = target.labels
+        spec = SandboxSpec(
+            environment_id=labels.get(f"{LABEL_PREFIX}environment", ""),
+            tenant=labels.get(f"{LABEL_PREFIX}tenant", ""),
+            labels={k: v for k, v in labels.items() if k != _VOLUME_LABEL} | {_ROLE_LABEL: "copy"},
+            command=("bash", "-c", _COPY_SCRIPT),
+        )
+        name = f"warren-copy-{secrets.token_hex(6)}"
+        kwargs = container_kwargs(spec, str(target.attrs["Image"]), name, to_volume)
+        kwargs["volumes"][from_volume] = {"bind": "/from", "mode": "ro"}
+        client = await self._docker()
+        helper: Container = await self._call(client.containers.create, **kwargs)
+        try:
+            await self._call(helper.start)
+            try:
+                status = await self._call(helper.wait, timeout=timeout_s)
+            except Exception as exc:  # requests' ReadTimeout: the deadline passed
+                raise SandboxError(f"copying the workspace took longer than {timeout_s:.0f} s") from exc
+            if status.get("StatusCode") != 0:
+                logs: bytes = await self._call(helper.logs, stdout=False, stderr=True, stream=False)
+                raise SandboxError(f"copying the workspace failed: {logs.decode(errors='replace')[-500:]}")
+        finally:
+            with contextlib.suppress(SandboxError):
+                await self._call(helper.remove, force=True)
+
+    async def reap_volumes(self, labels: dict[str, str], older_than_s: float) -> int:
+        """Remove Warren's workspace volumes (narrowed by `labels`) that no container names any more.
+
+        Only volumes older than `older_than_s` **seconds** go, so one being created is left alone.
+        Returns how many were removed.
+        """
+        client = await self._docker()
+        wanted = {f"{LABEL_PREFIX}managed": "true", **labels}
+        filters = {"label": [f"{key}={value}" for key, value in wanted.items()]}
+        volumes = await self._call(client.volumes.list, filters=filters)
+        containers = await self._call(client.containers.list, all=True, filters=filters)
+        used = {c.labels.get(_VOLUME_LABEL) for c in containers}
+        cutoff = time.time() - older_than_s
+        removed = 0
+        for volume in volumes:
+            created = (volume.attrs.get("Labels") or {}).get(_CREATED_LABEL)
+            if volume.name in used or created is None or float(created) > cutoff:
+                continue
+            try:
+                await self._call(volume.remove, force=True)
+                removed += 1
+            except SandboxError:
+                pass  # in use after all (a container made between the two lists), or already gone
+        return removed
 
     async def _remove_volume(self, name: str) -> None:
         client = await self._docker()

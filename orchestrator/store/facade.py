@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Self
 
 from orchestrator.store.agents import AgentRepository
+from orchestrator.store.credentials import CredentialRepository
 from orchestrator.store.db import Database
 from orchestrator.store.environments import EnvironmentRepository
 from orchestrator.store.idempotency import IdempotencyKeys
@@ -36,6 +37,8 @@ class Store:
         """`Idempotency-Key` records."""
         self.usage = TokenUsage(db)
         """Token counters."""
+        self.credentials = CredentialRepository(db)
+        """Credentials the egress proxy injects (secrets never leave the orchestrator)."""
 
     @classmethod
     async def open(cls, url: str | None = None, *, migrate: bool = True) -> Self:

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import delete, select
+from sqlalchemy import Connection, delete, insert, select
 
 from orchestrator.store.db import Database
 from orchestrator.store.errors import NotFoundError
@@ -101,32 +101,30 @@ class InteractionRepository:
     async def create(self, tenant: str, new: InteractionCreate) -> InteractionRecord:
         """Store a new interaction, and its initial steps, under a fresh id."""
         now = utcnow()
-        row = InteractionRow(
-            id=new_id("int"),
-            tenant=tenant,
+        values: dict[str, Any] = {
+            "id": new_id("int"),
+            "tenant": tenant,
             **new.model_dump(exclude={"steps"}),
-            usage={},
-            errors=None,
-            next_step_seq=len(new.steps),
-            next_event_seq=0,
-            created=now,
-            updated=now,
-        )
-        async with self._db.write() as session:
-            session.add(row)
-            await session.flush()
-            session.add_all(
-                StepRow(
-                    interaction_id=row.id,
-                    seq=seq,
-                    tenant=tenant,
-                    type=step_type(step),
-                    payload=step,
-                    created=now,
-                )
-                for seq, step in enumerate(new.steps)
-            )
-        return InteractionRecord.model_validate(row)
+            "usage": {},
+            "errors": None,
+            "next_step_seq": len(new.steps),
+            "next_event_seq": 0,
+            "created": now,
+            "updated": now,
+        }
+        steps = [
+            {"interaction_id": values["id"], "seq": seq, "tenant": tenant, "type": step_type(s), "payload": s}
+            for seq, s in enumerate(new.steps)
+        ]
+
+        def insert_rows(conn: Connection) -> None:  # one round trip: this is every interaction's first write
+            conn.execute(insert(InteractionRow), [values])
+            if steps:
+                conn.execute(insert(StepRow), [{**step, "created": now} for step in steps])
+
+        await self._db.run_write(insert_rows)
+        counters = ("next_step_seq", "next_event_seq")
+        return InteractionRecord.model_validate({k: v for k, v in values.items() if k not in counters})
 
     async def get(self, tenant: str, id: str) -> InteractionRecord | None:
         """The interaction, or None when this tenant has none with that id."""

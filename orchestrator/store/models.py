@@ -21,6 +21,7 @@ __all__ = [
     "AgentRow",
     "ApiKeyRow",
     "Base",
+    "CredentialRow",
     "EnvironmentRow",
     "EventRow",
     "IdempotencyRow",
@@ -206,3 +207,18 @@ class TokenUsageRow(Base):
     output_tokens: Mapped[int] = mapped_column(BigInteger)
     thought_tokens: Mapped[int] = mapped_column(BigInteger)
     total_tokens: Mapped[int] = mapped_column(BigInteger)
+
+
+class CredentialRow(Base):
+    """A credential the egress proxy injects; `secret` is write-only on the wire and never sent back."""
+
+    __tablename__ = "credentials"
+    __table_args__ = (Index("ix_credentials_tenant_created_id", "tenant", "created", "id"),)
+
+    tenant: Mapped[str] = mapped_column(String, primary_key=True)
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    type: Mapped[str] = mapped_column(String)
+    config: Mapped[dict[str, Any]]
+    secret: Mapped[str] = mapped_column(String)
+    created: Mapped[datetime]
+    updated: Mapped[datetime]

@@ -8,6 +8,7 @@ reactive policy decides each turn from the tool results it receives. Issue 5, ac
 from __future__ import annotations
 
 import json
+import time
 import uuid
 import warnings
 from collections.abc import Iterator
@@ -156,8 +157,11 @@ def test_no_key_reaches_a_step_an_error_body_or_a_log_line(
     assert all(spec.key in " ".join(r.headers.values()) for r in fake.requests), "the key was real"
     tries = 1 if status == 401 else 5
     assert len(_model_posts(fake)) == 2 * tries, "401 fails at once; 5xx is retried under the policy"
-    seen["server log"] = fresh.log.read_text(errors="replace")
-    assert "/interactions" in seen["server log"], "the log really records requests"
+    deadline = time.monotonic() + 5  # uvicorn writes the access line after the response is sent
+    while "/interactions" not in (log_text := fresh.log.read_text(errors="replace")):
+        assert time.monotonic() < deadline, "the log really records requests"
+        time.sleep(0.05)
+    seen["server log"] = log_text
     assert {where: _leaks(text) for where, text in seen.items() if _leaks(text)} == {}
 
 

@@ -35,6 +35,7 @@ ID_PARAMETERS = {
     "interaction_id": "interaction",
     "upload_id": "upload",
     "file_path": "file",
+    "credential_id": "credential",
 }
 """Each path or required query parameter that names a tenant's resource, and which of A's it gets."""
 
@@ -70,7 +71,8 @@ async def _tenant_a(api: App) -> TenantA:
     agent = await a.post(f"{V}/agents", json={"id": "a-secret-agent", "description": "A's"})
     env = await a.post(f"{V}/environments", json={})
     done = await a.post(f"{V}/interactions", json={"model": "scripted:echo", "input": "A's secret"})
-    for response in (agent, env, done):
+    credential = await a.post(f"{V}/credentials", json={"type": "bearer_token", "token": "A's token"})
+    for response in (agent, env, done, credential):
         assert response.status_code == 200, response.text
     assert done.json()["status"] == "completed"
     env_id = env.json()["id"]
@@ -83,6 +85,7 @@ async def _tenant_a(api: App) -> TenantA:
             "interaction": done.json()["id"],
             "upload": pending_upload,
             "file": "secret.txt",
+            "credential": credential.json()["id"],
         }
     )
 
@@ -183,6 +186,7 @@ async def test_another_tenants_ids_answer_404_on_every_route(sandbox_api: App) -
         f"{V}/environments/{ids['environment']}",
         f"{V}/interactions/{ids['interaction']}",
         f"{V}/environments/{ids['environment']}/files/{ids['file']}",
+        f"{V}/credentials/{ids['credential']}",
     ):
         response = await api.a.get(url)
         assert response.status_code == 200, f"A lost {url}: {response.text}"

@@ -1,4 +1,7 @@
-"""`/{v}/environments`: create, get, list, delete. Each environment is one sandbox with a workspace."""
+"""`/{v}/environments`: create (or fork), get, list, delete; stop and resume (Warren extensions).
+
+Each environment is one sandbox with a persistent workspace.
+"""
 
 from __future__ import annotations
 
@@ -43,14 +46,22 @@ async def create_environment(
     services: ServicesDep,
     idempotency: IdempotencyDep,
 ) -> dict[str, Any]:
-    """Create an environment: sources are checked and repositories cloned now; the sandbox comes later."""
-    if body.from_environment:
-        raise InvalidArgument("copying an environment is not supported yet", field="from_environment")
+    """Create an environment: sources are checked and repositories cloned now; the sandbox comes later.
+
+    With `from_environment`, the new environment starts as a copy of that one's workspace (same
+    tenant; 404 otherwise) and diverges from then on.
+    """
+    parent = (body.from_environment or "").removeprefix("environments/")
+    if parent and await services.store.environments.get(caller.tenant, parent) is None:
+        raise NotFound(f"environment {parent!r} not found", field="from_environment")
     service = sandboxes(services)
     spec = to_wire(body)
 
     async def create() -> EnvironmentRecord:
-        return await service.create(caller.tenant, dict(spec))  # a bad source raises SourceError (400)
+        try:
+            return await service.create(caller.tenant, dict(spec))  # a bad source raises SourceError (400)
+        except NotFoundError as exc:  # the parent was deleted meanwhile
+            raise NotFound(f"environment {parent!r} not found", field="from_environment") from exc
 
     async def replay(environment_id: str) -> EnvironmentRecord | None:
         return await services.store.environments.get(caller.tenant, environment_id)
@@ -109,3 +120,42 @@ async def delete_environment(
     except NotFoundError as exc:
         raise NotFound(f"environment {environment_id!r} not found") from exc
     return {}
+
+
+_EXTENSION: dict[str, Any] = {"x-warren-extension": True}
+
+
+@router.post(
+    "/{environment_id}:stop",
+    response_model=Environment,
+    response_model_exclude_none=True,
+    operation_id="environments-stop",
+    openapi_extra=_EXTENSION,
+)
+async def stop_environment(
+    environment_id: str, _v: VersionDep, caller: CallerDep, services: ServicesDep
+) -> dict[str, Any]:
+    """Stop an environment's sandbox now, keeping `/workspace`; the next use resumes it (Warren extension)."""
+    try:
+        await sandboxes(services).stop(caller.tenant, environment_id)
+    except NotFoundError as exc:
+        raise NotFound(f"environment {environment_id!r} not found") from exc
+    return await get_environment(environment_id, _v, caller, services)
+
+
+@router.post(
+    "/{environment_id}:resume",
+    response_model=Environment,
+    response_model_exclude_none=True,
+    operation_id="environments-resume",
+    openapi_extra=_EXTENSION,
+)
+async def resume_environment(
+    environment_id: str, _v: VersionDep, caller: CallerDep, services: ServicesDep
+) -> dict[str, Any]:
+    """Start an environment's sandbox (creating it if it has none), `/workspace` intact (Warren extension)."""
+    try:
+        await sandboxes(services).sandbox(caller.tenant, environment_id)
+    except NotFoundError as exc:
+        raise NotFound(f"environment {environment_id!r} not found") from exc
+    return await get_environment(environment_id, _v, caller, services)

@@ -129,7 +129,13 @@ CASES: list[tuple[str, str, Any, int, str | None]] = [
         400,
         "network.allowlist[0].domain",
     ),
-    ("environment copy", ENVIRONMENTS, {"from_environment": "env_x"}, 400, "from_environment"),
+    (
+        "environment copy of an unknown one",
+        ENVIRONMENTS,
+        {"from_environment": "env_x"},
+        404,
+        "from_environment",
+    ),
 ]
 
 

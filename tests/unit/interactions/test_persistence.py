@@ -44,5 +44,10 @@ async def test_the_final_status_usage_and_steps_are_stored_together(service: Int
     assert final.usage["total_tokens"] > 0
     steps = await service.store.steps.list_steps("t1", record.id)
     assert [s.type for s in steps] == ["user_input", "model_output"]
+    await service.usage.flush()  # the usage meter writes counters in the background, once a second
     totals = await service.store.usage.totals("t1")
     assert (totals.interactions, totals.total_tokens) == (1, final.usage["total_tokens"])
+    second = await service.create("t1", {"model": "scripted:echo", "input": "count me"})
+    await service.wait("t1", second.id)
+    await service.usage.flush()
+    assert (await service.store.usage.totals("t1")).interactions == 2, "counters add up across flushes"

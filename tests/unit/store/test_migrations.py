@@ -18,6 +18,7 @@ EXPECTED_TABLES = {
     "agents",
     "alembic_version",
     "api_keys",
+    "credentials",
     "environments",
     "events",
     "idempotency_keys",

@@ -1,0 +1,82 @@
+"""Credentials (the SDK's `credentials` resource): secrets the egress proxy injects; write-only.
+
+A credential is created with its secret and shown afterwards only by its metadata. An allowlist
+entry names it (`{"domain": "api.example.com", "credential": "gh"}`) and the egress proxy adds it to
+that domain's plain-HTTP requests, so the secret never enters the sandbox.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from .common import ResourceId, Timestamp, WireModel
+
+__all__ = [
+    "BearerTokenCredential",
+    "CreateCredentialRequest",
+    "Credential",
+    "CredentialList",
+    "EnvironmentVariableCredential",
+]
+
+
+class BearerTokenCredential(WireModel):
+    """A static token sent as `<header_name>: <prefix> <token>` (default `Authorization: Bearer`)."""
+
+    type: Literal["bearer_token"] = "bearer_token"
+    """Always `bearer_token`."""
+    id: ResourceId | None = None
+    """The credential id; the server makes one (`cred_...`) when absent."""
+    token: str = Field(min_length=1, max_length=16384)
+    """The token. Write-only: never returned."""
+    header_name: str | None = Field(None, pattern=r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+    """The header to send it in; default `Authorization`."""
+    prefix: str | None = Field(None, max_length=64, pattern=r"^[^\r\n]*$")
+    """Put before the token; default `Bearer`, `""` for none."""
+
+
+class EnvironmentVariableCredential(WireModel):
+    """A secret value the proxy puts where an entry's `transform` says `{{credential}}`."""
+
+    type: Literal["environment_variable"] = "environment_variable"
+    """Always `environment_variable`."""
+    id: ResourceId | None = None
+    """The credential id; the server makes one (`cred_...`) when absent."""
+    value: str = Field(min_length=1, max_length=16384)
+    """The secret. Write-only: never returned."""
+    injection_location: Literal["header"] | list[Literal["header"]] = "header"
+    """Where it may be injected; Warren injects headers only."""
+    trusted_domains: list[str] | None = None
+    """Domains it may be sent to (exact or `*.` wildcards); absent means any allowlisted domain."""
+
+
+CreateCredentialRequest = Annotated[
+    BearerTokenCredential | EnvironmentVariableCredential, Field(discriminator="type")
+]
+"""The body of `POST /{v}/credentials`, by `type` (`oauth2` is not supported)."""
+
+
+class Credential(WireModel):
+    """A stored credential: metadata only, the secret is never sent back."""
+
+    id: str
+    """The credential id."""
+    status: Literal["active", "revoked"] = "active"
+    """Always `active` (deleting removes it)."""
+    type: Literal["bearer_token", "environment_variable"]
+    """The kind of credential."""
+    create_time: Timestamp | None = None
+    """When it was created."""
+    update_time: Timestamp | None = None
+    """When it last changed."""
+
+
+class CredentialList(WireModel):
+    """A page of credentials."""
+
+    credentials: list[Credential] | None = None
+    """The credentials on this page."""
+    next_page_token: str | None = None
+    """Pass as `page_token` for the next page; absent on the last."""

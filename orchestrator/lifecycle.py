@@ -1,0 +1,98 @@
+"""Environment lifecycle while the server runs: idle sandboxes stop, and a reaper keeps things tidy.
+
+An environment unused for `idle_stop_s` seconds (no interaction running in it, no file call) has its
+sandbox stopped; the workspace volume stays, so the next use resumes it with `/workspace` intact.
+The same background loop runs the reconciler's container pass (`Reconciler.reap`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import timedelta
+
+from orchestrator.environments.service import EnvironmentService
+from orchestrator.reconcile import Reconciler, fail_unfinished
+from orchestrator.store import Store
+from orchestrator.store.errors import NotFoundError
+from orchestrator.store.models import utcnow
+
+__all__ = ["Lifecycle", "stop_idle"]
+
+log = logging.getLogger("orchestrator.lifecycle")
+
+
+async def stop_idle(store: Store, environments: EnvironmentService, idle_stop_s: float) -> int:
+    """Stop the sandboxes of environments idle for `idle_stop_s` **seconds**; returns how many."""
+    cutoff = utcnow() - timedelta(seconds=idle_stop_s)
+    busy = {(r.tenant, r.environment_id) for r in await store.interactions.unfinished() if r.environment_id}
+    stopped = 0
+    for record in await store.environments.with_sandboxes():
+        if record.status == "stopped" or record.last_accessed >= cutoff or (record.tenant, record.id) in busy:
+            continue
+        with contextlib.suppress(NotFoundError):  # deleted meanwhile
+            if await environments.stop(record.tenant, record.id, idle_before=cutoff):
+                stopped += 1
+    if stopped:
+        log.info("stopped %d idle sandboxes", stopped)
+    return stopped
+
+
+class Lifecycle:
+    """The start-up reconcile and the background loop (idle stop, reaper), for the app's lifespan.
+
+    Args:
+        store: the database.
+        environments: the sandboxes to look after; None when the server runs without sandboxes.
+        idle_stop_s: stop a sandbox unused this long (**seconds**); 0 never stops one.
+        every_s: how often the loop runs (**seconds**).
+        grace_s: age (**seconds**) below which an unclaimed container or volume is left alone.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        environments: EnvironmentService | None,
+        *,
+        idle_stop_s: float = 600.0,
+        every_s: float = 30.0,
+        grace_s: float = 120.0,
+    ) -> None:
+        self.store = store
+        self.environments = environments
+        self.idle_stop_s = idle_stop_s
+        self.every_s = every_s
+        self.reconciler = None if environments is None else Reconciler(store, environments, grace_s=grace_s)
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """End what a previous process left running, reconcile sandboxes, then start the loop."""
+        await fail_unfinished(self.store)
+        if self.reconciler is not None:
+            await self.reconciler.reap()
+            self._task = asyncio.create_task(self._loop(), name="warren-lifecycle")
+
+    async def close(self) -> None:
+        """Stop the background loop (server shutdown); sandboxes keep running."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def tick(self) -> None:
+        """One round: stop idle sandboxes, then reap."""
+        if self.environments is None or self.reconciler is None:
+            return
+        if self.idle_stop_s > 0:
+            await stop_idle(self.store, self.environments, self.idle_stop_s)
+        await self.reconciler.reap()
+
+    async def _loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.every_s)
+            try:
+                await self.tick()
+            except Exception:
+                log.exception("lifecycle round failed; retrying in %.0f s", self.every_s)

@@ -1,0 +1,145 @@
+"""Crash recovery: make containers and rows agree again, and end the interactions a dead process left.
+
+Rows are written before containers are created, so after a crash the store is the truth:
+
+- a container whose environment row is gone (or names another container) is destroyed with its
+  workspace volume, once it is older than a grace period (it may be a sandbox being created);
+- a row that names a container that no longer exists forgets it (the next use makes a new one);
+- at start-up only: interactions still `queued` or `in_progress` belonged to the previous process
+  and end `failed`, with the final SSE events appended so a reader of the stream sees the end.
+
+Only sandboxes labelled with this server's store (`STORE_LABEL`) are considered, so two servers
+(or two test runs) on one engine never reap each other's.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+from sqlalchemy import select
+
+from orchestrator.environments.service import EnvironmentService
+from orchestrator.interactions.snapshot import snapshot
+from orchestrator.sandbox.backend import LABEL_PREFIX, SandboxError, SandboxInfo
+from orchestrator.store import Store
+from orchestrator.store.interactions import InteractionRecord
+from orchestrator.store.models import InteractionRow, utcnow
+
+__all__ = ["RESTART_ERROR", "ReconcileReport", "Reconciler", "fail_unfinished"]
+
+log = logging.getLogger("orchestrator.reconcile")
+
+RESTART_ERROR = {
+    "code": "orchestrator_restarted",
+    "message": "the server stopped while this interaction was running; it did not finish. Start a new one.",
+}
+"""The error an interaction left running by a previous server process ends with."""
+_CREATED = f"{LABEL_PREFIX}created"
+_POOL = f"{LABEL_PREFIX}pool"
+
+
+@runtime_checkable
+class VolumeReaper(Protocol):
+    """A backend that can remove workspace volumes no sandbox uses (`DockerBackend` can)."""
+
+    async def reap_volumes(self, labels: dict[str, str], older_than_s: float) -> int:
+        """Remove unused workspace volumes older than `older_than_s` seconds; returns how many."""
+        ...
+
+
+@dataclass
+class ReconcileReport:
+    """What one reconcile pass changed."""
+
+    destroyed: int = 0
+    """Containers destroyed because no row claims them."""
+    forgotten: int = 0
+    """Rows whose vanished container was cleared."""
+    volumes: int = 0
+    """Unused workspace volumes removed."""
+
+
+class Reconciler:
+    """Reconciles an `EnvironmentService`'s sandboxes with the store.
+
+    Args:
+        store: the database.
+        environments: the service whose locks guard every sandbox change.
+        grace_s: a container or volume younger than this (**seconds**) is never reaped.
+    """
+
+    def __init__(self, store: Store, environments: EnvironmentService, grace_s: float = 120.0) -> None:
+        self.store = store
+        self.environments = environments
+        self.grace_s = grace_s
+
+    async def reap(self) -> ReconcileReport:
+        """Destroy unclaimed containers past the grace period and forget vanished ones (periodic)."""
+        report = ReconcileReport()
+        backend = self.environments.backend
+        rows = await self.store.environments.with_sandboxes()  # read before listing: see below
+        everything = await backend.list()
+        present = {info.id for info in everything}
+        ours = self.environments.labels.items()
+        containers = [info for info in everything if ours <= info.labels.items()]
+        claimed = {(row.tenant, row.id): row.sandbox_id for row in rows}
+        cutoff = time.time() - self.grace_s
+        for info in containers:
+            if self._reapable(info, cutoff) and claimed.get((info.tenant, info.environment_id)) != info.id:
+                try:
+                    if await self.environments.destroy_stray(info.tenant, info.environment_id, info.id):
+                        report.destroyed += 1
+                except SandboxError as exc:
+                    log.warning("could not destroy stray sandbox %s: %s", info.id, exc)
+        # A row read before the listing names a container created before it: if the listing lacks
+        # it, it is gone (and `forget_sandbox` re-checks the row under the environment's lock).
+        for row in rows:
+            gone = row.sandbox_id is not None and row.sandbox_id not in present
+            if gone and await self.environments.forget_sandbox(row.tenant, row.id, str(row.sandbox_id)):
+                report.forgotten += 1
+        if isinstance(backend, VolumeReaper):
+            report.volumes = await backend.reap_volumes(self.environments.labels, self.grace_s)
+        if report.destroyed or report.forgotten or report.volumes:
+            log.info("reconciled sandboxes: %s", report)
+        return report
+
+    @staticmethod
+    def _reapable(info: SandboxInfo, cutoff: float) -> bool:
+        if not info.environment_id or not info.tenant or _POOL in info.labels:
+            return False  # warm-pool sandboxes belong to no environment yet
+        created = info.labels.get(_CREATED)
+        return created is not None and float(created) <= cutoff
+
+
+async def fail_unfinished(store: Store) -> int:
+    """End every `queued` or `in_progress` interaction `failed`: start-up only, when none can be running.
+
+    Each gets `errors: [RESTART_ERROR]` and, in the same transaction, the `interaction.status_update`
+    and `interaction.completed` events after its last stored one. Returns how many were ended.
+    """
+    unfinished = await store.interactions.unfinished()
+    for record in unfinished:
+        await _fail(store, record)
+    if unfinished:
+        log.warning("%d interactions of a previous process ended failed", len(unfinished))
+    return len(unfinished)
+
+
+async def _fail(store: Store, record: InteractionRecord) -> None:
+    change: dict[str, Any] = {"status": "failed", "errors": [RESTART_ERROR]}
+    final = record.model_copy(update={**change, "updated": utcnow()})
+    stmt = select(InteractionRow.next_event_seq).where(InteractionRow.id == record.id)
+    first = int(await store.db.run_read(lambda conn: conn.execute(stmt).scalar_one()))
+    events: list[dict[str, Any]] = [
+        {
+            "event_type": "interaction.status_update",
+            "event_id": str(first),
+            "interaction_id": record.id,
+            "status": "failed",
+        },
+        {"event_type": "interaction.completed", "event_id": str(first + 1), "interaction": snapshot(final)},
+    ]
+    await store.steps.append_batch(record.tenant, record.id, [], events, interaction=change)

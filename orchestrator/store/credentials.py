@@ -1,0 +1,132 @@
+"""Credentials: secrets the egress proxy injects for allowlisted domains; never read back by clients.
+
+The metadata (`CredentialRecord`) is what the API shows. The secret comes out only through
+`secret()`, which the egress proxy calls when it adds a header to a sandbox's request; the sandbox
+itself never sees it.
+"""
+
+from __future__ import annotations
+
+import builtins
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from orchestrator.store.db import Database
+from orchestrator.store.errors import AlreadyExistsError, NotFoundError
+from orchestrator.store.models import CredentialRow, utcnow
+from orchestrator.store.paging import fetch_page
+from orchestrator.store.records import Page, Record
+
+__all__ = ["CredentialRecord", "CredentialRepository", "CredentialSecret", "CredentialType"]
+
+CredentialType = Literal["bearer_token", "environment_variable"]
+"""The kinds of credential Warren stores (the wire's `oauth2` is not supported)."""
+
+
+class CredentialRecord(Record):
+    """A stored credential without its secret."""
+
+    tenant: str
+    """The owner."""
+    id: str
+    """The credential id, unique within the tenant."""
+    type: CredentialType
+    """How the secret is used."""
+    config: dict[str, Any]
+    """The non-secret settings: `header_name`, `prefix`, `injection_location`, `trusted_domains`."""
+    created: datetime
+    """When it was created (UTC)."""
+    updated: datetime
+    """When it last changed (UTC)."""
+
+
+class CredentialSecret(CredentialRecord):
+    """A credential with its secret: only the egress proxy asks for this."""
+
+    secret: str
+    """The token or value."""
+
+    def header(self) -> tuple[str, str]:
+        """The header a `bearer_token` credential adds by default: `Authorization: Bearer <token>`."""
+        name = str(self.config.get("header_name") or "Authorization")
+        prefix = self.config.get("prefix")
+        prefix = "Bearer" if prefix is None and self.type == "bearer_token" else (prefix or "")
+        return name, f"{prefix} {self.secret}" if prefix else self.secret
+
+
+class CredentialRepository:
+    """Create, read, list and delete credentials; every call is scoped to one tenant."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def create(
+        self, tenant: str, id: str, type: CredentialType, secret: str, config: dict[str, Any]
+    ) -> CredentialRecord:
+        """Store a new credential.
+
+        Raises:
+            AlreadyExistsError: the tenant already has a credential with this id.
+        """
+        now = utcnow()
+        row = CredentialRow(
+            tenant=tenant, id=id, type=type, config=config, secret=secret, created=now, updated=now
+        )
+        try:
+            async with self._db.write() as session:
+                session.add(row)
+        except IntegrityError as exc:
+            raise AlreadyExistsError("credential", id) from exc
+        return CredentialRecord.model_validate(row)
+
+    async def get(self, tenant: str, id: str) -> CredentialRecord | None:
+        """The credential's metadata, or None when this tenant has none with that id."""
+        found = await self.secret(tenant, id)
+        return (
+            None if found is None else CredentialRecord.model_validate(found.model_dump(exclude={"secret"}))
+        )
+
+    async def secret(self, tenant: str, id: str) -> CredentialSecret | None:
+        """The credential with its secret (for the egress proxy), or None."""
+        async with self._db.read() as session:
+            row = await session.get(CredentialRow, (tenant, id))
+            return None if row is None else CredentialSecret.model_validate(row)
+
+    async def list(
+        self, tenant: str, *, page_size: int | None = None, page_token: str | None = None
+    ) -> Page[CredentialRecord]:
+        """One page of the tenant's credentials, oldest first.
+
+        Raises:
+            InvalidPageTokenError: `page_token` is not one this listing issued.
+        """
+        stmt = select(CredentialRow).where(CredentialRow.tenant == tenant)
+        async with self._db.read() as session:
+            rows, token = await fetch_page(
+                session,
+                stmt,
+                CredentialRow.created,
+                CredentialRow.id,
+                page_size=page_size,
+                page_token=page_token,
+            )
+            items: builtins.list[CredentialRecord] = [CredentialRecord.model_validate(r) for r in rows]
+            return Page(items=items, next_page_token=token)
+
+    async def delete(self, tenant: str, id: str) -> None:
+        """Delete the credential.
+
+        Raises:
+            NotFoundError: no such credential for this tenant.
+        """
+        async with self._db.write() as session:
+            gone = await session.scalar(
+                delete(CredentialRow)
+                .where(CredentialRow.tenant == tenant, CredentialRow.id == id)
+                .returning(CredentialRow.id)
+            )
+            if gone is None:
+                raise NotFoundError("credential", id)
