@@ -7,11 +7,8 @@ plain-text mode under test. Environments left by a test are deleted when the ser
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,9 +16,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support.serve import WARREN, warren_serve
+
 SCRIPTS = Path(__file__).parent / "scripts"
 REPO_ROOT = Path(__file__).resolve().parents[2]
-WARREN = str(Path(sys.executable).with_name("warren"))
 
 
 def script(name: str) -> str:
@@ -68,51 +66,18 @@ def warren(
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def server(sandbox_image: str) -> Iterator[Server]:
     """`warren serve` on a free port with a fresh SQLite store."""
     data = Path(tempfile.mkdtemp(prefix="warren-cli-"))
     env = {**base_env(sandbox_image), "WARREN_DATA_DIR": str(data)}
-    keys = [
-        subprocess.run(
-            [WARREN, "keys", "create", "--tenant", tenant],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        for tenant in ("cli-a", "cli-b")
-    ]
-    port = _free_port()
-    log = (data / "server.log").open("w")
-    proc = subprocess.Popen(
-        [WARREN, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
+    with warren_serve(env, data, ["cli-a", "cli-b"]) as running:
+        keys = [running.keys["cli-a"], running.keys["cli-b"]]
+        served = Server(running.url, keys[0], keys[1], sandbox_image)
         try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"warren serve did not come up:\n{(data / 'server.log').read_text()[-3000:]}")
-        time.sleep(0.2)
-    served = Server(url, keys[0], keys[1], sandbox_image)
-    try:
-        yield served
-    finally:
-        for key in keys:
-            with served.http(key) as client:
-                for environment in client.get("/v1beta/environments").json().get("environments", []):
-                    client.delete(f"/v1beta/environments/{environment['id']}")
-        proc.terminate()
-        proc.wait(timeout=30)
-        log.close()
+            yield served
+        finally:
+            for key in keys:
+                with served.http(key) as client:
+                    for environment in client.get("/v1beta/environments").json().get("environments", []):
+                        client.delete(f"/v1beta/environments/{environment['id']}")

@@ -6,21 +6,17 @@ The suite runs once per store: SQLite and PostgreSQL (a throwaway server on a fr
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
 import tempfile
-import time
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 from google import genai
 
 from tests.support.postgres import postgres_server
+from tests.support.serve import warren_serve
 
 SCRIPTS = Path(__file__).parent / "scripts"
 SECRET_KEYS = {
@@ -29,7 +25,6 @@ SECRET_KEYS = {
     "ANTHROPIC_API_KEY": "sk-ant-secret-sentinel-0003",
 }
 """Model credentials the server holds; tests prove none of them reaches a sandbox."""
-WARREN = str(Path(sys.executable).with_name("warren"))
 
 
 def script(name: str) -> str:
@@ -52,19 +47,6 @@ class Server:
         )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _key(env: dict[str, str], tenant: str) -> str:
-    done = subprocess.run(
-        [WARREN, "keys", "create", "--tenant", tenant], env=env, capture_output=True, text=True, check=True
-    )
-    return done.stdout.strip()
-
-
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     import asyncio
@@ -80,29 +62,8 @@ def server(request: pytest.FixtureRequest, sandbox_image: str) -> Iterator[Serve
     env = {**os.environ, **SECRET_KEYS, "WARREN_DATA_DIR": str(data), "WARREN_SANDBOX_IMAGE": sandbox_image}
     if request.param == "postgresql":
         env["WARREN_DATABASE_URL"] = request.getfixturevalue("postgres_url")
-    keys = (_key(env, "tenant-a"), _key(env, "tenant-b"))
-    port = _free_port()
-    log = (data / "server.log").open("w")
-    proc = subprocess.Popen(
-        [WARREN, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"warren serve did not come up:\n{(data / 'server.log').read_text()[-3000:]}")
-        time.sleep(0.2)
-    try:
-        yield Server(url, *keys)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        log.close()
+    with warren_serve(env, data, ["tenant-a", "tenant-b"], start_timeout_s=60) as running:
+        yield Server(running.url, running.keys["tenant-a"], running.keys["tenant-b"])
 
 
 @pytest.fixture

@@ -10,22 +10,18 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import socket
-import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
-
-from tests.conformance.conftest import SECRET_KEYS, WARREN, Server
+from tests.conformance.conftest import SECRET_KEYS, Server
 from tests.fakes.anthropic import FakeAnthropic
 from tests.fakes.gemini import FakeGemini
 from tests.fakes.openai import FakeOpenAI
 from tests.fakes.server import FakeVendor, Policy, Status, ToolCall, Turn
+from tests.support.serve import warren_serve
 
 __all__ = [
     "NOTES",
@@ -146,23 +142,6 @@ class ProviderServer:
             fake.reset()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        with contextlib.suppress(httpx.TransportError):
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"warren serve did not come up:\n{log.read_text()[-3000:]}")
-        time.sleep(0.2)
-
-
 @contextlib.contextmanager
 def provider_server(sandbox_image: str) -> Iterator[ProviderServer]:
     """Start the three fakes and a `warren serve` (fresh SQLite store) that reaches them."""
@@ -173,26 +152,11 @@ def provider_server(sandbox_image: str) -> Iterator[ProviderServer]:
     env = {k: v for k, v in os.environ.items() if k not in _VENDOR_VARS}
     env |= {**SECRET_KEYS, "WARREN_DATA_DIR": str(data), "WARREN_SANDBOX_IMAGE": sandbox_image}
     env |= {vendor.url_var: fakes[name].url + vendor.url_path for name, vendor in VENDORS.items()}
-    key = subprocess.run(
-        [WARREN, "keys", "create", "--tenant", "providers"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    port = _free_port()
-    log = data / "server.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [WARREN, "serve", "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT
-        )
-    url = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(url, proc, log)
-        yield ProviderServer(Server(url, key, key), fakes, data)
+        with warren_serve(env, data, ["providers"], start_timeout_s=60) as running:
+            key = running.keys["providers"]
+            yield ProviderServer(Server(running.url, key, key), fakes, data)
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
         for fake in fakes.values():
             fake.stop()
         shutil.rmtree(data, ignore_errors=True)
