@@ -122,7 +122,7 @@ def _client_process(base_url: str, key: str, count: int, concurrency: int, pairs
 
 async def main(count: int, concurrency: int, pairs: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="warren-bench-") as tmp:
-        settings = Settings(data_dir=Path(tmp), sandboxes=False)
+        settings = Settings(data_dir=Path(tmp), sandboxes=False, rate_limit_per_s=0)  # measure, not throttle
         port = _free_port()
         config = uvicorn.Config(
             create_app(settings), host="127.0.0.1", port=port, log_level="warning", access_log=False

@@ -39,6 +39,10 @@ class Settings(BaseModel):
     """Stored interactions older than this are deleted with their steps."""
     max_body_bytes: int = Field(32 << 20, ge=1024)
     """Largest request body accepted (uploads included); larger gets 413."""
+    rate_limit_per_s: float = Field(100.0, ge=0)
+    """Sustained requests per second one API key may make (0 turns limiting off); past it, 429."""
+    rate_limit_burst: int = Field(300, ge=1)
+    """Requests one API key may send at once before the per-second rate applies."""
     source_roots: list[Path] = Field(default_factory=list)
     """Host folders that `folder` sources (and `file://` repositories) may read from; empty refuses both.
     `WARREN_SOURCE_ROOTS` is an `os.pathsep`-separated list of absolute paths."""

@@ -15,6 +15,7 @@ from orchestrator import __version__
 from orchestrator.api.deps import Services
 from orchestrator.api.errors import install_error_handlers
 from orchestrator.api.middleware import BodyLimit
+from orchestrator.api.ratelimit import RateLimiter
 from orchestrator.api.routes import agents, credentials, environments, files, health, interactions, shell
 from orchestrator.channel.hub import RunnerHub
 from orchestrator.channel.server import ChannelServers
@@ -69,6 +70,7 @@ async def build_services(settings: Settings) -> Services:
         interactions=interactions,
         environments=environments,
         uploads=UploadSessions(settings.max_body_bytes),
+        limiter=RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst),
     )
 
 

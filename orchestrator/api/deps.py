@@ -7,7 +7,8 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Request
 
-from orchestrator.api.errors import InvalidArgument, NotFound, Unauthenticated
+from orchestrator.api.errors import InvalidArgument, NotFound, RateLimited, Unauthenticated
+from orchestrator.api.ratelimit import RateLimiter
 from orchestrator.config import Settings
 from orchestrator.environments.service import EnvironmentService
 from orchestrator.environments.uploads import UploadSessions
@@ -28,6 +29,7 @@ class Services:
     interactions: InteractionService
     environments: EnvironmentService | None
     uploads: UploadSessions
+    limiter: RateLimiter
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,9 @@ async def _caller(request: Request, services: ServicesDep) -> Caller:
     record = await services.store.keys.identify(key)
     if record is None:
         raise Unauthenticated("invalid or revoked API key")
+    if wait_s := services.limiter.take(record.id):
+        retry = services.limiter.retry_after(wait_s)
+        raise RateLimited(f"rate limit of this API key exceeded; retry in {retry} s", retry_after_s=retry)
     return Caller(tenant=record.tenant, key_id=record.id)
 
 
