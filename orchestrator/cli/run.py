@@ -261,7 +261,7 @@ async def _follow(client: WarrenClient, job: _Run) -> str:
     assert job.interaction_id is not None
     loop = asyncio.get_running_loop()
     interrupted = asyncio.Event()
-    with contextlib.suppress(NotImplementedError, RuntimeError):
+    with contextlib.suppress(NotImplementedError, RuntimeError):  # loop has no signal handlers
         loop.add_signal_handler(signal.SIGINT, interrupted.set)
     view = PlainView(out) if job.plain else LiveView(out)
 
@@ -296,7 +296,7 @@ async def _follow(client: WarrenClient, job: _Run) -> str:
     finally:
         for task in (following, stopper):
             task.cancel()
-        with contextlib.suppress(NotImplementedError, RuntimeError):
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # loop has no signal handlers
             loop.remove_signal_handler(signal.SIGINT)
 
 

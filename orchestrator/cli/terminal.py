@@ -139,7 +139,7 @@ async def attach_terminal(url: str, api_key: str, stdin_fd: int = 0, stdout_fd: 
 
     with _raw(stdin_fd):
         loop.add_reader(stdin_fd, on_stdin)
-        with contextlib.suppress(NotImplementedError, RuntimeError):
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # loop has no signal handlers
             loop.add_signal_handler(signal.SIGWINCH, on_resize)
         tasks = {asyncio.create_task(outgoing()), asyncio.create_task(incoming())}
         try:
@@ -156,7 +156,7 @@ async def attach_terminal(url: str, api_key: str, stdin_fd: int = 0, stdout_fd: 
             for task in tasks:
                 task.cancel()
             loop.remove_reader(stdin_fd)
-            with contextlib.suppress(NotImplementedError, RuntimeError):
+            with contextlib.suppress(NotImplementedError, RuntimeError):  # loop has no signal handlers
                 loop.remove_signal_handler(signal.SIGWINCH)
             await websocket.close()
     return ending

@@ -8,6 +8,7 @@ afterwards reads `fake.requests` to assert what the SDK really sent. An empty qu
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import json
 import socket
@@ -89,7 +90,7 @@ def split_text(text: str, pieces: int) -> list[str]:
     return [text[i : i + size] for i in range(0, len(text), size)] or [""]
 
 
-class FakeVendor:
+class FakeVendor(abc.ABC):
     """Base of the fakes: subclasses give `routes()` and render `Turn`/`Status` their own way."""
 
     def __init__(self) -> None:
@@ -147,9 +148,9 @@ class FakeVendor:
             self._thread.join(timeout=5)
 
     # -- for subclasses -------------------------------------------------------------------------
+    @abc.abstractmethod
     def routes(self) -> list[Route]:
         """The vendor's routes."""
-        raise NotImplementedError
 
     async def record(self, request: Request) -> Recorded:
         """Log the request (body parsed as JSON when it is JSON)."""
