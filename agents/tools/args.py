@@ -32,13 +32,14 @@ class ToolArgs(BaseModel):
 
 
 class RunCodeArgs(ToolArgs):
-    """Run Python or bash code in this environment's persistent sessions. Python runs in one IPython
-    kernel whose variables, imports and working directory persist between calls; the last expression's
-    value and displayed images (plots) are returned. Bash runs in one long-lived shell whose working
-    directory and exported variables persist. Files created or changed in the workspace are listed."""
+    """Run Python or bash code in this environment's persistent sessions. Python runs in one
+    IPython-like session whose variables, imports and working directory persist between calls; the last
+    expression's value and displayed images (`display()`, matplotlib plots) are returned. Bash runs in
+    one long-lived shell whose working directory and exported variables persist. Files created or
+    changed in the workspace are listed."""
 
     language: Literal["python", "bash"] = "python"
-    """`python` for the IPython kernel, `bash` for the shell session."""
+    """`python` for the Python session, `bash` for the shell session."""
     code: str
     """The code to run. For bash, a script of one or more commands; its stdin is empty."""
     timeout_s: float = Field(default=120, ge=1, le=3600)

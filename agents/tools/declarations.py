@@ -1,7 +1,7 @@
 """The built-in tools' declarations for the model, importable without starting anything.
 
 The orchestrator can build a work item's tool list from here: this module needs only
-pydantic, not Playwright or Jupyter.
+pydantic, not Playwright.
 """
 
 from __future__ import annotations

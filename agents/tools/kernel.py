@@ -1,76 +1,199 @@
-"""The persistent IPython kernel behind `run_code` with `language: python`.
+"""The persistent Python session behind `run_code` with `language: python`.
 
-jupyter_client starts one kernel per session (first use) and keeps it: variables, imports
-and the working directory survive between calls. A timeout or a cancel interrupts the
-kernel (SIGINT, like Ctrl-C in a notebook); only a kernel that ignores the interrupt is
-restarted, and the result says that its state was lost.
+One worker process (`agents/tools/pyworker.py`, stdlib only) is started on first use and
+kept: variables, imports and the working directory survive between calls. It replaced an
+ipykernel driven through jupyter_client, whose ZMQ round trip alone cost ~10 ms; here a
+call is one small frame each way on a pipe. The worker's fds 1 and 2 are one pipe read as
+the call's output (capped like bash's); requests and replies use two other pipes.
+
+A timeout or a cancel interrupts the run (SIGINT to the worker's process group, like
+Ctrl-C in a notebook); only a worker that ignores the interrupt is killed, and the result
+says that its state was lost. A worker that died is replaced on the next call.
 """
 
 from __future__ import annotations
 
 import asyncio
+import codecs
 import contextlib
+import json
 import os
-import queue
-import shutil
-import tempfile
+import secrets
+import signal
+import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from agents.tools import pyworker
+from agents.tools.procs import Proc, descendants, kill_tree
 from agents.tools.results import ImageData, ToolResult
 from agents.tools.text import DEFAULT_OUTPUT_LIMIT, OutputCollector, strip_ansi
 
-if TYPE_CHECKING:
-    from jupyter_client.asynchronous.client import AsyncKernelClient
-    from jupyter_client.manager import AsyncKernelManager
-
 __all__ = ["PythonKernel"]
 
-_START_TIMEOUT_S = 60.0
 _INTERRUPT_GRACE_S = 3.0
-_IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
+"""How long interrupted code may take to stop before the worker is killed."""
+_SYNC_S = 2.0
+"""How long to wait for the end-of-run mark on the output pipe once the reply is in."""
+_EOF_S = 0.5
+_CHUNK = 65536
+_WORKER = Path(pyworker.__file__).resolve()
+_SESSION_ENV = {"PAGER": "cat", "GIT_PAGER": "cat", "TERM": "dumb"}
+_LOST = "variables and imports were lost"
 
 
-class _KernelDied(Exception):
-    pass
+class _Worker:
+    """One running worker process and the readers of its output and reply pipes."""
 
+    def __init__(self, proc: asyncio.subprocess.Process, requests: asyncio.StreamWriter, mark: bytes) -> None:
+        self.proc = proc
+        self._requests = requests
+        self._mark = mark
+        self.replies: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+        self.sink: OutputCollector | None = None
+        self.sent = 0
+        self._marks_seen = 0
+        self._marked = asyncio.Event()
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._tasks: list[asyncio.Task[None]] = []
+        self._replies_pipe: asyncio.BaseTransport | None = None
 
-class _Run:
-    """What one execution produced, gathered from the kernel's iopub messages."""
+    @classmethod
+    async def start(cls, cwd: Path, env: Mapping[str, str]) -> _Worker:
+        loop = asyncio.get_running_loop()
+        token = secrets.token_hex(8)
+        if not await asyncio.to_thread(cwd.is_dir):
+            cwd = Path.home()
+        request_r, request_w = os.pipe()
+        reply_r, reply_w = os.pipe()
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable, "-P", str(_WORKER), str(request_r), str(reply_w), token,
+                stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT, cwd=cwd,
+                env={**_SESSION_ENV, **env}, pass_fds=(request_r, reply_w), start_new_session=True,
+            )  # fmt: skip
+        except BaseException:
+            for fd in (request_w, reply_r):
+                os.close(fd)
+            raise
+        finally:
+            os.close(request_r)
+            os.close(reply_w)
+        transport, protocol = await loop.connect_write_pipe(
+            asyncio.streams.FlowControlMixin, os.fdopen(request_w, "wb", buffering=0)
+        )
+        requests = asyncio.StreamWriter(transport, protocol, None, loop)
+        reader = asyncio.StreamReader(limit=2**31)
+        replies, _ = await loop.connect_read_pipe(
+            lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(reply_r, "rb", buffering=0)
+        )
+        worker = cls(proc, requests, pyworker.end_mark(token))
+        worker._replies_pipe = replies
+        worker._tasks = [
+            asyncio.create_task(worker._read_replies(reader)),
+            asyncio.create_task(worker._pump_output()),
+            asyncio.create_task(worker._watch()),
+        ]
+        return worker
 
-    def __init__(self, limit: int) -> None:
-        self.out = OutputCollector(limit)
-        self.images: list[ImageData] = []
-        self.failed = False
-        self.done = False
+    @property
+    def alive(self) -> bool:
+        return self.proc.returncode is None
 
-    def take(self, msg: dict[str, Any]) -> None:
-        kind = msg["header"]["msg_type"]
-        content = msg["content"]
-        if kind == "stream":
-            self.out.add(strip_ansi(content.get("text", "")))
-        elif kind in ("execute_result", "display_data"):
-            data = content.get("data", {})
-            image = next((mime for mime in _IMAGE_TYPES if mime in data), None)
-            if image is not None:
-                self.images.append(ImageData(mime_type=image, data_b64=str(data[image]).replace("\n", "")))
-            elif "text/plain" in data:
-                self.out.add(strip_ansi(str(data["text/plain"])) + "\n")
-        elif kind == "error":
-            self.failed = True
-            trace = (
-                "\n".join(content.get("traceback", [])) or f"{content.get('ename')}: {content.get('evalue')}"
-            )
-            self.out.add(strip_ansi(trace) + "\n")
-        elif kind == "status" and content.get("execution_state") == "idle":
-            self.done = True
+    def send(self, code: str, sink: OutputCollector) -> int:
+        """Queue one run; its output goes to `sink`. Returns the run's id."""
+        self.sent += 1
+        self.sink = sink
+        self._requests.write(pyworker.encode_frame({"id": self.sent, "code": code}))
+        return self.sent
+
+    async def reply(self, run_id: int, timeout_s: float) -> dict[str, Any] | None:
+        """The reply to `run_id` (None if the worker died); TimeoutError when it does not come in time."""
+        async with asyncio.timeout(timeout_s):
+            while True:
+                message = await self.replies.get()
+                if message is None:
+                    self.replies.put_nowait(None)  # every later wait sees the death too
+                    return None
+                if message.get("id") == run_id:
+                    return message
+
+    async def synced(self, run_id: int) -> None:
+        """Wait until the output pipe has delivered everything run `run_id` printed."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(_SYNC_S):
+                while self._marks_seen < run_id and self.alive:
+                    self._marked.clear()
+                    await self._marked.wait()
+
+    def signal(self, sig: int) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, sig)
+
+    async def _read_replies(self, reader: asyncio.StreamReader) -> None:
+        try:
+            while True:
+                header = await reader.readexactly(pyworker.HEADER.size)
+                body = await reader.readexactly(pyworker.HEADER.unpack(header)[0])
+                self.replies.put_nowait(json.loads(body))
+        except (asyncio.IncompleteReadError, ConnectionError):
+            self.replies.put_nowait(None)
+
+    async def _watch(self) -> None:
+        """The reply pipe may outlive the worker (a forked child holds it): its exit is what counts."""
+        await self.proc.wait()
+        self.replies.put_nowait(None)
+        self._marked.set()
+
+    async def _pump_output(self) -> None:
+        """Copy output to the current run's sink, counting end-of-run marks."""
+        stdout = self.proc.stdout
+        assert stdout is not None
+        mark, keep = self._mark, len(self._mark) - 1
+        pending = b""
+        while chunk := await stdout.read(_CHUNK):
+            pending += chunk
+            while (at := pending.find(mark)) >= 0:
+                self._emit(pending[:at])
+                pending = pending[at + len(mark) :]
+                self._marks_seen += 1
+                self._marked.set()
+            cut = pending.find(mark[:1], max(0, len(pending) - keep))
+            while cut >= 0 and not mark.startswith(pending[cut:]):  # hold back only a possible partial mark
+                cut = pending.find(mark[:1], cut + 1)
+            cut = len(pending) if cut < 0 else cut
+            self._emit(pending[:cut])
+            pending = pending[cut:]
+        self._emit(pending, final=True)
+
+    def _emit(self, data: bytes, *, final: bool = False) -> None:
+        text = self._decoder.decode(data, final)
+        if self.sink is not None and text:
+            self.sink.add(text)
+
+    async def stop(self) -> None:
+        """Kill the worker and everything it started; keep its last output for the current run."""
+        # Even a worker that already exited leaves its process group behind (a `Popen` child).
+        tree = descendants(self.proc.pid) if self.alive else []
+        kill_tree([*tree, Proc(pid=self.proc.pid, ppid=0, pgid=self.proc.pid)], signal.SIGKILL)
+        await self.proc.wait()
+        self._requests.close()
+        reading = self._tasks[1]
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(reading), _EOF_S)
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._replies_pipe is not None:
+            self._replies_pipe.close()
 
 
 class PythonKernel:
-    """One IPython kernel, started on first use, that keeps its state between calls.
+    """One persistent Python worker, started on first use, that keeps its state between calls.
 
-    `env` is the kernel's whole environment (default: this process's).
+    `env` is the worker's whole environment (default: this process's).
     """
 
     def __init__(
@@ -79,120 +202,92 @@ class PythonKernel:
         self._cwd = cwd
         self._env = dict(os.environ if env is None else env)
         self._limit = output_limit
-        self._manager: AsyncKernelManager | None = None
-        self._client: AsyncKernelClient | None = None
-        self._tmp: Path | None = None
+        self._worker: _Worker | None = None
         self._lock = asyncio.Lock()
         self._running = False
         self._interrupted = False
 
-    async def _ensure(self) -> AsyncKernelClient:
-        if self._client is not None:
-            return self._client
-        from jupyter_client.manager import AsyncKernelManager
-
-        # IPC sockets in a private directory: no TCP port, and nothing other users could reach.
-        self._tmp = Path(tempfile.mkdtemp(prefix="warren-kernel-"))
-        manager = AsyncKernelManager(
-            kernel_name="python3",
-            transport="ipc",
-            ip=str(self._tmp / "kernel"),
-            connection_file=str(self._tmp / "kernel.json"),
-        )
-        await manager.start_kernel(cwd=str(self._cwd), env=self._env)
-        client = manager.client()
-        client.start_channels()
-        try:
-            await client.wait_for_ready(timeout=_START_TIMEOUT_S)
-        except BaseException:
-            client.stop_channels()
-            await manager.shutdown_kernel(now=True)
-            raise
-        self._manager, self._client = manager, client
-        return client
-
     async def run(self, code: str, timeout_s: float) -> ToolResult:
-        """Execute `code`; interrupt it after `timeout_s` seconds (the kernel and its state survive)."""
+        """Execute `code`; interrupt it after `timeout_s` seconds (the worker and its state survive)."""
         async with self._lock:
-            client = await self._ensure()
+            notes: list[str] = []
+            worker = self._worker
+            if worker is not None and not worker.alive:
+                await self._drop(worker)
+                notes.append(f"[the Python process had exited, so a fresh one was started: {_LOST}]")
+                worker = None
+            if worker is None:
+                worker = self._worker = await _Worker.start(self._cwd, self._env)
             self._interrupted = False
             self._running = True
             try:
-                return await self._execute(client, code, timeout_s)
+                return await self._execute(worker, code, timeout_s, notes)
             finally:
                 self._running = False
 
-    async def _execute(self, client: AsyncKernelClient, code: str, timeout_s: float) -> ToolResult:
-        msg_id = client.execute(code, store_history=True, allow_stdin=False, stop_on_error=True)
-        run = _Run(self._limit)
-        notes: list[str] = []
+    async def _execute(self, worker: _Worker, code: str, timeout_s: float, notes: list[str]) -> ToolResult:
+        out = OutputCollector(self._limit)
+        run_id = worker.send(code, out)
+        reply: dict[str, Any] | None = None
         try:
-            if not await self._collect(client, msg_id, run, timeout_s):
+            try:
+                reply = await worker.reply(run_id, timeout_s)
+            except TimeoutError:
                 notes.append(f"[timed out after {timeout_s:g} s: the run was interrupted]")
-                await self._stop(client, msg_id, run, notes)
-        except _KernelDied:
-            await self._restart(client)
-            notes.append("[the kernel died and was restarted: variables and imports were lost]")
+                reply = await self._stop(worker, run_id, notes)
+            else:
+                if reply is None:
+                    await self._drop(worker)
+                    notes.append(f"[the Python process died and will be restarted: {_LOST}]")
+            if reply is not None:
+                await worker.synced(run_id)
         except asyncio.CancelledError:
-            await asyncio.shield(self.interrupt())
+            await asyncio.shield(self._abandon(worker, run_id))
             raise
+        finally:
+            worker.sink = None
         if self._interrupted:
             notes.append("[interrupted]")
-        with contextlib.suppress(queue.Empty, TimeoutError):
-            while True:  # drain this execution's shell reply so it never pairs with the next call
-                reply = await client.get_shell_msg(timeout=0.5)
-                if reply["parent_header"].get("msg_id") == msg_id:
-                    break
-        output = run.out.text().rstrip("\n")
+        output = strip_ansi(out.text()).rstrip("\n")
         text = "\n".join(part for part in (output, *notes) if part)
-        failed = run.failed or bool(notes)
-        return ToolResult(output=text, is_error=failed, images=run.images, exit_code=1 if failed else 0)
+        failed = reply is None or not reply.get("ok") or bool(notes)
+        images = [ImageData(mime_type=mime, data_b64=data) for mime, data in (reply or {}).get("images", [])]
+        return ToolResult(output=text, is_error=failed, images=images, exit_code=1 if failed else 0)
 
-    async def _collect(self, client: AsyncKernelClient, msg_id: str, run: _Run, timeout_s: float) -> bool:
-        """Gather output until the kernel goes idle (True) or the time is up (False)."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout_s
-        while not run.done:
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                return False
-            try:
-                msg = await client.get_iopub_msg(timeout=min(remaining, 1.0))
-            except (queue.Empty, TimeoutError):
-                if self._manager is not None and not await self._manager.is_alive():
-                    raise _KernelDied from None
-                continue
-            if msg["parent_header"].get("msg_id") == msg_id:
-                run.take(msg)
-        return True
+    async def _stop(self, worker: _Worker, run_id: int, notes: list[str]) -> dict[str, Any] | None:
+        """Interrupt the run; kill the worker if it does not stop within the grace period."""
+        worker.signal(signal.SIGINT)
+        try:
+            reply = await worker.reply(run_id, _INTERRUPT_GRACE_S)
+        except TimeoutError:
+            notes.append(f"[the code ignored the interrupt, so the Python process was restarted: {_LOST}]")
+        else:
+            if reply is not None:
+                return reply
+            notes.append(f"[the Python process died and will be restarted: {_LOST}]")
+        await self._drop(worker)
+        return None
 
-    async def _stop(self, client: AsyncKernelClient, msg_id: str, run: _Run, notes: list[str]) -> None:
-        assert self._manager is not None
-        await self._manager.interrupt_kernel()
-        if await self._collect(client, msg_id, run, _INTERRUPT_GRACE_S):
-            return
-        await self._restart(client)
-        notes.append("[the kernel ignored the interrupt and was restarted: variables and imports were lost]")
+    async def _abandon(self, worker: _Worker, run_id: int) -> None:
+        """After a cancelled call: stop its run so the next call starts clean, or kill the worker."""
+        worker.sink = None
+        if await self._stop(worker, run_id, []) is not None:
+            await worker.synced(run_id)
 
-    async def _restart(self, client: AsyncKernelClient) -> None:
-        assert self._manager is not None
-        await self._manager.restart_kernel(now=True)
-        await client.wait_for_ready(timeout=_START_TIMEOUT_S)
+    async def _drop(self, worker: _Worker) -> None:
+        await worker.stop()
+        if self._worker is worker:
+            self._worker = None
 
     async def interrupt(self) -> None:
         """Interrupt the running execution, as Ctrl-C would (used by cancel)."""
-        if self._manager is not None and self._running:
+        worker = self._worker
+        if worker is not None and self._running and worker.alive:
             self._interrupted = True
-            await self._manager.interrupt_kernel()
+            worker.signal(signal.SIGINT)
 
     async def close(self) -> None:
-        """Shut the kernel down."""
-        client, manager = self._client, self._manager
-        self._client = self._manager = None
-        if client is not None:
-            client.stop_channels()
-        if manager is not None:
-            await manager.shutdown_kernel(now=True)
-        if self._tmp is not None:
-            shutil.rmtree(self._tmp, ignore_errors=True)
-            self._tmp = None
+        """Kill the worker and everything it started."""
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            await worker.stop()

@@ -1,4 +1,4 @@
-"""run_code: the persistent Python kernel and bash session, timeouts, truncation and file reports."""
+"""run_code: the persistent Python worker and bash session, timeouts, truncation and file reports."""
 
 from __future__ import annotations
 
@@ -64,7 +64,48 @@ async def test_python_display_images_become_image_parts(toolbox: Toolbox) -> Non
     assert result.images[0].data.startswith(b"\x89PNG")
 
 
-async def test_python_timeout_interrupts_and_keeps_the_kernel(toolbox: Toolbox) -> None:
+async def test_python_display_hooks_and_matplotlib_figures(toolbox: Toolbox, tmp_path: Path) -> None:
+    fake = tmp_path / "fake_mpl" / "matplotlib"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("")
+    (fake / "figure.py").write_text(
+        "import base64\n"
+        "class Figure:\n"
+        "    def savefig(self, out, **kw):\n"
+        f"        out.write(base64.b64decode({PNG_1PX!r}))\n"
+    )
+    (fake / "pyplot.py").write_text(
+        "from matplotlib.figure import Figure\n_figs = {}\n"
+        "def figure(num=None):\n"
+        "    globals()['show'].__signature__ = None  # as matplotlib's switch_backend does\n"
+        "    num = num or len(_figs) + 1\n"
+        "    return _figs.setdefault(num, Figure())\n"
+        "def get_fignums():\n    return sorted(_figs)\n"
+        "def close(which):\n    _figs.clear()\n"
+        "def show():\n    print('unpatched show')\n"
+    )
+    code = (
+        f"import sys\nsys.path.insert(0, {str(fake.parent)!r})\nimport matplotlib.pyplot as plt\n"
+        "plt.figure()\nplt.show()\nplt.figure(); plt.figure(2)\nprint(len(plt.get_fignums()))"
+    )
+    result = await toolbox.call("run_code", {"code": code})
+    assert result.output == "2" and not result.is_error
+    assert [image.mime_type for image in result.images] == ["image/png"] * 3
+    shown = await toolbox.call("run_code", {"code": "plt.get_fignums(), plt.figure(5)"})
+    assert len(shown.images) == 1 and shown.images[0].data.startswith(b"\x89PNG")
+    assert len((await toolbox.call("run_code", {"code": "plt.figure(6)"})).images) == 1  # not twice
+    assert (await toolbox.call("run_code", {"code": "plt.get_fignums()"})).output == "[]"
+
+    code = (
+        "class Pic:\n    def _repr_png_(self):\n"
+        f"        return __import__('base64').b64decode({PNG_1PX!r})\n"
+        "display(Pic(), 'text')\nPic()"
+    )
+    result = await toolbox.call("run_code", {"code": code})
+    assert result.output == "'text'" and len(result.images) == 2
+
+
+async def test_python_timeout_interrupts_and_keeps_the_session(toolbox: Toolbox) -> None:
     await toolbox.call("run_code", {"code": "kept = 'yes'"})
     result = await toolbox.call("run_code", {"code": "import time\ntime.sleep(30)", "timeout_s": 1})
     assert result.is_error and "timed out after 1 s" in result.output and "KeyboardInterrupt" in result.output
