@@ -11,7 +11,12 @@ Measures:
   create_get   --pairs sequential create (foreground) + get of the same interaction, one at a time:
                p50/p95 latency of the pair
 
-Usage: python -m bench.api [--count N] [--concurrency C] [--pairs P]   (prints JSON)
+The default load generator (`--client lean`) speaks plain HTTP/1.1 over keep-alive sockets: httpx
+spends more CPU per request than the server does, so with it the client's core saturates first and
+the figure measures httpx (`--client httpx` still runs it, for comparison). Both report CPU per
+interaction: `server_cpu_ms_per_interaction` (this process) and the client's.
+
+Usage: python -m bench.api [--count N] [--concurrency C] [--pairs P] [--client lean|httpx]   (prints JSON)
 """
 
 from __future__ import annotations
@@ -49,16 +54,115 @@ def _free_port() -> int:
         return port
 
 
-async def _create(client: httpx.AsyncClient, n: int) -> dict[str, Any]:
-    response = await client.post("/v1beta/interactions", json={"model": MODEL, "input": f"ping {n}"})
-    response.raise_for_status()
-    body: dict[str, Any] = response.json()
-    return body
+class _HttpError(Exception):
+    """A request that failed: no answer, or an answer that is not 200."""
 
 
-async def _throughput(client: httpx.AsyncClient, count: int, concurrency: int) -> dict[str, Any]:
+class _Client:
+    """The load generator's HTTP client: JSON in and out over keep-alive connections."""
+
+    async def request(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Send one request; the JSON answer of a 200, else `_HttpError`."""
+        raise NotImplementedError
+
+    async def close(self) -> None:
+        """Close the connections."""
+
+
+class _HttpxClient(_Client):
+    """httpx's `AsyncClient`: a real client library, but it costs the load generator more CPU per
+    request than the server spends, so on a 2-core machine it measures itself (use `--client lean`)."""
+
+    def __init__(self, base_url: str, key: str, concurrency: int) -> None:
+        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+        headers = {"x-goog-api-key": key}
+        self._client = httpx.AsyncClient(base_url=base_url, headers=headers, limits=limits, timeout=60)
+
+    async def request(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        try:
+            response = await self._client.request(method, path, json=body)
+        except httpx.HTTPError as exc:
+            raise _HttpError(f"{type(exc).__name__}: {exc}") from exc
+        if response.status_code != 200:
+            raise _HttpError(f"{response.status_code}: {response.text[:300]}")
+        answer: dict[str, Any] = response.json()
+        return answer
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+
+class _LeanClient(_Client):
+    """Plain HTTP/1.1 over asyncio streams, one request at a time per keep-alive connection.
+
+    A load generator in the manner of wrk: it speaks just enough HTTP (Content-Length or chunked
+    answers) to cost little CPU, so the server, not the client, is what runs out of CPU.
+    """
+
+    def __init__(self, base_url: str, key: str, concurrency: int) -> None:
+        host_port = base_url.removeprefix("http://")
+        self._host, _, port = host_port.partition(":")
+        self._port = int(port)
+        self._head = f"Host: {host_port}\r\nx-goog-api-key: {key}\r\n"
+        self._idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+
+    async def request(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        conn = self._idle.pop() if self._idle else await asyncio.open_connection(self._host, self._port)
+        reader, writer = conn
+        payload = b"" if body is None else json.dumps(body).encode()
+        head = f"{method} {path} HTTP/1.1\r\n{self._head}"
+        if body is not None:
+            head += f"content-type: application/json\r\ncontent-length: {len(payload)}\r\n"
+        try:
+            writer.write(head.encode() + b"\r\n" + payload)
+            status, answer, keep = await asyncio.wait_for(self._answer(reader), 60)
+        except (OSError, asyncio.IncompleteReadError, TimeoutError, ValueError) as exc:
+            writer.close()
+            raise _HttpError(f"{type(exc).__name__}: {exc}") from exc
+        if keep:
+            self._idle.append(conn)
+        else:
+            writer.close()
+        if status != 200:
+            raise _HttpError(f"{status}: {answer[:300]!r}")
+        parsed: dict[str, Any] = json.loads(answer)
+        return parsed
+
+    @staticmethod
+    async def _answer(reader: asyncio.StreamReader) -> tuple[int, bytes, bool]:
+        lines = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        headers = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip().lower()
+        if "content-length" in headers:
+            answer = await reader.readexactly(int(headers["content-length"]))
+        else:  # chunked
+            chunks = []
+            while size := int((await reader.readuntil(b"\r\n")).strip(), 16):
+                chunks.append((await reader.readexactly(size + 2))[:-2])
+            await reader.readuntil(b"\r\n")
+            answer = b"".join(chunks)
+        return status, answer, headers.get("connection") != "close"
+
+    async def close(self) -> None:
+        for _, writer in self._idle:
+            writer.close()
+        self._idle.clear()
+
+
+CLIENTS: dict[str, type[_Client]] = {"lean": _LeanClient, "httpx": _HttpxClient}
+
+
+async def _create(client: _Client, n: int) -> dict[str, Any]:
+    return await client.request("POST", "/v1beta/interactions", {"model": MODEL, "input": f"ping {n}"})
+
+
+async def _throughput(client: _Client, count: int, concurrency: int) -> dict[str, Any]:
     todo = iter(range(count))
     done = failed = 0
+    errors: list[str] = []
     deadline = time.monotonic() + TIME_LIMIT_S
 
     async def worker() -> None:
@@ -68,14 +172,18 @@ async def _throughput(client: httpx.AsyncClient, count: int, concurrency: int) -
                 return
             try:
                 body = await _create(client, n)
-            except httpx.HTTPError:
+            except _HttpError as exc:
                 failed += 1
+                if len(errors) < 5:
+                    errors.append(str(exc))
                 continue
             ok = body.get("status") == "completed" and body["steps"][-1]["content"][0]["text"] == f"ping {n}"
             if ok:
                 done += 1
             else:
                 failed += 1
+                if len(errors) < 5:
+                    errors.append(json.dumps(body)[:300])
 
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
@@ -87,10 +195,11 @@ async def _throughput(client: httpx.AsyncClient, count: int, concurrency: int) -
         "failed": failed,
         "elapsed_s": round(elapsed, 3),
         "interactions_per_s": round(done / elapsed, 1),
+        **({"errors": errors} if errors else {}),
     }
 
 
-async def _create_get(client: httpx.AsyncClient, pairs: int) -> dict[str, Any]:
+async def _create_get(client: _Client, pairs: int) -> dict[str, Any]:
     samples = []
     deadline = time.monotonic() + TIME_LIMIT_S
     for n in range(pairs):
@@ -98,29 +207,37 @@ async def _create_get(client: httpx.AsyncClient, pairs: int) -> dict[str, Any]:
             break
         started = time.perf_counter()
         made = await _create(client, n)
-        got = await client.get(f"/v1beta/interactions/{made['id']}")
+        got = await client.request("GET", f"/v1beta/interactions/{made['id']}")
         samples.append(time.perf_counter() - started)
-        got.raise_for_status()
-        assert got.json()["status"] == "completed", got.text
+        assert got["status"] == "completed", got
     return summary(samples)
 
 
-async def _load(base_url: str, key: str, count: int, concurrency: int, pairs: int) -> dict[str, Any]:
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    headers = {"x-goog-api-key": key}
-    async with httpx.AsyncClient(base_url=base_url, headers=headers, limits=limits, timeout=60) as client:
+async def _load(
+    base_url: str, key: str, count: int, concurrency: int, pairs: int, client_kind: str
+) -> dict[str, Any]:
+    client = CLIENTS[client_kind](base_url, key, concurrency)
+    try:
         await _throughput(client, min(50, count), min(8, concurrency))  # warm-up: imports, pools, caches
+        cpu = time.process_time()
         throughput = await _throughput(client, count, concurrency)
+        throughput["client_cpu_ms_per_interaction"] = round(
+            1000 * (time.process_time() - cpu) / max(1, count), 2
+        )
         latency = await _create_get(client, pairs)
+    finally:
+        await client.close()
     return {"throughput": throughput, "create_get": latency}
 
 
-def _client_process(base_url: str, key: str, count: int, concurrency: int, pairs: int) -> dict[str, Any]:
+def _client_process(
+    base_url: str, key: str, count: int, concurrency: int, pairs: int, client_kind: str
+) -> dict[str, Any]:
     """The load generator's entry point in the child process."""
-    return asyncio.run(_load(base_url, key, count, concurrency, pairs))
+    return asyncio.run(_load(base_url, key, count, concurrency, pairs, client_kind))
 
 
-async def main(count: int, concurrency: int, pairs: int) -> dict[str, Any]:
+async def main(count: int, concurrency: int, pairs: int, client_kind: str = "lean") -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="warren-bench-") as tmp:
         settings = Settings(data_dir=Path(tmp), sandboxes=False, rate_limit_per_s=0)  # measure, not throttle
         port = _free_port()
@@ -136,11 +253,26 @@ async def main(count: int, concurrency: int, pairs: int) -> dict[str, Any]:
         try:
             services: Services = server.config.loaded_app.app.state.services  # type: ignore[attr-defined]
             _, key = await services.store.keys.create_key("bench", "bench")
+            cpu_before = time.process_time()
+            base_url = f"http://127.0.0.1:{port}"
             spawn = multiprocessing.get_context("spawn")
             with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
                 results = await asyncio.get_running_loop().run_in_executor(
-                    pool, _client_process, f"http://127.0.0.1:{port}", key, count, concurrency, pairs
+                    pool,
+                    _client_process,
+                    base_url,
+                    key,
+                    count,
+                    concurrency,
+                    pairs,
+                    client_kind,
                 )
+            served = min(50, count) + results["throughput"]["completed"] + results["create_get"]["n"]
+            # This process's CPU (the server; the clients run in a child) per interaction: a steadier
+            # figure than the rates when other work shares the machine. Gets and warm-up included.
+            results["server_cpu_ms_per_interaction"] = round(
+                1000 * (time.process_time() - cpu_before) / max(1, served), 2
+            )
         finally:
             server.should_exit = True
             await serving
@@ -148,6 +280,7 @@ async def main(count: int, concurrency: int, pairs: int) -> dict[str, Any]:
         "benchmark": "api",
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "server": "uvicorn (in this process, one event loop) on 127.0.0.1; clients in a child process",
+        "client": client_kind,
         "store": "sqlite (fresh file, WAL)",
         "model": MODEL,
         "results": results,
@@ -162,5 +295,11 @@ if __name__ == "__main__":
     parser.add_argument("--count", type=int, default=2000, help="interactions in the throughput run")
     parser.add_argument("--concurrency", type=int, default=32, help="clients at once (default 32)")
     parser.add_argument("--pairs", type=int, default=200, help="sequential create+get pairs (default 200)")
+    parser.add_argument(
+        "--client",
+        choices=sorted(CLIENTS),
+        default="lean",
+        help="load generator: lean (plain HTTP/1.1, default) or httpx (CPU-bound before the server)",
+    )
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(main(args.count, args.concurrency, args.pairs)), indent=2))
+    print(json.dumps(asyncio.run(main(args.count, args.concurrency, args.pairs, args.client)), indent=2))

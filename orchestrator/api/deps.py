@@ -15,7 +15,7 @@ from orchestrator.environments.uploads import UploadSessions
 from orchestrator.interactions.service import InteractionService
 from orchestrator.store import Store
 
-__all__ = ["Caller", "CallerDep", "Services", "ServicesDep", "VersionDep"]
+__all__ = ["Caller", "CallerDep", "Services", "ServicesDep", "VersionDep", "check_version"]
 
 _VERSIONS = ("v1", "v1beta", "v1alpha", "v1beta1", "v1alpha1", "v2", "v2beta")
 
@@ -40,7 +40,9 @@ class Caller:
     key_id: str
 
 
-def _services(request: Request) -> Services:
+async def _services(request: Request) -> Services:
+    # async on purpose (here and in `_version`): FastAPI runs a plain `def` dependency in a worker
+    # thread, a round trip through the thread pool on every request.
     services: Services = request.app.state.services
     return services
 
@@ -68,10 +70,15 @@ async def _caller(request: Request, services: ServicesDep) -> Caller:
 CallerDep = Annotated[Caller, Depends(_caller)]
 
 
-def _version(api_version: Annotated[str, Path(description="API version segment, e.g. v1beta")]) -> str:
+def check_version(api_version: str) -> str:
+    """The version segment when Warren accepts it (any of `_VERSIONS`), else a 404."""
     if api_version not in _VERSIONS:
         raise NotFound(f"unknown API version {api_version!r}; use one of {', '.join(_VERSIONS)}")
     return api_version
+
+
+async def _version(api_version: Annotated[str, Path(description="API version segment, e.g. v1beta")]) -> str:
+    return check_version(api_version)
 
 
 VersionDep = Annotated[str, Depends(_version)]

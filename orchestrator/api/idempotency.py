@@ -154,7 +154,7 @@ async def _idempotency(
         ),
     ] = None,
 ) -> Idempotency:
-    route = getattr(request.scope.get("route"), "path", request.url.path)
+    route = getattr(request.scope.get("route"), "path", None) or request.url.path  # url: built lazily
     return Idempotency(services.store, caller.tenant, key, route, _in_flight(request))
 
 

@@ -41,6 +41,9 @@ T = TypeVar("T")
 _SYNC_READERS = 4
 """Worker threads (and so at most this many connections) for SQLite's `run_read`."""
 
+_GROUP_MAX = 256
+"""Most queued writes committed together in one SQLite transaction."""
+
 _WRITE_OPTION = "warren_write"
 """Execution option that marks the write engine, so the SQLite `begin` hook takes the write lock."""
 
@@ -130,13 +133,15 @@ class Database:
 
         `work` gets a synchronous `Connection` and must only run statements on it: on SQLite it
         runs in the writer thread, so it must not touch the event loop or block on anything else.
+        On SQLite it shares its transaction with the other writes queued meanwhile (group commit);
+        if one of them fails, each is run again alone, so `work` may run twice and must not have
+        effects outside the database. It returns only once its transaction is committed.
         """
         if self._sync is None:
             writer = self.engine.execution_options(**{_WRITE_OPTION: True})
             async with self._write_lock or contextlib.nullcontext(), writer.begin() as conn:
                 return await conn.run_sync(work)
-        async with self._write_lock or contextlib.nullcontext():
-            return await self._sync.run(work, write=True)
+        return await self._sync.write(work, self._write_lock)
 
     async def run_read(self, work: Callable[[Connection], T]) -> T:
         """Run `work` in one read transaction (never SQLite's write lock) and return its result."""
@@ -176,8 +181,12 @@ class Database:
 class _SyncSqlite:
     """SQLite through the standard `sqlite3` driver on worker threads: one hop per transaction.
 
-    Writes run on one thread (the asyncio lock in `Database` already admits one writer at a time),
-    reads on a few others; connections are pooled, and each is used by one thread at a time.
+    Writes run on one thread with group commit: the works queued while a transaction runs go
+    together into the next one, so a burst of N writers costs one hop, one `BEGIN IMMEDIATE` and one
+    commit instead of N of each (and waits on the asyncio lock of `Database` once). When one work of
+    a group fails, the group's transaction rolls back and each work runs again in its own, so only
+    the failing one fails. Reads run on a few other threads; connections are pooled, and each is
+    used by one thread at a time.
     """
 
     def __init__(self, url: Any, busy_timeout_s: float) -> None:
@@ -192,6 +201,8 @@ class _SyncSqlite:
         self._writer = self.engine.execution_options(**{_WRITE_OPTION: True})
         self._write_thread = ThreadPoolExecutor(1, thread_name_prefix="warren-sqlite-write")
         self._read_threads = ThreadPoolExecutor(_SYNC_READERS, thread_name_prefix="warren-sqlite-read")
+        self._queue: list[tuple[Callable[[Connection], Any], asyncio.Future[Any]]] = []
+        self._committer: asyncio.Task[None] | None = None
 
     async def run(self, work: Callable[[Connection], T], *, write: bool) -> T:
         engine, threads = (self._writer, self._write_thread) if write else (self.engine, self._read_threads)
@@ -201,6 +212,60 @@ class _SyncSqlite:
                 return work(conn)
 
         return await asyncio.get_running_loop().run_in_executor(threads, transaction)
+
+    async def write(self, work: Callable[[Connection], T], lock: asyncio.Lock | None) -> T:
+        """Queue `work` for the next group commit and wait until its transaction committed."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        self._queue.append((work, future))
+        if self._committer is None:
+            self._committer = loop.create_task(self._commit_queued(lock), name="warren-sqlite-commit")
+        return await future
+
+    async def _commit_queued(self, lock: asyncio.Lock | None) -> None:
+        loop = asyncio.get_running_loop()
+        batch: list[tuple[Callable[[Connection], Any], asyncio.Future[Any]]] = []
+        try:
+            while self._queue:
+                async with lock or contextlib.nullcontext():
+                    # Taken once the lock is ours: whatever queued while we waited joins this group.
+                    batch = [(w, f) for w, f in self._queue[:_GROUP_MAX] if not f.done()]  # not cancelled
+                    del self._queue[:_GROUP_MAX]
+                    if not batch:
+                        continue
+                    outcomes = await loop.run_in_executor(
+                        self._write_thread, self._commit_group, [work for work, _ in batch]
+                    )
+                for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
+                    if not future.done():
+                        future.set_result(value) if ok else future.set_exception(value)
+                batch = []
+        except BaseException as exc:  # cancelled (loop shutdown) or the thread pool is gone
+            for _, future in [*batch, *self._queue]:
+                if not future.done():
+                    future.set_exception(exc if isinstance(exc, Exception) else RuntimeError(repr(exc)))
+            self._queue.clear()
+            raise
+        finally:
+            self._committer = None
+
+    def _commit_group(self, works: list[Callable[[Connection], Any]]) -> list[tuple[bool, Any]]:
+        """Run `works` in one transaction; if any fails, run each alone. (The writer thread.)"""
+        try:
+            with self._writer.begin() as conn:
+                results = [work(conn) for work in works]
+            return [(True, result) for result in results]
+        except Exception as exc:
+            if len(works) == 1:
+                return [(False, exc)]
+        outcomes: list[tuple[bool, Any]] = []
+        for work in works:
+            try:
+                with self._writer.begin() as conn:
+                    outcomes.append((True, work(conn)))
+            except Exception as exc:
+                outcomes.append((False, exc))
+        return outcomes
 
     def close(self) -> None:
         self._write_thread.shutdown()

@@ -92,6 +92,10 @@ class InteractionRecord(Record):
     """When its row, steps or events last changed (UTC)."""
 
 
+_INSERT_INTERACTION = insert(InteractionRow)  # built once: hot path
+_INSERT_STEPS = insert(StepRow)
+
+
 class InteractionRepository:
     """Create, read, list, update and delete interactions; every call is scoped to one tenant."""
 
@@ -118,9 +122,9 @@ class InteractionRepository:
         ]
 
         def insert_rows(conn: Connection) -> None:  # one round trip: this is every interaction's first write
-            conn.execute(insert(InteractionRow), [values])
+            conn.execute(_INSERT_INTERACTION, [values])
             if steps:
-                conn.execute(insert(StepRow), [{**step, "created": now} for step in steps])
+                conn.execute(_INSERT_STEPS, [{**step, "created": now} for step in steps])
 
         await self._db.run_write(insert_rows)
         counters = ("next_step_seq", "next_event_seq")

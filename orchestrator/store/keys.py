@@ -11,6 +11,7 @@ sharing the database may accept a revoked key for up to `IDENTIFY_CACHE_S` secon
 
 from __future__ import annotations
 
+import asyncio
 import re
 import secrets
 import time
@@ -68,6 +69,10 @@ class ApiKeys:
         self._cache_s = cache_s
         self._cache: dict[str, tuple[float, ApiKeyRecord]] = {}
         """SHA-256 of a live key -> (monotonic expiry, its record)."""
+        self._lookups: dict[str, asyncio.Future[ApiKeyRecord | None]] = {}
+        """SHA-256 of a key -> its database lookup in progress."""
+        self._revocations = 0
+        """Revocations so far: a lookup that overlapped one does not fill the cache."""
 
     async def create_key(self, tenant: str, name: str) -> tuple[ApiKeyRecord, str]:
         """Make a key for `tenant`; return its record and the plaintext, which is never stored or shown again.
@@ -104,20 +109,31 @@ class ApiKeys:
         cached = self._cache.get(digest)
         if cached is not None and cached[0] > time.monotonic():
             return cached[1]
-        async with self._db.read() as session:
-            row = await session.scalar(select(ApiKeyRow).where(ApiKeyRow.prefix == match.group(1)))
-            record = None if row is None else ApiKeyRecord.model_validate(row)
-            stored = _DUMMY_DIGEST if row is None else row.key_hash
+        # One lookup per key at a time: when a cached key expires under load, the requests that
+        # arrive meanwhile share its lookup instead of each reading the database.
+        pending = self._lookups.get(digest)
+        if pending is None:
+            pending = self._lookups[digest] = asyncio.ensure_future(self._lookup(plaintext, match[1], digest))
+            pending.add_done_callback(lambda _done: self._lookups.pop(digest, None))
+        return await asyncio.shield(pending)
+
+    async def _lookup(self, plaintext: str, prefix: str, digest: str) -> ApiKeyRecord | None:
+        revocations = self._revocations
+        stmt = select(*(getattr(ApiKeyRow, name) for name in (*ApiKeyRecord.model_fields, "key_hash")))
+        stmt = stmt.where(ApiKeyRow.prefix == prefix)
+        row = await self._db.run_read(lambda conn: conn.execute(stmt).mappings().one_or_none())
+        record = None if row is None else ApiKeyRecord(**{k: v for k, v in row.items() if k != "key_hash"})
+        stored = _DUMMY_DIGEST if row is None else row["key_hash"]
         if not secret_matches(plaintext, stored) or record is None or record.revoked_at is not None:
             self._cache.pop(digest, None)
             return None
         now = utcnow()
         if record.last_used is None or now - record.last_used >= _LAST_USED_GRANULARITY:
-            async with self._db.write() as session:
-                await session.execute(
-                    update(ApiKeyRow).where(ApiKeyRow.id == record.id).values(last_used=now)
-                )
+            touch = update(ApiKeyRow).where(ApiKeyRow.id == record.id).values(last_used=now)
+            await self._db.run_write(lambda conn: conn.execute(touch))
             record = record.model_copy(update={"last_used": now})
+        if revocations != self._revocations:  # a key was revoked meanwhile: this read may predate it
+            return record
         if len(self._cache) >= _CACHE_MAX:
             self._cache.clear()
         self._cache[digest] = (time.monotonic() + self._cache_s, record)
@@ -148,5 +164,6 @@ class ApiKeys:
                 row.revoked_at = utcnow()
             await session.flush()
             revoked = ApiKeyRecord.model_validate(row)
+        self._revocations += 1
         self._cache = {d: entry for d, entry in self._cache.items() if entry[1].id != key_id}
         return revoked

@@ -8,11 +8,12 @@ transaction (`BEGIN IMMEDIATE`) does. The `(interaction_id, seq)` primary key ba
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Integer, Update, bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 
 from orchestrator.store.db import Database
@@ -24,6 +25,28 @@ __all__ = ["EventRecord", "StepLog", "StepRecord", "step_type"]
 
 _SETTABLE = frozenset({"status", "usage", "errors"})
 """Interaction columns `append_batch` may set in the same transaction."""
+
+# Statements of the hot path, built once: building and hashing a statement per call cost more than
+# running it. Bound parameter names differ from column names, which SQLAlchemy reserves in SET.
+_INSERT_STEPS = insert(StepRow)
+_INSERT_EVENTS = insert(EventRow)
+
+
+@functools.cache
+def _advance(columns: tuple[str, ...]) -> Update:
+    """`UPDATE interactions` that takes `p_steps` step and `p_events` event numbers (and sets `columns`)."""
+    table = InteractionRow.__table__
+    return (
+        update(InteractionRow)
+        .where(InteractionRow.id == bindparam("p_id"), InteractionRow.tenant == bindparam("p_tenant"))
+        .values(
+            next_step_seq=InteractionRow.next_step_seq + bindparam("p_steps", type_=Integer),
+            next_event_seq=InteractionRow.next_event_seq + bindparam("p_events", type_=Integer),
+            updated=bindparam("p_updated", type_=table.c.updated.type),
+            **{name: bindparam(f"p_{name}", type_=table.c[name].type) for name in columns},
+        )
+        .returning(InteractionRow.next_step_seq, InteractionRow.next_event_seq)
+    )
 
 
 class StepRecord(Record):
@@ -127,19 +150,18 @@ class StepLog:
         common = {"interaction_id": interaction_id, "created": now}
         base = {**common, "tenant": tenant}
 
+        stmt = _advance(tuple(sorted(change)))
+        params = {
+            "p_id": interaction_id,
+            "p_tenant": tenant,
+            "p_steps": len(steps),
+            "p_events": len(events),
+            "p_updated": now,
+            **{f"p_{name}": value for name, value in change.items()},
+        }
+
         def append(conn: Connection) -> tuple[int, int]:
-            stmt = (
-                update(InteractionRow)
-                .where(InteractionRow.id == interaction_id, InteractionRow.tenant == tenant)
-                .values(
-                    next_step_seq=InteractionRow.next_step_seq + len(steps),
-                    next_event_seq=InteractionRow.next_event_seq + len(events),
-                    updated=now,
-                    **change,
-                )
-                .returning(InteractionRow.next_step_seq, InteractionRow.next_event_seq)
-            )
-            counters = conn.execute(stmt).one_or_none()
+            counters = conn.execute(stmt, params).one_or_none()
             if counters is None:
                 raise NotFoundError("interaction", interaction_id)
             first_step, first_event = counters[0] - len(steps), counters[1] - len(events)
@@ -151,7 +173,7 @@ class StepLog:
                     )
             if steps:
                 conn.execute(
-                    insert(StepRow),
+                    _INSERT_STEPS,
                     [
                         {**base, "seq": first_step + i, "type": k, "payload": dict(s)}
                         for i, (k, s) in enumerate(zip(step_kinds, steps, strict=True))
@@ -159,7 +181,7 @@ class StepLog:
                 )
             if events:
                 conn.execute(
-                    insert(EventRow),
+                    _INSERT_EVENTS,
                     [
                         {**base, "seq": first_event + i, "event_type": k, "payload": dict(e)}
                         for i, (k, e) in enumerate(zip(event_kinds, events, strict=True))

@@ -20,7 +20,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
 
-from orchestrator.api.deps import Services, _version
+from orchestrator.api.deps import Services, check_version
 from orchestrator.api.errors import ApiError
 from orchestrator.sandbox.backend import PtyRequest, PtySession, SandboxError
 from orchestrator.store.errors import NotFoundError
@@ -56,7 +56,7 @@ async def _open(
 ) -> PtySession:
     services: Services = websocket.app.state.services
     try:
-        _version(api_version)
+        check_version(api_version)
     except ApiError as exc:
         raise _Refused(4404, str(exc)) from exc
     tenant = await _tenant(websocket, services)
