@@ -34,6 +34,7 @@ __all__ = [
     "NotFound",
     "PayloadTooLarge",
     "PermissionDenied",
+    "QuotaExceeded",
     "RateLimited",
     "Unauthenticated",
     "error_response",
@@ -173,6 +174,13 @@ class RateLimited(ApiError):
         if self.retry_after_s is None:
             return {}
         return {"Retry-After": str(max(0, math.ceil(self.retry_after_s)))}
+
+
+class QuotaExceeded(RateLimited):
+    """429 `resource_exhausted`: a tenant quota (running sandboxes, model tokens) is used up.
+
+    The message names the limit and its setting; no `Retry-After` unless the caller knows one.
+    """
 
 
 class InternalError(ApiError):

@@ -1,15 +1,29 @@
 """`DockerBackend`: sandboxes as hardened Docker containers, driven through the `docker` SDK.
 
 Every SDK call runs in a worker thread, so the event loop never blocks on the engine.
+
+Disk (SECURITY-CHECKLIST "Disk fill"): on overlay2/ext4 `storage_opt` quotas do not apply, so each
+workspace is its own filesystem: a sparse ext4 image of `workspace_bytes` under `workspace_dir`,
+attached to a loop device, and a Docker `local` volume that mounts that device (`nosuid,nodev`) at
+`/workspace`. Writing past the size fails with ENOSPC inside the sandbox and never touches the host's
+free space beyond the image. The volume (so the data) lives until the sandbox is destroyed: it
+survives stop and resume, the copy helper of a fork mounts it like any volume, and destroying the
+sandbox removes the volume, detaches the loop device and deletes the image. Without root (no
+`losetup`), or with `workspace_bytes=0`, workspaces are plain unbounded volumes (logged once).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import os
 import secrets
+import shutil
+import subprocess
 import time
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -17,6 +31,7 @@ import docker
 import docker.errors
 from docker.models.containers import Container
 
+from orchestrator.config import Settings
 from orchestrator.sandbox.backend import (
     LABEL_PREFIX,
     ExecChunk,
@@ -30,15 +45,21 @@ from orchestrator.sandbox.backend import (
     SandboxStats,
     UnsafeArchiveError,
 )
-from orchestrator.sandbox.hardening import container_kwargs, warren_labels
+from orchestrator.sandbox.hardening import SANDBOX_GID, SANDBOX_UID, container_kwargs, warren_labels
 from orchestrator.sandbox.pty import DockerPty
 from orchestrator.sandbox.tarsafe import TarLimits, check_tar
 
 __all__ = ["DockerBackend"]
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 _VOLUME_LABEL = f"{LABEL_PREFIX}workspace-volume"
+_IMAGE_LABEL = f"{LABEL_PREFIX}workspace-image"
+"""On a bounded workspace volume: the host path of its ext4 image."""
+_IMAGE_SUFFIX = ".img"
+_UNBOUNDED_WARNED: list[bool] = []
+"""Non-empty once the "workspaces are not bounded" warning was logged (once per process)."""
 _CREATED_LABEL = f"{LABEL_PREFIX}created"
 """Unix time (seconds) the backend created the container or volume: the reaper's grace clock."""
 _ROLE_LABEL = f"{LABEL_PREFIX}role"
@@ -66,6 +87,9 @@ class DockerBackend:
         image: default image for specs that name none.
         client: an existing SDK client; by default one is made from the environment.
         tar_limits: caps applied to archives in both directions.
+        workspace_bytes: size of every `/workspace` in **bytes** (0: unbounded); default
+            `WARREN_WORKSPACE_BYTES` (2 GiB).
+        workspace_dir: host folder of the workspace images; default `WARREN_WORKSPACE_DIR`.
     """
 
     def __init__(
@@ -73,10 +97,19 @@ class DockerBackend:
         image: str | None = None,
         client: docker.DockerClient | None = None,
         tar_limits: TarLimits | None = None,
+        workspace_bytes: int | None = None,
+        workspace_dir: Path | None = None,
     ) -> None:
         self.image = image
         self._client = client
         self._tar_limits = tar_limits or TarLimits()
+        if workspace_bytes is None or workspace_dir is None:
+            settings = Settings.from_env()
+            workspace_bytes = settings.workspace_bytes if workspace_bytes is None else workspace_bytes
+            workspace_dir = workspace_dir or settings.workspace_dir
+        self.workspace_bytes = workspace_bytes
+        self.workspace_dir = workspace_dir
+        self._swept = False
 
     async def __aenter__(self) -> DockerBackend:
         await self._docker()
@@ -135,7 +168,7 @@ class DockerBackend:
         volume_name = f"warren-ws-{spec.environment_id}-{suffix}"
         created = {_CREATED_LABEL: str(int(time.time()))}
         labels = {**warren_labels(spec), **created}
-        await self._call(client.volumes.create, name=volume_name, labels=labels)
+        await self._create_volume(volume_name, labels)
         kwargs = container_kwargs(spec, image, f"warren-{spec.environment_id}-{suffix}", volume_name)
         kwargs["labels"] = {**kwargs["labels"], **created, _VOLUME_LABEL: volume_name}
         try:
@@ -146,9 +179,20 @@ class DockerBackend:
         return self._info(container)
 
     async def start(self, sandbox_id: str) -> None:
-        """Start (or resume) a sandbox."""
+        """Start (or resume) a sandbox.
+
+        A bounded workspace whose loop device is gone (a host reboot) is attached again first; if
+        that is impossible the start fails rather than run with an unbounded workspace.
+        """
         client = await self._docker()
-        await self._call(client.api.start, sandbox_id)
+        try:
+            await self._call(client.api.start, sandbox_id)
+        except SandboxNotFoundError:
+            raise
+        except SandboxError:
+            if not await self._reattach(sandbox_id):
+                raise
+            await self._call(client.api.start, sandbox_id)
 
     async def stop(self, sandbox_id: str, timeout_s: float = 10.0) -> None:
         """Stop a sandbox; its workspace volume is kept for `start`."""
@@ -216,11 +260,12 @@ class DockerBackend:
         Returns how many were removed.
         """
         client = await self._docker()
+        await self._sweep_images(older_than_s)
         wanted = {f"{LABEL_PREFIX}managed": "true", **labels}
         filters = {"label": [f"{key}={value}" for key, value in wanted.items()]}
         volumes = await self._call(client.volumes.list, filters=filters)
-        containers = await self._call(client.containers.list, all=True, filters=filters)
-        used = {c.labels.get(_VOLUME_LABEL) for c in containers}
+        listed: list[dict[str, Any]] = await self._call(client.api.containers, all=True, filters=filters)
+        used = {(item.get("Labels") or {}).get(_VOLUME_LABEL) for item in listed}  # no inspect: no race
         cutoff = time.time() - older_than_s
         removed = 0
         for volume in volumes:
@@ -231,8 +276,49 @@ class DockerBackend:
                 await self._call(volume.remove, force=True)
                 removed += 1
             except SandboxError:
-                pass  # in use after all (a container made between the two lists), or already gone
+                continue  # in use after all (a container made between the two lists), or already gone
+            await asyncio.to_thread(_release_image, _image_of(volume.attrs))
         return removed
+
+    # ---- workspace volumes (bounded: a loop-mounted ext4 image each) ----------------------------
+
+    def _bounded(self) -> bool:
+        if self.workspace_bytes <= 0:
+            return False
+        local = os.environ.get("DOCKER_HOST", "unix://").startswith("unix://")
+        if local and os.geteuid() == 0 and shutil.which("losetup") and shutil.which("mkfs.ext4"):
+            return True
+        if not _UNBOUNDED_WARNED:
+            _UNBOUNDED_WARNED.append(True)
+            log.warning(
+                "workspaces are NOT size-bounded: a bounded workspace needs root, losetup and mkfs.ext4 "
+                "and a local engine (set WARREN_WORKSPACE_BYTES=0 to silence this)"
+            )
+        return False
+
+    async def _create_volume(self, name: str, labels: dict[str, str]) -> None:
+        """A plain volume, or (bounded) a `local` volume over a fresh loop-attached ext4 image."""
+        client = await self._docker()
+        if not self._bounded():
+            await self._call(client.volumes.create, name=name, labels=labels)
+            return
+        if not self._swept:
+            self._swept = True
+            await self._sweep_images(older_than_s=60.0)
+        image = self.workspace_dir / f"{name}{_IMAGE_SUFFIX}"
+        device = await asyncio.to_thread(_make_image, image, self.workspace_bytes)
+        options = {"type": "ext4", "device": device, "o": "nosuid,nodev"}
+        try:
+            await self._call(
+                client.volumes.create,
+                name=name,
+                driver="local",
+                driver_opts=options,
+                labels={**labels, _IMAGE_LABEL: str(image)},
+            )
+        except BaseException:
+            await asyncio.to_thread(_release_image, str(image))
+            raise
 
     async def _remove_volume(self, name: str) -> None:
         client = await self._docker()
@@ -240,7 +326,43 @@ class DockerBackend:
             volume = await self._call(client.volumes.get, name)
             await self._call(volume.remove, force=True)
         except SandboxNotFoundError:
-            pass
+            return
+        await asyncio.to_thread(_release_image, _image_of(volume.attrs))
+
+    async def _reattach(self, sandbox_id: str) -> bool:
+        """Attach a bounded workspace's image to its loop device again; whether anything changed."""
+        client = await self._docker()
+        try:
+            container = await self._container(sandbox_id)
+            volume = await self._call(client.volumes.get, container.labels.get(_VOLUME_LABEL, ""))
+        except SandboxError:
+            return False
+        image, device = _image_of(volume.attrs), (volume.attrs.get("Options") or {}).get("device", "")
+        if not image or not device or _backing_file(device) == image:
+            return False
+        done = await asyncio.to_thread(
+            subprocess.run, ["losetup", device, image], capture_output=True, check=False
+        )
+        return done.returncode == 0
+
+    async def _sweep_images(self, older_than_s: float) -> int:
+        """Release images in `workspace_dir` whose volume is gone (removed behind Warren's back)."""
+        if self.workspace_bytes <= 0 or not self.workspace_dir.is_dir():
+            return 0
+        client = await self._docker()
+        cutoff = time.time() - older_than_s
+        released = 0
+        for image in self.workspace_dir.glob(f"warren-ws-*{_IMAGE_SUFFIX}"):
+            try:
+                if image.stat().st_mtime > cutoff:
+                    continue
+                await self._call(client.volumes.get, image.name.removesuffix(_IMAGE_SUFFIX))
+            except SandboxNotFoundError:
+                await asyncio.to_thread(_release_image, str(image))
+                released += 1
+            except (OSError, SandboxError):
+                continue
+        return released
 
     async def exec(self, request: ExecRequest) -> ExecResult:
         """Run a command to completion or its deadline; output is collected in memory."""
@@ -351,8 +473,19 @@ class DockerBackend:
         client = await self._docker()
         wanted = {f"{LABEL_PREFIX}managed": "true", **(labels or {})}
         filters = {"label": [f"{key}={value}" for key, value in wanted.items()]}
-        containers = await self._call(client.containers.list, all=True, filters=filters)
-        return [self._info(container) for container in containers]
+        # One list call, no inspect per container: a container removed meanwhile (by anyone sharing
+        # the engine) cannot fail the listing, and the reaper's frequent passes stay cheap.
+        listed: list[dict[str, Any]] = await self._call(client.api.containers, all=True, filters=filters)
+        return [
+            SandboxInfo(
+                id=item["Id"],
+                environment_id=(item.get("Labels") or {}).get(f"{LABEL_PREFIX}environment", ""),
+                tenant=(item.get("Labels") or {}).get(f"{LABEL_PREFIX}tenant", ""),
+                status=item.get("State", ""),
+                labels=dict(item.get("Labels") or {}),
+            )
+            for item in listed
+        ]
 
     async def stats(self, sandbox_id: str) -> SandboxStats:
         """One stats sample from the engine (no streaming, no wait for a second sample)."""
@@ -398,3 +531,51 @@ class DockerBackend:
         pty = DockerPty(client, handle["Id"], hijacked, kill)
         await pty.resize(request.cols, request.rows)
         return pty
+
+
+def _image_of(attrs: dict[str, Any]) -> str | None:
+    """The ext4 image behind a volume (from `volumes.get(...).attrs`), or None for a plain volume."""
+    labels: dict[str, str] = attrs.get("Labels") or {}
+    return labels.get(_IMAGE_LABEL)
+
+
+def _make_image(image: Path, size: int) -> str:
+    """A sparse ext4 image of `size` bytes at `image`, root owned by the sandbox user; its loop device."""
+    image.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with image.open("xb") as file:
+        file.truncate(size)
+    try:
+        owner = f"root_owner={SANDBOX_UID}:{SANDBOX_GID}"
+        # -m 0: no blocks reserved for root (the sandbox user gets them all)
+        mkfs = ["mkfs.ext4", "-q", "-F", "-m", "0", "-E", owner, str(image)]
+        empty = ["debugfs", "-w", "-R", "rmdir lost+found", str(image)]  # empty, like a plain volume
+        for cmd in (mkfs, empty):
+            subprocess.run(cmd, capture_output=True, check=True, timeout=60)
+        attach = ["losetup", "--find", "--show", str(image)]
+        done = subprocess.run(attach, capture_output=True, text=True, check=True, timeout=60)
+    except (subprocess.SubprocessError, OSError) as exc:
+        image.unlink(missing_ok=True)
+        detail = getattr(exc, "stderr", None) or exc
+        raise SandboxError(f"could not make the workspace filesystem: {detail}") from exc
+    return done.stdout.strip()
+
+
+def _backing_file(device: str) -> str | None:
+    """The file a loop device is attached to, or None when it is free."""
+    try:
+        return Path(f"/sys/block/{Path(device).name}/loop/backing_file").read_text().strip()
+    except OSError:
+        return None
+
+
+def _release_image(image: str | None) -> None:
+    """Detach every loop device attached to `image` and delete it; nothing happens for None."""
+    if not image:
+        return
+    for backing in Path("/sys/block").glob("loop*/loop/backing_file"):
+        with contextlib.suppress(OSError):
+            if backing.read_text().strip() in (image, f"{image} (deleted)"):
+                device = f"/dev/{backing.parent.parent.name}"
+                subprocess.run(["losetup", "-d", device], capture_output=True, check=False, timeout=60)
+    with contextlib.suppress(OSError):
+        os.unlink(image)

@@ -15,6 +15,7 @@ from orchestrator.api.idempotency import IdempotencyDep
 from orchestrator.api.wire.common import to_wire
 from orchestrator.api.wire.interactions import CreateInteraction, Interaction
 from orchestrator.interactions.live import Event
+from orchestrator.quotas import check_interaction_quotas
 
 router = APIRouter(prefix="/{api_version}/interactions", tags=["interactions"])
 
@@ -64,6 +65,7 @@ async def create_interaction(
     request = to_wire(body)
 
     async def create() -> str:
+        await check_interaction_quotas(services, caller.tenant, request)  # 429 past a tenant quota
         return (await services.interactions.create(caller.tenant, dict(request), caller.key_id)).id
 
     async def replay(interaction_id: str) -> str | None:

@@ -1,0 +1,107 @@
+"""Per-tenant quotas checked before an interaction is created (SECURITY-CHECKLIST "Abuse / cost blow-up").
+
+Two quotas, both answered with 429 `resource_exhausted` naming the limit and its setting:
+
+- **tokens**: a tenant's model tokens over a rolling window (`WARREN_TENANT_TOKEN_LIMIT`, default 0 =
+  unlimited; `WARREN_TENANT_TOKEN_WINDOW_S`, default 86400). Counted from the usage rows the
+  `UsageMeter` writes per tenant, key and UTC day, plus what it has not flushed yet. Day rows cannot
+  say when in a day a token was used, so a past day the window touches is weighted by the part of it
+  inside the window (a sliding-window counter), and today always counts whole. An interaction's
+  tokens count once it ends: a quota stops new work, it does not cut a running interaction short
+  (its own budget does that).
+- **sandboxes**: an agent interaction that will need a new or resumed sandbox is refused at once when
+  the tenant already has `WARREN_TENANT_MAX_SANDBOXES` running; `EnvironmentService` enforces the same
+  cap again, under the tenant's lock, when the sandbox is actually made.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from orchestrator.api.errors import QuotaExceeded
+from orchestrator.catalog import merged, resolve_agent
+from orchestrator.interactions.usage import UsageMeter
+from orchestrator.store import Store
+
+if TYPE_CHECKING:
+    from orchestrator.api.deps import Services
+
+__all__ = ["check_interaction_quotas", "check_token_quota", "tokens_used"]
+
+
+async def tokens_used(
+    store: Store, meter: UsageMeter | None, tenant: str, window_s: float, now: datetime | None = None
+) -> float:
+    """The tenant's model tokens in the `window_s` **seconds** before `now` (see the module notes)."""
+    now = now or datetime.now(UTC)
+    start = now - timedelta(seconds=window_s)
+    first_day = start.date()
+    recent = await store.usage.totals(tenant, since=first_day + timedelta(days=1))
+    oldest = await store.usage.totals(tenant, since=first_day, until=first_day)
+    day_end = datetime.combine(first_day + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+    # a past day counts for the part of it inside the window; today (a window shorter than the time
+    # since midnight) counts whole: erring towards refusing, as a cost cap should
+    inside = 1.0 if day_end > now else (day_end - start).total_seconds() / 86400.0
+    pending = 0
+    if meter is not None:  # counted in memory, written within a second: count it now
+        pending = sum(
+            int(totals.get("total_tokens", 0))
+            for (owner, _key), totals in meter._pending.items()
+            if owner == tenant
+        )
+    return recent.total_tokens + oldest.total_tokens * inside + pending
+
+
+async def check_token_quota(
+    store: Store, meter: UsageMeter | None, tenant: str, limit: int, window_s: float
+) -> None:
+    """Raise `QuotaExceeded` (429) when the tenant used `limit` or more tokens in the window (0: no limit)."""
+    if limit <= 0:
+        return
+    used = await tokens_used(store, meter, tenant, window_s)
+    if used >= limit:
+        raise QuotaExceeded(
+            f"tenant token quota exhausted: {int(used)} of {limit} tokens used in the last "
+            f"{window_s:g} s (WARREN_TENANT_TOKEN_LIMIT={limit}, WARREN_TENANT_TOKEN_WINDOW_S={window_s:g})"
+        )
+
+
+async def _environment_of(
+    services: Services, tenant: str, request: dict[str, Any]
+) -> tuple[bool, str | None]:
+    """(whether the check applies, the environment the interaction will use or None for a new one)."""
+    previous_id = request.get("previous_interaction_id")
+    if previous_id:
+        previous = await services.store.interactions.get(tenant, previous_id)
+        if previous is None:
+            return False, None  # the create answers 404 itself
+        if previous.environment_id:
+            return True, previous.environment_id
+    wanted = request.get("environment")
+    if wanted is None:
+        wanted = merged(await resolve_agent(services.store, tenant, request["agent"]), "base_environment")
+    if isinstance(wanted, str):
+        return True, wanted.removeprefix("environments/")
+    if isinstance(wanted, dict) and wanted.get("environment_id"):
+        return True, str(wanted["environment_id"]).removeprefix("environments/")
+    return True, None
+
+
+async def check_interaction_quotas(services: Services, tenant: str, request: dict[str, Any]) -> None:
+    """The tenant's quotas for a new interaction `request` (a wire CreateInteraction as a dict).
+
+    Raises:
+        QuotaExceeded: the token quota is used up, or the interaction needs a sandbox past the cap.
+        NotFound: the request names an agent this tenant does not have (as the create would).
+    """
+    settings = services.settings
+    meter = services.interactions.usage
+    await check_token_quota(
+        services.store, meter, tenant, settings.tenant_token_limit, settings.tenant_token_window_s
+    )
+    if request.get("model") or not request.get("agent") or services.environments is None:
+        return  # a model interaction runs no sandbox
+    applies, env_id = await _environment_of(services, tenant, request)
+    if applies:
+        await services.environments.check_sandbox_quota(tenant, env_id)
