@@ -11,52 +11,42 @@ import logging
 import random
 from typing import TypeVar
 
-import httpx
 from pydantic import BaseModel
 
-from agents.protocol import (
-    PREFIX,
-    Ack,
-    Control,
-    FinishReport,
-    ModelCall,
-    ModelCallResult,
-    ToolResultReport,
-    WorkItem,
-)
+from agents.protocol import PREFIX, Ack, Control, FinishReport, ModelCallResult, StepCall, WorkItem
+from agents.uds_http import ChannelTransportError, UnixHttp
 
-__all__ = ["Channel", "ChannelClosedError"]
+__all__ = ["Channel", "ChannelClosedError", "ChannelRefusedError"]
 
 log = logging.getLogger("agents.channel")
 R = TypeVar("R", bound=BaseModel)
-_RETRYABLE = (httpx.TransportError,)
 
 
 class ChannelClosedError(RuntimeError):
     """The orchestrator refused the runner (bad token, environment gone): stop for good."""
 
 
+class ChannelRefusedError(RuntimeError):
+    """The orchestrator refused one request (e.g. the interaction was deleted): drop that turn."""
+
+
 class Channel:
     """Typed client of the runner endpoints.
 
     Args:
-        transport: how to reach the orchestrator (a Unix-socket transport in the sandbox).
+        socket_path: the orchestrator's Unix socket (mounted into the sandbox).
         token: the per-environment token.
         max_backoff_s: cap on the delay between reconnect attempts, in seconds.
     """
 
-    def __init__(self, transport: httpx.AsyncBaseTransport, token: str, max_backoff_s: float = 5.0) -> None:
-        self._client = httpx.AsyncClient(
-            transport=transport,
-            base_url="http://orchestrator" + PREFIX,
-            headers={"authorization": f"Bearer {token}", "content-type": "application/json"},
-            timeout=httpx.Timeout(connect=5.0, read=None, write=30.0, pool=30.0),
-        )
+    def __init__(self, socket_path: str, token: str, max_backoff_s: float = 5.0) -> None:
+        headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
+        self._http = UnixHttp(socket_path, headers)
         self._max_backoff_s = max_backoff_s
 
     async def close(self) -> None:
-        """Close the HTTP client."""
-        await self._client.aclose()
+        """Close the connections."""
+        await self._http.close()
 
     async def _request(
         self, method: str, path: str, answer: type[R], body: BaseModel | None = None, **params: str
@@ -64,42 +54,37 @@ class Channel:
         delay = 0.1
         while True:
             try:
-                response = await self._client.request(
-                    method, path, params=params or None, content=body.model_dump_json() if body else None
-                )
-            except _RETRYABLE as exc:
+                content = body.model_dump_json().encode() if body else None
+                response = await self._http.request(method, PREFIX + path, content, params or None)
+            except ChannelTransportError as exc:
                 log.warning("channel %s %s failed (%s); retrying in %.1fs", method, path, exc, delay)
                 await asyncio.sleep(delay * (0.5 + random.random() / 2))  # noqa: S311 (jitter, not crypto)
                 delay = min(delay * 2, self._max_backoff_s)
                 continue
-            if response.status_code == 204:
+            if response.status == 204:
                 return None
-            if response.status_code in (401, 403, 410):
+            if response.status in (401, 403, 410):
                 raise ChannelClosedError(
-                    f"orchestrator refused the runner: {response.status_code} {response.text}"
+                    f"orchestrator refused the runner: {response.status} {response.text}"
                 )
-            if response.status_code >= 500:
-                log.warning("channel %s %s answered %s; retrying", method, path, response.status_code)
+            if response.status >= 500:
+                log.warning("channel %s %s answered %s; retrying", method, path, response.status)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self._max_backoff_s)
                 continue
-            response.raise_for_status()
-            return answer.model_validate_json(response.content)
+            if response.status >= 400:
+                raise ChannelRefusedError(f"{method} {path}: {response.status} {response.text}")
+            return answer.model_validate_json(response.body)
 
     async def next_work(self, wait_s: float = 25.0) -> WorkItem | None:
         """Long-poll for the next turn; `None` when none arrived within `wait_s` seconds."""
         return await self._request("GET", "/work", WorkItem, wait_s=str(wait_s))
 
-    async def model(self, call: ModelCall) -> ModelCallResult:
-        """One model call through the orchestrator's gateway."""
-        result = await self._request("POST", "/model", ModelCallResult, call)
+    async def step(self, call: StepCall) -> ModelCallResult:
+        """Report the last tool results and make the next model call (idempotent by `turn`)."""
+        result = await self._request("POST", "/step", ModelCallResult, call)
         assert result is not None
         return result
-
-    async def tool_result(self, report: ToolResultReport) -> Ack:
-        """Report one executed tool call."""
-        ack = await self._request("POST", "/tool-result", Ack, report)
-        return ack or Ack()
 
     async def finish(self, report: FinishReport) -> Ack:
         """Report how the turn ended."""

@@ -4,12 +4,17 @@ The orchestrator imports this module; it imports nothing from the orchestrator. 
 one request model and answers one response model, all defined here.
 
     GET  /runner/v1/work?wait_s=N   -> WorkItem (200) or nothing yet (204)   long poll for the next turn
-    POST /runner/v1/model           ModelCall -> ModelCallResult              one model call via the gateway
-    POST /runner/v1/tool-result     ToolResultReport -> Ack                   one executed tool call
+    POST /runner/v1/step            StepCall -> ModelCallResult               the last tool results, then
+                                                                              the next model call
     POST /runner/v1/finish          FinishReport -> Ack                       how the turn ended
     GET  /runner/v1/control?interaction_id=ID -> Control                      cancel requested?
 
 Every request carries `Authorization: Bearer <per-environment token>`.
+
+One request per step keeps the loop's overhead low, and the orchestrator keeps the conversation, so
+a step carries only what is new. A step is idempotent by its `turn` number: the orchestrator stores
+the results and the model's answer before it replies, so a step retried after the orchestrator
+restarted is answered from the store (no tool result stored twice, no tool call handed out twice).
 """
 
 from __future__ import annotations
@@ -18,14 +23,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from agents.model_types import (
-    GenerationConfig,
-    ImagePart,
-    Message,
-    ModelRequest,
-    ModelResponse,
-    ToolDeclaration,
-)
+from agents.model_types import GenerationConfig, ImagePart, ModelResponse, ToolDeclaration
 
 __all__ = [
     "SOCKET_PATH",
@@ -33,9 +31,10 @@ __all__ = [
     "Budget",
     "Control",
     "FinishReport",
-    "ModelCall",
     "ModelCallResult",
     "Outcome",
+    "StepCall",
+    "StepContext",
     "ToolResultReport",
     "WorkItem",
 ]
@@ -46,7 +45,7 @@ TOKEN_ENV = "WARREN_RUNNER_TOKEN"  # noqa: S105 (a variable name, not a secret)
 """Environment variable holding the per-environment token (not a model credential)."""
 PREFIX = "/runner/v1"
 
-Outcome = Literal["completed", "requires_action", "failed", "cancelled", "budget_exceeded"]
+Outcome = Literal["completed", "requires_action", "failed", "cancelled", "budget_exceeded", "incomplete"]
 
 
 class _Model(BaseModel):
@@ -65,15 +64,14 @@ class Budget(_Model):
 
 
 class WorkItem(_Model):
-    """One turn of work for the runner: everything it needs to loop without asking again."""
+    """One turn of work for the runner. The conversation stays with the orchestrator: the runner
+    sends only what is new (tool results) with each step."""
 
     interaction_id: str
     """The interaction this turn belongs to."""
     system: str | None = None
     """The agent's system instruction (its base agents' first); the runner adds the skill index and a
     listing of the workspace."""
-    messages: list[Message]
-    """The conversation so far, ending with the new input."""
     tools: list[ToolDeclaration] = Field(default_factory=list)
     """The caller's client functions (the runner adds the built-ins' declarations itself)."""
     builtin_tools: list[str] = Field(default_factory=list)
@@ -84,26 +82,26 @@ class WorkItem(_Model):
     """Generation settings passed through to the model."""
     budget: Budget = Field(default_factory=Budget)
     """The loop's limits."""
-
-
-class ModelCall(_Model):
-    """Ask the orchestrator's gateway for the next model turn. The sandbox never holds a model key."""
-
-    interaction_id: str
-    """The interaction on whose behalf the call is made (steps are recorded there)."""
-    request: ModelRequest
-    """The neutral request."""
+    first_turn: int = Field(0, ge=0)
+    """The step to start at: more than 0 when a restarted server hands over a turn whose earlier
+    steps are stored (a runner that is still in the turn keeps its own count and skips this copy)."""
 
 
 class ModelCallResult(_Model):
-    """The model's answer, or word that the interaction was cancelled meanwhile."""
+    """The model's answer, or word that the loop must end (cancel, budget, failure)."""
 
     response: ModelResponse | None = None
-    """The neutral response; `None` when `cancelled`."""
+    """The neutral response; `None` when the loop must end."""
     cancelled: bool = False
     """True when a cancel arrived; the runner stops at once."""
     error: str | None = None
-    """Set when the model call failed for good (after retries); the runner finishes as `failed`."""
+    """Set when the step failed for good (model error after retries, budget); the runner finishes
+    with `ending` (default `failed`)."""
+    ending: Outcome | None = None
+    """How the loop must end when `error` is set, e.g. `budget_exceeded` (the orchestrator enforces
+    the budgets: the sandbox is not trusted to)."""
+    need_context: bool = False
+    """The orchestrator lacks this interaction's context (it restarted): send the step again with it."""
 
 
 class ToolResultReport(_Model):
@@ -127,6 +125,30 @@ class ToolResultReport(_Model):
     """How long the tool ran, in seconds."""
 
 
+class StepContext(_Model):
+    """What the model sees besides the conversation; the runner builds it once per turn of work."""
+
+    system: str | None = None
+    """The full system prompt (agent instruction, skill index, workspace listing)."""
+    tools: list[ToolDeclaration] = Field(default_factory=list)
+    """Every tool declaration the model may call."""
+    config: GenerationConfig = Field(default_factory=GenerationConfig)
+    """Generation settings."""
+
+
+class StepCall(_Model):
+    """One step of the loop: the previous model call's tool results, then the next model call."""
+
+    interaction_id: str
+    """The interaction on whose behalf the step runs (steps are recorded there)."""
+    turn: int = Field(ge=0)
+    """0-based number of this model call in the turn of work: makes a retried step idempotent."""
+    results: list[ToolResultReport] = Field(default_factory=list)
+    """Results of the built-in tool calls of model call `turn - 1`, in call order."""
+    context: StepContext | None = None
+    """Sent with turn 0, and again when the orchestrator asks (`need_context`)."""
+
+
 class FinishReport(_Model):
     """How the runner's loop ended for one interaction."""
 
@@ -136,6 +158,11 @@ class FinishReport(_Model):
     """The ending."""
     error: str | None = None
     """What went wrong, for `failed` and `budget_exceeded`."""
+    turn: int = 0
+    """How many model calls the loop made (the next step's `turn`)."""
+    results: list[ToolResultReport] = Field(default_factory=list)
+    """Results of the last model call's built-in tool calls not yet reported (e.g. before a client
+    function pauses the loop)."""
 
 
 class Ack(_Model):
@@ -150,3 +177,25 @@ class Control(_Model):
 
     cancel: bool = False
     """True when the client cancelled the interaction."""
+
+
+# ---- the warm pool ---------------------------------------------------------------------------------
+#
+#     GET  /runner/v1/assignment?wait_s=N  -> Assignment (200), not yet (204), none (410)
+#
+# A warm-pool sandbox is started before any environment exists: its runner has an empty
+# `WARREN_RUNNER_TOKEN` and a per-sandbox `WARREN_POOL_SECRET` (sent as the bearer of this one call).
+# It long-polls its assignment, applies the variables to its own environment (the token among them)
+# before any tool starts, and then serves turns as usual. A restarted pool sandbox (stop, resume)
+# asks again and gets a fresh token.
+
+POOL_SECRET_ENV = "WARREN_POOL_SECRET"  # noqa: S105 (a variable name, not a secret)
+"""Environment variable holding a warm-pool sandbox's own secret: proves which sandbox asks."""
+
+
+class Assignment(_Model):
+    """The settings of the environment a warm-pool sandbox now belongs to."""
+
+    env: dict[str, str]
+    """Variables the runner sets in its own environment before starting anything: the environment's
+    `env`, the runner token (`WARREN_RUNNER_TOKEN`), and the proxy variables of an allowlist."""

@@ -12,25 +12,26 @@ import asyncio
 import logging
 import os
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-import httpx
-
-from agents.channel import Channel, ChannelClosedError
-from agents.model_types import ImagePart, Message, ModelRequest, ToolCallPart, ToolResultPart
+from agents.channel import Channel, ChannelClosedError, ChannelRefusedError
+from agents.model_types import ImagePart, ToolCallPart
 from agents.protocol import (
     SOCKET_PATH,
     TOKEN_ENV,
     FinishReport,
-    ModelCall,
     Outcome,
+    StepCall,
+    StepContext,
     ToolResultReport,
     WorkItem,
 )
 from agents.skills import discover
 from agents.tools.declarations import builtin_declarations
 from agents.tools.results import ToolResult
+from agents.uds_http import ChannelTransportError, UnixHttp
 
 __all__ = ["Runner", "Tools", "main"]
 
@@ -62,6 +63,16 @@ class _Ending(Exception):
         self.outcome, self.error = outcome, error
 
 
+@dataclass
+class _Progress:
+    """How far one interaction's loop got: reported in the finish, so nothing done goes unrecorded."""
+
+    turn: int = 0
+    """Model calls made so far (the next step's number)."""
+    pending: list[ToolResultReport] = field(default_factory=list)
+    """Results of the last model call's tools, not yet sent."""
+
+
 class Runner:
     """Runs turns of work one after another with one persistent toolbox."""
 
@@ -86,7 +97,7 @@ class Runner:
                     continue
                 try:
                     await self.run(work)
-                except httpx.HTTPStatusError as exc:  # e.g. the interaction was deleted meanwhile
+                except ChannelRefusedError as exc:  # e.g. the interaction was deleted meanwhile
                     log.warning("interaction %s: channel refused a report: %s", work.interaction_id, exc)
         except ChannelClosedError as exc:
             log.info("channel closed: %s", exc)
@@ -97,8 +108,9 @@ class Runner:
         """Run one interaction's loop and report how it ended."""
         cancelled = asyncio.Event()
         watcher = asyncio.create_task(self._watch_cancel(work.interaction_id, cancelled))
+        progress = _Progress(turn=work.first_turn)
         try:
-            await self._loop(work, cancelled)
+            await self._loop(work, progress, cancelled)
             ending = _Ending("completed")
         except _Ending as end:
             ending = end
@@ -108,7 +120,13 @@ class Runner:
         finally:
             watcher.cancel()
         await self.channel.finish(
-            FinishReport(interaction_id=work.interaction_id, outcome=ending.outcome, error=ending.error)
+            FinishReport(
+                interaction_id=work.interaction_id,
+                outcome=ending.outcome,
+                error=ending.error,
+                turn=progress.turn,
+                results=progress.pending,
+            )
         )
         return ending.outcome
 
@@ -129,38 +147,55 @@ class Runner:
                 cancelled.set()
                 await self.tools.interrupt()
 
-    async def _loop(self, work: WorkItem, cancelled: asyncio.Event) -> None:
-        messages = list(work.messages)
-        started, tokens = time.monotonic(), 0
-        system = self.context(work)
-        tools = [*builtin_declarations(work.builtin_tools), *work.tools]
-        budget = work.budget
-        for _ in range(budget.max_steps):
+    async def _loop(self, work: WorkItem, progress: _Progress, cancelled: asyncio.Event) -> None:
+        """Step until the model answers without tool calls; an `_Ending` says how else it ended.
+
+        The orchestrator enforces the budgets too; checking them here saves a step.
+        """
+        context = StepContext(
+            system=self.context(work),
+            tools=[*builtin_declarations(work.builtin_tools), *work.tools],
+            config=work.config,
+        )
+        started, tokens, budget = time.monotonic(), 0, work.budget
+        while True:
+            if progress.turn >= budget.max_steps:
+                raise _Ending("budget_exceeded", f"step budget of {budget.max_steps} model calls reached")
             if time.monotonic() - started > budget.max_wall_s:
                 raise _Ending("budget_exceeded", f"wall-clock budget of {budget.max_wall_s:.0f}s reached")
-            request = ModelRequest(system=system, messages=messages, tools=tools, config=work.config)
-            answer = await self.channel.model(ModelCall(interaction_id=work.interaction_id, request=request))
+            call = StepCall(
+                interaction_id=work.interaction_id,
+                turn=progress.turn,
+                results=progress.pending,
+                context=context if progress.turn == work.first_turn else None,
+            )
+            answer = await self.channel.step(call)
+            if answer.need_context:  # the orchestrator restarted since turn 0
+                answer = await self.channel.step(call.model_copy(update={"context": context}))
+            progress.turn, progress.pending = progress.turn + 1, []  # stored by the orchestrator
             if answer.cancelled or cancelled.is_set():
                 raise _Ending("cancelled")
             if answer.error or answer.response is None:
-                raise _Ending("failed", answer.error or "the model returned no response")
+                raise _Ending(answer.ending or "failed", answer.error or "the model returned no response")
             response = answer.response
             tokens += response.usage.total_tokens
-            messages.append(Message(role="model", parts=list(response.parts)))
             calls = [part for part in response.parts if isinstance(part, ToolCallPart)]
             if not calls:
+                if response.finish_reason == "max_tokens":
+                    raise _Ending("incomplete", "the model stopped at its output token limit")
                 return
-            results = [
-                await self._run_tool(work, c, cancelled) for c in calls if c.name not in work.client_tools
-            ]
-            if any(call.name in work.client_tools for call in calls):
+            for tool_call in calls:
+                if tool_call.name not in work.client_tools:
+                    await self._run_tool(work, tool_call, progress, cancelled)
+            if any(tool_call.name in work.client_tools for tool_call in calls):
                 raise _Ending("requires_action")
-            messages.append(Message(role="user", parts=list(results)))
             if budget.max_total_tokens is not None and tokens >= budget.max_total_tokens:
                 raise _Ending("budget_exceeded", f"token budget of {budget.max_total_tokens} reached")
-        raise _Ending("budget_exceeded", f"step budget of {budget.max_steps} model calls reached")
 
-    async def _run_tool(self, work: WorkItem, call: ToolCallPart, cancelled: asyncio.Event) -> ToolResultPart:
+    async def _run_tool(
+        self, work: WorkItem, call: ToolCallPart, progress: _Progress, cancelled: asyncio.Event
+    ) -> None:
+        """Run one built-in tool; its result joins `progress.pending` even when a cancel came meanwhile."""
         if cancelled.is_set():
             raise _Ending("cancelled")
         started = time.monotonic()
@@ -168,8 +203,6 @@ class Runner:
             result = await self.tools.call(call.name, call.arguments)
         else:
             result = ToolResult(output=f"Tool {call.name!r} is not available to this agent.", is_error=True)
-        if cancelled.is_set():
-            raise _Ending("cancelled")
         images = [ImagePart(mime_type=image.mime_type, data=image.data) for image in result.images]
         report = ToolResultReport(
             interaction_id=work.interaction_id,
@@ -181,11 +214,9 @@ class Runner:
             files=list(result.files),
             duration_s=time.monotonic() - started,
         )
-        if (await self.channel.tool_result(report)).cancelled:
+        progress.pending.append(report)
+        if cancelled.is_set():
             raise _Ending("cancelled")
-        return ToolResultPart(
-            call_id=call.id, name=call.name, output=result.output, images=images, is_error=result.is_error
-        )
 
 
 def _listing(root: Path, limit: int = 200) -> str:
@@ -202,17 +233,66 @@ def _listing(root: Path, limit: int = 200) -> str:
     return "\n".join(lines) or "(empty)"
 
 
+async def _assignment(socket_path: str) -> dict[str, str]:
+    """A warm-pool runner's wait for its environment: the variables to apply before anything starts."""
+    from agents.protocol import POOL_SECRET_ENV, PREFIX, Assignment
+
+    secret = os.environ.pop(POOL_SECRET_ENV, "")  # proves which sandbox asks; no tool inherits it
+    http = UnixHttp(socket_path, {"authorization": f"Bearer {secret}"})
+    delay = 0.05
+    try:
+        while True:
+            try:
+                response = await http.request("GET", f"{PREFIX}/assignment", params={"wait_s": "25"})
+            except ChannelTransportError:  # the orchestrator (re)starting: its socket comes back
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
+                continue
+            if response.status == 200:
+                env = Assignment.model_validate_json(response.body).env
+                _export({k: v for k, v in env.items() if k != TOKEN_ENV}, os.environ.get("BASH_ENV"))
+                return env
+            if response.status >= 500:
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
+            elif response.status != 204:
+                raise SystemExit(f"no assignment for this sandbox: {response.status} {response.text}")
+    finally:
+        await http.close()
+
+
+def _export(env: dict[str, str], path: str | None) -> None:
+    """Write `env` where the pool sandbox's shells read it (`BASH_ENV`; login shells via `~/.profile`).
+
+    The container's own variables were fixed before its environment existed, so `docker exec bash`
+    (files, `warren attach`) learns them here. The runner token is never written.
+    """
+    if not path:
+        return
+    import re
+    import shlex
+
+    lines = [f"export {k}={shlex.quote(v)}" for k, v in env.items() if re.fullmatch(r"[A-Za-z_]\w*", k)]
+    target = Path(path)
+    target.write_text("\n".join(lines) + "\n")
+    for startup in (target.parent / ".profile", target.parent / ".bashrc"):
+        if not startup.exists():
+            startup.write_text(f". {shlex.quote(path)}\n")
+
+
 def main() -> None:
     """Entry point inside the sandbox: connect over the socket and serve turns forever."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    from agents.tools import Toolbox  # the toolbox pulls in Playwright and Jupyter: only in the sandbox
+    from agents.tools import Toolbox  # the toolbox pulls in Playwright: only in the sandbox
 
     socket_path = os.environ.get("WARREN_SOCKET", SOCKET_PATH)
-    channel = Channel(httpx.AsyncHTTPTransport(uds=socket_path), os.environ[TOKEN_ENV])
 
     async def serve() -> None:
         from agents import forwarder
 
+        if not os.environ.get(TOKEN_ENV):  # a warm-pool sandbox: wait until it is given an environment
+            os.environ.update(await _assignment(socket_path))
+        channel = Channel(socket_path, os.environ[TOKEN_ENV])
         egress = os.environ.get(forwarder.EGRESS_SOCKET_ENV)
         port = int(os.environ.get(forwarder.PORT_ENV, forwarder.DEFAULT_PORT))
         proxy = await forwarder.serve(egress, port) if egress else None  # allowlist: the only way out

@@ -56,6 +56,23 @@ class Settings(BaseModel):
     allow_private_repository_hosts: bool = False
     """Let repository sources clone from hosts on loopback or private addresses (an internal git server)."""
 
+    max_multipart_parts: int = Field(1000, ge=1)
+    """Most parts a `multipart/*` request body may have; more gets 413 (counted as the body streams)."""
+    tenant_max_sandboxes: int = Field(10, ge=1)
+    """Most sandboxes one tenant may have running (or being made) at once; one more gets 429."""
+    tenant_token_limit: int = Field(0, ge=0)
+    """Most model tokens one tenant may use in `tenant_token_window_s`; past it new interactions get
+    429. 0 (the default) means unlimited."""
+    tenant_token_window_s: float = Field(86400.0, gt=0)
+    """The rolling window of `tenant_token_limit`, in seconds (counted from per-UTC-day usage rows,
+    the oldest day weighted by the part of it inside the window)."""
+    workspace_bytes: int = Field(2 << 30, ge=0)
+    """Size of every sandbox's `/workspace`, in bytes: a loop-mounted ext4 image of this size, so a
+    full workspace fails with ENOSPC and never fills the host disk. 0 turns the bound off (a plain
+    Docker volume). Needs root (losetup); without it Warren warns and falls back to a plain volume."""
+    workspace_dir: Path = Path("/var/lib/warren/workspaces")
+    """Host folder of the workspace images (sparse files: they use only what is written)."""
+
     idle_stop_s: float = Field(600.0, ge=0)
     """Stop an environment's sandbox after this many seconds unused (it resumes, `/workspace` intact,
     on the next use); 0 never stops one."""
@@ -63,6 +80,25 @@ class Settings(BaseModel):
     """How often, in seconds, idle sandboxes are stopped and unclaimed containers and volumes reaped."""
     orphan_grace_s: float = Field(120.0, ge=0)
     """A container or volume no environment claims is removed once older than this, in seconds."""
+    pool_size: int = Field(2, ge=0)
+    """Warm pool: how many started sandboxes (runner waiting) to keep for new environments, refilled
+    in the background; none is made while the host's available memory is below twice a sandbox's
+    memory limit. 0 turns the pool off (every sandbox is made on first use)."""
+    shutdown_grace_s: float = Field(10.0, ge=0)
+    """On SIGTERM, running interactions get this many seconds to finish; agent interactions still
+    running then are left to their sandboxes and resume when the server starts again."""
+    runner_timeout_s: float = Field(30.0, gt=0)
+    """An agent interaction resumed after a restart fails if its sandbox's runner stays silent this
+    many seconds."""
+    model_call_timeout_s: float = Field(120.0, gt=0)
+    """Most seconds one model call may take before it is abandoned (and retried, within the deadline)."""
+    model_deadline_s: float = Field(300.0, gt=0)
+    """Most seconds one model turn may take across all its retries (429, 5xx, timeouts); past it the
+    turn fails with a clear error."""
+    max_steps: int = Field(50, ge=1)
+    """Default step budget of an agent interaction: most model calls; past it, `budget_exceeded`."""
+    max_wall_s: float = Field(1800.0, gt=0)
+    """Default wall-clock budget of an agent interaction, in seconds; past it, `budget_exceeded`."""
 
     egress_allow_addresses: list[str] = Field(default_factory=list)
     """Address ranges (CIDR) the egress proxy may connect to although they are private, loopback,
@@ -72,6 +108,13 @@ class Settings(BaseModel):
     """Fixed answers the egress proxy uses instead of DNS for these names (`name=address`); the
     answers still pass the address rules. `WARREN_EGRESS_HOSTS` is a comma-separated list of
     `name=address` pairs. Tests map a name to their own listener on 127.0.0.1 this way."""
+
+    @field_validator("workspace_bytes")
+    @classmethod
+    def _workspace_fits_a_filesystem(cls, size: int) -> int:
+        if 0 < size < 16 << 20:
+            raise ValueError("workspace_bytes must be 0 (unbounded) or at least 16 MiB (16777216)")
+        return size
 
     @field_validator("egress_allow_addresses", mode="before")
     @classmethod

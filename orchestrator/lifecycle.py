@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from orchestrator.environments.service import EnvironmentService
@@ -48,6 +49,8 @@ class Lifecycle:
         idle_stop_s: stop a sandbox unused this long (**seconds**); 0 never stops one.
         every_s: how often the loop runs (**seconds**).
         grace_s: age (**seconds**) below which an unclaimed container or volume is left alone.
+        recover: at start-up, deals with the interactions a previous process left unfinished
+            (resumes or fails them); by default they all end `failed`.
     """
 
     def __init__(
@@ -58,8 +61,10 @@ class Lifecycle:
         idle_stop_s: float = 600.0,
         every_s: float = 30.0,
         grace_s: float = 120.0,
+        recover: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         self.store = store
+        self.recover = recover
         self.environments = environments
         self.idle_stop_s = idle_stop_s
         self.every_s = every_s
@@ -67,8 +72,11 @@ class Lifecycle:
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        """End what a previous process left running, reconcile sandboxes, then start the loop."""
-        await fail_unfinished(self.store)
+        """Resume or end what a previous process left running, reconcile sandboxes, start the loop."""
+        if self.recover is not None:
+            await self.recover()
+        else:
+            await fail_unfinished(self.store)
         if self.reconciler is not None:
             await self.reconciler.reap()
             self._task = asyncio.create_task(self._loop(), name="warren-lifecycle")

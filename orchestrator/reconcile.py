@@ -4,6 +4,8 @@ Rows are written before containers are created, so after a crash the store is th
 
 - a container whose environment row is gone (or names another container) is destroyed with its
   workspace volume, once it is older than a grace period (it may be a sandbox being created);
+  a warm-pool container is matched to its row by container id (its labels name no tenant), and one
+  no row names is reaped the same way unless the live pool holds it (a dead process's slots);
 - a row that names a container that no longer exists forgets it (the next use makes a new one);
 - at start-up only: interactions still `queued` or `in_progress` belonged to the previous process
   and end `failed`, with the final SSE events appended so a reader of the stream sees the end.
@@ -26,9 +28,9 @@ from orchestrator.interactions.snapshot import snapshot
 from orchestrator.sandbox.backend import LABEL_PREFIX, SandboxError, SandboxInfo
 from orchestrator.store import Store
 from orchestrator.store.interactions import InteractionRecord
-from orchestrator.store.models import InteractionRow, utcnow
+from orchestrator.store.models import EnvironmentRow, InteractionRow, utcnow
 
-__all__ = ["RESTART_ERROR", "ReconcileReport", "Reconciler", "fail_unfinished"]
+__all__ = ["RESTART_ERROR", "ReconcileReport", "Reconciler", "fail_interaction", "fail_unfinished"]
 
 log = logging.getLogger("orchestrator.reconcile")
 
@@ -87,13 +89,21 @@ class Reconciler:
         containers = [info for info in everything if ours <= info.labels.items()]
         claimed = {(row.tenant, row.id): row.sandbox_id for row in rows}
         cutoff = time.time() - self.grace_s
+        claimed_ids = {row.sandbox_id for row in rows}
         for info in containers:
-            if self._reapable(info, cutoff) and claimed.get((info.tenant, info.environment_id)) != info.id:
-                try:
-                    if await self.environments.destroy_stray(info.tenant, info.environment_id, info.id):
-                        report.destroyed += 1
-                except SandboxError as exc:
-                    log.warning("could not destroy stray sandbox %s: %s", info.id, exc)
+            if _POOL in info.labels:  # matched to its row by container id: its labels name no tenant
+                tenant = await self._pooled_stray(info, claimed_ids, cutoff)
+                if tenant is None:
+                    continue
+            elif self._reapable(info, cutoff) and claimed.get((info.tenant, info.environment_id)) != info.id:
+                tenant = info.tenant
+            else:
+                continue
+            try:
+                if await self.environments.destroy_stray(tenant, info.environment_id, info.id):
+                    report.destroyed += 1
+            except SandboxError as exc:
+                log.warning("could not destroy stray sandbox %s: %s", info.id, exc)
         # A row read before the listing names a container created before it: if the listing lacks
         # it, it is gone (and `forget_sandbox` re-checks the row under the environment's lock).
         for row in rows:
@@ -105,6 +115,22 @@ class Reconciler:
         if report.destroyed or report.forgotten or report.volumes:
             log.info("reconciled sandboxes: %s", report)
         return report
+
+    async def _pooled_stray(self, info: SandboxInfo, claimed: set[str | None], cutoff: float) -> str | None:
+        """The tenant to lock for a warm-pool container no row names, past the grace period; else None.
+
+        Skips the live pool's own slots (ready, or reserved by an environment not used yet).
+        `destroy_stray` re-checks the row under the environment's lock, where slots are assigned.
+        """
+        pool = self.environments.pool
+        created = info.labels.get(_CREATED)
+        if info.id in claimed or (pool is not None and pool.holds(info.id)):
+            return None
+        if created is None or float(created) > cutoff or not info.environment_id:
+            return None
+        stmt = select(EnvironmentRow.tenant).where(EnvironmentRow.id == info.environment_id)
+        tenants = await self.store.db.run_read(lambda conn: conn.execute(stmt).scalars().all())
+        return str(tenants[0]) if len(tenants) == 1 else ""
 
     @staticmethod
     def _reapable(info: SandboxInfo, cutoff: float) -> bool:
@@ -122,13 +148,14 @@ async def fail_unfinished(store: Store) -> int:
     """
     unfinished = await store.interactions.unfinished()
     for record in unfinished:
-        await _fail(store, record)
+        await fail_interaction(store, record)
     if unfinished:
         log.warning("%d interactions of a previous process ended failed", len(unfinished))
     return len(unfinished)
 
 
-async def _fail(store: Store, record: InteractionRecord) -> None:
+async def fail_interaction(store: Store, record: InteractionRecord) -> None:
+    """End one interaction of a previous process `failed` with `RESTART_ERROR` and its final events."""
     change: dict[str, Any] = {"status": "failed", "errors": [RESTART_ERROR]}
     final = record.model_copy(update={**change, "updated": utcnow()})
     stmt = select(InteractionRow.next_event_seq).where(InteractionRow.id == record.id)

@@ -68,6 +68,12 @@ class Scheduler:
         await asyncio.wait({task})
         return True
 
+    async def drain(self, timeout_s: float) -> None:
+        """Wait up to `timeout_s` seconds for the jobs running now to end (graceful shutdown)."""
+        tasks = list(self._tasks.values())
+        if tasks and timeout_s > 0:
+            await asyncio.wait(tasks, timeout=timeout_s)
+
     async def shutdown(self) -> None:
         """Cancel every job (server shutdown)."""
         tasks = list(self._tasks.values())

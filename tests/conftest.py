@@ -7,6 +7,7 @@ that never ask for them run without an engine.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import subprocess
 import time
 import uuid
@@ -94,13 +95,18 @@ def _sweep_session_sandboxes() -> Iterator[None]:
         return
     client = docker.from_env(version="auto")
     managed = {"label": [f"{LABEL_PREFIX}managed=true"]}
-    for container in client.containers.list(all=True, filters=managed):
-        created = container.attrs.get("Created", "")
-        if _epoch(created) >= started - 1:
-            container.remove(force=True, v=True)
+    gone = (docker.errors.NotFound, docker.errors.APIError)  # removed meanwhile, or being removed
+    with contextlib.suppress(*gone):
+        containers = client.containers.list(all=True, filters=managed, sparse=True)
+        for container in containers:
+            with contextlib.suppress(*gone):
+                container.reload()
+                if _epoch(container.attrs.get("Created", "")) >= started - 1:
+                    container.remove(force=True, v=True)
     for volume in client.volumes.list(filters=managed):
         if _epoch(volume.attrs.get("CreatedAt", "")) >= started - 1:
-            volume.remove(force=True)
+            with contextlib.suppress(*gone):
+                volume.remove(force=True)
 
 
 def _epoch(stamp: str) -> float:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -11,6 +12,7 @@ from datetime import timedelta
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
+from agents.protocol import Budget
 from orchestrator import __version__
 from orchestrator.api.deps import Services
 from orchestrator.api.errors import install_error_handlers
@@ -24,6 +26,7 @@ from orchestrator.egress import EgressProxy
 from orchestrator.environments.service import EnvironmentService
 from orchestrator.environments.uploads import UploadSessions
 from orchestrator.gateway.provider import ProviderRegistry
+from orchestrator.gateway.retry import RetryPolicy
 from orchestrator.interactions.agent_run import SandboxAgentRunner
 from orchestrator.interactions.service import InteractionService
 from orchestrator.lifecycle import Lifecycle
@@ -54,15 +57,36 @@ async def build_services(settings: Settings) -> Services:
             from orchestrator.sandbox.image import build_image
 
             image = (await asyncio.to_thread(build_image)).sandbox
-        environments = EnvironmentService(store, DockerBackend(image=image), settings=settings)
+        backend = DockerBackend(
+            image=image, workspace_bytes=settings.workspace_bytes, workspace_dir=settings.workspace_dir
+        )
+        environments = EnvironmentService(store, backend, settings=settings)
     scheduler = Scheduler(settings.max_running, settings.max_running_per_tenant)
-    gateway = ProviderRegistry()
+    gateway = ProviderRegistry(
+        policy=RetryPolicy(call_timeout_s=settings.model_call_timeout_s, deadline_s=settings.model_deadline_s)
+    )
     agent_runner = None
     if environments is not None:
-        hub = RunnerHub(gateway)
+        hub = RunnerHub(gateway, runner_timeout_s=settings.runner_timeout_s)
         channels = ChannelServers(hub, settings.data_dir / "run")
         channels.egress = EgressProxy.from_settings(store, settings)
-        agent_runner = SandboxAgentRunner(store, environments, hub, channels)
+        budget = Budget(max_steps=settings.max_steps, max_wall_s=settings.max_wall_s)
+        agent_runner = SandboxAgentRunner(store, environments, hub, channels, budget)
+        environments.on_stop = channels.drop_polls
+        from orchestrator.environments.pool import WarmPool, reassignment
+
+        channels.assignments = functools.partial(reassignment, environments)  # restarted pool sandboxes
+        if settings.pool_size > 0 and environments.skills.bundled_dir is not None:
+            from orchestrator.interactions.agent_run import RUNNER_COMMAND
+
+            environments.pool = WarmPool(
+                environments,
+                channels,
+                settings.data_dir / "pool",
+                settings.pool_size,
+                RUNNER_COMMAND,
+                reserve_ttl_s=settings.idle_stop_s or 600.0,
+            )
     interactions = InteractionService(store, gateway, scheduler, agent_runner=agent_runner)
     return Services(
         settings=settings,
@@ -92,14 +116,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             idle_stop_s=settings.idle_stop_s,
             every_s=settings.lifecycle_interval_s,
             grace_s=settings.orphan_grace_s,
+            recover=services.interactions.recover,
         )
         await lifecycle.start()  # fails the previous process's interactions, reaps its strays
+        pool = services.environments.pool if services.environments is not None else None
+        if pool is not None:
+            await pool.start()  # fills in the background
         try:
             yield
         finally:
+            if pool is not None:
+                await pool.close()  # its unused sandboxes go; assigned ones are their environments'
             await lifecycle.close()
             retention.cancel()
-            await services.interactions.scheduler.shutdown()
+            await services.interactions.shutdown(settings.shutdown_grace_s)
             await services.interactions.usage.close()
             if services.interactions.agent_runner is not None:
                 await services.interactions.agent_runner.close()
@@ -113,7 +143,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         generate_unique_id_function=_operation_id,
     )
     install_error_handlers(app)
-    app.add_middleware(BodyLimit, max_body_bytes=settings.max_body_bytes)  # outermost: before auth
+    app.add_middleware(  # outermost: before auth
+        BodyLimit, max_body_bytes=settings.max_body_bytes, max_multipart_parts=settings.max_multipart_parts
+    )
     for module in (interactions, agents, environments, files, health, shell, credentials):
         app.include_router(module.router)
     return app

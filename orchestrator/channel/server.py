@@ -3,34 +3,34 @@
 The socket's folder is bind-mounted into that environment's sandbox at `/run/warren`, so a runner
 can reach only its own environment's channel, and the channel knows the environment by the socket
 a request came in on. Requests also carry the environment's token.
+
+A warm-pool sandbox's socket is served before its environment has a row (`serve_slot`): its runner
+waits on `GET /runner/v1/assignment` until `assign` hands it the environment's settings.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
+import secrets
 import shutil
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
 import uvicorn
-from fastapi import Depends, FastAPI, Header, HTTPException, Query, Response
+from pydantic import BaseModel, ValidationError
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
-from agents.protocol import (
-    PREFIX,
-    Ack,
-    Control,
-    FinishReport,
-    ModelCall,
-    ModelCallResult,
-    ToolResultReport,
-    WorkItem,
-)
-from orchestrator.channel.hub import ChannelError, RunnerHub
+from agents.protocol import PREFIX, Assignment, FinishReport, StepCall
+from orchestrator.channel.hub import ChannelBusy, ChannelError, RunnerHub
 from orchestrator.sandbox import Mount
 
 if TYPE_CHECKING:
@@ -44,59 +44,142 @@ MOUNT_TARGET = "/run/warren"
 
 
 TokenCheck = Callable[[str], Awaitable[bool]]
+Handler = Callable[[Request], Awaitable[Response]]
+AssignmentSource = Callable[[str, str], Awaitable[Assignment | None]]
+"""`(environment id, pool secret)` -> a fresh assignment for a restarted warm-pool sandbox, or None."""
 
 
-def runner_app(hub: RunnerHub, environment_id: str, check_token: TokenCheck) -> FastAPI:
-    """The runner endpoints for one environment; `check_token` validates the bearer token."""
-    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
-    accepted: set[str] = set()  # tokens already checked against the store
+async def _refuse(token: str) -> bool:
+    return False
 
-    async def authorized(authorization: Annotated[str, Header()] = "") -> None:
-        scheme, _, given = authorization.partition(" ")
+
+@dataclass
+class _Binding:
+    """What one socket server checks: the token check, and a warm-pool sandbox's pending assignment."""
+
+    check: TokenCheck
+    accepted: set[str] = field(default_factory=set)
+    """Tokens already checked against the store."""
+    secret: str | None = None
+    """The pool secret of the sandbox waiting for `pending`."""
+    pending: asyncio.Future[Assignment] | None = None
+    """Set while a warm-pool sandbox waits for its first assignment."""
+    asked: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set once a runner asked for its assignment (a pool slot is ready from then on)."""
+
+
+def runner_app(
+    hub: RunnerHub,
+    environment_id: str,
+    check_token: TokenCheck,
+    binding: _Binding | None = None,
+    assignments: AssignmentSource | None = None,
+) -> Starlette:
+    """The runner endpoints for one environment; `check_token` validates the bearer token.
+
+    Plain Starlette routes that parse the body with the protocol's own models: the loop calls
+    them once per step, so they skip FastAPI's dependency and validation layers. `binding` lets the
+    owner change the token check later (a warm-pool sandbox's socket is served before its
+    environment exists); `assignments` answers a restarted pool sandbox's `assignment` call.
+    """
+    bound = binding or _Binding(check_token)
+
+    async def authorized(request: Request) -> Response | None:
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not given:
-            raise HTTPException(401, "missing runner token")
-        if given in accepted:
-            return
-        if not await check_token(given):
-            raise HTTPException(401, "bad runner token")
-        accepted.add(given)
+            return _error(401, "missing runner token")
+        if given in bound.accepted:
+            return None
+        if not await bound.check(given):
+            return _error(401, "bad runner token")
+        bound.accepted.add(given)
+        return None
 
-    guard = [Depends(authorized)]
+    def endpoint(handler: Handler) -> Handler:
+        async def guarded(request: Request) -> Response:
+            refused = await authorized(request)
+            if refused is not None:
+                return refused
+            hub.heard(environment_id)
+            try:
+                return await handler(request)
+            except ValidationError as exc:
+                return _error(422, str(exc))
+            except ChannelBusy as exc:
+                return _error(503, str(exc))
+            except ChannelError as exc:
+                return _error(409, str(exc))
+            finally:
+                hub.heard(environment_id)  # also at the end of a long poll
 
-    @app.get(f"{PREFIX}/work", dependencies=guard, response_model=None)
-    async def work(wait_s: Annotated[float, Query(ge=0, le=60)] = 25.0) -> WorkItem | Response:
+        return guarded
+
+    async def work(request: Request) -> Response:
+        try:
+            wait_s = min(max(float(request.query_params.get("wait_s", 25.0)), 0.0), 60.0)
+        except ValueError:
+            return _error(422, "wait_s: must be a number of seconds")
         try:
             item = await hub.next_work(environment_id, wait_s)
         except asyncio.CancelledError:  # the channel is closing: the runner will poll again
             return Response(status_code=204)
-        return Response(status_code=204) if item is None else item
+        return Response(status_code=204) if item is None else _json(item)
 
-    @app.post(f"{PREFIX}/model", dependencies=guard)
-    async def model(call: ModelCall) -> ModelCallResult:
+    async def step(request: Request) -> Response:
+        call = StepCall.model_validate_json(await request.body())
+        return _json(await hub.step(environment_id, call))
+
+    async def finish(request: Request) -> Response:
+        report = FinishReport.model_validate_json(await request.body())
+        return _json(await hub.finish(environment_id, report))
+
+    async def control(request: Request) -> Response:
+        return _json(hub.control(environment_id, request.query_params.get("interaction_id", "")))
+
+    async def assignment(request: Request) -> Response:
+        scheme, _, secret = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not secret:
+            return _error(401, "missing pool secret")
         try:
-            return await hub.model_call(environment_id, call)
-        except ChannelError as exc:
-            raise HTTPException(409, str(exc)) from exc
+            wait_s = min(max(float(request.query_params.get("wait_s", 25.0)), 0.0), 60.0)
+        except ValueError:
+            return _error(422, "wait_s: must be a number of seconds")
+        bound.asked.set()
+        pending = bound.pending
+        if pending is not None:  # a pool sandbox waiting for its first environment
+            if bound.secret is None or not secrets.compare_digest(secret, bound.secret):
+                return _error(401, "bad pool secret")
+            try:
+                given = await asyncio.wait_for(asyncio.shield(pending), wait_s)
+            except (TimeoutError, asyncio.CancelledError):  # not yet, or the channel is closing
+                return Response(status_code=204)
+            bound.pending = None  # a later ask (the sandbox restarted) gets a fresh assignment
+            return _json(given)
+        fresh = await assignments(environment_id, secret) if assignments is not None else None
+        if fresh is None:
+            return _error(410, "this sandbox has no environment to serve")
+        bound.accepted.clear()  # a new token was issued: older ones stop working here too
+        hub.release(environment_id)  # the runner restarted: its old long polls (dead connections)
+        hub.reopen(environment_id)  # must not take the next turn; wake them empty-handed
+        return _json(fresh)
 
-    @app.post(f"{PREFIX}/tool-result", dependencies=guard)
-    async def tool_result(report: ToolResultReport) -> Ack:
-        try:
-            return await hub.tool_result(environment_id, report)
-        except ChannelError as exc:
-            raise HTTPException(409, str(exc)) from exc
+    return Starlette(
+        routes=[
+            Route(f"{PREFIX}/assignment", assignment, methods=["GET"]),
+            Route(f"{PREFIX}/work", endpoint(work), methods=["GET"]),
+            Route(f"{PREFIX}/step", endpoint(step), methods=["POST"]),
+            Route(f"{PREFIX}/finish", endpoint(finish), methods=["POST"]),
+            Route(f"{PREFIX}/control", endpoint(control), methods=["GET"]),
+        ]
+    )
 
-    @app.post(f"{PREFIX}/finish", dependencies=guard)
-    async def finish(report: FinishReport) -> Ack:
-        try:
-            return await hub.finish(environment_id, report)
-        except ChannelError as exc:
-            raise HTTPException(409, str(exc)) from exc
 
-    @app.get(f"{PREFIX}/control", dependencies=guard)
-    async def control(interaction_id: str) -> Control:
-        return hub.control(environment_id, interaction_id)
+def _json(model: BaseModel) -> Response:
+    return Response(model.model_dump_json(), media_type="application/json")
 
-    return app
+
+def _error(status: int, detail: str) -> Response:
+    return Response(json.dumps({"detail": detail}), status_code=status, media_type="application/json")
 
 
 class _ChannelConfig(uvicorn.Config):
@@ -117,6 +200,7 @@ class _ChannelServer(uvicorn.Server):
 class _Served:
     server: uvicorn.Server
     task: asyncio.Task[None]
+    binding: _Binding
 
 
 class ChannelServers:
@@ -128,16 +212,53 @@ class ChannelServers:
         self._served: dict[str, _Served] = {}
         self.egress: EgressProxy | None = None
         """Serves `egress.sock` beside the channel socket for environments with an allowlist."""
+        self.assignments: AssignmentSource | None = None
+        """Answers a restarted warm-pool sandbox's `assignment` call (the warm pool sets it)."""
 
     def folder(self, environment_id: str) -> Path:
         """The host folder mounted at `/run/warren` in the environment's sandbox."""
         return self.root / environment_id
 
     async def ensure(self, environment_id: str, check_token: TokenCheck) -> None:
-        """Serve the environment's socket; a no-op when already serving it."""
+        """Serve the environment's socket; when already serving it, only the token check is updated."""
         served = self._served.get(environment_id)
         if served is not None and not served.task.done():
+            served.binding.check = check_token
             return
+        await self._start(environment_id, _Binding(check_token))
+
+    async def serve_slot(self, environment_id: str, secret: str) -> asyncio.Event:
+        """Serve a warm-pool sandbox's socket before its environment exists; no token works yet.
+
+        Returns an event that is set once the sandbox's runner asks for its assignment.
+        """
+        pending: asyncio.Future[Assignment] = asyncio.get_running_loop().create_future()
+        binding = _Binding(_refuse, secret=secret, pending=pending)
+        await self._start(environment_id, binding)
+        return binding.asked
+
+    async def assign(self, environment_id: str, check_token: TokenCheck, assignment: Assignment) -> None:
+        """Hand a waiting warm-pool sandbox its environment; tokens `check_token` accepts work from now.
+
+        Raises:
+            LookupError: the slot's socket is not served (any more).
+        """
+        served = self._served.get(environment_id)
+        if served is None or served.task.done():
+            raise LookupError(f"no pool sandbox waits on the socket of {environment_id}")
+        served.binding.check = check_token
+        pending = served.binding.pending
+        if pending is not None and not pending.done():
+            pending.set_result(assignment)
+        await self._serve_egress(environment_id)  # the row exists now: an allowlist gets its socket
+
+    def drop_polls(self, environment_id: str) -> None:
+        """The environment's runner died (its sandbox stopped): its pending long polls, whose
+        connections are gone, return empty-handed instead of taking the next turn."""
+        self.hub.release(environment_id)
+        self.hub.reopen(environment_id)
+
+    async def _start(self, environment_id: str, binding: _Binding) -> None:
         await self.close(environment_id, remove=False)
         self.hub.reopen(environment_id)
         folder = self.folder(environment_id)
@@ -146,7 +267,7 @@ class ChannelServers:
         socket_path = folder / SOCKET_NAME
         socket_path.unlink(missing_ok=True)
         config = _ChannelConfig(
-            runner_app(self.hub, environment_id, check_token),
+            runner_app(self.hub, environment_id, binding.check, binding, self.assignments),
             uds=str(socket_path),
             lifespan="off",
             access_log=False,
@@ -159,7 +280,7 @@ class ChannelServers:
                 break
             await asyncio.sleep(0.01)
         os.chmod(socket_path, 0o666)  # noqa: S103 (the runner, uid 1000, must connect; token still required)
-        self._served[environment_id] = _Served(server, task)
+        self._served[environment_id] = _Served(server, task, binding)
         await self._serve_egress(environment_id)
 
     def mount(self, environment_id: str) -> Mount:
@@ -174,6 +295,8 @@ class ChannelServers:
         served = self._served.pop(environment_id, None)
         if served is not None:
             self.hub.release(environment_id)
+            if served.binding.pending is not None:
+                served.binding.pending.cancel()  # wakes a waiting `assignment` call
             served.server.should_exit = True
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(served.task, timeout=5)

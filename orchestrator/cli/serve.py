@@ -44,7 +44,15 @@ def serve(
         err.print(f"  export GOOGLE_GEMINI_BASE_URL=http://{host}:{port} GEMINI_API_KEY={key}")
     from orchestrator.api.app import create_app
 
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    # On SIGTERM, open requests (foreground creates, streams) get the grace period too; then the
+    # app's own shutdown gives running interactions theirs and leaves the rest resumable.
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level="info",
+        timeout_graceful_shutdown=max(1, round(settings.shutdown_grace_s)),
+    )
 
 
 async def _dev_key(settings: Settings) -> str:

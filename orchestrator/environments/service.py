@@ -4,7 +4,8 @@ Rows are written before containers are created, so a restart can reconcile them.
 checked (and repositories cloned) when the environment is created, so a bad one fails the create.
 The sandbox is created on first use (files, an interaction), seeded from the environment's sources,
 its skills mounted at `/skills`, and resumed when it was stopped. A fork (`from_environment`) gets
-its sandbox at once, with a copy of the other environment's workspace.
+its sandbox at once, with a copy of the other environment's workspace. With a warm pool, a new
+environment takes the id of a started sandbox waiting in the pool, which its first use then gets.
 
 Every change to an environment's sandbox happens under that environment's lock, including the
 reconciler's and the idle stopper's, so none of them can undo a sandbox another one just made.
@@ -16,15 +17,15 @@ import asyncio
 import contextlib
 import hashlib
 import secrets
-from collections import defaultdict
-from collections.abc import Mapping
+from collections import Counter, defaultdict
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from sqlalchemy.engine import make_url
 
-from orchestrator.api.errors import InvalidArgument
+from orchestrator.api.errors import InvalidArgument, QuotaExceeded
 from orchestrator.config import Settings
 from orchestrator.environments.files import WorkspaceFiles
 from orchestrator.environments.sources import SourceError, Sources
@@ -34,6 +35,9 @@ from orchestrator.skills import SkillSet
 from orchestrator.store import Store
 from orchestrator.store.environments import EnvironmentRecord, EnvironmentUpdate
 from orchestrator.store.errors import NotFoundError
+
+if TYPE_CHECKING:
+    from orchestrator.environments.pool import WarmPool
 
 __all__ = ["STORE_LABEL", "EnvironmentService", "SourceError", "WorkspaceCopier", "new_environment_id"]
 
@@ -108,11 +112,20 @@ class EnvironmentService:
         self.skills = self.sources.skills
         """Uploaded and bundled skills, and the mounts that show them."""
         self._locks: defaultdict[tuple[str, str], asyncio.Lock] = defaultdict(asyncio.Lock)
+        self.max_sandboxes = (settings or Settings()).tenant_max_sandboxes
+        """Most sandboxes one tenant may have running or being made (`WARREN_TENANT_MAX_SANDBOXES`)."""
+        self._starting: defaultdict[str, Counter[str]] = defaultdict(Counter)
+        self._tenant_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         url = make_url(store.db.url).render_as_string(hide_password=True)
         self.labels = {STORE_LABEL: hashlib.sha256(url.encode()).hexdigest()[:16]}
         """Labels on every sandbox this service makes: which database its row lives in."""
         self.hook: SandboxHook | None = None
         """Adds mounts, variables and a main process to new sandboxes (the runner channel sets it)."""
+        self.on_stop: Callable[[str], None] | None = None
+        """Called with the environment id once its sandbox stopped (the channel drops the dead runner's
+        long polls, so they cannot take the next turn)."""
+        self.pool: WarmPool | None = None
+        """Started sandboxes handed to new environments (`WARREN_POOL_SIZE`); None makes every one cold."""
 
     async def create(
         self, tenant: str, spec: Mapping[str, Any], env_id: str | None = None
@@ -130,13 +143,19 @@ class EnvironmentService:
             return await self.fork(tenant, str(spec.pop("from_environment")), spec, env_id)
         if env_id is not None and await self.store.environments.get(tenant, env_id) is not None:
             return await self.store.environments.create(tenant, env_id, spec)  # raises: never touch its files
-        env_id = env_id or new_environment_id()
-        if spec.get("sources"):
-            spec["sources"] = await self.sources.prepare(tenant, env_id, spec["sources"])
+        pooled = self.pool.reserve(spec) if env_id is None and self.pool is not None else None
+        env_id = env_id or pooled or new_environment_id()
         try:
-            return await self.store.environments.create(tenant, env_id, spec)
+            if spec.get("sources"):
+                spec["sources"] = await self.sources.prepare(tenant, env_id, spec["sources"])
+            try:
+                return await self.store.environments.create(tenant, env_id, spec)
+            except BaseException:
+                await self.sources.release(tenant, env_id)
+                raise
         except BaseException:
-            await self.sources.release(tenant, env_id)
+            if pooled is not None and self.pool is not None:
+                await self.pool.release(pooled)
             raise
 
     async def fork(
@@ -191,7 +210,12 @@ class EnvironmentService:
             sandbox_id = None
             if record.sandbox_id:
                 try:
-                    await self.backend.start(record.sandbox_id)  # no-op when running
+                    async with self._sandbox_slot(tenant, env_id, needed=record.status == "stopped"):
+                        await self.backend.start(record.sandbox_id)  # no-op when running
+                        if record.status == "stopped":  # counted as running before the slot goes
+                            await self.store.environments.update(
+                                tenant, env_id, EnvironmentUpdate(status="active")
+                            )
                     sandbox_id = record.sandbox_id
                 except SandboxNotFoundError:
                     pass  # the container is gone: make a new one below
@@ -203,6 +227,59 @@ class EnvironmentService:
             return sandbox_id
 
     async def _provision(self, record: EnvironmentRecord, copy_of: str | None = None) -> str:
+        """`_make_sandbox` within the tenant's cap on sandboxes (429 past it)."""
+        async with self._sandbox_slot(record.tenant, record.id):
+            return await self._make_sandbox(record, copy_of)
+
+    # ---- the per-tenant cap on sandboxes (SECURITY-CHECKLIST "Abuse / cost blow-up") -----------
+
+    async def _busy_sandboxes(self, tenant: str) -> set[str]:
+        """Environments of `tenant` whose sandbox runs (per the store) or is being made or resumed."""
+        busy = {env_id for env_id, count in self._starting[tenant].items() if count}
+        token: str | None = None
+        while True:
+            page = await self.store.environments.list(
+                tenant, status="active", page_size=1000, page_token=token
+            )
+            busy.update(r.id for r in page.items if r.sandbox_id)
+            if not (token := page.next_page_token):
+                return busy
+
+    def _refuse_past_cap(self, tenant: str, env_id: str | None, busy: set[str]) -> None:
+        if len(busy - {env_id}) >= self.max_sandboxes:
+            raise QuotaExceeded(
+                f"tenant sandbox limit reached: {self.max_sandboxes} sandboxes are running "
+                f"(WARREN_TENANT_MAX_SANDBOXES={self.max_sandboxes}); stop or delete an environment first"
+            )
+
+    @contextlib.asynccontextmanager
+    async def _sandbox_slot(self, tenant: str, env_id: str, *, needed: bool = True) -> AsyncIterator[None]:
+        """Hold one of the tenant's places while its sandbox is made or resumed; 429 when none is free."""
+        if needed:
+            async with self._tenant_locks[tenant]:
+                self._refuse_past_cap(tenant, env_id, await self._busy_sandboxes(tenant))
+                self._starting[tenant][env_id] += 1
+        try:
+            yield
+        finally:
+            if needed:
+                self._starting[tenant][env_id] -= 1
+                if not self._starting[tenant][env_id]:
+                    del self._starting[tenant][env_id]
+
+    async def check_sandbox_quota(self, tenant: str, env_id: str | None = None) -> None:
+        """Raise 429 now when using `env_id` (None: a new environment) would need a sandbox past the cap.
+
+        The API's early answer (an interaction's sandbox is made later, in the background); the
+        binding check runs again, under the tenant's lock, when the sandbox is made or resumed.
+        """
+        if env_id is not None:
+            record = await self.store.environments.get(tenant, env_id)
+            if record is not None and record.sandbox_id and record.status != "stopped":
+                return  # it has a running sandbox: nothing new starts
+        self._refuse_past_cap(tenant, env_id, await self._busy_sandboxes(tenant))
+
+    async def _make_sandbox(self, record: EnvironmentRecord, copy_of: str | None = None) -> str:
         """Create the environment's sandbox and seed its workspace; started unless it is a copy."""
         spec = record.spec
         sources = [] if copy_of else spec.get("sources") or []
@@ -211,6 +288,9 @@ class EnvironmentService:
         extras = await self.hook.extras(record) if self.hook else SandboxExtras()
         env.update(extras.env)
         skills = (extras.skills or SkillSet()).plus(self.sources.skill_set(record.tenant, record.id, sources))
+        slot = self.pool.take(record.id) if self.pool is not None and copy_of is None else None
+        if slot is not None and self.pool is not None:  # its warm-pool sandbox, started and waiting
+            return await self.pool.assign(slot, record, env, skills, workspace_tar)
         skill_mounts = await asyncio.to_thread(self.skills.mounts, record.tenant, record.id, skills)
         sandbox_spec = SandboxSpec(
             environment_id=record.id,
@@ -269,9 +349,19 @@ class EnvironmentService:
                 with contextlib.suppress(SandboxNotFoundError):
                     await self.backend.stop(record.sandbox_id)
                     stopped = True
+                if stopped and self.on_stop is not None:
+                    self.on_stop(env_id)
             if record.status != "stopped":
                 await self.store.environments.update(tenant, env_id, EnvironmentUpdate(status="stopped"))
             return stopped
+
+    async def running(self, tenant: str, env_id: str) -> bool:
+        """Whether the environment's sandbox exists and runs (at start-up: may its runner resume?)."""
+        record = await self.store.environments.get(tenant, env_id)
+        if record is None or not record.sandbox_id:
+            return False
+        mine = await self.backend.list(self.labels)
+        return any(info.id == record.sandbox_id and info.status == "running" for info in mine)
 
     async def forget_sandbox(self, tenant: str, env_id: str, sandbox_id: str) -> bool:
         """Clear the row's `sandbox_id` if it still names `sandbox_id` (a container that is gone).
@@ -313,4 +403,6 @@ class EnvironmentService:
             await self.sources.release(tenant, env_id)
             if record is not None and self.hook:
                 await self.hook.released(record)
+            if self.pool is not None:
+                await self.pool.release(env_id)
         self._locks.pop((tenant, env_id), None)

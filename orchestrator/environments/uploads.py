@@ -56,6 +56,8 @@ class UploadSessions:
         session = self._sessions.get(upload_id)
         if session is None or session.tenant != tenant:
             raise LookupError("no such upload session (expired or never started)")
+        if data and offset + len(data) == len(session.data) and session.data[offset:] == data:
+            return session  # a retried chunk (its answer was lost): already appended
         if offset != len(session.data):
             raise UploadError(f"chunk offset {offset} does not follow the {len(session.data)} bytes received")
         if len(session.data) + len(data) > self.max_bytes:

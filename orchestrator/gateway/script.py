@@ -81,6 +81,8 @@ class ScriptTurn(_Model):
     """The turn played when `when_result_contains` does not match."""
     error: ScriptFailure | None = None
     """Fail instead of answering."""
+    truncated: bool = False
+    """Answer as a model cut off at its output token limit (`finish_reason: max_tokens`)."""
 
     def choose(self, last_result: str) -> ScriptTurn:
         """This turn, or its `else` branch, given the last tool result's text."""

@@ -140,7 +140,7 @@ class ScriptedProvider:
         return ModelResponse(
             parts=parts,
             usage=self._usage(request, parts),
-            finish_reason="tool_calls" if turn.tool_calls else "stop",
+            finish_reason="max_tokens" if turn.truncated else "tool_calls" if turn.tool_calls else "stop",
             model=f"scripted:{self.model}",
         )
 

@@ -13,7 +13,7 @@ from agents.model_types import ToolDeclaration
 from agents.protocol import SOCKET_PATH, TOKEN_ENV, Budget, WorkItem
 from orchestrator.api.errors import NotFound
 from orchestrator.catalog import BUILTIN_TOOLS, merged, resolve_agent
-from orchestrator.channel.hub import RunnerHub
+from orchestrator.channel.hub import Resumed, RunnerHub, RunnerLost, answers_of
 from orchestrator.channel.server import ChannelServers
 from orchestrator.environments.service import EnvironmentService, SandboxExtras
 from orchestrator.interactions.history import to_messages
@@ -39,6 +39,7 @@ _TOOLS_BY_WIRE_TYPE = {
     "url_context": ("browser",),
     "google_search": ("browser",),
 }
+_RESULT_STEPS = ("function_result", "code_execution_result")
 _ENV_FIELDS = ("mode", "network", "sources", "custom_config", "env")
 
 
@@ -46,9 +47,16 @@ class SandboxAgentRunner:
     """Runs agent interactions in their environments' sandboxes."""
 
     def __init__(
-        self, store: Store, environments: EnvironmentService, hub: RunnerHub, channels: ChannelServers
+        self,
+        store: Store,
+        environments: EnvironmentService,
+        hub: RunnerHub,
+        channels: ChannelServers,
+        budget: Budget | None = None,
     ):
         self.store = store
+        self.budget = budget or Budget()
+        """Default budgets; an agent's or interaction's `agent_config` overrides them."""
         self.environments = environments
         self.hub = hub
         self.channels = channels
@@ -125,15 +133,64 @@ class SandboxAgentRunner:
         self, tenant: str, record: InteractionRecord, recorder: Recorder, history: list[dict[str, Any]]
     ) -> tuple[str, list[dict[str, str]] | None]:
         """Drive the interaction in its sandbox; returns the final status and any errors."""
-        request = record.request
+        return await self._drive(tenant, record, recorder, history, None)
+
+    async def resume(
+        self, tenant: str, record: InteractionRecord, recorder: Recorder, history: list[dict[str, Any]]
+    ) -> tuple[str, list[dict[str, str]] | None]:
+        """Carry on an interaction a previous server process started, from its stored steps.
+
+        `history` ends with the interaction's own stored steps (`recorder.inputs` then the rest).
+        The runner in the still-running sandbox retries its last request until this process
+        answers; the answers it already had are replayed from the store, never re-made.
+        """
+        own = to_messages(history[len(history) - len(recorder.inputs) - len(recorder.steps) :])
+        resumed = Resumed(
+            answers=answers_of(own),
+            reported={s["call_id"] for s in recorder.steps if s.get("type") in _RESULT_STEPS},
+        )
+        return await self._drive(tenant, record, recorder, history, resumed)
+
+    async def alive(self, tenant: str, record: InteractionRecord) -> bool:
+        """Whether the interaction's sandbox still runs (its runner may still be in the turn)."""
+        if record.environment_id is None:
+            return False
+        return await self.environments.running(tenant, record.environment_id)
+
+    async def committed(self, interaction_id: str) -> None:
+        """The interaction's ending is stored: the runner's finish call may return."""
+        self.hub.committed(interaction_id)
+
+    def expect(self, interaction_ids: list[str]) -> None:
+        """At start-up: these interactions will be resumed; hold their runners until then."""
+        self.hub.expect(interaction_ids)
+
+    def detach(self) -> None:
+        """Server shutdown: leave runners at work, so their interactions resume after a restart."""
+        self.hub.detach()
+
+    async def _drive(
+        self,
+        tenant: str,
+        record: InteractionRecord,
+        recorder: Recorder,
+        history: list[dict[str, Any]],
+        resumed: Resumed | None,
+    ) -> tuple[str, list[dict[str, str]] | None]:
         chain = await resolve_agent(self.store, tenant, str(record.agent))
         assert record.environment_id is not None
         await self._channel(tenant, record.environment_id)
-        await self.environments.sandbox(tenant, record.environment_id)
-        report = await self.hub.run(
-            record.environment_id, _model(request, chain), _work(record, chain, history), recorder
-        )
-        if report.outcome in ("failed", "budget_exceeded") and report.error:
+        if resumed is None:
+            await self.environments.sandbox(tenant, record.environment_id)
+        work = _work(record, chain, self.budget)
+        if resumed is not None:
+            work.first_turn = len(resumed.answers)
+        model, conversation = _model(record.request, chain), to_messages(history)
+        try:
+            report = await self.hub.run(record.environment_id, model, work, recorder, conversation, resumed)
+        except RunnerLost as exc:
+            return "failed", [{"code": "runner_lost", "message": str(exc)}]
+        if report.outcome in ("failed", "budget_exceeded", "incomplete") and report.error:
             return report.outcome, [{"code": report.outcome, "message": report.error}]
         return report.outcome, None
 
@@ -143,20 +200,22 @@ def _model(request: dict[str, Any], chain: list[dict[str, Any]]) -> str:
     return str(config.get("model") or (merged(chain, "agent_config") or {}).get("model") or DEFAULT_MODEL)
 
 
-def _work(record: InteractionRecord, chain: list[dict[str, Any]], history: list[dict[str, Any]]) -> WorkItem:
+def _work(record: InteractionRecord, chain: list[dict[str, Any]], defaults: Budget) -> WorkItem:
     request = record.request
     instructions = [spec["system_instruction"] for spec in reversed(chain) if spec.get("system_instruction")]
     if request.get("system_instruction"):
         instructions.append(request["system_instruction"])
     functions = [t for t in request.get("tools") or [] if t.get("type") == "function"]
-    config = request.get("agent_config") or {}
-    max_tokens = config.get("max_total_tokens") or (merged(chain, "agent_config") or {}).get(
-        "max_total_tokens"
+    config = {**(merged(chain, "agent_config") or {}), **(request.get("agent_config") or {})}
+    max_tokens = config.get("max_total_tokens")
+    budget = Budget(
+        max_steps=int(config.get("max_steps") or defaults.max_steps),
+        max_total_tokens=int(max_tokens) if max_tokens else defaults.max_total_tokens,
+        max_wall_s=float(config.get("max_wall_seconds") or defaults.max_wall_s),
     )
     return WorkItem(
         interaction_id=record.id,
         system="\n\n".join(instructions) or None,
-        messages=to_messages(history),
         tools=[
             ToolDeclaration(
                 name=t["name"],
@@ -167,7 +226,7 @@ def _work(record: InteractionRecord, chain: list[dict[str, Any]], history: list[
         ],
         builtin_tools=_builtin_tools(chain),
         client_tools=[t["name"] for t in functions],
-        budget=Budget(max_total_tokens=int(max_tokens) if max_tokens else None),
+        budget=budget,
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,10 +77,10 @@ class LiveLogs:
         self._keep_finished_s = keep_finished_s
         self._pruned_at = 0.0
 
-    def open(self, interaction_id: str) -> LiveLog:
-        """Start the log of a new interaction."""
+    def open(self, interaction_id: str, stored: Sequence[Event] = ()) -> LiveLog:
+        """Start the log of an interaction; `stored` are its events already in the store (resumed)."""
         self._prune()
-        log = self._logs[interaction_id] = LiveLog(interaction_id)
+        log = self._logs[interaction_id] = LiveLog(interaction_id, list(stored), len(stored))
         return log
 
     def get(self, interaction_id: str) -> LiveLog | None:

@@ -70,15 +70,20 @@ class Recorder:
         """Append one SSE event to the live log."""
         return await self.log.append(event_type, **payload)
 
-    async def step(self, step: Step) -> int:
-        """Record a whole step at once (tool results, input): start carries it, stop ends it."""
+    async def step(self, step: Step, *, flush: bool = True) -> int:
+        """Record a whole step at once (tool results, input): start carries it, stop ends it.
+
+        Args:
+            flush: hand it to the store now; a caller recording several passes False and flushes once.
+        """
         index = self.index
         self.index += 1
         await self.event("step.start", index=index, step=step)
         await self.event("step.stop", index=index)
         self._pending_steps.append(step)
         self.steps.append(step)
-        await self.flush()
+        if flush:
+            await self.flush()
         return index
 
     async def flush(self) -> None:

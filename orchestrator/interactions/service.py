@@ -21,6 +21,7 @@ from orchestrator.interactions.live import Event, LiveLog, LiveLogs
 from orchestrator.interactions.recorder import Recorder
 from orchestrator.interactions.snapshot import TERMINAL, snapshot, wire_usage
 from orchestrator.interactions.usage import UsageMeter
+from orchestrator.reconcile import fail_interaction
 from orchestrator.scheduler import Scheduler
 from orchestrator.store import Store
 from orchestrator.store.interactions import InteractionCreate, InteractionRecord
@@ -51,6 +52,28 @@ class AgentRunner(Protocol):
         """Drive the interaction to its end; returns the final status and any errors."""
         ...
 
+    async def resume(
+        self, tenant: str, record: InteractionRecord, recorder: Recorder, history: list[dict[str, Any]]
+    ) -> tuple[str, list[dict[str, str]] | None]:
+        """Carry on, from its stored steps, an interaction a previous process started."""
+        ...
+
+    async def alive(self, tenant: str, record: InteractionRecord) -> bool:
+        """Whether the interaction's sandbox still runs, so `resume` can pick it up."""
+        ...
+
+    async def committed(self, interaction_id: str) -> None:
+        """The interaction's ending is stored."""
+        ...
+
+    def expect(self, interaction_ids: list[str]) -> None:
+        """At start-up, before any channel opens: these interactions will be resumed."""
+        ...
+
+    def detach(self) -> None:
+        """Server shutdown: stop waiting for runners without cancelling their work."""
+        ...
+
 
 class InteractionService:
     """Everything the interaction routes do, independent of HTTP."""
@@ -71,6 +94,7 @@ class InteractionService:
         self.agent_runner = agent_runner
         self.usage = usage or UsageMeter(store)
         self._answers: dict[str, dict[str, Any]] = {}  # finished snapshots for foreground waiters
+        self._detached = False  # shutting down: a cancelled run is left unfinished, to be resumed
 
     # ---- create -------------------------------------------------------------------------------
 
@@ -154,16 +178,21 @@ class InteractionService:
 
     # ---- run ----------------------------------------------------------------------------------
 
-    async def _run(self, tenant: str, record: InteractionRecord, recorder: Recorder) -> None:
+    async def _run(
+        self, tenant: str, record: InteractionRecord, recorder: Recorder, resume: bool = False
+    ) -> None:
         status, errors = "failed", None
         try:
-            history = await self._history(tenant, record, recorder.inputs)
+            history = await self._history(tenant, record, [*recorder.inputs, *recorder.steps])
             if record.model:
                 status = await self._run_model(record, recorder, history)
             else:
                 assert self.agent_runner is not None
-                status, errors = await self.agent_runner.run(tenant, record, recorder, history)
+                drive = self.agent_runner.resume if resume else self.agent_runner.run
+                status, errors = await drive(tenant, record, recorder, history)
         except asyncio.CancelledError:
+            if self._detached:
+                raise  # left `in_progress`: the next process resumes or ends it
             status = "cancelled"
         except GatewayError as exc:
             errors = [{"code": "model_error", "message": str(exc)}]
@@ -242,10 +271,59 @@ class InteractionService:
         await asyncio.shield(
             self.store.steps.append_batch(tenant, record.id, steps, events, interaction=change)
         )
+        if self.agent_runner is not None and record.agent:
+            await self.agent_runner.committed(record.id)
         self.usage.add(tenant, record.api_key_id, usage)
         if len(self._answers) >= _MAX_ANSWERS:  # nobody waited for the oldest: forget it
             self._answers.pop(next(iter(self._answers)))
         self._answers[record.id] = snapshot(final, [*recorder.inputs, *recorder.steps])
+
+    # ---- restart and shutdown -----------------------------------------------------------------
+
+    async def recover(self) -> tuple[int, int]:
+        """At start-up: resume what a previous process left running, end the rest `failed`.
+
+        An agent interaction whose sandbox still runs is resumed: its runner carries on and retries
+        its last request until this process answers. Every other unfinished interaction (model
+        form, or its sandbox gone) ends `failed` with a clear error. Returns (resumed, failed).
+        """
+        runner, resumable, failed = self.agent_runner, [], 0
+        for record in await self.store.interactions.unfinished():
+            if record.agent and runner is not None and await runner.alive(record.tenant, record):
+                resumable.append(record)
+            else:
+                await fail_interaction(self.store, record)
+                failed += 1
+        if runner is not None:
+            runner.expect([record.id for record in resumable])
+        for record in resumable:
+            await self._resume(record)
+        resumed = len(resumable)
+        if resumed or failed:
+            log.warning("left by the previous process: %d interactions resumed, %d failed", resumed, failed)
+        return resumed, failed
+
+    async def _resume(self, record: InteractionRecord) -> None:
+        tenant = record.tenant
+        stored = await self._steps(tenant, record.id)
+        inputs = len(input_steps(record.request.get("input")))
+        events = [row.payload for row in await self.store.steps.events_after(tenant, record.id, -1)]
+        live = self.logs.open(record.id, stored=events)
+        recorder = Recorder(live, self._persister(tenant, record.id), len(stored), inputs=stored[:inputs])
+        recorder.steps = stored[inputs:]
+        self.scheduler.submit(tenant, record.id, lambda: self._run(tenant, record, recorder, resume=True))
+
+    async def shutdown(self, grace_s: float) -> None:
+        """SIGTERM: let running interactions finish for `grace_s` seconds, then leave the rest.
+
+        What is left stays `in_progress` with every step so far stored; agent interactions keep
+        running in their sandboxes and resume when the server starts again (`recover`).
+        """
+        await self.scheduler.drain(grace_s)
+        self._detached = True
+        if self.agent_runner is not None:
+            self.agent_runner.detach()
+        await self.scheduler.shutdown()
 
     # ---- read ---------------------------------------------------------------------------------
 

@@ -119,7 +119,7 @@ def test_timeout_cancels_and_exits_3(server: Server, tmp_path: Path) -> None:
         "-i",
         "go",
         "--timeout",
-        "2s",
+        "1s",  # the slow model alone needs 1.5 s (a warm-pool sandbox is ready at once)
         "--json",
         str(report),
         "--delete-env",

@@ -151,6 +151,7 @@ def provider_server(sandbox_image: str) -> Iterator[ProviderServer]:
     data = Path(tempfile.mkdtemp(prefix="warren-providers-"))
     env = {k: v for k, v in os.environ.items() if k not in _VENDOR_VARS}
     env |= {**SECRET_KEYS, "WARREN_DATA_DIR": str(data), "WARREN_SANDBOX_IMAGE": sandbox_image}
+    env |= {"WARREN_MODEL_CALL_TIMEOUT_S": "2", "WARREN_MODEL_DEADLINE_S": "6"}  # a hang ends fast
     env |= {vendor.url_var: fakes[name].url + vendor.url_path for name, vendor in VENDORS.items()}
     try:
         with warren_serve(env, data, ["providers"], start_timeout_s=60) as running:

@@ -130,3 +130,35 @@ def test_no_model_credential_is_visible_inside_the_sandbox(client: genai.Client)
     assert "WARREN_RUNNER_TOKEN" in seen, "the probe really read the runner's environment"
     for secret in SECRET_KEYS.values():
         assert secret not in seen
+
+
+@pytest.mark.parametrize(
+    ("limits", "status", "reason", "calls"),
+    [
+        ({"max_total_tokens": "40"}, "budget_exceeded", "token budget of 40", 1),
+        ({"max_steps": 2}, "budget_exceeded", "step budget of 2", 2),
+        ({"max_wall_seconds": 1}, "budget_exceeded", "wall-clock budget of 1s", 1),
+        ({}, "incomplete", "output token limit", 3),
+    ],
+)
+def test_budgets_end_an_agent_interaction_with_the_wire_status(
+    server: Server, limits: dict[str, object], status: str, reason: str, calls: int
+) -> None:
+    """Issue 7: per-interaction budgets (tokens on the wire; steps and wall time as Warren extensions)."""
+    body = {"agent": "default", "input": "go", "agent_config": {**agent_config("agent_budget"), **limits}}
+    answer = httpx.post(
+        f"{server.url}/v1beta/interactions", json=body, headers={"x-goog-api-key": server.key}, timeout=120
+    )
+    assert answer.status_code == 200, answer.text
+    done = answer.json()
+    assert done["status"] == status, done
+    assert reason in done["errors"][0]["message"], done["errors"]
+    kinds = [step["type"] for step in done["steps"]]
+    assert kinds.count("code_execution_call") == kinds.count("code_execution_result") == calls
+
+
+def test_the_sdk_sends_a_token_budget_that_ends_the_interaction(client: genai.Client) -> None:
+    config = {**agent_config("agent_budget"), "max_total_tokens": 40}
+    done = client.interactions.create(agent="default", agent_config=config, input="go")
+    assert done.status == "budget_exceeded"
+    assert done.errors and "token budget of 40" in (done.errors[0].message or "")

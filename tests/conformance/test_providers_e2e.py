@@ -30,7 +30,7 @@ from tests.conformance.provider_fakes import (
     provider_server,
     reactive_policy,
 )
-from tests.fakes.server import Status
+from tests.fakes.server import Hang, Status
 
 pytestmark = [pytest.mark.conformance, pytest.mark.timeout(300)]
 
@@ -117,6 +117,39 @@ def test_agent_task_completes_with_each_provider(
         assert fake.signature_rejections == 0, "thought signatures came back byte for byte"
     for other in set(VENDORS) - {vendor}:
         assert fresh.fakes[other].requests == [], "the model name alone chose the vendor"
+
+
+def test_agent_rides_out_429_and_500_and_a_hang_fails_at_the_deadline(
+    fresh: ProviderServer, client: genai.Client
+) -> None:
+    """Issue 8: retries carry an agent through 429 and 500; a hang fails cleanly and leaks nothing."""
+    spec, fake = VENDORS["openai"], fresh.fakes["openai"]
+    config = {"type": "antigravity", "model": spec.model}
+    content = f"warren-retry-{uuid.uuid4().hex[:8]}"
+    fake.queue(Status(429, "slow down", {"retry-after": "0"}), Status(500, "upstream broke"))
+    fake.fallback = reactive_policy("openai", content)
+    done = client.interactions.create(agent="default", agent_config=config, input="note it")
+    assert done.status == "completed", done.errors
+    assert done.output_text == answer(content)
+    assert len(_model_posts(fake)) == 5, "two failed attempts were retried, then three turns"
+
+    fake.reset()
+    fake.fallback = Hang(seconds=60)
+    started = time.monotonic()
+    hung = client.interactions.create(
+        agent="default", agent_config=config, input="again", environment=done.environment_id
+    )
+    took = time.monotonic() - started
+    assert hung.status == "failed", hung
+    assert hung.errors and "deadline" in (hung.errors[0].message or ""), hung.errors
+    assert took < 6 + 20, f"the 6 s deadline ended the turn (took {took:.1f} s)"
+    assert len(_model_posts(fake)) >= 2, "timed-out calls were retried until the deadline"
+
+    fake.reset()  # nothing hangs on: the environment still answers, and the next task completes
+    assert client.environments.files.download(environment=done.environment_id, path=NOTES) == content.encode()
+    fake.fallback = reactive_policy("openai", content)
+    again = client.interactions.create(agent="default", agent_config=config, input="once more")
+    assert again.status == "completed", again.errors
 
 
 def _leaks(text: str) -> list[str]:

@@ -180,7 +180,6 @@ async def upload_chunk(
         return Response(
             content=b"{}", media_type="application/json", headers={"x-goog-upload-status": "active"}
         )
-    services.uploads.finish(upload_id)
     workspace = await _workspace(services, caller.tenant, session.environment_id)
     try:
         if session.extract:
@@ -190,5 +189,6 @@ async def upload_chunk(
         entries = await workspace.list(session.path)
     except (FilePathError, UnsafeArchiveError) as exc:
         raise InvalidArgument(str(exc), field="file_path") from exc
+    services.uploads.finish(upload_id)  # only now: a finalize retried after a lost answer still works
     body = json.dumps({"files": [_entry(e) for e in entries]})
     return Response(content=body, media_type="application/json", headers={"x-goog-upload-status": "final"})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Tag
+from pydantic import Field, Tag
 
 from .common import Int64, ResourceId, WireModel, by_json_kind
 from .environments import EnvironmentConfig
@@ -30,6 +30,10 @@ class AntigravityAgentConfig(WireModel):
     """The model, e.g. `gemini:gemini-3-pro` or `scripted:demo`."""
     max_total_tokens: Int64 | None = None
     """Stop with `budget_exceeded` after this many tokens (int64, sent as a string)."""
+    max_steps: int | None = Field(None, ge=1, le=10_000)
+    """Warren extension: stop with `budget_exceeded` after this many model calls (default 50)."""
+    max_wall_seconds: float | None = Field(None, gt=0, le=86_400)
+    """Warren extension: stop with `budget_exceeded` after this many seconds (default 1800)."""
 
 
 AgentConfig = AntigravityAgentConfig

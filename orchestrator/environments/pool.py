@@ -1,0 +1,381 @@
+"""The warm pool: started sandboxes, each with its runner waiting, handed to new environments.
+
+A container's mounts, variables and labels are fixed when it is made, so a pool sandbox is made
+for an environment id that does not exist yet (`new_environment_id()`): its labels, workspace
+volume and channel folder (`run/<id>`, with the socket already served) are that id's. A new
+environment takes the id of a ready slot (`reserve`, when its row is created); its first use
+(`EnvironmentService._provision`) hands the slot its settings (`assign`): the row names the
+container, the runner gets its token and variables over the socket, `/skills` (a host folder
+mounted read-only) is filled, and the sources are unpacked into `/workspace`. The pool refills in
+the background. A pool sandbox serves one environment and is destroyed with it, never recycled.
+
+Only the default profile is pooled (every sandbox runs with `network_mode=none`, an allowlist
+adds only a socket, so one profile serves both policies); a fork (`from_environment`) is made cold.
+Unassigned sandboxes never count against a tenant, and the pool does not fill while the host's
+available memory is below twice one sandbox's memory limit.
+
+Every pool container carries `dev.warren.pool=<id>` and the hash of its secret. When a pooled
+sandbox restarts (stop, resume), its runner asks again and gets a fresh token, once the row names
+that very container and the runner proves its secret (`reassignment`), even after a server restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import os
+import secrets
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from agents.protocol import POOL_SECRET_ENV, SOCKET_PATH, TOKEN_ENV, Assignment
+from agents.skills import SKILL_FILE
+from orchestrator.sandbox import Mount, SandboxError, SandboxSpec
+from orchestrator.sandbox.backend import LABEL_PREFIX
+from orchestrator.sandbox.hardening import HOME
+from orchestrator.skills import SKILLS_MOUNT, SkillSet
+from orchestrator.store.environments import EnvironmentRecord, EnvironmentUpdate
+from orchestrator.store.models import EnvironmentRow
+
+if TYPE_CHECKING:
+    from orchestrator.channel.server import ChannelServers
+    from orchestrator.environments.service import EnvironmentService
+
+__all__ = ["POOL_LABEL", "SECRET_LABEL", "WarmPool", "available_memory_mb", "reassignment"]
+
+log = logging.getLogger("orchestrator.pool")
+
+POOL_LABEL = f"{LABEL_PREFIX}pool"
+"""On every pool container: the environment id it was made for."""
+SECRET_LABEL = f"{LABEL_PREFIX}pool-secret"
+"""On every pool container: the SHA-256 of the secret its runner proves itself with."""
+ENV_FILE = f"{HOME}/.warren-env"
+"""Where a pool sandbox's runner writes its environment's variables (`BASH_ENV`), so that
+`docker exec bash` (the files API, `warren attach`) sees them too; never the runner token."""
+_READY_TIMEOUT_S = 60.0
+_RETRY_S = 5.0
+
+
+def available_memory_mb() -> float | None:
+    """`MemAvailable` of this host in MiB, or None where `/proc/meminfo` has none."""
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass
+class _Slot:
+    environment_id: str
+    sandbox_id: str
+    secret: str
+    skills: Path
+    reserved_at: float = field(default=0.0)
+
+
+class WarmPool:
+    """Keeps `size` started sandboxes waiting, and hands them to new environments.
+
+    Args:
+        environments: the service whose backend, limits, labels, sources and hook the pool uses.
+        channels: serves each slot's socket (the runner waits on it for its assignment).
+        root: host folder of the slots' `/skills` folders.
+        size: how many ready sandboxes to keep.
+        command: the sandbox's main process (the runner).
+        reserve_ttl_s: a reserved slot whose environment was not used in this many **seconds** is
+            destroyed (the environment then gets a cold sandbox on first use); 0 keeps it.
+    """
+
+    def __init__(
+        self,
+        environments: EnvironmentService,
+        channels: ChannelServers,
+        root: Path,
+        size: int,
+        command: tuple[str, ...],
+        *,
+        reserve_ttl_s: float = 600.0,
+    ) -> None:
+        self.environments = environments
+        self.channels = channels
+        self.root = root
+        self.size = size
+        self.command = command
+        self.reserve_ttl_s = reserve_ttl_s
+        self.max_reserved = max(4, 2 * size)
+        """Most slots held by environments not yet used: creating many environments cannot hoard more."""
+        self._ready: list[_Slot] = []
+        self._reserved: dict[str, _Slot] = {}
+        self._unclaimed: set[str] = set()
+        """Container ids of slots no row names yet (made, ready or reserved): the reaper leaves them."""
+        self._wake = asyncio.Event()
+        self._closing = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    # ---- state ---------------------------------------------------------------------------------
+
+    @property
+    def ready(self) -> int:
+        """How many slots wait for an environment right now."""
+        return len(self._ready)
+
+    def holds(self, sandbox_id: str) -> bool:
+        """Whether `sandbox_id` is a slot of this pool that no environment row names yet."""
+        return sandbox_id in self._unclaimed
+
+    def _memory_ok(self) -> bool:
+        available = available_memory_mb()
+        return available is None or available >= 2 * self.environments.limits.memory_mb
+
+    # ---- lifecycle -----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Drop folders of slots a previous process left, then fill in the background."""
+        await asyncio.to_thread(self.root.mkdir, parents=True, exist_ok=True)
+        for folder in await asyncio.to_thread(lambda: list(self.root.iterdir())):
+            if await self._row(folder.name) is None:
+                await asyncio.to_thread(shutil.rmtree, folder, True)
+                await asyncio.to_thread(shutil.rmtree, self.channels.folder(folder.name), True)
+        self._task = asyncio.create_task(self._fill(), name="warren-pool")
+
+    async def close(self) -> None:
+        """Stop filling and destroy every slot no environment uses yet (server shutdown)."""
+        self._closing.set()  # the fill loop ends after the engine call in flight (never mid-create)
+        self._wake.set()
+        if self._task is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._task), timeout=30)
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+            self._task = None
+        slots = [*self._ready, *self._reserved.values()]
+        self._ready.clear()
+        self._reserved.clear()
+        await asyncio.gather(*(self._destroy(slot) for slot in slots), return_exceptions=True)
+
+    async def _fill(self) -> None:
+        while not self._closing.is_set():
+            self._expire()
+            if len(self._ready) < self.size and self._memory_ok():
+                try:
+                    slot = await self._make()
+                except Exception:
+                    if self._closing.is_set():
+                        return
+                    log.exception("could not make a warm-pool sandbox; retrying in %.0f s", _RETRY_S)
+                    await asyncio.sleep(_RETRY_S)
+                    continue
+                self._ready.append(slot)
+                continue
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=_RETRY_S)
+
+    def _expire(self) -> None:
+        if not self.reserve_ttl_s:
+            return
+        cutoff = time.monotonic() - self.reserve_ttl_s
+        for env_id, slot in list(self._reserved.items()):
+            if slot.reserved_at < cutoff:
+                del self._reserved[env_id]
+                asyncio.get_running_loop().create_task(self._destroy(slot))
+
+    async def _make(self) -> _Slot:
+        """One started sandbox whose runner already waits for its assignment."""
+        from orchestrator.environments.service import new_environment_id
+
+        service = self.environments
+        env_id, secret = new_environment_id(), secrets.token_urlsafe(32)
+        skills = self.root / env_id
+        await asyncio.to_thread(self._bundled_skills, skills)
+        asked = await self.channels.serve_slot(env_id, secret)
+        spec = SandboxSpec(
+            environment_id=env_id,
+            tenant="",
+            env={TOKEN_ENV: "", "WARREN_SOCKET": SOCKET_PATH, POOL_SECRET_ENV: secret, "BASH_ENV": ENV_FILE},
+            limits=service.limits,
+            mounts=(self.channels.mount(env_id), _skills_mount(skills)),
+            runtime=service.runtime,
+            command=self.command,
+            labels={**service.labels, POOL_LABEL: env_id, SECRET_LABEL: _digest(secret)},
+        )
+        slot = _Slot(env_id, "", secret, skills)
+        try:
+            info = await service.backend.create(spec)
+            slot.sandbox_id = info.id
+            self._unclaimed.add(info.id)
+            await service.backend.start(info.id)
+            ready = asyncio.ensure_future(asked.wait())
+            closing = asyncio.ensure_future(self._closing.wait())
+            await asyncio.wait(
+                {ready, closing}, timeout=_READY_TIMEOUT_S, return_when=asyncio.FIRST_COMPLETED
+            )
+            ready.cancel()
+            closing.cancel()
+            if not asked.is_set():
+                raise SandboxError("the pool sandbox's runner did not ask for its assignment")
+        except BaseException:
+            await self._destroy(slot)
+            raise
+        return slot
+
+    def _bundled_skills(self, folder: Path) -> None:
+        """A slot's `/skills`: every bundled skill, as the image holds them (readable, root-owned)."""
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True, mode=0o755)
+        folder.chmod(0o755)
+        bundled = self.environments.skills.bundled_dir
+        for name in self.environments.skills.bundled_names():
+            assert bundled is not None
+            _copy_skill(bundled / name, folder / name)
+
+    async def _destroy(self, slot: _Slot) -> None:
+        try:
+            if slot.sandbox_id:
+                await self.environments.backend.destroy(slot.sandbox_id)
+        except SandboxError as exc:
+            log.warning("could not destroy warm-pool sandbox %s: %s", slot.sandbox_id, exc)
+        finally:
+            self._unclaimed.discard(slot.sandbox_id)
+            await self.channels.close(slot.environment_id)
+            await asyncio.to_thread(shutil.rmtree, slot.skills, True)
+
+    # ---- handing slots out ---------------------------------------------------------------------
+
+    def reserve(self, spec: dict[str, Any]) -> str | None:
+        """The id a new environment should take to get a ready slot, or None (make it cold).
+
+        Called before the environment's row is created; `release` undoes it.
+        """
+        if spec.get("from_environment") or not self._ready or len(self._reserved) >= self.max_reserved:
+            return None
+        slot = self._ready.pop(0)
+        slot.reserved_at = time.monotonic()
+        self._reserved[slot.environment_id] = slot
+        self._wake.set()  # refill
+        return slot.environment_id
+
+    def take(self, environment_id: str) -> _Slot | None:
+        """The slot reserved for this environment (its first sandbox), or None: make it cold."""
+        return self._reserved.pop(environment_id, None)
+
+    async def assign(
+        self,
+        slot: _Slot,
+        record: EnvironmentRecord,
+        env: dict[str, str],
+        skills: SkillSet,
+        workspace_tar: bytes | None,
+    ) -> str:
+        """Give `slot` (from `take`) to `record`: the row names it, the sources and settings go in.
+
+        On failure the slot is destroyed and the row cleared again. Returns the sandbox id.
+        """
+        store = self.environments.store
+        try:
+            await store.environments.update(
+                record.tenant, record.id, EnvironmentUpdate(sandbox_id=slot.sandbox_id)
+            )
+            self._unclaimed.discard(slot.sandbox_id)  # the row claims it now
+            if skills.bundled is not None or skills.uploaded:
+                await asyncio.to_thread(self._select_skills, slot.skills, skills)
+            if workspace_tar is not None:
+                await self.environments.backend.put_archive(slot.sandbox_id, "/workspace", workspace_tar)
+
+            async def check(token: str) -> bool:
+                return await store.environments.check_runner_token(record.tenant, record.id, token)
+
+            await self.channels.assign(record.id, check, Assignment(env=env))
+        except BaseException:
+            await self._destroy(slot)
+            with contextlib.suppress(Exception):
+                await store.environments.update(record.tenant, record.id, EnvironmentUpdate(sandbox_id=None))
+            raise
+        return slot.sandbox_id
+
+    async def release(self, environment_id: str) -> None:
+        """The environment is gone (or its create failed): destroy an unused reserved slot, drop files."""
+        slot = self._reserved.pop(environment_id, None)
+        if slot is not None:
+            await self._destroy(slot)
+        await asyncio.to_thread(shutil.rmtree, self.root / environment_id, True)
+
+    def _select_skills(self, folder: Path, skills: SkillSet) -> None:
+        """Make `folder` (the slot's `/skills`) show exactly `skills`, changing it in place."""
+        store = self.environments.skills
+        bundled = store.bundled_dir
+        wanted: dict[str, Path] = {}
+        names = store.bundled_names() if skills.bundled is None else skills.bundled
+        for name in names:
+            if bundled is not None and (bundled / name / SKILL_FILE).is_file():
+                wanted[name] = bundled / name
+        uploads = {n: p for n, p in skills.uploaded.items() if (p / SKILL_FILE).is_file()}
+        for entry in folder.iterdir():
+            if entry.name not in wanted or entry.name in uploads:
+                shutil.rmtree(entry, ignore_errors=True)
+        for name, source in {**wanted, **uploads}.items():
+            if not (folder / name).exists():
+                _copy_skill(source, folder / name)
+
+    # ---- a restarted pool sandbox --------------------------------------------------------------
+
+    async def _row(self, environment_id: str) -> EnvironmentRecord | None:
+        return await _row(self.environments, environment_id)
+
+
+async def _row(environments: EnvironmentService, environment_id: str) -> EnvironmentRecord | None:
+    async with environments.store.db.read() as session:
+        rows = (
+            await session.scalars(select(EnvironmentRow).where(EnvironmentRow.id == environment_id))
+        ).all()
+    return EnvironmentRecord.model_validate(rows[0]) if len(rows) == 1 else None
+
+
+async def reassignment(
+    environments: EnvironmentService, environment_id: str, secret: str
+) -> Assignment | None:
+    """Settings and a fresh token for a pool sandbox whose runner started again (stop, resume).
+
+    Only when the environment's row names a pool container whose secret the caller proved. Works
+    with the pool turned off too (sandboxes an earlier process took from its pool).
+    """
+    record = await _row(environments, environment_id)
+    if record is None or not record.sandbox_id:
+        return None
+    listed = await environments.backend.list({POOL_LABEL: environment_id})
+    proof = _digest(secret)
+    if not any(
+        info.id == record.sandbox_id and secrets.compare_digest(info.labels.get(SECRET_LABEL, ""), proof)
+        for info in listed
+    ):
+        return None
+    env = {k: v for k, v in (record.spec.get("env") or {}).items() if isinstance(v, str)}
+    if environments.hook is not None:
+        env.update((await environments.hook.extras(record)).env)
+    return Assignment(env=env)
+
+
+def _skills_mount(folder: Path) -> Mount:
+    return Mount(source=str(folder), target=SKILLS_MOUNT)
+
+
+def _copy_skill(source: Path, target: Path) -> None:
+    shutil.copytree(source, target, symlinks=False)
+    for path in [target, *target.rglob("*")]:
+        os.chmod(path, 0o755 if path.is_dir() else 0o644)

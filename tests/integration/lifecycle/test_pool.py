@@ -1,0 +1,203 @@
+"""The warm pool (issue 8, "Warm pool"): new environments get a started sandbox whose runner waits.
+
+Through the public API: the environment takes a pool sandbox (by label and container id), its
+sources and variables reach it, a tool runs, the pool refills, no two environments share a
+container, stop and resume keep `/workspace`, deleting destroys the container and its volume, and a
+restarted server keeps assigned pool sandboxes and reaps the unassigned ones a dead process left.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import docker
+import pytest
+
+from orchestrator.environments.pool import POOL_LABEL, WarmPool
+from orchestrator.sandbox import ExecRequest
+from tests.integration.lifecycle.conftest import Server, V, wait_for
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
+
+SCRIPT = """
+turns:
+  - tool_calls: [{name: run_code, arguments: {language: bash, code: "%s"}}]
+  - text: "said {result:run_code}"
+"""
+
+
+def pool_of(server: Server) -> WarmPool:
+    pool = server.environments.pool
+    assert pool is not None
+    return pool
+
+
+def pooled(docker_client: docker.DockerClient, server: Server) -> dict[str, str]:
+    """Pool containers of this server's store: container id -> the environment id it was made for."""
+    labels = [f"{k}={v}" for k, v in server.environments.labels.items()]
+    found = docker_client.api.containers(all=True, filters={"label": [*labels, POOL_LABEL]})
+    return {str(c["Id"]): c["Labels"][POOL_LABEL] for c in found}  # one listing, no inspect per container
+
+
+@pytest.fixture
+async def store_label(docker_client: docker.DockerClient) -> AsyncIterator[dict[str, str]]:
+    """Filled by the test with its store label; whatever is left with it is removed afterwards."""
+    labels: dict[str, str] = {}
+    yield labels
+    if labels:
+        filters = {"label": [f"{k}={v}" for k, v in labels.items()]}
+        for container in docker_client.containers.list(all=True, filters=filters):
+            container.remove(force=True, v=True)
+        for volume in docker_client.volumes.list(filters=filters):
+            volume.remove(force=True)
+
+
+async def ask(server: Server, env_id: str | dict[str, Any], command: str, tmp: Path) -> dict[str, Any]:
+    """One agent interaction that runs `command` with bash in the environment; returns it done."""
+    script = tmp / f"s{abs(hash(command))}.yaml"
+    script.write_text(SCRIPT % command.replace('"', '\\"'))
+    done = await server.client.post(
+        f"{V}/interactions",
+        json={
+            "agent": "default",
+            "agent_config": {"type": "antigravity", "model": f"scripted:{script}"},
+            "input": "go",
+            "environment": env_id,
+        },
+    )
+    assert done.status_code == 200, done.text
+    body: dict[str, Any] = done.json()
+    assert body["status"] == "completed", body
+    return body
+
+
+def said(body: dict[str, Any]) -> str:
+    """The text of the interaction's last model output."""
+    last = [step for step in body["steps"] if step.get("type") == "model_output"][-1]
+    return "".join(part.get("text", "") for part in last.get("content", [])).strip()
+
+
+async def sh(server: Server, sandbox_id: str, script: str) -> str:
+    result = await server.environments.backend.exec(
+        ExecRequest(sandbox_id=sandbox_id, cmd=("bash", "-c", script), timeout_s=30)
+    )
+    assert result.exit_code == 0, result.stderr.decode()
+    return result.stdout.decode()
+
+
+async def row(server: Server, env_id: str) -> Any:
+    record = await server.services.store.environments.get(server.tenant, env_id)
+    assert record is not None
+    return record
+
+
+async def test_new_environments_get_pool_sandboxes_with_their_settings(
+    start: Any, docker_client: docker.DockerClient, store_label: dict[str, str], tmp_path: Path
+) -> None:
+    async with start(pool_size=2, idle_stop_s=0) as server:
+        store_label.update(server.environments.labels)
+        pool = pool_of(server)
+        await wait_for(lambda: pool.ready == 2, "the pool to fill", timeout_s=60)
+        waiting = pooled(docker_client, server)
+        assert len(waiting) == 2
+
+        inline = {
+            "type": "remote",
+            "sources": [{"type": "inline", "target": "data/hello.txt", "content": "from the sources"}],
+            "env": {"GREETING": "hello pool"},
+        }
+        body = await ask(server, inline, 'cat /workspace/data/hello.txt; echo " $GREETING"', tmp_path)
+        assert said(body) == "said from the sources hello pool", body
+        env_id = body["environment_id"]
+        assert env_id in waiting.values(), "the environment took a ready slot's id"
+        sandbox_id = (await row(server, env_id)).sandbox_id
+        assert waiting.get(sandbox_id) == env_id, "the row names the pool container made for it"
+        container = docker_client.containers.get(sandbox_id)
+        assert container.labels["dev.warren.environment"] == env_id
+        assert await sh(server, sandbox_id, 'echo "$GREETING"') == "hello pool\n", "docker exec sees it"
+        assert "WARREN_RUNNER_TOKEN=\n" in await sh(server, sandbox_id, "env"), "no token in the container"
+
+        await wait_for(lambda: pool.ready == 2, "the pool to refill", timeout_s=60)
+        other_id = (await server.client.post(f"{V}/environments", json={})).json()["id"]
+        other = await ask(server, other_id, "echo other > /workspace/mine.txt; ls /workspace", tmp_path)
+        assert said(other).startswith("said mine.txt")
+        other_sandbox = (await row(server, other_id)).sandbox_id
+        assert other_sandbox != sandbox_id and other_sandbox in pooled(docker_client, server)
+        assert "mine.txt" not in await sh(server, sandbox_id, "ls /workspace")
+
+        # Stop and resume: the runner starts again, asks again, and gets a fresh token.
+        await sh(server, sandbox_id, "echo kept > /workspace/kept.txt")
+        assert await server.environments.stop(server.tenant, env_id)
+        assert docker_client.containers.get(sandbox_id).status == "exited"
+        again = await ask(server, env_id, 'cat /workspace/kept.txt; echo "$GREETING"', tmp_path)
+        assert said(again) == "said kept\nhello pool"
+        assert (await row(server, env_id)).sandbox_id == sandbox_id
+
+        # Deleting destroys the container and its workspace volume.
+        volume = container.labels["dev.warren.workspace-volume"]
+        for gone in (env_id, other_id):
+            assert (await server.client.delete(f"{V}/environments/{gone}")).status_code == 200
+        assert sandbox_id not in pooled(docker_client, server)
+        assert other_sandbox not in pooled(docker_client, server)
+        assert not docker_client.volumes.list(filters={"name": volume})
+        assert len(pooled(docker_client, server)) == 2  # only the ready slots
+    labels = [f"{k}={v}" for k, v in store_label.items()]
+    assert docker_client.containers.list(all=True, filters={"label": labels}) == [], "shutdown empties it"
+
+
+async def test_restart_keeps_assigned_pool_sandboxes_and_reaps_a_dead_process_slots(
+    start: Any, docker_client: docker.DockerClient, store_label: dict[str, str], tmp_path: Path
+) -> None:
+    async with start(pool_size=2, idle_stop_s=0) as server:
+        store_label.update(server.environments.labels)
+        pool = pool_of(server)
+        await wait_for(lambda: pool.ready == 2, "the pool to fill", timeout_s=60)
+        inline = {"type": "remote", "env": {"WHO": "kept"}}
+        env_id = (await ask(server, inline, "echo before > before.txt", tmp_path))["environment_id"]
+        sandbox_id = (await row(server, env_id)).sandbox_id
+        await wait_for(lambda: pool.ready == 2, "the pool to refill", timeout_s=60)
+        left = set(pooled(docker_client, server)) - {sandbox_id}
+
+        async def crash() -> None:  # what kill -9 leaves: the ready slots stay behind
+            return None
+
+        pool.close = crash  # type: ignore[method-assign]
+
+    async with start(pool_size=0, idle_stop_s=0, orphan_grace_s=3600) as server:
+        assert set(pooled(docker_client, server)) == left | {sandbox_id}, "nothing reaped in the grace period"
+
+    async with start(pool_size=0, idle_stop_s=0, orphan_grace_s=0) as server:
+        assert set(pooled(docker_client, server)) == {sandbox_id}, "the dead process's slots are reaped"
+        body = await ask(server, env_id, 'cat /workspace/before.txt; echo "$WHO"', tmp_path)
+        assert said(body) == "said before\nkept"
+        # A restarted pool sandbox asks this process for its assignment (a fresh token).
+        assert await server.environments.stop(server.tenant, env_id)
+        body = await ask(server, env_id, 'cat /workspace/before.txt; echo "$WHO"', tmp_path)
+        assert said(body) == "said before\nkept"
+        assert (await row(server, env_id)).sandbox_id == sandbox_id
+        assert (await server.client.delete(f"{V}/environments/{env_id}")).status_code == 200
+        assert pooled(docker_client, server) == {}
+
+
+async def test_forks_and_busy_pools_fall_back_to_cold_sandboxes(
+    start: Any, docker_client: docker.DockerClient, store_label: dict[str, str], tmp_path: Path
+) -> None:
+    async with start(pool_size=1, idle_stop_s=0) as server:
+        store_label.update(server.environments.labels)
+        pool = pool_of(server)
+        await wait_for(lambda: pool.ready == 1, "the pool to fill", timeout_s=60)
+        ids = [(await server.client.post(f"{V}/environments", json={})).json()["id"] for _ in range(2)]
+        await asyncio.gather(*(ask(server, i, "echo hi > /workspace/a.txt", tmp_path) for i in ids))
+        sandboxes = [(await row(server, i)).sandbox_id for i in ids]
+        assert len(set(sandboxes)) == 2
+        assert sum(s in pooled(docker_client, server) for s in sandboxes) == 1, "one warm, one cold"
+        fork = await server.client.post(f"{V}/environments", json={"from_environment": ids[0]})
+        assert fork.status_code == 200, fork.text
+        fork_sandbox = await server.environments.sandbox(server.tenant, fork.json()["id"])
+        assert fork_sandbox not in pooled(docker_client, server)
+        assert await sh(server, fork_sandbox, "cat /workspace/a.txt") == "hi\n"
+        for env_id in [*ids, fork.json()["id"]]:
+            assert (await server.client.delete(f"{V}/environments/{env_id}")).status_code == 200
