@@ -36,11 +36,17 @@ test-unit: install test-deps  ## the tests that need no engine
 demo: image  ## the main job: a real task in a real sandbox
 	$(PY) -m orchestrator.demo
 
-bench: image  ## benchmarks: JSON in bench/results/ and on stdout
+BENCHES := provision sessions runtime api idle concurrent
+
+bench: image  ## benchmarks: JSON in bench/results/, the Markdown table in bench/results/README.md
 	mkdir -p bench/results
-	$(PY) -m bench.provision | tee bench/results/provision.json
-	$(PY) -m bench.runtime | tee bench/results/runtime.json
-	$(PY) -m bench.api | tee bench/results/api.json
+	@for b in $(BENCHES); do \
+		start=$$(date +%s); echo "bench.$$b ..." >&2; \
+		$(PY) -m bench.$$b > bench/results/$$b.json.part || { rm -f bench/results/$$b.json.part; exit 1; }; \
+		mv bench/results/$$b.json.part bench/results/$$b.json; \
+		echo "bench.$$b: $$(( $$(date +%s) - start )) s" >&2; \
+	done
+	$(PY) -m bench.report --write bench/results/README.md
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

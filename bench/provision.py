@@ -6,83 +6,145 @@ Measures (each over --runs runs, default 20):
   engine_floor_exec   plain docker-py exec_run("true") in a running container
   backend_exec        DockerBackend.exec("true") in a running sandbox
 
-Usage: python bench/provision.py [--runs N]   (prints JSON)
+`floor_cold` and `remove_floor` are the engine floor that `bench.sessions` measures beside the API.
+Every container and volume made here carries this run's label and is removed, also on failure.
+
+Usage: python -m bench.provision [--runs N]   (prints JSON)
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import os
 import platform
 import time
 import uuid
+from typing import Any
 
 import docker
 
+from bench.server import exit_on_sigterm
 from bench.stats import ratio, summary
 from orchestrator.sandbox import DockerBackend, ExecRequest, SandboxSpec
 from orchestrator.sandbox.hardening import container_kwargs
 from orchestrator.sandbox.image import build_image
 
-LABEL = {"dev.warren.bench": uuid.uuid4().hex[:8]}
+RUN = uuid.uuid4().hex[:8]
+LABEL = {"dev.warren.bench": RUN}
+"""On every container and volume of this run, so cleanup never touches another's."""
 
 
-async def backend_cold(backend: DockerBackend, runs: int) -> tuple[list[float], list[str]]:
-    samples, ids = [], []
-    for i in range(runs):
-        started = time.perf_counter()
-        info = await backend.create(SandboxSpec(environment_id=f"bench-{i}", tenant="bench", labels=LABEL))
-        await backend.start(info.id)
-        result = await backend.exec(ExecRequest(sandbox_id=info.id, cmd=("true",)))
-        samples.append(time.perf_counter() - started)
-        assert result.exit_code == 0
-        ids.append(info.id)
-    return samples, ids
+def floor_cold(
+    client: docker.DockerClient, image: str, runs: int, ids: list[str] | None = None
+) -> list[float]:
+    """Plain docker-py create + start + exec_run("true") with the hardened profile, `runs` times.
 
-
-def floor_cold(client: docker.DockerClient, image: str, runs: int) -> tuple[list[float], list[str]]:
-    samples, ids = [], []
+    The workspace volume is made by the engine inside `create` (as Docker does for a named volume
+    that does not exist yet), labelled with this run. Container ids are appended to `ids` as they are
+    made, so a caller can remove them even when a run fails half-way (`remove_floor`).
+    """
+    ids = [] if ids is None else ids
+    samples = []
     for i in range(runs):
         spec = SandboxSpec(environment_id=f"floor-{i}", tenant="bench", labels=LABEL)
-        kwargs = container_kwargs(
-            spec, image, f"warren-floor-{LABEL['dev.warren.bench']}-{i}", f"floor-vol-{i}"
-        )
+        volume = f"warren-floor-{RUN}-{i}-{uuid.uuid4().hex[:6]}"
+        kwargs = container_kwargs(spec, image, volume, volume)
         started = time.perf_counter()
         container = client.containers.create(**kwargs)
+        ids.append(str(container.id))
         container.start()
         code, _ = container.exec_run(["true"])
         samples.append(time.perf_counter() - started)
         assert code == 0
-        ids.append(container.id)
-    return samples, ids
+    return samples
 
 
-async def main(runs: int) -> dict[str, object]:
+def remove_floor(client: docker.DockerClient) -> None:
+    """Remove every container of this run (and its volume) made by `floor_cold` or the backend."""
+    for container in client.containers.list(all=True, filters={"label": f"dev.warren.bench={RUN}"}):
+        with contextlib.suppress(docker.errors.NotFound):
+            container.remove(force=True, v=True)
+    for volume in client.volumes.list(filters={"name": f"warren-floor-{RUN}-"}):
+        with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
+            volume.remove(force=True)
+    for volume in client.volumes.list(filters={"label": f"dev.warren.bench={RUN}"}):
+        with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
+            volume.remove(force=True)
+
+
+async def backend_cold(backend: DockerBackend, runs: int, ids: list[str]) -> list[float]:
+    samples = []
+    for i in range(runs):
+        started = time.perf_counter()
+        info = await backend.create(SandboxSpec(environment_id=f"bench-{i}", tenant="bench", labels=LABEL))
+        ids.append(info.id)
+        await backend.start(info.id)
+        result = await backend.exec(ExecRequest(sandbox_id=info.id, cmd=("true",)))
+        samples.append(time.perf_counter() - started)
+        assert result.exit_code == 0
+    return samples
+
+
+def rows(results: dict[str, dict[str, Any]], ratios: dict[str, float]) -> list[dict[str, Any]]:
+    """The lines of the README table."""
+    floor, cold = results["engine_floor_cold"], results["backend_cold"]
+    return [
+        {
+            "figure": "plain docker-py: create + start + first exec, hardened profile (engine floor)",
+            "p50": floor["p50_ms"],
+            "p95": floor["p95_ms"],
+            "unit": "ms",
+            "n": floor["n"],
+        },
+        {
+            "figure": "`DockerBackend`: create + start + first exec",
+            "p50": cold["p50_ms"],
+            "p95": cold["p95_ms"],
+            "unit": "ms",
+            "n": cold["n"],
+            "target": f"≤ 400 ms, ≤ 2x floor ({ratios['backend_cold_vs_floor']}x)",
+            "met": cold["p50_ms"] <= 400 and ratios["backend_cold_vs_floor"] <= 2.0,
+        },
+        {
+            "figure": 'plain docker-py `exec_run("true")` / `DockerBackend.exec("true")`',
+            "p50": f"{results['engine_floor_exec']['p50_ms']} / {results['backend_exec']['p50_ms']}",
+            "p95": f"{results['engine_floor_exec']['p95_ms']} / {results['backend_exec']['p95_ms']}",
+            "unit": "ms",
+            "n": results["backend_exec"]["n"],
+        },
+    ]
+
+
+async def main(runs: int) -> dict[str, Any]:
     client = docker.from_env(version="auto")
     image = build_image(client).sandbox
-    async with DockerBackend(image=image) as backend:
-        floor_samples, floor_ids = await asyncio.to_thread(floor_cold, client, image, runs)
-        cold_samples, cold_ids = await backend_cold(backend, runs)
+    floor_ids: list[str] = []
+    cold_ids: list[str] = []
+    try:
+        async with DockerBackend(image=image) as backend:
+            try:
+                floor_samples = await asyncio.to_thread(floor_cold, client, image, runs, floor_ids)
+                cold_samples = await backend_cold(backend, runs, cold_ids)
 
-        container = client.containers.get(floor_ids[0])
-        floor_exec = []
-        for _ in range(runs):
-            started = time.perf_counter()
-            container.exec_run(["true"])
-            floor_exec.append(time.perf_counter() - started)
-        backend_exec = []
-        for _ in range(runs):
-            started = time.perf_counter()
-            await backend.exec(ExecRequest(sandbox_id=cold_ids[0], cmd=("true",)))
-            backend_exec.append(time.perf_counter() - started)
-
-        for cid in cold_ids:
-            await backend.destroy(cid)
-        for cid in floor_ids:
-            client.containers.get(cid).remove(force=True, v=True)
-        for volume in client.volumes.list(filters={"name": "floor-vol-"}):
-            volume.remove(force=True)
+                container = client.containers.get(floor_ids[0])
+                floor_exec = []
+                for _ in range(runs):
+                    started = time.perf_counter()
+                    container.exec_run(["true"])
+                    floor_exec.append(time.perf_counter() - started)
+                backend_exec = []
+                for _ in range(runs):
+                    started = time.perf_counter()
+                    await backend.exec(ExecRequest(sandbox_id=cold_ids[0], cmd=("true",)))
+                    backend_exec.append(time.perf_counter() - started)
+            finally:
+                for cid in cold_ids:  # the backend also releases a bounded workspace's loop device
+                    await backend.destroy(cid)
+    finally:
+        await asyncio.to_thread(remove_floor, client)
 
     results = {
         "engine_floor_cold": summary(floor_samples),
@@ -90,17 +152,19 @@ async def main(runs: int) -> dict[str, object]:
         "engine_floor_exec": summary(floor_exec),
         "backend_exec": summary(backend_exec),
     }
+    ratios = {
+        "backend_cold_vs_floor": ratio(results["backend_cold"], results["engine_floor_cold"]),
+        "backend_exec_vs_floor": ratio(results["backend_exec"], results["engine_floor_exec"]),
+    }
     return {
         "benchmark": "provision",
-        "machine": {"cpus": __import__("os").cpu_count(), "python": platform.python_version()},
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "engine": client.version().get("Version"),
         "image": image,
         "results": results,
-        "ratios": {
-            "backend_cold_vs_floor": ratio(results["backend_cold"], results["engine_floor_cold"]),
-            "backend_exec_vs_floor": ratio(results["backend_exec"], results["engine_floor_exec"]),
-        },
+        "ratios": ratios,
         "targets": {"cold_p50_ms": 400, "cold_vs_floor_max": 2.0},
+        "rows": rows(results, ratios),
     }
 
 
@@ -109,4 +173,5 @@ if __name__ == "__main__":
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--runs", type=int, default=20, help="runs per measurement (default 20)")
+    exit_on_sigterm()
     print(json.dumps(asyncio.run(main(parser.parse_args().runs)), indent=2))

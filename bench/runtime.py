@@ -3,8 +3,9 @@
 Measures (medians over --runs, default 50):
   run_code_python     `run_code` python `1+1` through the Toolbox inside a running sandbox (warm kernel)
   run_code_bash       `run_code` bash `true` through the Toolbox inside a running sandbox (warm shell)
-  step_total          one agent step over the real runner channel (Unix socket): model call through
-                      the gateway (scripted model) + tool-result report, recorded as steps and events
+  step_total          one agent step over the real runner channel (Unix socket): the last tool result
+                      and the next model call (scripted model) in one request, recorded and stored
+                      (committed) before the answer, as the runner sees it
   model_only          the scripted model alone for the same requests (what `step_total` spends in the model)
   step_overhead       step_total - model_only: the orchestrator's own cost per step
 
@@ -22,11 +23,19 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 import yaml
 
+from agents.channel import Channel
 from agents.model_types import Message, ModelRequest, TextPart, ToolCallPart, ToolResultPart
-from agents.protocol import PREFIX, FinishReport, ModelCall, ModelCallResult, ToolResultReport, WorkItem
+from agents.protocol import (
+    Budget,
+    FinishReport,
+    StepCall,
+    StepContext,
+    ToolResultReport,
+    WorkItem,
+)
+from agents.tools.declarations import builtin_declarations
 from bench.stats import summary
 from orchestrator.channel.hub import RunnerHub
 from orchestrator.channel.server import SOCKET_NAME, ChannelServers
@@ -110,44 +119,41 @@ async def step_overhead(runs: int, workdir: Path) -> dict[str, dict[str, Any]]:
         await store.steps.append_batch("bench", record.id, steps, events)  # as InteractionService does
 
     recorder = Recorder(LiveLogs().open(record.id), persist, first_index=1)
-    messages = [Message(role="user", parts=[TextPart(text="go")])]
-    work = WorkItem(interaction_id=record.id, messages=messages, builtin_tools=["list_files"])
-    running = asyncio.create_task(hub.run("env-bench", model, work, recorder))
-    transport = httpx.AsyncHTTPTransport(uds=str(channels.folder("env-bench") / SOCKET_NAME))
+    conversation = [Message(role="user", parts=[TextPart(text="go")])]
+    work = WorkItem(interaction_id=record.id, builtin_tools=["list_files"], budget=Budget(max_steps=runs + 1))
+    running = asyncio.create_task(hub.run("env-bench", model, work, recorder, conversation))
+    runner = Channel(str(channels.folder("env-bench") / SOCKET_NAME), "token")  # the runner's own client
     totals: list[float] = []
     requests: list[ModelRequest] = []
-    async with httpx.AsyncClient(
-        transport=transport,
-        base_url="http://o" + PREFIX,
-        headers={"authorization": "Bearer x", "content-type": "application/json"},
-    ) as runner:
-        assert (await runner.get("/work", params={"wait_s": 5})).status_code == 200
-        for _ in range(runs):
-            request = ModelRequest(messages=list(messages))
-            requests.append(request)
-            started = time.perf_counter()
-            answer = ModelCallResult.model_validate_json(
-                (
-                    await runner.post(
-                        "/model",
-                        content=ModelCall(interaction_id=record.id, request=request).model_dump_json(),
-                    )
-                ).content
-            )
-            assert answer.response is not None
-            call = next(p for p in answer.response.parts if isinstance(p, ToolCallPart))
-            report = ToolResultReport(
-                interaction_id=record.id, call_id=call.id, name=call.name, output="a.txt"
-            )
-            await runner.post("/tool-result", content=report.model_dump_json())
-            totals.append(time.perf_counter() - started)
-            messages += [
-                Message(role="model", parts=list(answer.response.parts)),
-                Message(role="user", parts=[ToolResultPart(call_id=call.id, name=call.name, output="a.txt")]),
-            ]
-        finish = FinishReport(interaction_id=record.id, outcome="completed")
-        await runner.post("/finish", content=finish.model_dump_json())
+    context = StepContext(system="bench", tools=builtin_declarations(["list_files"]))
+    results: list[ToolResultReport] = []
+    assert await runner.next_work(wait_s=5) is not None
+    for turn in range(runs):
+        call = StepCall(
+            interaction_id=record.id, turn=turn, results=results, context=context if turn == 0 else None
+        )
+        started = time.perf_counter()
+        answer = await runner.step(call)
+        totals.append(time.perf_counter() - started)
+        assert answer.response is not None, answer
+        requests.append(ModelRequest(system=context.system, messages=list(conversation), tools=context.tools))
+        tool_call = next(p for p in answer.response.parts if isinstance(p, ToolCallPart))
+        result = ToolResultReport(
+            interaction_id=record.id, call_id=tool_call.id, name=tool_call.name, output="a.txt"
+        )
+        results = [result]
+        conversation += [
+            Message(role="model", parts=list(answer.response.parts)),
+            Message(
+                role="user", parts=[ToolResultPart(call_id=tool_call.id, name="list_files", output="a.txt")]
+            ),
+        ]
+    finish = FinishReport(interaction_id=record.id, outcome="completed", turn=runs, results=results)
+    finishing = asyncio.create_task(runner.finish(finish))
     await running
+    hub.committed(record.id)
+    await finishing
+    await runner.close()
     provider = gateway.resolve(model)
     model_only: list[float] = []
     for request in requests:
@@ -155,6 +161,8 @@ async def step_overhead(runs: int, workdir: Path) -> dict[str, dict[str, Any]]:
         async for _event in provider.stream(request):
             pass
         model_only.append(time.perf_counter() - started)
+    stored = await store.steps.list_steps("bench", record.id)
+    assert len(stored) == 2 * runs, f"expected {2 * runs} stored steps, found {len(stored)}"
     await channels.close_all()
     await store.close()
     total, alone = summary(totals), summary(model_only)

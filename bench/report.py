@@ -1,0 +1,184 @@
+"""The Markdown table of the benchmarks: reads bench/results/*.json, prints (and optionally writes) it.
+
+A result file may carry `rows` (figure, p50, p95, unit, n, target, met); `bench.runtime` and
+`bench.api` do not, and are read from their `results` here. Each figure is a median (p50) and p95
+over `n` runs; ratios in the figure text were measured in the same run as both of their terms.
+
+Usage: python -m bench.report [--results DIR] [--write FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).parent / "results"
+ORDER = ("provision", "sessions", "runtime", "api", "idle", "concurrent")
+"""Table order; other result files follow alphabetically."""
+
+Row = dict[str, Any]
+
+
+def _runtime_rows(doc: dict[str, Any]) -> list[Row]:
+    results = doc.get("results", {})
+    rows: list[Row] = []
+    for key, figure, target in (
+        ("run_code_python", "`run_code` python `1+1` through the toolbox in a running sandbox", 5),
+        ("run_code_bash", "`run_code` bash `true` through the toolbox in a running sandbox", None),
+    ):
+        if key in results:
+            rows.append(_row(figure, results[key], target))
+    if "step_overhead" in results:
+        figure = "orchestrator overhead per agent step (runner channel: model call + tool report, "
+        if "model_only" in results:
+            figure += f"minus the scripted model's {results['model_only'].get('p50_ms')} ms)"
+        else:
+            figure += "minus the scripted model)"
+        rows.append(_row(figure, results["step_overhead"], 2))
+    return rows
+
+
+def _api_rows(doc: dict[str, Any]) -> list[Row]:
+    results = doc.get("results", {})
+    rows: list[Row] = []
+    throughput = results.get("throughput")
+    if throughput:
+        rate = throughput.get("interactions_per_s")
+        rows.append(
+            {
+                "figure": f"API: foreground `scripted:echo` interactions, {throughput.get('concurrency')} "
+                f"clients over loopback ({throughput.get('completed')}/{throughput.get('count')} completed)",
+                "p50": f"{rate} / s",
+                "p95": "",
+                "unit": "",
+                "n": throughput.get("completed"),
+                "target": "≥ 300 / s",
+                "met": rate is not None and rate >= 300,
+            }
+        )
+    if "create_get" in results:
+        rows.append(_row("API: create + get of an interaction, sequential", results["create_get"], None))
+    return rows
+
+
+ADAPTERS: dict[str, Callable[[dict[str, Any]], list[Row]]] = {"runtime": _runtime_rows, "api": _api_rows}
+
+
+def _row(figure: str, stats: dict[str, Any], target_ms: float | None) -> Row:
+    row: Row = {
+        "figure": figure,
+        "p50": stats.get("p50_ms"),
+        "p95": stats.get("p95_ms"),
+        "unit": "ms",
+        "n": stats.get("n"),
+    }
+    if target_ms is not None:
+        row["target"] = f"≤ {target_ms} ms"
+        row["met"] = stats.get("p50_ms") is not None and stats["p50_ms"] <= target_ms
+    return row
+
+
+def _value(value: Any, unit: str) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, float):
+        value = f"{value:.1f}" if value >= 10 else f"{value:.2f}"
+    return f"{value} {unit}".strip()
+
+
+def _met(row: Row) -> str:
+    if "met" not in row:
+        return ""
+    return "yes" if row["met"] else "**no**"
+
+
+def load(folder: Path) -> list[tuple[str, dict[str, Any]]]:
+    """The result documents in table order, as (name, document)."""
+    found = {path.stem: path for path in folder.glob("*.json")}
+    names = [n for n in ORDER if n in found] + sorted(n for n in found if n not in ORDER)
+    docs = []
+    for name in names:
+        try:
+            docs.append((name, json.loads(found[name].read_text())))
+        except (OSError, json.JSONDecodeError) as exc:
+            docs.append((name, {"error": f"unreadable: {exc}"}))
+    return docs
+
+
+def rows_of(name: str, doc: dict[str, Any]) -> list[Row]:
+    """The table rows of one result document."""
+    if "rows" in doc:
+        rows: list[Row] = doc["rows"]
+        return rows
+    if name in ADAPTERS:
+        return ADAPTERS[name](doc)
+    return []
+
+
+def machine(docs: list[tuple[str, dict[str, Any]]]) -> str:
+    """One line: cores, OS, Docker engine, cgroup version, memory (from this host and the results)."""
+    engine = next((d["engine"] for _, d in docs if d.get("engine")), None)
+    os_name = platform.system()
+    release = Path("/etc/os-release")
+    if release.exists():
+        fields = dict(
+            line.split("=", 1) for line in release.read_text().splitlines() if "=" in line and line.strip()
+        )
+        os_name = fields.get("PRETTY_NAME", os_name).strip('"')
+    cgroup = "v2" if Path("/sys/fs/cgroup/cgroup.controllers").exists() else "v1"
+    memory = ""
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal:"):
+            memory = f", {round(int(line.split()[1]) / (1 << 20))} GB RAM"
+    docker = f", Docker {engine}" if engine else ""
+    return f"{os.cpu_count()} cores, {os_name}{docker}, cgroup {cgroup}{memory}"
+
+
+def table(folder: Path) -> str:
+    """The Markdown report: machine line, then one table of every figure."""
+    docs = load(folder)
+    stamp = max((p.stat().st_mtime for p in folder.glob("*.json")), default=None)
+    when = datetime.fromtimestamp(stamp, UTC).strftime("%Y-%m-%d %H:%M UTC") if stamp else "never"
+    lines = [
+        f"Machine: {machine(docs)}. Results of {when}; p50 is the median over n runs.",
+        "",
+        "| benchmark | figure | n | p50 | p95 | target | met? |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, doc in docs:
+        if "error" in doc:
+            lines.append(f"| {name} | {doc['error']} | | | | | |")
+            continue
+        for row in rows_of(name, doc):
+            unit = row.get("unit", "")
+            cells = [
+                name,
+                str(row["figure"]).replace("|", "\\|"),
+                str(row.get("n") or ""),
+                _value(row.get("p50"), unit),
+                _value(row.get("p95"), unit),
+                row.get("target", ""),
+                _met(row),
+            ]
+            lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--results", type=Path, default=RESULTS, help="folder of the JSON results")
+    parser.add_argument("--write", type=Path, help="also write the table to this file")
+    args = parser.parse_args()
+    text = table(args.results)
+    if args.write:
+        header = "# Benchmark results\n\nWritten by `make bench` (`bench/report.py`).\n\n"
+        args.write.write_text(header + text)
+    print(text, end="")

@@ -1,0 +1,248 @@
+"""Provision -> first command through the public API, cold and from the warm pool, beside the engine floor.
+
+One run = one streamed agent interaction (`POST /v1beta/interactions`, `stream: true`) on a new
+environment whose scripted model calls `run_code` bash `true` once and then answers. The time is
+taken from sending the create request to the arrival of the `code_execution_result` step on the
+stream: HTTP, auth, the stored interaction, the environment row, the sandbox (created or taken from the
+pool), the runner in it, one model turn, and the first command. The environment is deleted after each
+run, outside the timed window.
+
+Measures (--runs each, default 20; one warm-up run per server is discarded):
+  engine_floor   plain docker-py create + start + exec("true"), hardened profile (`bench.provision`)
+  cold           `warren serve` with WARREN_POOL_SIZE=0: every session creates its sandbox
+  warm           `warren serve` with WARREN_POOL_SIZE=--pool-size: before each run the bench waits
+                 until the pool holds that many started containers again (label `dev.warren.pool`)
+                 whose runner is connected to its socket (waiting for its assignment)
+  model_only     the scripted model alone answering the first turn (its share of the figure)
+
+Each of cold and warm also reports `to_call` (create -> the `code_execution_call` step: sandbox,
+runner and model turn) and `call_to_result` (the command itself, through the runner's tool).
+
+Usage: python -m bench.sessions [--runs N] [--pool-size N]   (prints JSON)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import docker
+
+from agents.model_types import Message, ModelRequest, TextPart
+from bench.provision import floor_cold, remove_floor
+from bench.server import (
+    FIRST_COMMAND_SCRIPT,
+    POOL_LABEL,
+    BenchServer,
+    delete_environments,
+    exit_on_sigterm,
+    first_command,
+    script_model,
+    warren_server,
+)
+from bench.stats import ratio, summary
+from orchestrator.gateway.scripted import ScriptedProvider
+from orchestrator.sandbox.image import build_image
+
+POOL_APPEAR_S = 45.0
+"""How long a warm server may take to fill its pool the first time; if none appears, no pool is active."""
+POOL_REFILL_S = 20.0
+"""The longest wait for the pool to refill between two runs."""
+MAX_FAILED = 3
+"""A series stops after this many runs that did not complete (each is bounded by `RUN_DEADLINE_S`)."""
+
+
+def _runner_waiting(container: Any) -> bool:
+    """Whether the container's runner holds a connection to its channel socket (waits for work).
+
+    An accepted Unix socket lives in the connecting process's network namespace and carries the
+    listener's path, so the sandbox's own /proc/<pid>/net/unix shows it, connected (state 03).
+    """
+    pid = container.attrs.get("State", {}).get("Pid")
+    if not pid:
+        return False
+    try:
+        table = Path(f"/proc/{pid}/net/unix").read_text().splitlines()[1:]
+    except OSError:
+        return False
+    return any(
+        len(f) >= 8 and f[5] == "03" and f[7].endswith("/orchestrator.sock") for f in map(str.split, table)
+    )
+
+
+def _pool_count(client: docker.DockerClient, server: BenchServer) -> int:
+    """Started pool sandboxes of this server whose runner already waits for an assignment."""
+    selector = [POOL_LABEL, *(f"{k}={v}" for k, v in server.labels.items())]
+    containers = client.containers.list(filters={"label": selector, "status": "running"})
+    return sum(_runner_waiting(c) for c in containers)
+
+
+async def _wait_pool(client: docker.DockerClient, server: BenchServer, want: int, limit_s: float) -> bool:
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        if await asyncio.to_thread(_pool_count, client, server) >= want:
+            return True
+        await asyncio.sleep(0.05)
+    return False
+
+
+async def _series(
+    server: BenchServer, runs: int, pool_size: int, client: docker.DockerClient
+) -> dict[str, Any]:
+    """Warm-up + `runs` first-command runs on one server; with a pool, wait for it to refill each time."""
+    model = script_model(server.data_dir, "first_command", FIRST_COMMAND_SCRIPT)
+    pool: dict[str, Any] = {"size": pool_size}
+    if pool_size:
+        pool["active"] = await _wait_pool(client, server, pool_size, POOL_APPEAR_S)
+    results, calls, tools, waits = [], [], [], []
+    statuses: dict[str, int] = {}
+    failed = 0
+    async with server.client() as api:
+        for n in range(runs + 1):
+            if pool.get("active"):
+                started = time.perf_counter()
+                refilled = await _wait_pool(client, server, pool_size, POOL_REFILL_S)
+                waits.append(time.perf_counter() - started)
+                if not refilled:
+                    pool["refill_timeouts"] = pool.get("refill_timeouts", 0) + 1
+            run = await first_command(api, model)
+            if run.environment_id:
+                server.environments.add(run.environment_id)
+                await delete_environments(api, [run.environment_id], concurrency=1)
+            if n == 0:
+                continue  # warm-up: the server's first agent run pays its lazy imports
+            statuses[run.status] = statuses.get(run.status, 0) + 1
+            if not run.ok or run.call_s is None or run.result_s is None:
+                failed += 1
+                if failed >= MAX_FAILED:
+                    break  # something else is wrong (the engine, the tree): stop, report what was seen
+                continue
+            results.append(run.result_s)
+            calls.append(run.call_s)
+            tools.append(run.result_s - run.call_s)
+    if not results:
+        raise SystemExit(f"no first-command run completed (pool {pool_size}): {statuses}")
+    if waits:
+        pool["refill_wait"] = summary(waits[1:] or waits)
+    return {
+        "first_command": summary(results),
+        "to_call": summary(calls),
+        "call_to_result": summary(tools),
+        "statuses": statuses,
+        "pool": pool,
+    }
+
+
+async def _model_only(runs: int) -> dict[str, Any]:
+    """Time the scripted model alone on the first turn of the same script."""
+    with tempfile.TemporaryDirectory(prefix="wb-") as tmp:
+        model = script_model(Path(tmp), "first_command", FIRST_COMMAND_SCRIPT)
+        provider = ScriptedProvider(model.removeprefix("scripted:"))
+    request = ModelRequest(messages=[Message(role="user", parts=[TextPart(text="go")])])
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        async for _event in provider.stream(request):
+            pass
+        samples.append(time.perf_counter() - started)
+    return summary(samples)
+
+
+def rows(results: dict[str, Any], ratios: dict[str, float], pool_size: int) -> list[dict[str, Any]]:
+    """The lines of the README table."""
+    floor, cold, warm = results["engine_floor"], results["cold"], results["warm"]
+    active = warm["pool"].get("active")
+    warm_name = f"provision → first command via the API, warm pool (`WARREN_POOL_SIZE={pool_size}`)"
+    if not active:
+        warm_name += ": no pool container appeared in this build, so this is a cold start"
+    share = round(100 * results["model_only"]["p50_ms"] / cold["first_command"]["p50_ms"], 2)
+    return [
+        {
+            "figure": "plain docker-py create + start + exec `true`, hardened (engine floor, same run)",
+            "p50": floor["p50_ms"],
+            "p95": floor["p95_ms"],
+            "unit": "ms",
+            "n": floor["n"],
+        },
+        {
+            "figure": "provision → first command via the API, cold (`WARREN_POOL_SIZE=0`): create request "
+            "to the `code_execution_result` SSE event of `run_code` bash `true`",
+            "p50": cold["first_command"]["p50_ms"],
+            "p95": cold["first_command"]["p95_ms"],
+            "unit": "ms",
+            "n": cold["first_command"]["n"],
+            "target": f"≤ 400 ms, ≤ 2x floor ({ratios['cold_vs_floor']}x)",
+            "met": cold["first_command"]["p50_ms"] <= 400 and ratios["cold_vs_floor"] <= 2.0,
+        },
+        {
+            "figure": "… of which create → `code_execution_call` / call → result (cold)",
+            "p50": f"{cold['to_call']['p50_ms']} / {cold['call_to_result']['p50_ms']}",
+            "p95": f"{cold['to_call']['p95_ms']} / {cold['call_to_result']['p95_ms']}",
+            "unit": "ms",
+            "n": cold["to_call"]["n"],
+        },
+        {
+            "figure": f"… of which the scripted model (first turn, {share}% of cold p50)",
+            "p50": results["model_only"]["p50_ms"],
+            "p95": results["model_only"]["p95_ms"],
+            "unit": "ms",
+            "n": results["model_only"]["n"],
+        },
+        {
+            "figure": warm_name,
+            "p50": warm["first_command"]["p50_ms"],
+            "p95": warm["first_command"]["p95_ms"],
+            "unit": "ms",
+            "n": warm["first_command"]["n"],
+            "target": f"≤ 50 ms ({ratios['warm_vs_floor']}x floor)",
+            "met": warm["first_command"]["p50_ms"] <= 50,
+        },
+    ]
+
+
+async def main(runs: int, pool_size: int) -> dict[str, Any]:
+    client = docker.from_env(version="auto")
+    image = (await asyncio.to_thread(build_image, client)).sandbox
+    floor_ids: list[str] = []
+    try:
+        floor = summary(await asyncio.to_thread(floor_cold, client, image, runs, floor_ids))
+    finally:
+        await asyncio.to_thread(remove_floor, client)
+    with warren_server(image, {"WARREN_POOL_SIZE": "0"}) as server:
+        cold = await _series(server, runs, 0, client)
+    with warren_server(image, {"WARREN_POOL_SIZE": str(pool_size)}) as server:
+        warm = await _series(server, runs, pool_size, client)
+    model_only = await _model_only(runs)
+    results = {"engine_floor": floor, "cold": cold, "warm": warm, "model_only": model_only}
+    ratios = {
+        "cold_vs_floor": ratio(cold["first_command"], floor),
+        "warm_vs_floor": ratio(warm["first_command"], floor),
+        "warm_vs_cold": ratio(warm["first_command"], cold["first_command"]),
+    }
+    return {
+        "benchmark": "sessions",
+        "machine": {"cpus": os.cpu_count()},
+        "engine": client.version().get("Version"),
+        "image": image,
+        "results": results,
+        "ratios": ratios,
+        "targets": {"warm_p50_ms": 50, "cold_p50_ms": 400, "cold_vs_floor_max": 2.0},
+        "rows": rows(results, ratios, pool_size),
+    }
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--runs", type=int, default=20, help="runs per measurement (default 20)")
+    parser.add_argument("--pool-size", type=int, default=2, help="WARREN_POOL_SIZE of the warm run")
+    args = parser.parse_args()
+    exit_on_sigterm()
+    print(json.dumps(asyncio.run(main(args.runs, args.pool_size)), indent=2))
