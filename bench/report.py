@@ -35,7 +35,10 @@ def _runtime_rows(doc: dict[str, Any]) -> list[Row]:
         if key in results:
             rows.append(_row(figure, results[key], target))
     if "step_overhead" in results:
-        figure = "orchestrator overhead per agent step (runner channel: model call + tool report, "
+        figure = (
+            "orchestrator overhead per agent step (one runner-channel request: the last tool result "
+            "and the next model call, stored before the answer; "
+        )
         if "model_only" in results:
             figure += f"minus the scripted model's {results['model_only'].get('p50_ms')} ms)"
         else:

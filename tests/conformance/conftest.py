@@ -60,6 +60,7 @@ def server(request: pytest.FixtureRequest, sandbox_image: str) -> Iterator[Serve
     """`warren serve` on a free port with a fresh store of the parametrized kind."""
     data = Path(tempfile.mkdtemp(prefix="warren-conf-"))
     env = {**os.environ, **SECRET_KEYS, "WARREN_DATA_DIR": str(data), "WARREN_SANDBOX_IMAGE": sandbox_image}
+    env["WARREN_TENANT_MAX_SANDBOXES"] = "100"  # one tenant drives dozens of environments here
     if request.param == "postgresql":
         env["WARREN_DATABASE_URL"] = request.getfixturevalue("postgres_url")
     with warren_serve(env, data, ["tenant-a", "tenant-b"], start_timeout_s=60) as running:
