@@ -41,6 +41,7 @@ from orchestrator.environments.service import STORE_LABEL
 from orchestrator.sandbox.backend import LABEL_PREFIX
 from orchestrator.sandbox.docker_backend import _image_of, _release_image
 from orchestrator.store.db import normalise_url
+from tests.support.serve import wait_healthy
 
 __all__ = [
     "ENV_LABEL",
@@ -223,14 +224,7 @@ def warren_server(
                 [WARREN, "serve", "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT
             )
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + start_timeout_s
-        while True:
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"warren serve did not come up:\n{log.read_text()[-3000:]}")
-            time.sleep(0.1)
+        wait_healthy(url, proc, log, start_timeout_s)
         server = BenchServer(url, key, data_dir, labels, proc.pid, log)
         yield server
     finally:

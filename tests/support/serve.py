@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 
-__all__ = ["WARREN", "RunningServer", "create_key", "free_port", "warren_serve"]
+__all__ = ["WARREN", "RunningServer", "create_key", "free_port", "wait_healthy", "warren_serve"]
 
 WARREN = str(Path(sys.executable).with_name("warren"))
 """The `warren` command of this venv."""
@@ -51,6 +51,18 @@ class RunningServer:
     log: Path
 
 
+def wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path, timeout_s: float) -> None:
+    """Wait until the server at `url` answers `/healthz`; fail with its log if it died or timed out."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        with contextlib.suppress(httpx.TransportError):
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"warren serve did not come up:\n{log.read_text()[-3000:]}")
+        time.sleep(0.05)
+
+
 @contextlib.contextmanager
 def warren_serve(
     env: Mapping[str, str], data_dir: Path, tenants: list[str], start_timeout_s: float = 120
@@ -64,14 +76,7 @@ def warren_serve(
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + start_timeout_s
-        while True:
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"warren serve did not come up:\n{log.read_text()[-3000:]}")
-            time.sleep(0.2)
+        wait_healthy(url, proc, log, start_timeout_s)
         yield RunningServer(url, keys, log)
     finally:
         proc.terminate()

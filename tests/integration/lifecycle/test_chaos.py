@@ -23,7 +23,7 @@ import httpx
 import pytest
 
 from orchestrator.sandbox.backend import LABEL_PREFIX
-from tests.support.serve import WARREN, create_key, free_port
+from tests.support.serve import WARREN, create_key, free_port, wait_healthy
 
 V = "/v1beta"
 TOOL_TURNS = 5
@@ -67,14 +67,7 @@ class Server:
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
-            assert self.proc.poll() is None, self.log_tail()
-            time.sleep(0.05)
-        raise AssertionError(f"warren serve did not come up:\n{self.log_tail()}")
+        wait_healthy(self.url, self.proc, self.data_dir / f"server-{self.starts}.log", 60)
 
     def signal(self, number: int, wait_s: float = 30) -> float:
         """Send a signal, wait for the process to end; returns how long it took (seconds)."""
