@@ -100,11 +100,13 @@ class BashSession:
         self._interrupted = False
         self._running = True
         token = self._token.decode()
+        # `jobs` before and after: job control's notices ("[1]+ Terminated ...") about background
+        # jobs that ended, often ones a timeout stopped, would otherwise land in some later output.
         proc.stdin.write(
-            f"trap 'return {_TIMEOUT_STATUS}' USR1\n"
+            f"builtin jobs >/dev/null 2>&1; trap 'return {_TIMEOUT_STATUS}' USR1\n"
             f". {shlex.quote(str(script))} < /dev/null\n"
             "__warren_rc=$?\n"
-            "trap - USR1\n"
+            "trap - USR1; builtin jobs >/dev/null 2>&1\n"
             f'builtin printf \'\\n%s %d %s\\n\' {token} "$__warren_rc" "$PWD"\n'.encode()
         )
         collector = OutputCollector(self._limit)
