@@ -11,17 +11,19 @@ Within one process, SQLite writers also queue on an asyncio lock, which is faste
 
 Hot paths (the step log, key lookups) use `run_write`/`run_read` instead of sessions: they take a
 plain function of a synchronous `Connection` and run it as one transaction in one round trip. On
-SQLite that round trip is one hop to a worker thread holding a `sqlite3` connection, where an
-`AsyncSession` on aiosqlite hops to the driver's thread for every cursor, statement, fetch and
-commit (about a dozen hops, each a thread wake-up, per transaction); on PostgreSQL it is
-`AsyncConnection.run_sync`.
+SQLite a read is one hop to a worker thread holding a `sqlite3` connection, where an `AsyncSession`
+on aiosqlite hops to the driver's thread for every cursor, statement, fetch and commit (about a
+dozen hops, each a thread wake-up, per transaction); a write usually needs no hop at all (see
+`_SyncSqlite`). On PostgreSQL both are `AsyncConnection.run_sync`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
+import sqlite3
 from collections.abc import AsyncIterator, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -30,6 +32,7 @@ from typing import Any, Self, TypeVar
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -37,12 +40,17 @@ from orchestrator.store.migrate import upgrade_to_head
 
 __all__ = ["Database", "default_database_url", "normalise_url"]
 
+log = logging.getLogger("orchestrator.store")
+
 T = TypeVar("T")
 _SYNC_READERS = 4
 """Worker threads (and so at most this many connections) for SQLite's `run_read`."""
 
 _GROUP_MAX = 256
 """Most queued writes committed together in one SQLite transaction."""
+
+_CHECKPOINT_EVERY = 200
+"""Transactions committed on the event loop between two WAL checkpoints (on the writer thread)."""
 
 _WRITE_OPTION = "warren_write"
 """Execution option that marks the write engine, so the SQLite `begin` hook takes the write lock."""
@@ -105,9 +113,6 @@ class Database:
         """The async engine; prefer `read()` and `write()` over using it directly."""
         if self.dialect == "sqlite":
             _install_sqlite_hooks(self.engine.sync_engine, busy_timeout_ms=int(busy_timeout_s * 1000))
-        self._sync: _SyncSqlite | None = None
-        if self.dialect == "sqlite" and on_disk:
-            self._sync = _SyncSqlite(parsed.set(drivername="sqlite+pysqlite"), busy_timeout_s)
         self._reader = async_sessionmaker(self.engine, expire_on_commit=False)
         self._writer = async_sessionmaker(
             self.engine.execution_options(**{_WRITE_OPTION: True}), expire_on_commit=False
@@ -115,6 +120,11 @@ class Database:
         # SQLite has one writer at a time. Queueing this process's writers on a lock wakes each at
         # once, instead of leaving them to poll the busy timeout; other processes still use that.
         self._write_lock = asyncio.Lock() if self.dialect == "sqlite" else None
+        self._sync: _SyncSqlite | None = None
+        if self.dialect == "sqlite" and on_disk:
+            self._sync = _SyncSqlite(
+                parsed.set(drivername="sqlite+pysqlite"), busy_timeout_s, self._write_lock
+            )
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -141,7 +151,7 @@ class Database:
             writer = self.engine.execution_options(**{_WRITE_OPTION: True})
             async with self._write_lock or contextlib.nullcontext(), writer.begin() as conn:
                 return await conn.run_sync(work)
-        return await self._sync.write(work, self._write_lock)
+        return await self._sync.write(work)
 
     async def run_read(self, work: Callable[[Connection], T]) -> T:
         """Run `work` in one read transaction (never SQLite's write lock) and return its result."""
@@ -179,30 +189,47 @@ class Database:
 
 
 class _SyncSqlite:
-    """SQLite through the standard `sqlite3` driver on worker threads: one hop per transaction.
+    """SQLite through the standard `sqlite3` driver: writes grouped, mostly on the loop; reads on threads.
 
-    Writes run on one thread with group commit: the works queued while a transaction runs go
-    together into the next one, so a burst of N writers costs one hop, one `BEGIN IMMEDIATE` and one
-    commit instead of N of each (and waits on the asyncio lock of `Database` once). When one work of
-    a group fails, the group's transaction rolls back and each work runs again in its own, so only
-    the failing one fails. Reads run on a few other threads; connections are pooled, and each is
-    used by one thread at a time.
+    Writes are grouped: the works queued during one turn of the event loop run in one transaction,
+    so a burst of N writers costs one `BEGIN IMMEDIATE` and one commit instead of N of each. A group
+    runs right on the event loop: in WAL mode with `synchronous=NORMAL` a commit only appends to the
+    WAL (no fsync), which costs less than a round trip to a thread (a wake-up each way and the
+    thread's cold caches: about 0.5 ms of an agent step, measured by `bench/runtime.py`). So the
+    loop never waits on its connection:
+
+    - the connection's busy timeout is 0: when another process (a `warren` CLI command) or a
+      session of this process holds the write lock, the group goes to the writer thread, which
+      waits for the lock as long as the busy timeout allows;
+    - it never checkpoints (a checkpoint fsyncs): every `_CHECKPOINT_EVERY` commits on the loop,
+      the writer thread runs a passive checkpoint, which blocks no writer.
+
+    When one work of a group fails, the writer thread runs the group again and, if it fails there
+    too, each work alone in its own transaction, so only the failing one fails. Reads run on a few
+    threads; their connections are pooled, and each is used by one thread at a time.
     """
 
-    def __init__(self, url: Any, busy_timeout_s: float) -> None:
-        pool_size = _SYNC_READERS + 1
+    def __init__(self, url: Any, busy_timeout_s: float, lock: asyncio.Lock | None) -> None:
         self.engine = create_engine(
             url,
             connect_args={"timeout": busy_timeout_s, "check_same_thread": False},
-            pool_size=pool_size,
+            pool_size=_SYNC_READERS + 1,
             max_overflow=0,
         )
         _install_sqlite_hooks(self.engine, busy_timeout_ms=int(busy_timeout_s * 1000))
         self._writer = self.engine.execution_options(**{_WRITE_OPTION: True})
+        self._loop_engine = create_engine(url, connect_args={"timeout": 0, "check_same_thread": False})
+        _install_sqlite_hooks(self._loop_engine, busy_timeout_ms=0, autocheckpoint=False)
+        self._loop_conn: Connection | None = None
+        self._lock = lock
+        """The `Database`'s lock, held by this process's session writes."""
         self._write_thread = ThreadPoolExecutor(1, thread_name_prefix="warren-sqlite-write")
         self._read_threads = ThreadPoolExecutor(_SYNC_READERS, thread_name_prefix="warren-sqlite-read")
-        self._queue: list[tuple[Callable[[Connection], Any], asyncio.Future[Any]]] = []
+        self._queue: list[_Queued] = []
+        self._flush_scheduled = False
         self._committer: asyncio.Task[None] | None = None
+        self._uncheckpointed = 0
+        self._checkpointing: asyncio.Future[None] | None = None
 
     async def run(self, work: Callable[[Connection], T], *, write: bool) -> T:
         engine, threads = (self._writer, self._write_thread) if write else (self.engine, self._read_threads)
@@ -213,32 +240,95 @@ class _SyncSqlite:
 
         return await asyncio.get_running_loop().run_in_executor(threads, transaction)
 
-    async def write(self, work: Callable[[Connection], T], lock: asyncio.Lock | None) -> T:
-        """Queue `work` for the next group commit and wait until its transaction committed."""
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[T] = loop.create_future()
+    async def write(self, work: Callable[[Connection], T]) -> T:
+        """Queue `work` for the next group and wait until its transaction committed."""
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._queue.append((work, future))
-        if self._committer is None:
-            self._committer = loop.create_task(self._commit_queued(lock), name="warren-sqlite-commit")
+        self._schedule_flush()
         return await future
 
-    async def _commit_queued(self, lock: asyncio.Lock | None) -> None:
+    def _schedule_flush(self) -> None:
+        """Flush after this turn of the loop, so the writes queued meanwhile join the group."""
+        if self._committer is None and not self._flush_scheduled:
+            self._flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self._flush_on_loop)
+
+    def _flush_on_loop(self) -> None:
+        """Commit one queued group on the loop, or hand the queue to the writer thread."""
+        self._flush_scheduled = False
+        if self._committer is not None:
+            return  # the writer thread has the queue: these writes join its next group
+        batch = self._take()
+        if not batch:  # all cancelled
+            if self._queue:
+                self._schedule_flush()
+            return
+        try:
+            results = self._commit_on_loop([work for work, _ in batch])
+        except Exception:  # a work failed: the writer thread finds which, without failing the others
+            results = None
+        if results is None:
+            self._queue[:0] = batch
+            self._committer = asyncio.get_running_loop().create_task(
+                self._commit_queued(), name="warren-sqlite-commit"
+            )
+            return
+        _resolve(batch, [(True, result) for result in results])
+        if self._queue:  # more than one group's worth was queued
+            self._schedule_flush()
+        self._uncheckpointed += 1
+        if self._uncheckpointed >= _CHECKPOINT_EVERY and self._checkpointing is None:
+            self._uncheckpointed = 0
+            self._checkpointing = asyncio.get_running_loop().run_in_executor(
+                self._write_thread, self._checkpoint
+            )
+            self._checkpointing.add_done_callback(self._checkpointed)
+
+    def _commit_on_loop(self, works: list[Callable[[Connection], Any]]) -> list[Any] | None:
+        """The works' results, committed together; None when another writer holds the write lock."""
+        if self._lock is not None and self._lock.locked():
+            return None  # a session of this process is writing
+        if self._loop_conn is None:
+            self._loop_conn = self._loop_engine.connect().execution_options(**{_WRITE_OPTION: True})
+        conn = self._loop_conn
+        try:
+            transaction = conn.begin()  # BEGIN IMMEDIATE: fails at once when busy (timeout 0)
+        except OperationalError as exc:
+            if getattr(exc.orig, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY:
+                return None  # another process is writing
+            raise
+        with transaction:
+            return [work(conn) for work in works]
+
+    def _take(self) -> list[_Queued]:
+        """The next group: up to `_GROUP_MAX` queued writes, skipping cancelled ones."""
+        batch = [(work, future) for work, future in self._queue[:_GROUP_MAX] if not future.done()]
+        del self._queue[:_GROUP_MAX]
+        return batch
+
+    def _checkpoint(self) -> None:
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+
+    def _checkpointed(self, done: asyncio.Future[None]) -> None:
+        self._checkpointing = None
+        if not done.cancelled() and done.exception() is not None:
+            log.warning("WAL checkpoint failed: %s", done.exception())
+
+    async def _commit_queued(self) -> None:
+        """The writer thread's turn: commit queued groups, waiting for the write lock, until none is left."""
         loop = asyncio.get_running_loop()
-        batch: list[tuple[Callable[[Connection], Any], asyncio.Future[Any]]] = []
+        batch: list[_Queued] = []
         try:
             while self._queue:
-                async with lock or contextlib.nullcontext():
+                async with self._lock or contextlib.nullcontext():
                     # Taken once the lock is ours: whatever queued while we waited joins this group.
-                    batch = [(w, f) for w, f in self._queue[:_GROUP_MAX] if not f.done()]  # not cancelled
-                    del self._queue[:_GROUP_MAX]
+                    batch = self._take()
                     if not batch:
                         continue
-                    outcomes = await loop.run_in_executor(
-                        self._write_thread, self._commit_group, [work for work, _ in batch]
-                    )
-                for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
-                    if not future.done():
-                        future.set_result(value) if ok else future.set_exception(value)
+                    works = [work for work, _ in batch]
+                    outcomes = await loop.run_in_executor(self._write_thread, self._commit_group, works)
+                _resolve(batch, outcomes)
                 batch = []
         except BaseException as exc:  # cancelled (loop shutdown) or the thread pool is gone
             for _, future in [*batch, *self._queue]:
@@ -270,11 +360,26 @@ class _SyncSqlite:
     def close(self) -> None:
         self._write_thread.shutdown()
         self._read_threads.shutdown()
+        if self._loop_conn is not None:
+            self._loop_conn.close()
+        self._loop_engine.dispose()
         self.engine.dispose()
 
 
-def _install_sqlite_hooks(engine: Engine, *, busy_timeout_ms: int) -> None:
-    """WAL, foreign keys and busy timeout on every connection; SQLAlchemy emits BEGIN itself."""
+_Queued = tuple[Callable[[Connection], Any], "asyncio.Future[Any]"]
+
+
+def _resolve(batch: list[_Queued], outcomes: list[tuple[bool, Any]]) -> None:
+    for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
+        if not future.done():
+            future.set_result(value) if ok else future.set_exception(value)
+
+
+def _install_sqlite_hooks(engine: Engine, *, busy_timeout_ms: int, autocheckpoint: bool = True) -> None:
+    """WAL, foreign keys and busy timeout on every connection; SQLAlchemy emits BEGIN itself.
+
+    `autocheckpoint=False` leaves WAL checkpoints (and their fsyncs) to other connections.
+    """
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
@@ -285,6 +390,8 @@ def _install_sqlite_hooks(engine: Engine, *, busy_timeout_ms: int) -> None:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            if not autocheckpoint:
+                cursor.execute("PRAGMA wal_autocheckpoint=0")
         finally:
             cursor.close()
 

@@ -94,6 +94,7 @@ class InteractionRecord(Record):
 
 _INSERT_INTERACTION = insert(InteractionRow)  # built once: hot path
 _INSERT_STEPS = insert(StepRow)
+_SELECT_INTERACTION = select(*(getattr(InteractionRow, name) for name in InteractionRecord.model_fields))
 
 
 class InteractionRepository:
@@ -132,11 +133,9 @@ class InteractionRepository:
 
     async def get(self, tenant: str, id: str) -> InteractionRecord | None:
         """The interaction, or None when this tenant has none with that id."""
-        async with self._db.read() as session:
-            row = await session.get(InteractionRow, id)
-            if row is None or row.tenant != tenant:
-                return None
-            return InteractionRecord.model_validate(row)
+        stmt = _SELECT_INTERACTION.where(InteractionRow.id == id, InteractionRow.tenant == tenant)
+        row = await self._db.run_read(lambda conn: conn.execute(stmt).mappings().one_or_none())
+        return None if row is None else InteractionRecord.model_validate(dict(row))
 
     async def list(
         self,

@@ -13,12 +13,13 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, Update, bindparam, insert, select, update
+from sqlalchemy import Integer, bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 
 from orchestrator.store.db import Database
 from orchestrator.store.errors import NotFoundError
 from orchestrator.store.models import EventRow, InteractionRow, StepRow, utcnow
+from orchestrator.store.prepared import Prepared
 from orchestrator.store.records import Record
 
 __all__ = ["EventRecord", "StepLog", "StepRecord", "step_type"]
@@ -26,17 +27,17 @@ __all__ = ["EventRecord", "StepLog", "StepRecord", "step_type"]
 _SETTABLE = frozenset({"status", "usage", "errors"})
 """Interaction columns `append_batch` may set in the same transaction."""
 
-# Statements of the hot path, built once: building and hashing a statement per call cost more than
+# Statements of the hot path, compiled once: building and hashing a statement per call cost more than
 # running it. Bound parameter names differ from column names, which SQLAlchemy reserves in SET.
-_INSERT_STEPS = insert(StepRow)
-_INSERT_EVENTS = insert(EventRow)
+_INSERT_STEPS = Prepared(insert(StepRow))
+_INSERT_EVENTS = Prepared(insert(EventRow))
 
 
 @functools.cache
-def _advance(columns: tuple[str, ...]) -> Update:
+def _advance(columns: tuple[str, ...]) -> Prepared:
     """`UPDATE interactions` that takes `p_steps` step and `p_events` event numbers (and sets `columns`)."""
     table = InteractionRow.__table__
-    return (
+    return Prepared(
         update(InteractionRow)
         .where(InteractionRow.id == bindparam("p_id"), InteractionRow.tenant == bindparam("p_tenant"))
         .values(
@@ -161,9 +162,10 @@ class StepLog:
         }
 
         def append(conn: Connection) -> tuple[int, int]:
-            counters = conn.execute(stmt, params).one_or_none()
-            if counters is None:
+            returned = stmt.execute(conn, params)
+            if not returned:
                 raise NotFoundError("interaction", interaction_id)
+            counters = returned[0]
             first_step, first_event = counters[0] - len(steps), counters[1] - len(events)
             for i, event in enumerate(events):
                 if "event_id" in event and str(event["event_id"]) != str(first_event + i):
@@ -171,22 +173,20 @@ class StepLog:
                         f"event_id {event['event_id']} would be stored as {first_event + i}: "
                         "the live log and the store disagree"
                     )
-            if steps:
-                conn.execute(
-                    _INSERT_STEPS,
-                    [
-                        {**base, "seq": first_step + i, "type": k, "payload": dict(s)}
-                        for i, (k, s) in enumerate(zip(step_kinds, steps, strict=True))
-                    ],
-                )
-            if events:
-                conn.execute(
-                    _INSERT_EVENTS,
-                    [
-                        {**base, "seq": first_event + i, "event_type": k, "payload": dict(e)}
-                        for i, (k, e) in enumerate(zip(event_kinds, events, strict=True))
-                    ],
-                )
+            _INSERT_STEPS.executemany(
+                conn,
+                [
+                    {**base, "seq": first_step + i, "type": k, "payload": s}
+                    for i, (k, s) in enumerate(zip(step_kinds, steps, strict=True))
+                ],
+            )
+            _INSERT_EVENTS.executemany(
+                conn,
+                [
+                    {**base, "seq": first_event + i, "event_type": k, "payload": e}
+                    for i, (k, e) in enumerate(zip(event_kinds, events, strict=True))
+                ],
+            )
             return first_step, first_event
 
         first_step, first_event = await self._db.run_write(append)

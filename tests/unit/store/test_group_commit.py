@@ -1,8 +1,14 @@
-"""`Database.run_write` on SQLite: concurrent writes share a transaction, and a failing one fails alone."""
+"""`Database.run_write` on SQLite: grouped commits on the loop, the writer thread when the lock is taken.
+
+Concurrent writes share a transaction, a failing one fails alone, a write never waits on the event
+loop for another process's lock, and the WAL is still checkpointed.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -11,6 +17,7 @@ import pytest
 from sqlalchemy import text
 
 from orchestrator.store import InteractionCreate, NotFoundError, Store
+from orchestrator.store import db as store_db
 
 
 @pytest.fixture
@@ -24,17 +31,60 @@ async def test_concurrent_writes_commit_in_fewer_transactions(sqlite_store: Stor
     sync = sqlite_store.db._sync
     assert sync is not None
     groups: list[int] = []
-    commit_group = sync._commit_group
+    on_loop = sync._commit_on_loop
 
-    def counting(works: list[Any]) -> list[tuple[bool, Any]]:
+    def counting(works: list[Any]) -> list[Any] | None:
         groups.append(len(works))
-        return commit_group(works)
+        return on_loop(works)
 
-    sync._commit_group = counting  # type: ignore[method-assign]
+    sync._commit_on_loop = counting  # type: ignore[method-assign]
     results = await asyncio.gather(*(sqlite_store.db.run_write(lambda conn, n=n: n) for n in range(50)))
     assert results == list(range(50))
-    assert sum(groups) == 50
-    assert len(groups) < 50  # grouped: the writes queued while one group ran share the next
+    assert groups == [50]  # queued in one turn of the loop: one transaction
+
+
+async def test_a_write_waits_off_the_loop_while_another_process_holds_the_lock(sqlite_store: Store) -> None:
+    db = sqlite_store.db
+    await db.run_write(lambda conn: conn.execute(text("CREATE TABLE marks (n INTEGER)")))
+    other = sqlite3.connect(db.url.split("///", 1)[1], isolation_level=None)  # another process's writer
+    other.execute("BEGIN IMMEDIATE")
+    threads: list[str] = []
+
+    def insert(conn: Any) -> None:
+        threads.append(threading.current_thread().name)
+        conn.execute(text("INSERT INTO marks VALUES (1)"))
+
+    writing = asyncio.ensure_future(db.run_write(insert))
+    ticks = 0
+    for _ in range(10):  # the loop keeps running while the write waits for the lock
+        await asyncio.sleep(0.01)
+        ticks += 1
+    assert not writing.done()
+    other.execute("COMMIT")
+    other.close()
+    await asyncio.wait_for(writing, 10)
+    assert ticks == 10
+    assert threads[-1].startswith("warren-sqlite-write")
+    await db.run_write(insert)  # the lock is free again: back on the loop
+    assert threads[-1] == threading.current_thread().name
+    rows = await db.run_read(lambda conn: conn.execute(text("SELECT n FROM marks")).scalars().all())
+    assert rows == [1, 1]
+
+
+async def test_commits_on_the_loop_are_checkpointed_by_the_writer_thread(sqlite_store: Store) -> None:
+    db = sqlite_store.db
+    path = Path(db.url.split("///", 1)[1])
+    await db.run_write(lambda conn: conn.execute(text("CREATE TABLE blobs (b TEXT)")))
+    await asyncio.sleep(0.2)  # the thread's own commit may checkpoint; start from a settled file
+    size = path.stat().st_size
+    insert = text("INSERT INTO blobs VALUES (:b)")
+    for _ in range(store_db._CHECKPOINT_EVERY + 1):  # without a checkpoint, rows stay in the WAL
+        await db.run_write(lambda conn: conn.execute(insert, {"b": "x" * 2000}))
+    for _ in range(100):
+        if path.stat().st_size > size + 100 * 2000:
+            break
+        await asyncio.sleep(0.02)
+    assert path.stat().st_size > size + 100 * 2000  # the pages were copied into the database file
 
 
 async def test_a_failing_write_fails_alone_and_the_others_commit(sqlite_store: Store) -> None:
@@ -58,7 +108,7 @@ async def test_a_cancelled_write_that_has_not_started_never_runs(sqlite_store: S
     first = asyncio.ensure_future(
         db.run_write(lambda conn: conn.execute(text("INSERT INTO marks VALUES (1)")))
     )
-    await asyncio.sleep(0.01)  # the first group is running in the writer thread
+    await asyncio.sleep(0.01)  # the first group has committed
     second = asyncio.ensure_future(
         db.run_write(lambda conn: conn.execute(text("INSERT INTO marks VALUES (2)")))
     )
