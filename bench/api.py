@@ -1,7 +1,8 @@
 """API throughput benchmark: foreground `scripted:echo` interactions through the real HTTP stack.
 
 The server is Warren's own app (`create_app`, a fresh SQLite file, no sandboxes) served by uvicorn on
-a free 127.0.0.1 port inside this process. The clients run in one child process and talk to it over
+a free 127.0.0.1 port inside this process, on the event loop and HTTP parser `warren serve` uses
+(uvloop, httptools). The clients run in one child process and talk to it over
 the loopback socket, so their CPU does not share the server's interpreter (on a 2-core machine the
 server gets one core, as it would with remote clients) and HTTP parsing, auth and JSON are measured.
 
@@ -37,7 +38,7 @@ from typing import Any
 import httpx
 import uvicorn
 
-from bench.stats import summary
+from bench.stats import run_like_server, summary
 from orchestrator.api.app import create_app
 from orchestrator.api.deps import Services
 from orchestrator.config import Settings
@@ -279,7 +280,7 @@ async def main(count: int, concurrency: int, pairs: int, client_kind: str = "lea
     return {
         "benchmark": "api",
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-        "server": "uvicorn (in this process, one event loop) on 127.0.0.1; clients in a child process",
+        "server": "uvicorn (uvloop, httptools; in this process) on 127.0.0.1; clients in a child process",
         "client": client_kind,
         "store": "sqlite (fresh file, WAL)",
         "model": MODEL,
@@ -302,4 +303,4 @@ if __name__ == "__main__":
         help="load generator: lean (plain HTTP/1.1, default) or httpx (CPU-bound before the server)",
     )
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(main(args.count, args.concurrency, args.pairs, args.client)), indent=2))
+    print(json.dumps(run_like_server(main(args.count, args.concurrency, args.pairs, args.client)), indent=2))

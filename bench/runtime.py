@@ -36,7 +36,7 @@ from agents.protocol import (
     WorkItem,
 )
 from agents.tools.declarations import builtin_declarations
-from bench.stats import summary
+from bench.stats import run_like_server, summary
 from orchestrator.channel.hub import RunnerHub
 from orchestrator.channel.server import SOCKET_NAME, ChannelServers
 from orchestrator.gateway.provider import ProviderRegistry
@@ -187,4 +187,4 @@ if __name__ == "__main__":
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--runs", type=int, default=50, help="runs per measurement (default 50)")
-    print(json.dumps(asyncio.run(main(parser.parse_args().runs)), indent=2))
+    print(json.dumps(run_like_server(main(parser.parse_args().runs)), indent=2))

@@ -1,9 +1,21 @@
-"""Small helpers shared by the benchmarks: timing and percentile summaries in milliseconds."""
+"""Small helpers shared by the benchmarks: the server's event loop, and percentile summaries in ms."""
 
 from __future__ import annotations
 
+import asyncio
 import statistics
-from typing import Any
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+import uvloop
+
+T = TypeVar("T")
+
+
+def run_like_server(main: Coroutine[Any, Any, T]) -> T:
+    """Run `main` on the event loop `warren serve` uses (uvicorn picks uvloop, a dependency)."""
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        return runner.run(main)
 
 
 def summary(samples_s: list[float]) -> dict[str, Any]:
