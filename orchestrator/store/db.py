@@ -10,11 +10,11 @@ one of them upgrades its read lock; read transactions stay deferred and never bl
 Within one process, SQLite writers also queue on an asyncio lock, which is faster than polling.
 
 Hot paths (the step log, key lookups) use `run_write`/`run_read` instead of sessions: they take a
-plain function of a synchronous `Connection` and run it as one transaction in one round trip. On
-SQLite a read is one hop to a worker thread holding a `sqlite3` connection, where an `AsyncSession`
-on aiosqlite hops to the driver's thread for every cursor, statement, fetch and commit (about a
-dozen hops, each a thread wake-up, per transaction); a write usually needs no hop at all (see
-`_SyncSqlite`). On PostgreSQL both are `AsyncConnection.run_sync`.
+plain function of a synchronous `Connection` and run it as one transaction. On SQLite they run on
+the event loop through the standard `sqlite3` driver, with threads only as the fallback when the
+database is busy (see `_SyncSqlite`), where an `AsyncSession` on aiosqlite hops to the driver's
+thread for every cursor, statement, fetch and commit (about a dozen thread wake-ups per
+transaction). On PostgreSQL both are `AsyncConnection.run_sync`.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ log = logging.getLogger("orchestrator.store")
 
 T = TypeVar("T")
 _SYNC_READERS = 4
-"""Worker threads (and so at most this many connections) for SQLite's `run_read`."""
+"""Worker threads (and so at most this many connections) for SQLite reads that find it busy."""
 
 _GROUP_MAX = 256
 """Most queued writes committed together in one SQLite transaction."""
@@ -158,7 +158,7 @@ class Database:
         if self._sync is None:
             async with self.engine.connect() as conn, conn.begin():
                 return await conn.run_sync(work)
-        return await self._sync.run(work, write=False)
+        return await self._sync.read(work)
 
     async def migrate(self) -> None:
         """Upgrade the schema to the newest migration; running it again changes nothing."""
@@ -189,7 +189,7 @@ class Database:
 
 
 class _SyncSqlite:
-    """SQLite through the standard `sqlite3` driver: writes grouped, mostly on the loop; reads on threads.
+    """SQLite through the standard `sqlite3` driver, on the event loop unless that would wait.
 
     Writes are grouped: the works queued during one turn of the event loop run in one transaction,
     so a burst of N writers costs one `BEGIN IMMEDIATE` and one commit instead of N of each. A group
@@ -205,8 +205,8 @@ class _SyncSqlite:
       the writer thread runs a passive checkpoint, which blocks no writer.
 
     When one work of a group fails, the writer thread runs the group again and, if it fails there
-    too, each work alone in its own transaction, so only the failing one fails. Reads run on a few
-    threads; their connections are pooled, and each is used by one thread at a time.
+    too, each work alone in its own transaction, so only the failing one fails. Reads run on the
+    loop too (a WAL reader never waits for a writer), on a few threads when SQLite answers busy.
     """
 
     def __init__(self, url: Any, busy_timeout_s: float, lock: asyncio.Lock | None) -> None:
@@ -221,6 +221,7 @@ class _SyncSqlite:
         self._loop_engine = create_engine(url, connect_args={"timeout": 0, "check_same_thread": False})
         _install_sqlite_hooks(self._loop_engine, busy_timeout_ms=0, autocheckpoint=False)
         self._loop_conn: Connection | None = None
+        self._loop_reader: Connection | None = None
         self._lock = lock
         """The `Database`'s lock, held by this process's session writes."""
         self._write_thread = ThreadPoolExecutor(1, thread_name_prefix="warren-sqlite-write")
@@ -231,14 +232,26 @@ class _SyncSqlite:
         self._uncheckpointed = 0
         self._checkpointing: asyncio.Future[None] | None = None
 
-    async def run(self, work: Callable[[Connection], T], *, write: bool) -> T:
-        engine, threads = (self._writer, self._write_thread) if write else (self.engine, self._read_threads)
+    async def read(self, work: Callable[[Connection], T]) -> T:
+        """Run `work` in a read transaction on the loop; on a reader thread if SQLite answers busy.
+
+        A WAL reader does not wait for writers, so a read on the loop costs its own work only; the
+        rare busy answer (another connection is recovering or resetting the WAL) goes to a thread.
+        """
+        if self._loop_reader is None:
+            self._loop_reader = self._loop_engine.connect()
+        try:
+            with self._loop_reader.begin():
+                return work(self._loop_reader)
+        except OperationalError as exc:
+            if not _busy(exc):
+                raise
 
         def transaction() -> T:
-            with engine.begin() as conn:
+            with self.engine.begin() as conn:
                 return work(conn)
 
-        return await asyncio.get_running_loop().run_in_executor(threads, transaction)
+        return await asyncio.get_running_loop().run_in_executor(self._read_threads, transaction)
 
     async def write(self, work: Callable[[Connection], T]) -> T:
         """Queue `work` for the next group and wait until its transaction committed."""
@@ -294,7 +307,7 @@ class _SyncSqlite:
         try:
             transaction = conn.begin()  # BEGIN IMMEDIATE: fails at once when busy (timeout 0)
         except OperationalError as exc:
-            if getattr(exc.orig, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY:
+            if _busy(exc):
                 return None  # another process is writing
             raise
         with transaction:
@@ -360,13 +373,20 @@ class _SyncSqlite:
     def close(self) -> None:
         self._write_thread.shutdown()
         self._read_threads.shutdown()
-        if self._loop_conn is not None:
-            self._loop_conn.close()
+        for conn in (self._loop_conn, self._loop_reader):
+            if conn is not None:
+                conn.close()
         self._loop_engine.dispose()
         self.engine.dispose()
 
 
 _Queued = tuple[Callable[[Connection], Any], "asyncio.Future[Any]"]
+
+
+def _busy(exc: OperationalError) -> bool:
+    """SQLite's `SQLITE_BUSY`, or one of its extended codes (`SQLITE_BUSY_RECOVERY`, ...)."""
+    code = getattr(exc.orig, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF == sqlite3.SQLITE_BUSY
 
 
 def _resolve(batch: list[_Queued], outcomes: list[tuple[bool, Any]]) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Integer, bindparam, insert, select, update
 from sqlalchemy.engine import Connection
@@ -22,7 +22,7 @@ from orchestrator.store.models import EventRow, InteractionRow, StepRow, utcnow
 from orchestrator.store.prepared import Prepared
 from orchestrator.store.records import Record
 
-__all__ = ["EventRecord", "StepLog", "StepRecord", "step_type"]
+__all__ = ["EventRecord", "FirstNumbers", "StepLog", "StepRecord", "step_type"]
 
 _SETTABLE = frozenset({"status", "usage", "errors"})
 """Interaction columns `append_batch` may set in the same transaction."""
@@ -48,6 +48,14 @@ def _advance(columns: tuple[str, ...]) -> Prepared:
         )
         .returning(InteractionRow.next_step_seq, InteractionRow.next_event_seq)
     )
+
+
+class FirstNumbers(NamedTuple):
+    """Where a batch landed: the numbers of its first step and first event, and its time."""
+
+    step: int
+    event: int
+    created: datetime
 
 
 class StepRecord(Record):
@@ -108,7 +116,17 @@ class StepLog:
         self, tenant: str, interaction_id: str, steps: Sequence[Mapping[str, Any]]
     ) -> list[StepRecord]:
         """Append several steps atomically, with consecutive sequence numbers."""
-        return (await self.append_batch(tenant, interaction_id, steps, []))[0]
+        first = await self.append_batch(tenant, interaction_id, steps, [])
+        return [
+            StepRecord(
+                interaction_id=interaction_id,
+                seq=first.step + i,
+                type=step_type(s),
+                payload=dict(s),
+                created=first.created,
+            )
+            for i, s in enumerate(steps)
+        ]
 
     async def append_event(self, tenant: str, interaction_id: str, event: Mapping[str, Any]) -> EventRecord:
         """Append one SSE event (its JSON, with `event_type`) and return it with its sequence number.
@@ -117,7 +135,15 @@ class StepLog:
             NotFoundError: no such interaction for this tenant.
             ValueError: the event has no string `event_type`.
         """
-        return (await self.append_batch(tenant, interaction_id, [], [event]))[1][0]
+        first = await self.append_batch(tenant, interaction_id, [], [event])
+        kind = _kind(event, "event_type")
+        return EventRecord(
+            interaction_id=interaction_id,
+            seq=first.event,
+            event_type=kind,
+            payload=dict(event),
+            created=first.created,
+        )
 
     async def append_batch(
         self,
@@ -127,8 +153,11 @@ class StepLog:
         events: Sequence[Mapping[str, Any]],
         *,
         interaction: Mapping[str, Any] | None = None,
-    ) -> tuple[list[StepRecord], list[EventRecord]]:
+    ) -> FirstNumbers:
         """Append steps and events in one transaction, each numbered on from its log's last.
+
+        Returns the numbers of the first step and the first event (the others follow them in
+        order) and the time stored with them.
 
         An event that carries an `event_id` (the live log numbers them) must be stored under that
         number, so a stream resumed from the store continues the live one without a gap or repeat.
@@ -190,16 +219,7 @@ class StepLog:
             return first_step, first_event
 
         first_step, first_event = await self._db.run_write(append)
-        return (
-            [
-                StepRecord(**common, seq=first_step + i, type=k, payload=dict(s))
-                for i, (k, s) in enumerate(zip(step_kinds, steps, strict=True))
-            ],
-            [
-                EventRecord(**common, seq=first_event + i, event_type=k, payload=dict(e))
-                for i, (k, e) in enumerate(zip(event_kinds, events, strict=True))
-            ],
-        )
+        return FirstNumbers(first_step, first_event, now)
 
     async def list_steps(self, tenant: str, interaction_id: str) -> list[StepRecord]:
         """The interaction's steps in order; empty for an unknown or foreign interaction."""

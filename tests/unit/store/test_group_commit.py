@@ -120,3 +120,22 @@ async def test_a_cancelled_write_that_has_not_started_never_runs(sqlite_store: S
     await db.run_write(lambda conn: None)  # the queue has drained
     rows = await db.run_read(lambda conn: conn.execute(text("SELECT n FROM marks")).scalars().all())
     assert rows == [1]
+
+
+async def test_a_read_neither_waits_for_a_writer_nor_sees_its_uncommitted_rows(sqlite_store: Store) -> None:
+    db = sqlite_store.db
+    await db.run_write(lambda conn: conn.execute(text("CREATE TABLE marks (n INTEGER)")))
+    await db.run_write(lambda conn: conn.execute(text("INSERT INTO marks VALUES (1)")))
+    other = sqlite3.connect(db.url.split("///", 1)[1], isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("INSERT INTO marks VALUES (2)")
+    try:
+        rows = await asyncio.wait_for(
+            db.run_read(lambda conn: conn.execute(text("SELECT n FROM marks")).scalars().all()), 1
+        )
+        assert rows == [1]
+    finally:
+        other.execute("COMMIT")
+        other.close()
+    rows = await db.run_read(lambda conn: conn.execute(text("SELECT n FROM marks")).scalars().all())
+    assert rows == [1, 2]

@@ -17,11 +17,10 @@ async def test_a_batch_numbers_steps_and_events_from_their_counters(store: Store
         {"event_type": "interaction.created", "event_id": "0"},
         {"event_type": "step.start", "event_id": "1"},
     ]
-    steps, stored_events = await store.steps.append_batch("t1", item.id, [{"type": "model_output"}], events)
-    assert [(s.seq, s.type) for s in steps] == [(1, "model_output")]
-    assert [(e.seq, e.event_type) for e in stored_events] == [(0, "interaction.created"), (1, "step.start")]
+    first = await store.steps.append_batch("t1", item.id, [{"type": "model_output"}], events)
+    assert (first.step, first.event) == (1, 0)
     more = await store.steps.append_batch("t1", item.id, [], [{"event_type": "step.stop", "event_id": "2"}])
-    assert [e.seq for e in more[1]] == [2]
+    assert more.event == 2
     replay = await store.steps.events_after("t1", item.id)
     assert [(e.seq, e.payload["event_id"]) for e in replay] == [(0, "0"), (1, "1"), (2, "2")]
     assert [s.seq for s in await store.steps.list_steps("t1", item.id)] == [0, 1]
@@ -56,10 +55,10 @@ async def test_a_failed_batch_stores_nothing_and_uses_no_numbers(store: Store) -
     assert await store.steps.events_after("t1", item.id) == []
     unchanged = await store.interactions.get("t1", item.id)
     assert unchanged is not None and unchanged.status == "in_progress"
-    steps, events = await store.steps.append_batch(
+    first = await store.steps.append_batch(
         "t1", item.id, [{"type": "thought"}], [{"event_type": "step.start", "event_id": "0"}]
     )
-    assert (steps[0].seq, events[0].seq) == (0, 0)
+    assert (first.step, first.event) == (0, 0)
 
 
 async def test_concurrent_batches_never_share_a_number(store: Store) -> None:
@@ -72,11 +71,15 @@ async def test_concurrent_batches_never_share_a_number(store: Store) -> None:
             for n in range(20)
         )
     )
-    assert sorted(s.seq for steps, _ in batches for s in steps) == list(range(40))
-    assert sorted(e.seq for _, events in batches for e in events) == list(range(60))
-    for steps, events in batches:
-        assert steps[1].seq == steps[0].seq + 1, "a batch's steps are consecutive"
-        assert [e.seq - events[0].seq for e in events] == [0, 1, 2], "so are its events"
+    assert sorted(first.step for first in batches) == list(range(0, 40, 2)), "a batch's steps are consecutive"
+    assert sorted(first.event for first in batches) == list(range(0, 60, 3)), "so are its events"
+    steps = await store.steps.list_steps("t1", item.id)
+    assert [s.seq for s in steps] == list(range(40))
+    for first in batches:  # each batch's rows sit at its numbers
+        n = steps[first.step].payload["n"]
+        assert steps[first.step + 1].payload["n"] == n
+        events = await store.steps.events_after("t1", item.id, first.event - 1, limit=3)
+        assert [e.payload["n"] for e in events] == [n] * 3
 
 
 async def test_a_batch_needs_the_tenants_interaction(store: Store) -> None:
