@@ -42,7 +42,7 @@ from bench.server import (
     script_model,
     warren_server,
 )
-from bench.stats import summary
+from bench.stats import latency_row, summary
 from orchestrator.sandbox.image import build_image
 
 
@@ -88,28 +88,22 @@ def rows(results: dict[str, Any], concurrency: int) -> list[dict[str, Any]]:
     """The lines of the README table."""
     fresh, running = results["fresh"], results["running"]
     return [
-        {
-            "figure": f"{concurrency} concurrent agent interactions (scripted: `run_code` bash `true`, then "
+        latency_row(
+            f"{concurrency} concurrent agent interactions (scripted: `run_code` bash `true`, then "
             f"answer), each on a new sandbox: {fresh['completed']}/{fresh['count']} completed, "
             f"{fresh['interactions_per_s']} interactions/s",
-            "p50": fresh["latency"]["p50_ms"],
-            "p95": fresh["latency"]["p95_ms"],
-            "unit": "ms",
-            "n": fresh["latency"]["n"],
-            "target": "all complete",
-            "met": fresh["completed"] == fresh["count"],
-        },
-        {
-            "figure": f"{concurrency} concurrent agent interactions on running sessions, "
+            fresh["latency"],
+            target="all complete",
+            met=fresh["completed"] == fresh["count"],
+        ),
+        latency_row(
+            f"{concurrency} concurrent agent interactions on running sessions, "
             f"{running['rounds']} rounds: {running['completed']}/{running['count']} completed, "
             f"{running['interactions_per_s']} interactions/s (median round)",
-            "p50": running["latency"]["p50_ms"],
-            "p95": running["latency"]["p95_ms"],
-            "unit": "ms",
-            "n": running["latency"]["n"],
-            "target": "all complete",
-            "met": running["completed"] == running["count"],
-        },
+            running["latency"],
+            target="all complete",
+            met=running["completed"] == running["count"],
+        ),
     ]
 
 

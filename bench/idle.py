@@ -50,7 +50,7 @@ from bench.server import (
     script_model,
     warren_server,
 )
-from bench.stats import ratio, summary
+from bench.stats import latency_row, ratio, summary
 from orchestrator.sandbox.image import build_image
 
 MB = 1 << 20
@@ -299,26 +299,18 @@ def rows(results: dict[str, Any], ratios: dict[str, float]) -> list[dict[str, An
             "unit": "MB",
             "n": memory["usage"]["n"],
         },
-        {
-            "figure": f"API `GET /v1beta/interactions/<id>` with {sessions} idle sessions "
+        latency_row(
+            f"API `GET /v1beta/interactions/<id>` with {sessions} idle sessions "
             f"(before them: {before['get_interaction']['p50_ms']} ms, {ratios['get_idle_vs_before']}x)",
-            "p50": idle["get_interaction"]["p50_ms"],
-            "p95": idle["get_interaction"]["p95_ms"],
-            "unit": "ms",
-            "n": idle["get_interaction"]["n"],
-            "target": "≤ 20 ms",
-            "met": idle["get_interaction"]["p50_ms"] <= 20,
-        },
-        {
-            "figure": f"API create `scripted:echo` interaction with {sessions} idle sessions "
+            idle["get_interaction"],
+            target_ms=20,
+        ),
+        latency_row(
+            f"API create `scripted:echo` interaction with {sessions} idle sessions "
             f"(before them: {before['create_echo']['p50_ms']} ms, {ratios['create_idle_vs_before']}x)",
-            "p50": idle["create_echo"]["p50_ms"],
-            "p95": idle["create_echo"]["p95_ms"],
-            "unit": "ms",
-            "n": idle["create_echo"]["n"],
-            "target": "≤ 20 ms",
-            "met": idle["create_echo"]["p50_ms"] <= 20,
-        },
+            idle["create_echo"],
+            target_ms=20,
+        ),
     ]
 
 

@@ -27,7 +27,7 @@ from typing import Any
 import docker
 
 from bench.server import exit_on_sigterm
-from bench.stats import ratio, summary
+from bench.stats import latency_row, ratio, summary
 from orchestrator.sandbox import DockerBackend, ExecRequest, SandboxSpec
 from orchestrator.sandbox.hardening import container_kwargs
 from orchestrator.sandbox.image import build_image
@@ -92,22 +92,13 @@ def rows(results: dict[str, dict[str, Any]], ratios: dict[str, float]) -> list[d
     """The lines of the README table."""
     floor, cold = results["engine_floor_cold"], results["backend_cold"]
     return [
-        {
-            "figure": "plain docker-py: create + start + first exec, hardened profile (engine floor)",
-            "p50": floor["p50_ms"],
-            "p95": floor["p95_ms"],
-            "unit": "ms",
-            "n": floor["n"],
-        },
-        {
-            "figure": "`DockerBackend`: create + start + first exec",
-            "p50": cold["p50_ms"],
-            "p95": cold["p95_ms"],
-            "unit": "ms",
-            "n": cold["n"],
-            "target": f"≤ 400 ms, ≤ 2x floor ({ratios['backend_cold_vs_floor']}x)",
-            "met": cold["p50_ms"] <= 400 and ratios["backend_cold_vs_floor"] <= 2.0,
-        },
+        latency_row("plain docker-py: create + start + first exec, hardened profile (engine floor)", floor),
+        latency_row(
+            "`DockerBackend`: create + start + first exec",
+            cold,
+            target=f"≤ 400 ms, ≤ 2x floor ({ratios['backend_cold_vs_floor']}x)",
+            met=cold["p50_ms"] <= 400 and ratios["backend_cold_vs_floor"] <= 2.0,
+        ),
         {
             "figure": 'plain docker-py `exec_run("true")` / `DockerBackend.exec("true")`',
             "p50": f"{results['engine_floor_exec']['p50_ms']} / {results['backend_exec']['p50_ms']}",

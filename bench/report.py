@@ -18,6 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.stats import latency_row
+
 RESULTS = Path(__file__).parent / "results"
 ORDER = ("provision", "sessions", "runtime", "api", "idle", "concurrent")
 """Table order; other result files follow alphabetically."""
@@ -74,17 +76,7 @@ ADAPTERS: dict[str, Callable[[dict[str, Any]], list[Row]]] = {"runtime": _runtim
 
 
 def _row(figure: str, stats: dict[str, Any], target_ms: float | None) -> Row:
-    row: Row = {
-        "figure": figure,
-        "p50": stats.get("p50_ms"),
-        "p95": stats.get("p95_ms"),
-        "unit": "ms",
-        "n": stats.get("n"),
-    }
-    if target_ms is not None:
-        row["target"] = f"≤ {target_ms} ms"
-        row["met"] = stats.get("p50_ms") is not None and stats["p50_ms"] <= target_ms
-    return row
+    return latency_row(figure, stats, target_ms=target_ms)
 
 
 def _value(value: Any, unit: str) -> str:

@@ -46,7 +46,7 @@ from bench.server import (
     script_model,
     warren_server,
 )
-from bench.stats import ratio, summary
+from bench.stats import latency_row, ratio, summary
 from orchestrator.gateway.scripted import ScriptedProvider
 from orchestrator.sandbox.image import build_image
 
@@ -163,23 +163,14 @@ def rows(results: dict[str, Any], ratios: dict[str, float], pool_size: int) -> l
         warm_name += ": no pool container appeared in this build, so this is a cold start"
     share = round(100 * results["model_only"]["p50_ms"] / cold["first_command"]["p50_ms"], 2)
     return [
-        {
-            "figure": "plain docker-py create + start + exec `true`, hardened (engine floor, same run)",
-            "p50": floor["p50_ms"],
-            "p95": floor["p95_ms"],
-            "unit": "ms",
-            "n": floor["n"],
-        },
-        {
-            "figure": "provision → first command via the API, cold (`WARREN_POOL_SIZE=0`): create request "
+        latency_row("plain docker-py create + start + exec `true`, hardened (engine floor, same run)", floor),
+        latency_row(
+            "provision → first command via the API, cold (`WARREN_POOL_SIZE=0`): create request "
             "to the `code_execution_result` SSE event of `run_code` bash `true`",
-            "p50": cold["first_command"]["p50_ms"],
-            "p95": cold["first_command"]["p95_ms"],
-            "unit": "ms",
-            "n": cold["first_command"]["n"],
-            "target": f"≤ 400 ms, ≤ 2x floor ({ratios['cold_vs_floor']}x)",
-            "met": cold["first_command"]["p50_ms"] <= 400 and ratios["cold_vs_floor"] <= 2.0,
-        },
+            cold["first_command"],
+            target=f"≤ 400 ms, ≤ 2x floor ({ratios['cold_vs_floor']}x)",
+            met=cold["first_command"]["p50_ms"] <= 400 and ratios["cold_vs_floor"] <= 2.0,
+        ),
         {
             "figure": "… of which create → `code_execution_call` / call → result (cold)",
             "p50": f"{cold['to_call']['p50_ms']} / {cold['call_to_result']['p50_ms']}",
@@ -187,22 +178,15 @@ def rows(results: dict[str, Any], ratios: dict[str, float], pool_size: int) -> l
             "unit": "ms",
             "n": cold["to_call"]["n"],
         },
-        {
-            "figure": f"… of which the scripted model (first turn, {share}% of cold p50)",
-            "p50": results["model_only"]["p50_ms"],
-            "p95": results["model_only"]["p95_ms"],
-            "unit": "ms",
-            "n": results["model_only"]["n"],
-        },
-        {
-            "figure": warm_name,
-            "p50": warm["first_command"]["p50_ms"],
-            "p95": warm["first_command"]["p95_ms"],
-            "unit": "ms",
-            "n": warm["first_command"]["n"],
-            "target": f"≤ 50 ms ({ratios['warm_vs_floor']}x floor)",
-            "met": warm["first_command"]["p50_ms"] <= 50,
-        },
+        latency_row(
+            f"… of which the scripted model (first turn, {share}% of cold p50)", results["model_only"]
+        ),
+        latency_row(
+            warm_name,
+            warm["first_command"],
+            target=f"≤ 50 ms ({ratios['warm_vs_floor']}x floor)",
+            met=warm["first_command"]["p50_ms"] <= 50,
+        ),
     ]
 
 

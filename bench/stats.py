@@ -31,6 +31,35 @@ def summary(samples_s: list[float]) -> dict[str, Any]:
     }
 
 
+def latency_row(
+    figure: str,
+    stats: dict[str, Any],
+    *,
+    target_ms: float | None = None,
+    target: str | None = None,
+    met: bool | None = None,
+) -> dict[str, Any]:
+    """One row of the README table from a `summary`: p50 and p95 in ms, and n.
+
+    `target_ms` is a p50 ceiling (`≤ N ms`, met when the p50 is under it); `target` and `met` state
+    any other target.
+    """
+    row: dict[str, Any] = {
+        "figure": figure,
+        "p50": stats.get("p50_ms"),
+        "p95": stats.get("p95_ms"),
+        "unit": "ms",
+        "n": stats.get("n"),
+    }
+    if target_ms is not None:
+        row["target"] = f"≤ {target_ms} ms"
+        row["met"] = stats.get("p50_ms") is not None and stats["p50_ms"] <= target_ms
+    if target is not None:
+        row["target"] = target
+        row["met"] = bool(met)
+    return row
+
+
 def ratio(a: dict[str, Any], b: dict[str, Any]) -> float:
     """How many times slower `a` is than `b`, at the median."""
     return round(a["p50_ms"] / b["p50_ms"], 2)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import os
 import signal
 import sys
 import types
@@ -16,22 +15,11 @@ import pytest
 from agents.tools import kernel as kernel_module
 from agents.tools import pyworker
 from agents.tools.kernel import PythonKernel
+from tests.support.procs import processes_with
 
 PNG_1PX = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 )
-
-
-def _processes_with(marker: str) -> list[int]:
-    found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except OSError:
-            continue
-        if marker in cmdline:
-            found.append(int(pid))
-    return found
 
 
 @pytest.fixture
@@ -105,7 +93,7 @@ async def test_a_dead_worker_is_replaced(kernel: PythonKernel) -> None:
     )
     died = await asyncio.wait_for(kernel.run(code, 30), 5)
     assert died.is_error and died.output.startswith("bye") and "died" in died.output
-    assert _processes_with("sleep 47.75") == []
+    assert processes_with("sleep 47.75") == []
     after = await kernel.run("'kept' in globals()", 10)
     assert after.output == "False" and not after.is_error
 

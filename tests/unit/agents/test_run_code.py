@@ -5,27 +5,15 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import os
 from pathlib import Path
 
 import pytest
 
 from agents.protocol import TOKEN_ENV
 from agents.tools import Toolbox, ToolboxConfig
+from tests.support.procs import processes_with
 
 PNG_1PX = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
-
-
-def _processes_with(marker: str) -> list[int]:
-    found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except OSError:
-            continue
-        if marker in cmdline:
-            found.append(int(pid))
-    return found
 
 
 async def test_python_keeps_state_between_calls(toolbox: Toolbox) -> None:
@@ -146,7 +134,7 @@ async def test_bash_timeout_kills_the_command_not_the_session(toolbox: Toolbox) 
     assert result.is_error and result.exit_code == 124 and "timed out after 1 s" in result.output
     assert "never" not in result.output
     await asyncio.sleep(0.2)
-    assert _processes_with("sleep 47.") == []
+    assert processes_with("sleep 47.") == []
     after = await toolbox.call("run_code", {"language": "bash", "code": "echo $SURVIVES"})
     assert after.output == "1"
 
@@ -189,7 +177,7 @@ async def test_interrupt_stops_running_code(toolbox: Toolbox) -> None:
         result = await asyncio.wait_for(call, 5)
         assert result.is_error and "[interrupted" in result.output, language
         assert asyncio.get_running_loop().time() - started < 2
-    assert _processes_with("sleep 48.5") == []
+    assert processes_with("sleep 48.5") == []
     assert (await toolbox.call("run_code", {"code": "1 + 1"})).output == "2"
 
 
@@ -200,7 +188,7 @@ async def test_cancelled_calls_leave_usable_sessions(toolbox: Toolbox) -> None:
         call.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await call
-    assert _processes_with("sleep 49.5") == []
+    assert processes_with("sleep 49.5") == []
     assert (await toolbox.call("run_code", {"language": "bash", "code": "echo clean"})).output == "clean"
     assert (await toolbox.call("run_code", {"code": "'clean'"})).output == "'clean'"
 
