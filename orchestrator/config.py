@@ -39,6 +39,9 @@ class Settings(BaseModel):
     """Stored interactions older than this are deleted with their steps."""
     max_body_bytes: int = Field(32 << 20, ge=1024)
     """Largest request body accepted (uploads included); larger gets 413."""
+    max_open_uploads: int = Field(8, ge=1)
+    """Most resumable uploads one tenant may hold open at once (each buffers up to `max_body_bytes`
+    in memory until finalized or expired after an hour); past it, 429."""
     rate_limit_per_s: float = Field(100.0, ge=0)
     """Sustained requests per second one API key may make (0 turns limiting off); past it, 429."""
     rate_limit_burst: int = Field(300, ge=1)

@@ -93,7 +93,7 @@ async def build_services(settings: Settings) -> Services:
         store=store,
         interactions=interactions,
         environments=environments,
-        uploads=UploadSessions(settings.max_body_bytes),
+        uploads=UploadSessions(settings.max_body_bytes, settings.max_open_uploads),
         limiter=RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst),
     )
 

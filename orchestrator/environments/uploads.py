@@ -1,6 +1,7 @@
 """Resumable upload sessions (Google's protocol, as google-genai speaks it): start, chunks, finalize.
 
-Chunks are held in memory up to a cap, then written into the sandbox in one checked tar.
+Chunks are held in memory up to a cap per upload, then written into the sandbox in one checked tar.
+A tenant may hold only a few uploads open at once, so the memory they pin stays bounded.
 """
 
 from __future__ import annotations
@@ -11,11 +12,15 @@ from dataclasses import dataclass, field
 
 from orchestrator.errors import WarrenError
 
-__all__ = ["UploadError", "UploadSession", "UploadSessions"]
+__all__ = ["TooManyUploads", "UploadError", "UploadSession", "UploadSessions"]
 
 
 class UploadError(WarrenError, ValueError):
     """A chunk does not fit its session (wrong offset, too large, unknown session)."""
+
+
+class TooManyUploads(UploadError):
+    """The tenant already holds its limit of open uploads: finish one, or wait for one to expire."""
 
 
 @dataclass
@@ -33,10 +38,14 @@ class UploadSession:
 
 
 class UploadSessions:
-    """Upload sessions of this process, scoped by tenant, expiring after `ttl_s` seconds."""
+    """Upload sessions of this process, scoped by tenant, expiring after `ttl_s` seconds.
 
-    def __init__(self, max_bytes: int, ttl_s: float = 3600.0) -> None:
+    Memory held is at most `max_open_per_tenant` x `max_bytes` per tenant.
+    """
+
+    def __init__(self, max_bytes: int, max_open_per_tenant: int = 8, ttl_s: float = 3600.0) -> None:
         self.max_bytes = max_bytes
+        self.max_open_per_tenant = max_open_per_tenant
         self._ttl_s = ttl_s
         self._sessions: dict[str, UploadSession] = {}
 
@@ -47,6 +56,11 @@ class UploadSessions:
                 f"upload of {session.declared_size} bytes exceeds the {self.max_bytes}-byte limit"
             )
         self._expire()
+        if sum(s.tenant == session.tenant for s in self._sessions.values()) >= self.max_open_per_tenant:
+            raise TooManyUploads(
+                f"{self.max_open_per_tenant} uploads already open (WARREN_MAX_OPEN_UPLOADS): "
+                "finalize one, or wait for it to expire"
+            )
         upload_id = secrets.token_urlsafe(16)
         self._sessions[upload_id] = session
         return upload_id

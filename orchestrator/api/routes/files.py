@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request, Response
 
 from orchestrator.api.deps import CallerDep, ServicesDep, VersionDep, sandboxes
-from orchestrator.api.errors import InvalidArgument, NotFound, PayloadTooLarge
+from orchestrator.api.errors import InvalidArgument, NotFound, PayloadTooLarge, QuotaExceeded
 from orchestrator.api.wire.files import FileList
 from orchestrator.environments.files import (
     FileEntry,
@@ -17,7 +17,7 @@ from orchestrator.environments.files import (
     FileTooLargeError,
     workspace_path,
 )
-from orchestrator.environments.uploads import UploadError, UploadSession
+from orchestrator.environments.uploads import TooManyUploads, UploadError, UploadSession
 from orchestrator.interactions.snapshot import rfc3339
 from orchestrator.sandbox import UnsafeArchiveError
 from orchestrator.store.errors import NotFoundError
@@ -143,6 +143,8 @@ async def start_upload(
     session = UploadSession(caller.tenant, env_id, file_path, overwrite, extract, size)
     try:
         upload_id = services.uploads.start(session)
+    except TooManyUploads as exc:
+        raise QuotaExceeded(str(exc)) from exc
     except UploadError as exc:
         raise PayloadTooLarge(str(exc)) from exc
     url = f"{request.url.path}?upload_id={upload_id}"
