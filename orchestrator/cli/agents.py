@@ -11,7 +11,7 @@ from rich.table import Column, Table
 
 from orchestrator.cli.agent_file import load_agent_file
 from orchestrator.cli.common import ApiKeyOpt, JsonOpt, UrlOpt, connection, run_async
-from orchestrator.cli.console import err, out
+from orchestrator.cli.console import err, literal, out
 
 NAME = "agents"
 app = typer.Typer(help="Create, inspect and delete agents.", no_args_is_help=True)
@@ -48,7 +48,7 @@ def create(
             out.print_json(json.dumps(agent))
         else:
             out.print(agent["id"], soft_wrap=True)
-            err.print(f"[dim]created agent {agent['id']} (model {_model(agent)})[/]")
+            err.print(f"[dim]created agent {literal(agent['id'])} (model {literal(_model(agent))})[/]")
 
     run_async(go())
 
@@ -86,9 +86,13 @@ def list_agents(as_json: JsonOpt = False, url: UrlOpt = None, api_key: ApiKeyOpt
             return
         table = Table(Column("id", no_wrap=True, min_width=28), "base", "model", "description", box=None)
         for agent in agents:
-            table.add_row(
-                agent.get("id"), agent.get("base_agent") or "-", _model(agent), agent.get("description") or ""
+            cells = (
+                agent.get("id"),
+                agent.get("base_agent") or "-",
+                _model(agent),
+                agent.get("description") or "",
             )
+            table.add_row(*(literal(cell) for cell in cells))
         out.print(table)
 
     run_async(go())
@@ -106,6 +110,6 @@ def delete(agent_id: AgentArg, url: UrlOpt = None, api_key: ApiKeyOpt = None) ->
         assert conn is not None
         async with conn.client() as client:
             await client.delete_agent(agent_id)
-        err.print(f"deleted agent {agent_id}")
+        err.print(f"deleted agent {literal(agent_id)}")
 
     run_async(go())

@@ -20,7 +20,7 @@ from typer.exceptions import TyperException
 from typer.main import get_command
 
 from orchestrator.cli.client import ApiError, ClientError, WarrenClient
-from orchestrator.cli.console import err, out
+from orchestrator.cli.console import err, literal, out
 
 __all__ = [
     "ApiKeyOpt",
@@ -74,7 +74,7 @@ class UsageProblem(CliError, ValueError):
 
 def fail(message: str, exit_code: int = 1) -> NoReturn:
     """Print `error: message` on stderr and exit."""
-    err.print(f"[red]error:[/] {message}", highlight=False, soft_wrap=True)
+    err.print(f"[red]error:[/] {literal(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(exit_code)
 
 
@@ -162,7 +162,9 @@ class WarrenTyper(typer.Typer):
                     out.print(help_text, markup=False, highlight=False)
                 sys.exit(2)
             hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
-            err.print(f"[red]error:[/] {exc.format_message()}{hint}", highlight=False, soft_wrap=True)
+            err.print(
+                f"[red]error:[/] {literal(exc.format_message() + hint)}", highlight=False, soft_wrap=True
+            )
             sys.exit(exc.exit_code)
         except typer.Abort:
             err.print("interrupted")

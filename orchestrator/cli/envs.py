@@ -9,7 +9,7 @@ import typer
 from rich.table import Column, Table
 
 from orchestrator.cli.common import ApiKeyOpt, JsonOpt, UrlOpt, connection, run_async
-from orchestrator.cli.console import err, out
+from orchestrator.cli.console import err, literal, out
 
 NAME = "envs"
 app = typer.Typer(help="List, inspect, stop, resume and delete environments.", no_args_is_help=True)
@@ -36,9 +36,13 @@ def list_envs(as_json: JsonOpt = False, url: UrlOpt = None, api_key: ApiKeyOpt =
             Column("id", no_wrap=True, min_width=28), "status", "created", "last accessed", box=None
         )
         for env in envs:
-            table.add_row(
-                env["id"], env.get("status", "-"), env.get("created", "-"), env.get("last_accessed", "-")
+            cells = (
+                env["id"],
+                env.get("status", "-"),
+                env.get("created", "-"),
+                env.get("last_accessed", "-"),
             )
+            table.add_row(*(literal(cell) for cell in cells))
         out.print(table)
 
     run_async(go())
@@ -72,7 +76,7 @@ def delete(environment_id: EnvArg, url: UrlOpt = None, api_key: ApiKeyOpt = None
         assert conn is not None
         async with conn.client() as client:
             await client.delete_environment(environment_id)
-        err.print(f"deleted environment {environment_id}")
+        err.print(f"deleted environment {literal(environment_id)}")
 
     run_async(go())
 
@@ -89,7 +93,7 @@ def stop(environment_id: EnvArg, url: UrlOpt = None, api_key: ApiKeyOpt = None) 
         assert conn is not None
         async with conn.client() as client:
             await client.stop_environment(environment_id)
-        err.print(f"stopped environment {environment_id}")
+        err.print(f"stopped environment {literal(environment_id)}")
 
     run_async(go())
 
@@ -106,6 +110,6 @@ def resume(environment_id: EnvArg, url: UrlOpt = None, api_key: ApiKeyOpt = None
         assert conn is not None
         async with conn.client() as client:
             await client.resume_environment(environment_id)
-        err.print(f"resumed environment {environment_id}")
+        err.print(f"resumed environment {literal(environment_id)}")
 
     run_async(go())

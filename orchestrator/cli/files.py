@@ -11,7 +11,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, Trans
 from rich.tree import Tree
 
 from orchestrator.cli.common import ApiKeyOpt, JsonOpt, UrlOpt, UsageProblem, connection, run_async
-from orchestrator.cli.console import err, out
+from orchestrator.cli.console import err, literal, out, printable
 from orchestrator.cli.workspace import download_tree, pack_sources
 
 NAME = "files"
@@ -21,16 +21,16 @@ EnvArg = Annotated[str, typer.Argument(help="The environment's id.")]
 
 
 def _tree(entries: list[dict[str, Any]], root: str) -> Tree:
-    tree = Tree(f"[bold]{root or '/workspace'}[/]")
+    tree = Tree(f"[bold]{literal(root or '/workspace')}[/]")
     nodes: dict[str, Tree] = {root.strip("/"): tree}
     for entry in sorted(entries, key=lambda e: str(e["path"])):
         parent = str(PurePosixPath(entry["path"]).parent)
         parent = "" if parent == "." else parent
         node = nodes.get(parent, tree)
         if entry.get("type") == "directory":
-            nodes[entry["path"]] = node.add(f"[blue]{entry['name']}/[/]")
+            nodes[entry["path"]] = node.add(f"[blue]{literal(entry['name'])}/[/]")
         else:
-            node.add(f"{entry['name']} [dim]{entry.get('size_bytes', '?')} B[/]")
+            node.add(f"{literal(entry['name'])} [dim]{literal(entry.get('size_bytes', '?'))} B[/]")
     return tree
 
 
@@ -61,7 +61,7 @@ def ls(
             for entry in entries:
                 suffix = "/" if entry.get("type") == "directory" else ""
                 size = entry.get("size_bytes", "")
-                out.print(f"{size:>10}  {entry['path']}{suffix}", markup=False, highlight=False)
+                out.print(printable(f"{size:>10}  {entry['path']}{suffix}"), markup=False, highlight=False)
 
     run_async(go())
 
@@ -91,7 +91,7 @@ def get(
                 data = await client.download(environment_id, path)
                 target = dest / PurePosixPath(path).name if dest.is_dir() else dest
                 target.write_bytes(data)
-                err.print(f"saved {target} ({len(data)} bytes)")
+                err.print(f"saved {literal(target)} ({len(data)} bytes)")
                 return
             paths = [str(e["path"]) for e in entries if e.get("type") == "file"]
             with _progress() as bar:
@@ -102,12 +102,12 @@ def get(
                     paths,
                     dest,
                     strip=path.strip("/"),
-                    progress=lambda p: bar.update(task, advance=1, description=p),
+                    progress=lambda p: bar.update(task, advance=1, description=literal(p)),
                 )
         failed = [a for a in artifacts if a.error]
         for artifact in failed:
-            err.print(f"[red]failed[/] {artifact.path}: {artifact.error}")
-        err.print(f"saved {len(artifacts) - len(failed)} files to {dest}")
+            err.print(f"[red]failed[/] {literal(artifact.path)}: {literal(artifact.error)}")
+        err.print(f"saved {len(artifacts) - len(failed)} files to {literal(dest)}")
         if failed:
             raise typer.Exit(1)
 
@@ -148,7 +148,7 @@ def put(
                     extract=extract,
                     progress=lambda n: bar.update(task, completed=n),
                 )
-        err.print(f"uploaded {label} to {target}")
+        err.print(f"uploaded {literal(label)} to {literal(target)}")
 
     run_async(go())
 

@@ -9,7 +9,7 @@ import docker
 import docker.errors
 import typer
 
-from orchestrator.cli.console import err, out
+from orchestrator.cli.console import err, literal, out
 from orchestrator.sandbox.image import ImageBuildError, build_image, image_exists, image_ref
 
 NAME = "image"
@@ -20,7 +20,7 @@ def _client() -> docker.DockerClient:
     try:
         return docker.from_env(version="auto")
     except docker.errors.DockerException as exc:
-        err.print(f"[red]error:[/] no Docker engine answers ({exc}); run scripts/ensure-engine.sh")
+        err.print(f"[red]error:[/] no Docker engine answers ({literal(exc)}); run scripts/ensure-engine.sh")
         raise typer.Exit(1) from exc
 
 
@@ -39,13 +39,13 @@ def build(
     with err.status("building the sandbox image") as status:
 
         def progress(line: str) -> None:
-            err.print(f"[dim]{line}[/]")
-            status.update(line)
+            err.print(f"[dim]{literal(line)}[/]")
+            status.update(literal(line))
 
         try:
             ref = build_image(client, progress=progress, force=force)
         except ImageBuildError as exc:
-            err.print(f"[red]error:[/] {exc}")
+            err.print(f"[red]error:[/] {literal(exc)}")
             raise typer.Exit(1) from exc
     out.print(ref.sandbox)
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from orchestrator.cli.console import err, out
+from orchestrator.cli.console import err, out, printable
 from orchestrator.config import Settings
 from orchestrator.store import Store
 
@@ -63,7 +63,8 @@ def list_keys(
         out.print_json(json.dumps(rows))
     else:
         for row in rows:
-            out.print(f"{row['id']}  {row['prefix']}  {row['name']}  revoked={row['revoked_at'] or '-'}")
+            line = f"{row['id']}  {row['prefix']}  {row['name']}  revoked={row['revoked_at'] or '-'}"
+            out.print(printable(line), markup=False, highlight=False)
 
 
 @app.command()
@@ -81,4 +82,4 @@ def revoke(
             await store.keys.revoke(tenant, key_id)
 
     asyncio.run(go())
-    err.print(f"revoked {key_id}")
+    err.print(f"revoked {printable(key_id)}", markup=False)

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from orchestrator.cli.common import ApiKeyOpt, JsonOpt, UrlOpt, connection, run_async
-from orchestrator.cli.console import err, out
+from orchestrator.cli.console import err, literal, out
 from orchestrator.cli.render import LiveView, PlainView, StepView
 
 __all__ = ["logs"]
@@ -48,7 +48,7 @@ def logs(
                 view = PlainView(out)
                 for step in steps:
                     view.step(step)
-                err.print(f"[dim]status {interaction.get('status')}[/]")
+                err.print(f"[dim]status {literal(interaction.get('status'))}[/]")
                 return
             shown: StepView = PlainView(out) if plain or as_json or not out.is_terminal else LiveView(out)
             with shown:

@@ -13,7 +13,7 @@ import typer
 from rich.text import Text
 
 from orchestrator.cli.common import JsonOpt, fail
-from orchestrator.cli.console import err, out
+from orchestrator.cli.console import err, literal, out, printable
 from orchestrator.gateway.errors import GatewayError, UnknownProviderError
 from orchestrator.gateway.provider import ProviderCheck, ProviderRegistry, split_model_name
 from orchestrator.gateway.settings import ProviderSettings, provider_settings
@@ -101,12 +101,12 @@ def models(
             out.print(_line(row), markup=False, highlight=False, soft_wrap=True)
         for row in settings:
             if not row.configured:
-                err.print(f"[dim]{row.provider}: {row.hint}[/]", highlight=False)
+                err.print(f"[dim]{row.provider}: {literal(row.hint)}[/]", highlight=False)
         if results:
             out.print()
         for result in results:
             mark = ("ok  ", "green") if result.ok else ("FAIL", "red")
-            line = Text.assemble(mark, f" {result.provider}:{result.model}  ", result.detail)
+            line = Text.assemble(mark, f" {result.provider}:{result.model}  ", printable(result.detail))
             out.print(line, highlight=False, soft_wrap=True)
         if check and not to_check:
             err.print("no provider is configured, so nothing was checked")

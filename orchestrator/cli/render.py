@@ -6,6 +6,9 @@ Plain output (not a TTY, or `--plain`) is one or more lines per finished step, w
     [call] list_files(path='.', depth=1)
     [result] notes/ ...
     [answer] Done.
+
+Step text comes from models and sandboxes: both views spell out its control characters and never read
+it as Rich markup (`orchestrator.cli.console.printable`).
 """
 
 from __future__ import annotations
@@ -17,9 +20,10 @@ from typing import Any, Protocol
 
 from rich.console import Console
 from rich.live import Live
-from rich.markup import escape
 from rich.spinner import Spinner
 from rich.text import Text
+
+from orchestrator.cli.console import literal, printable
 
 __all__ = ["LiveView", "PlainView", "StepAssembler", "StepView", "describe", "step_text"]
 
@@ -181,7 +185,7 @@ class PlainView:
             self._line(f"[status] {(event.get('interaction') or {}).get('status')}")
 
     def _line(self, text: str) -> None:
-        self.console.file.write(text + "\n")  # verbatim: no markup, wrapping or tab expansion
+        self.console.file.write(printable(text) + "\n")  # no markup, wrapping or tab expansion
         self.console.file.flush()
 
     def step(self, step: Json) -> None:
@@ -226,8 +230,8 @@ class LiveView:
 
     def _render(self) -> Spinner:
         preview = self.steps.partial_text().strip().splitlines()
-        line = escape(preview[-1][-100:]) if preview else ""
-        return Spinner("dots", Text.from_markup(f"[dim]{self._status}[/] {line}"))
+        line = literal(preview[-1][-100:]) if preview else ""
+        return Spinner("dots", Text.from_markup(f"[dim]{literal(self._status)}[/] {line}"))
 
     def event(self, event: Json) -> None:
         """Update the preview; print a step when it finishes."""
@@ -245,9 +249,9 @@ class LiveView:
         """Print a finished step, styled by kind."""
         label, text = describe(step)
         style = _STYLES.get(label, "")
-        body = Text(text, style=style if label != "code" else "")
+        body = Text(printable(text), style=style if label != "code" else "")
         self.console.print(Text.assemble((f"{label:>7} ", f"bold {style}"), body), soft_wrap=True)
 
     def note(self, message: str) -> None:
         """Print a dim note."""
-        self.console.print(Text(f"   note {message}", style="dim"))
+        self.console.print(Text(f"   note {printable(message)}", style="dim"))

@@ -26,7 +26,7 @@ from orchestrator.cli.common import (
     connection,
     run_async,
 )
-from orchestrator.cli.console import err, out
+from orchestrator.cli.console import err, literal, out
 from orchestrator.cli.embedded import EmbeddedServer
 from orchestrator.cli.render import LiveView, PlainView
 from orchestrator.cli.workspace import Artifact, as_json, changed, download_tree, pack_sources, parse_source
@@ -144,7 +144,7 @@ def run(
         )
         remote = connection(url, api_key, required=False)
     except CliError as exc:
-        err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        err.print(f"[red]error:[/] {literal(exc)}", highlight=False, soft_wrap=True)
         raise typer.Exit(exc.exit_code) from None
     job.keep = keep_env if keep_env is not None else remote is not None
     result = run_async(_main(job, remote, report))
@@ -226,7 +226,10 @@ async def _run_on(client: WarrenClient, job: _Run, report_path: Path | None, sta
     created = await _refused_is_usage(client.create_interaction(body), "request")
     job.interaction_id = created["id"]
     job.environment_id = job.environment_id or created.get("environment_id")
-    err.print(f"[dim]interaction {job.interaction_id} · environment {job.environment_id}[/]", soft_wrap=True)
+    err.print(
+        f"[dim]interaction {literal(job.interaction_id)} · environment {literal(job.environment_id)}[/]",
+        soft_wrap=True,
+    )
     run_started = time.monotonic()
     job.ending = await _follow(client, job)
     job.timings["run_s"] = time.monotonic() - run_started
@@ -244,10 +247,11 @@ async def _run_on(client: WarrenClient, job: _Run, report_path: Path | None, sta
                 job.environment_id,
                 paths,
                 job.output,
-                progress=lambda p: status.update(f"downloading {p}"),
+                progress=lambda p: status.update(f"downloading {literal(p)}"),
             )
         job.timings["download_s"] = time.monotonic() - download_started
-        err.print(f"[dim]saved {sum(a.local_path is not None for a in artifacts)} files to {job.output}[/]")
+        saved = sum(a.local_path is not None for a in artifacts)
+        err.print(f"[dim]saved {saved} files to {literal(job.output)}[/]")
     job.timings["total_s"] = time.monotonic() - started
     code = EXIT_CODES.get(job.ending, 1)
     if report_path is not None:
@@ -345,4 +349,8 @@ def _summary(job: _Run, interaction: Json, code: int) -> None:
         soft_wrap=True,
     )
     for error in interaction.get("errors") or []:
-        err.print(f"[red]  {error.get('code')}: {error.get('message')}[/]", highlight=False, soft_wrap=True)
+        err.print(
+            f"[red]  {literal(error.get('code'))}: {literal(error.get('message'))}[/]",
+            highlight=False,
+            soft_wrap=True,
+        )
