@@ -42,6 +42,7 @@ from orchestrator.channel.server import SOCKET_NAME, ChannelServers
 from orchestrator.gateway.provider import ProviderRegistry
 from orchestrator.interactions.live import LiveLogs
 from orchestrator.interactions.recorder import Recorder
+from orchestrator.interactions.snapshot import wire_usage
 from orchestrator.sandbox import DockerBackend, ExecRequest, SandboxSpec
 from orchestrator.sandbox.image import build_image
 from orchestrator.sandbox.tarsafe import pack_files
@@ -115,8 +116,9 @@ async def step_overhead(runs: int, workdir: Path) -> dict[str, dict[str, Any]]:
         "bench", InteractionCreate(request={"agent": "default"}, agent="default")
     )
 
-    async def persist(steps: list[dict[str, Any]], events: list[dict[str, Any]]) -> None:
-        await store.steps.append_batch("bench", record.id, steps, events)  # as InteractionService does
+    async def persist(steps: list[dict[str, Any]], events: list[dict[str, Any]], usage: Any) -> None:
+        change = None if usage is None else {"usage": wire_usage(usage)}  # as InteractionService does
+        await store.steps.append_batch("bench", record.id, steps, events, interaction=change)
 
     recorder = Recorder(LiveLogs().open(record.id), persist, first_index=1)
     conversation = [Message(role="user", parts=[TextPart(text="go")])]

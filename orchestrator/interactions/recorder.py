@@ -25,10 +25,11 @@ from agents.model_types import (
 from orchestrator.interactions.history import CODE_TOOL, arguments_json
 from orchestrator.interactions.live import Event, LiveLog
 
-__all__ = ["Recorder"]
+__all__ = ["Persist", "Recorder"]
 
 Step = dict[str, Any]
-Persist = Callable[[list[Step], list[Event]], Awaitable[None]]
+Persist = Callable[[list[Step], list[Event], Usage | None], Awaitable[None]]
+"""Stores a batch of new steps and events, and the interaction's usage so far when it changed."""
 
 
 def call_step(call: ToolCallPart) -> Step:
@@ -47,7 +48,8 @@ class Recorder:
 
     Args:
         log: the interaction's live log.
-        persist: stores a batch of new steps and events.
+        persist: stores a batch of new steps and events (and the usage so far, when it changed, so a
+            process that resumes the interaction after a restart counts on from it).
         first_index: index of the next step (after any stored input steps).
         inputs: those input steps, so the whole interaction can be answered from memory.
     """
@@ -65,6 +67,8 @@ class Recorder:
         self.steps: list[Step] = []
         """Every step recorded so far in this process (after the stored input steps)."""
         self.usage = Usage()
+        """Tokens of every model turn of this interaction (seed it when resuming one)."""
+        self._usage_changed = False
 
     async def event(self, event_type: str, **payload: Any) -> Event:
         """Append one SSE event to the live log."""
@@ -92,16 +96,21 @@ class Recorder:
         Live readers are served from memory, so a step boundary need not wait for the database:
         batches are written one after another in the background, and `settle` waits for them.
         """
+        usage = self.usage if self._usage_changed else None
         steps, events = self.drain()
-        if steps or events:
-            self._tail = asyncio.ensure_future(self._write_after(self._tail, steps, events))
+        if steps or events or usage is not None:
+            self._tail = asyncio.ensure_future(self._write_after(self._tail, steps, events, usage))
 
     async def _write_after(
-        self, previous: asyncio.Future[None] | None, steps: list[Step], events: list[Event]
+        self,
+        previous: asyncio.Future[None] | None,
+        steps: list[Step],
+        events: list[Event],
+        usage: Usage | None,
     ) -> None:
         if previous is not None:
             await previous  # batches must commit in order: event ids are consecutive in the store
-        await self._persist(steps, events)
+        await self._persist(steps, events, usage)
 
     async def settle(self) -> None:
         """Wait until every batch handed over so far is stored (raises if one failed)."""
@@ -109,8 +118,10 @@ class Recorder:
             await asyncio.shield(self._tail)
 
     def drain(self) -> tuple[list[Step], list[Event]]:
-        """Take the steps and events not yet handed to the store, for a caller that stores them itself."""
+        """Take the steps and events not yet handed to the store, for a caller that stores them itself
+        (with the usage)."""
         steps, self._pending_steps = self._pending_steps, []
+        self._usage_changed = False
         return steps, self.log.unflushed()
 
     async def model_turn(self, stream: AsyncIterator[StreamEvent], *, flush: bool = True) -> ModelResponse:
@@ -166,6 +177,7 @@ class Recorder:
         self.steps += assembled
         self.index = turn_start + len(assembled)  # stored indices follow the assembled steps
         self.usage = _add(self.usage, response.usage)
+        self._usage_changed = True
         if flush:
             await self.flush()
         return response

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
-from agents.model_types import GenerationConfig, ModelRequest, ToolCallPart, ToolDeclaration
+from agents.model_types import GenerationConfig, ModelRequest, ToolCallPart, ToolDeclaration, Usage
 from orchestrator.api.errors import InvalidArgument, NotFound
 from orchestrator.gateway.errors import GatewayError, UnknownProviderError
 from orchestrator.gateway.provider import ProviderRegistry
 from orchestrator.interactions.history import input_steps, to_messages
 from orchestrator.interactions.live import Event, LiveLog, LiveLogs
-from orchestrator.interactions.recorder import Recorder
-from orchestrator.interactions.snapshot import TERMINAL, snapshot, wire_usage
+from orchestrator.interactions.recorder import Persist, Recorder
+from orchestrator.interactions.snapshot import TERMINAL, neutral_usage, snapshot, wire_usage
 from orchestrator.interactions.usage import UsageMeter
 from orchestrator.reconcile import fail_interaction
 from orchestrator.scheduler import Scheduler
@@ -168,11 +168,10 @@ class InteractionService:
                     field=f"input[{index}].call_id",
                 )
 
-    def _persister(
-        self, tenant: str, interaction_id: str
-    ) -> Callable[[list[Step], list[Event]], Awaitable[None]]:
-        async def persist(steps: list[Step], events: list[Event]) -> None:
-            await self.store.steps.append_batch(tenant, interaction_id, steps, events)
+    def _persister(self, tenant: str, interaction_id: str) -> Persist:
+        async def persist(steps: list[Step], events: list[Event], usage: Usage | None) -> None:
+            change = None if usage is None else {"usage": wire_usage(usage)}
+            await self.store.steps.append_batch(tenant, interaction_id, steps, events, interaction=change)
 
         return persist
 
@@ -311,6 +310,7 @@ class InteractionService:
         live = self.logs.open(record.id, stored=events)
         recorder = Recorder(live, self._persister(tenant, record.id), len(stored), inputs=stored[:inputs])
         recorder.steps = stored[inputs:]
+        recorder.usage = neutral_usage(record.usage)  # the previous process's model turns count too
         self.scheduler.submit(tenant, record.id, lambda: self._run(tenant, record, recorder, resume=True))
 
     async def shutdown(self, grace_s: float) -> None:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
 from agents.model_types import Usage
 from orchestrator.store.interactions import InteractionRecord
 
-__all__ = ["ECHOED_FIELDS", "TERMINAL", "rfc3339", "snapshot", "wire_usage"]
+__all__ = ["ECHOED_FIELDS", "TERMINAL", "neutral_usage", "rfc3339", "snapshot", "wire_usage"]
 
 TERMINAL = frozenset({"completed", "failed", "cancelled", "requires_action", "incomplete", "budget_exceeded"})
 """Statuses after which an interaction does nothing more."""
@@ -40,6 +40,17 @@ def wire_usage(usage: Usage) -> dict[str, int]:
         "total_thought_tokens": usage.thought_tokens,
         "total_tokens": usage.total_tokens,
     }
+
+
+def neutral_usage(wire: Mapping[str, Any] | None) -> Usage:
+    """The neutral token counts of a stored wire Usage object (`wire_usage` reversed)."""
+    wire = wire or {}
+    return Usage(
+        input_tokens=int(wire.get("total_input_tokens") or 0),
+        output_tokens=int(wire.get("total_output_tokens") or 0),
+        thought_tokens=int(wire.get("total_thought_tokens") or 0),
+        total_tokens=int(wire.get("total_tokens") or 0),
+    )
 
 
 def snapshot(

@@ -22,6 +22,7 @@ import docker
 import httpx
 import pytest
 
+from orchestrator.gateway.scripted import count_tokens
 from orchestrator.sandbox.backend import LABEL_PREFIX
 from tests.support.serve import WARREN, create_key, free_port, wait_healthy
 
@@ -207,6 +208,14 @@ def test_sigterm_mid_run_then_restart_completes_with_nothing_lost(server: Server
         assert done["status"] == "completed", (done, server.log_tail())
         _check_ledger(client, done)
     assert "1 interactions resumed, 0 failed" in server.log(), "it was resumed, not re-run"
+    script = json.loads((server.data_dir / "ledger.json").read_text())
+    outputs = [
+        call["name"] + json.dumps(call["arguments"])
+        for t in script["turns"]
+        for call in t.get("tool_calls", [])
+    ]
+    expected = sum(map(count_tokens, [*outputs, "all turns done"]))
+    assert done["usage"]["total_output_tokens"] == expected, "turns before the restart are counted too"
 
 
 @pytest.mark.timeout(600)

@@ -83,7 +83,7 @@ class Rig:
     interaction_id: str = ""
 
     def recorder(self, stored_steps: int = 1, stored_events: list[dict[str, Any]] | None = None) -> Recorder:
-        async def persist(steps: list[dict[str, Any]], events: list[dict[str, Any]]) -> None:
+        async def persist(steps: list[dict[str, Any]], events: list[dict[str, Any]], _usage: Any) -> None:
             await self.store.steps.append_batch(TENANT, self.interaction_id, steps, events)
 
         log = LiveLogs().open(self.interaction_id, stored=stored_events or [])
