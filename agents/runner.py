@@ -297,7 +297,10 @@ def main() -> None:
         port = int(os.environ.get(forwarder.PORT_ENV, forwarder.DEFAULT_PORT))
         proxy = await forwarder.serve(egress, port) if egress else None  # allowlist: the only way out
         try:
-            await Runner(channel, Toolbox()).serve_forever()
+            toolbox = Toolbox()
+            shell = asyncio.create_task(toolbox.prestart())  # overlaps the first model turn
+            await Runner(channel, toolbox).serve_forever()
+            await shell
         finally:
             if proxy is not None:
                 proxy.close()

@@ -81,6 +81,12 @@ class BashSession:
         self._stale = False
         return proc
 
+    async def start(self) -> None:
+        """Start the shell now, so the first call does not wait for it; a no-op when it runs."""
+        async with self._lock:
+            if self._proc is None or self._proc.returncode is not None:
+                await self._start()
+
     async def run(self, code: str, timeout_s: float) -> ToolResult:
         """Run `code` in the session; stop what it started after `timeout_s` seconds."""
         async with self._lock:

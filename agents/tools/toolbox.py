@@ -162,6 +162,18 @@ class Toolbox:
         output = f"{result.output}\n{note}" if result.output else note
         return result.model_copy(update={"files": changed, "output": output})
 
+    async def prestart(self) -> None:
+        """Start the bash session ahead of the first `run_code`, which then skips ~7 ms of start-up.
+
+        The shell is cheap to keep idle; the Python kernel (~10 MB) still starts on first use.
+        """
+        if "run_code" not in self._tools:
+            return
+        try:
+            await self._bash.start()
+        except OSError as exc:  # the first call tries again and reports it to the model
+            _log.warning("starting the bash session ahead of use failed: %s", exc)
+
     async def interrupt(self) -> None:
         """Stop whatever is running (the kernel's execution, the shell's command); sessions survive.
 

@@ -200,3 +200,28 @@ async def test_code_does_not_inherit_the_runner_token(
     async with Toolbox(ToolboxConfig(workspace=workspace, code_env={"EXTRA": "1"})) as tools:
         result = await tools.call("run_code", {"language": "bash", "code": f'echo "[${TOKEN_ENV}] $EXTRA"'})
     assert result.output == "[] 1"
+
+
+async def test_prestart_starts_the_shell_before_the_first_call(tmp_path: Path) -> None:
+    marker = f"PRESTART_{tmp_path.name}"
+    async with Toolbox(ToolboxConfig(workspace=tmp_path, code_env={"WARREN_TEST_MARKER": marker})) as toolbox:
+        await toolbox.prestart()
+        shells = [pid for pid in processes_with("bash --noprofile --norc") if _environ_has(pid, marker)]
+        assert len(shells) == 1, "the shell runs before any run_code call"
+
+        result = await toolbox.call(
+            "run_code", {"language": "bash", "code": "echo $WARREN_TEST_MARKER; echo $$"}
+        )
+
+        assert result.output.splitlines() == [marker, str(shells[0])], "the first call uses that shell"
+        await toolbox.prestart()
+        assert [
+            pid for pid in processes_with("bash --noprofile --norc") if _environ_has(pid, marker)
+        ] == shells
+
+
+def _environ_has(pid: int, text: str) -> bool:
+    try:
+        return text.encode() in Path(f"/proc/{pid}/environ").read_bytes()
+    except OSError:
+        return False
