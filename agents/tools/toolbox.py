@@ -163,7 +163,7 @@ class Toolbox:
         return result.model_copy(update={"files": changed, "output": output})
 
     async def prestart(self) -> None:
-        """Start the bash session ahead of the first `run_code`, which then skips ~7 ms of start-up.
+        """Start the bash session ahead of the first `run_code`, which then skips the shell's start-up.
 
         The shell is cheap to keep idle; the Python kernel (~10 MB) still starts on first use.
         """

@@ -118,8 +118,7 @@ class Recorder:
             await asyncio.shield(self._tail)
 
     def drain(self) -> tuple[list[Step], list[Event]]:
-        """Take the steps and events not yet handed to the store, for a caller that stores them itself
-        (with the usage)."""
+        """Take the steps and events not yet stored, for a caller that stores them (and the usage) itself."""
         steps, self._pending_steps = self._pending_steps, []
         self._usage_changed = False
         return steps, self.log.unflushed()
