@@ -103,6 +103,11 @@ class Settings(BaseModel):
     max_wall_s: float = Field(1800.0, gt=0)
     """Default wall-clock budget of an agent interaction, in seconds; past it, `budget_exceeded`."""
 
+    sandbox_labels: dict[str, str] = Field(default_factory=dict)
+    """Extra labels on every container and volume this server makes (`WARREN_SANDBOX_LABELS`, a
+    comma-separated list of `key=value`), e.g. to tell one deployment's sandboxes from another's
+    on a shared engine; the test suite tags its own this way and removes only those."""
+
     egress_allow_addresses: list[str] = Field(default_factory=list)
     """Address ranges (CIDR) the egress proxy may connect to although they are private, loopback,
     link-local or this host's own, e.g. `10.1.2.0/24` for an internal mirror. Empty (the default)
@@ -135,6 +140,14 @@ class Settings(BaseModel):
             except ValueError as exc:
                 raise ValueError(f"egress address range {item!r} is not an address or CIDR range") from exc
         return ranges
+
+    @field_validator("sandbox_labels", mode="before")
+    @classmethod
+    def _split_labels(cls, value: object) -> object:
+        if isinstance(value, str):
+            pairs = [part.strip().partition("=") for part in value.split(",") if part.strip()]
+            return {key.strip(): label.strip() for key, _, label in pairs}
+        return value
 
     @field_validator("egress_hosts", mode="before")
     @classmethod

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import subprocess
-import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
@@ -18,6 +18,7 @@ from typing import Any
 import docker
 import pytest
 
+from orchestrator.environments.service import STORE_LABEL
 from orchestrator.sandbox import DockerBackend, SandboxInfo, SandboxSpec
 from orchestrator.sandbox.backend import LABEL_PREFIX
 from orchestrator.sandbox.image import build_image
@@ -25,6 +26,9 @@ from orchestrator.sandbox.image import build_image
 REPO = Path(__file__).resolve().parents[1]
 TEST_SESSION = uuid.uuid4().hex[:10]
 TEST_LABEL = f"{LABEL_PREFIX}test-session"
+# Every server the tests start (in-process or a `warren serve` child, which inherits this) tags its
+# sandboxes with this session's label, so the sweep below removes only what this session made.
+os.environ["WARREN_SANDBOX_LABELS"] = f"{TEST_LABEL}={TEST_SESSION}"
 
 
 def _engine_answers() -> bool:
@@ -47,10 +51,12 @@ def sandbox_image(docker_client: docker.DockerClient) -> str:
 
 @pytest.fixture(scope="session")
 async def backend(sandbox_image: str, docker_client: docker.DockerClient) -> AsyncIterator[DockerBackend]:
-    """The real Docker backend; at the end of the session no container of this session may remain."""
+    """The real Docker backend; at the end of the session no container the tests made directly (not
+    through a server, whose environments outlive requests by design) may remain."""
     async with DockerBackend(image=sandbox_image) as backend:
         yield backend
-        left = await backend.list({TEST_LABEL: TEST_SESSION})
+        tagged = await backend.list({TEST_LABEL: TEST_SESSION})
+        left = [info for info in tagged if STORE_LABEL not in info.labels]
         await asyncio.gather(*(backend.destroy(info.id) for info in left))
         assert not left, f"containers left behind by tests: {[info.labels for info in left]}"
 
@@ -84,37 +90,23 @@ async def sandbox_factory(
 
 @pytest.fixture(scope="session", autouse=True)
 def _sweep_session_sandboxes() -> Iterator[None]:
-    """Remove every Warren sandbox and workspace volume this session created, when it ends.
+    """Remove every Warren sandbox and workspace volume this session made, when it ends.
 
     Servers the tests start (`warren serve`, the CLI's embedded one) keep their environments by
-    design, across restarts; their throwaway stores are gone after the session, so sweep here.
+    design, across restarts; their throwaway stores are gone after the session, so sweep here. Only
+    this session's label is swept: a `warren serve` running beside the tests keeps its sandboxes.
     """
-    started = time.time()
     yield
     if not _engine_answers():
         return
     client = docker.from_env(version="auto")
-    managed = {"label": [f"{LABEL_PREFIX}managed=true"]}
+    ours = {"label": [f"{LABEL_PREFIX}managed=true", f"{TEST_LABEL}={TEST_SESSION}"]}
     gone = (docker.errors.NotFound, docker.errors.APIError)  # removed meanwhile, or being removed
     with contextlib.suppress(*gone):
-        containers = client.containers.list(all=True, filters=managed, sparse=True)
-        for container in containers:
+        for container in client.containers.list(all=True, filters=ours, sparse=True):
             with contextlib.suppress(*gone):
-                container.reload()
-                if _epoch(container.attrs.get("Created", "")) >= started - 1:
-                    container.remove(force=True, v=True)
-    for volume in client.volumes.list(filters=managed):
-        if _epoch(volume.attrs.get("CreatedAt", "")) >= started - 1:
+                container.remove(force=True, v=True)
+    with contextlib.suppress(*gone):
+        for volume in client.volumes.list(filters=ours):
             with contextlib.suppress(*gone):
                 volume.remove(force=True)
-
-
-def _epoch(stamp: str) -> float:
-    """Docker's RFC 3339 timestamps (nanoseconds, `Z` or an offset) as epoch seconds; 0 if unreadable."""
-    import re
-    from datetime import datetime
-
-    try:
-        return datetime.fromisoformat(re.sub(r"\.\d+", "", stamp).replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return 0.0

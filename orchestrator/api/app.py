@@ -58,7 +58,10 @@ async def build_services(settings: Settings) -> Services:
 
             image = (await asyncio.to_thread(build_image)).sandbox
         backend = DockerBackend(
-            image=image, workspace_bytes=settings.workspace_bytes, workspace_dir=settings.workspace_dir
+            image=image,
+            workspace_bytes=settings.workspace_bytes,
+            workspace_dir=settings.workspace_dir,
+            extra_labels=settings.sandbox_labels,
         )
         environments = EnvironmentService(store, backend, settings=settings)
     scheduler = Scheduler(settings.max_running, settings.max_running_per_tenant)

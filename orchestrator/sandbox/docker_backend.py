@@ -99,14 +99,17 @@ class DockerBackend:
         tar_limits: TarLimits | None = None,
         workspace_bytes: int | None = None,
         workspace_dir: Path | None = None,
+        extra_labels: dict[str, str] | None = None,
     ) -> None:
         self.image = image
         self._client = client
         self._tar_limits = tar_limits or TarLimits()
-        if workspace_bytes is None or workspace_dir is None:
+        if workspace_bytes is None or workspace_dir is None or extra_labels is None:
             settings = Settings.from_env()
             workspace_bytes = settings.workspace_bytes if workspace_bytes is None else workspace_bytes
             workspace_dir = workspace_dir or settings.workspace_dir
+            extra_labels = settings.sandbox_labels if extra_labels is None else extra_labels
+        self.extra_labels = extra_labels
         self.workspace_bytes = workspace_bytes
         self.workspace_dir = workspace_dir
         self._swept = False
@@ -167,10 +170,10 @@ class DockerBackend:
         suffix = secrets.token_hex(4)
         volume_name = f"warren-ws-{spec.environment_id}-{suffix}"
         created = {_CREATED_LABEL: str(int(time.time()))}
-        labels = {**warren_labels(spec), **created}
+        labels = {**self.extra_labels, **warren_labels(spec), **created}
         await self._create_volume(volume_name, labels)
         kwargs = container_kwargs(spec, image, f"warren-{spec.environment_id}-{suffix}", volume_name)
-        kwargs["labels"] = {**kwargs["labels"], **created, _VOLUME_LABEL: volume_name}
+        kwargs["labels"] = {**self.extra_labels, **kwargs["labels"], **created, _VOLUME_LABEL: volume_name}
         try:
             container: Container = await self._call(client.containers.create, **kwargs)
         except BaseException:
