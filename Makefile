@@ -38,7 +38,7 @@ demo: image  ## the main job: a real task in a real sandbox
 
 BENCHES := provision sessions runtime api idle concurrent
 
-bench: image  ## benchmarks: JSON in bench/results/, the Markdown table in bench/results/README.md
+bench: image  ## benchmarks: JSON and summary.json in bench/results/ (commit them), the table in README.md
 	mkdir -p bench/results
 	@for b in $(BENCHES); do \
 		start=$$(date +%s); echo "bench.$$b ..." >&2; \
@@ -46,7 +46,7 @@ bench: image  ## benchmarks: JSON in bench/results/, the Markdown table in bench
 		mv bench/results/$$b.json.part bench/results/$$b.json; \
 		echo "bench.$$b: $$(( $$(date +%s) - start )) s" >&2; \
 	done
-	$(PY) -m bench.report --write bench/results/README.md
+	$(PY) -m bench.report --summarize --readme README.md
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,12 +1,12 @@
 """Sandbox provisioning benchmark: Warren's DockerBackend against plain docker-py, same run, same profile.
 
-Measures (each over --runs runs, default 20):
+Measures (each over --runs runs, default 20; floor and backend runs interleaved, so drift hits both):
   engine_floor_cold   plain docker-py: containers.create(hardened kwargs) + start + exec_run("true")
   backend_cold        DockerBackend: create + start + first exec("true")
   engine_floor_exec   plain docker-py exec_run("true") in a running container
   backend_exec        DockerBackend.exec("true") in a running sandbox
 
-`floor_cold` and `remove_floor` are the engine floor that `bench.sessions` measures beside the API.
+`floor_once` and `remove_floor` are the engine floor that `bench.sessions` measures beside the API.
 Every container and volume made here carries this run's label and is removed, also on failure.
 
 Usage: python -m bench.provision [--runs N]   (prints JSON)
@@ -37,33 +37,28 @@ LABEL = {"dev.warren.bench": RUN}
 """On every container and volume of this run, so cleanup never touches another's."""
 
 
-def floor_cold(
-    client: docker.DockerClient, image: str, runs: int, ids: list[str] | None = None
-) -> list[float]:
-    """Plain docker-py create + start + exec_run("true") with the hardened profile, `runs` times.
+def floor_once(client: docker.DockerClient, image: str, i: int, ids: list[str]) -> float:
+    """One plain docker-py create + start + exec_run("true") with the hardened profile, in seconds.
 
     The workspace volume is made by the engine inside `create` (as Docker does for a named volume
-    that does not exist yet), labelled with this run. Container ids are appended to `ids` as they are
-    made, so a caller can remove them even when a run fails half-way (`remove_floor`).
+    that does not exist yet), labelled with this run. The container id is appended to `ids` as soon
+    as it exists, so a caller can remove it even when the run fails half-way (`remove_floor`).
     """
-    ids = [] if ids is None else ids
-    samples = []
-    for i in range(runs):
-        spec = SandboxSpec(environment_id=f"floor-{i}", tenant="bench", labels=LABEL)
-        volume = f"warren-floor-{RUN}-{i}-{uuid.uuid4().hex[:6]}"
-        kwargs = container_kwargs(spec, image, volume, volume)
-        started = time.perf_counter()
-        container = client.containers.create(**kwargs)
-        ids.append(str(container.id))
-        container.start()
-        code, _ = container.exec_run(["true"])
-        samples.append(time.perf_counter() - started)
-        assert code == 0
-    return samples
+    spec = SandboxSpec(environment_id=f"floor-{i}", tenant="bench", labels=LABEL)
+    volume = f"warren-floor-{RUN}-{i}-{uuid.uuid4().hex[:6]}"
+    kwargs = container_kwargs(spec, image, volume, volume)
+    started = time.perf_counter()
+    container = client.containers.create(**kwargs)
+    ids.append(str(container.id))
+    container.start()
+    code, _ = container.exec_run(["true"])
+    elapsed = time.perf_counter() - started
+    assert code == 0
+    return elapsed
 
 
 def remove_floor(client: docker.DockerClient) -> None:
-    """Remove every container of this run (and its volume) made by `floor_cold` or the backend."""
+    """Remove every container of this run (and its volume) made by `floor_once` or the backend."""
     for container in client.containers.list(all=True, filters={"label": f"dev.warren.bench={RUN}"}):
         with contextlib.suppress(docker.errors.NotFound):
             container.remove(force=True, v=True)
@@ -75,17 +70,38 @@ def remove_floor(client: docker.DockerClient) -> None:
             volume.remove(force=True)
 
 
-async def backend_cold(backend: DockerBackend, runs: int, ids: list[str]) -> list[float]:
-    samples = []
+async def backend_once(backend: DockerBackend, i: int, ids: list[str]) -> float:
+    """One `DockerBackend` create + start + first exec("true"), in seconds."""
+    started = time.perf_counter()
+    info = await backend.create(SandboxSpec(environment_id=f"bench-{i}", tenant="bench", labels=LABEL))
+    ids.append(info.id)
+    await backend.start(info.id)
+    result = await backend.exec(ExecRequest(sandbox_id=info.id, cmd=("true",)))
+    elapsed = time.perf_counter() - started
+    assert result.exit_code == 0
+    return elapsed
+
+
+async def interleaved(
+    backend: DockerBackend,
+    client: docker.DockerClient,
+    image: str,
+    runs: int,
+    ids: tuple[list[str], list[str]],
+) -> tuple[list[float], list[float]]:
+    """Floor and backend runs alternate (which goes first alternates too), so a drift of the machine
+    during the run reaches both figures alike."""
+    floor_ids, cold_ids = ids
+    floor: list[float] = []
+    cold: list[float] = []
     for i in range(runs):
-        started = time.perf_counter()
-        info = await backend.create(SandboxSpec(environment_id=f"bench-{i}", tenant="bench", labels=LABEL))
-        ids.append(info.id)
-        await backend.start(info.id)
-        result = await backend.exec(ExecRequest(sandbox_id=info.id, cmd=("true",)))
-        samples.append(time.perf_counter() - started)
-        assert result.exit_code == 0
-    return samples
+        if i % 2 == 0:
+            floor.append(await asyncio.to_thread(floor_once, client, image, i, floor_ids))
+            cold.append(await backend_once(backend, i, cold_ids))
+        else:
+            cold.append(await backend_once(backend, i, cold_ids))
+            floor.append(await asyncio.to_thread(floor_once, client, image, i, floor_ids))
+    return floor, cold
 
 
 def rows(results: dict[str, dict[str, Any]], ratios: dict[str, float]) -> list[dict[str, Any]]:
@@ -117,17 +133,16 @@ async def main(runs: int) -> dict[str, Any]:
     try:
         async with DockerBackend(image=image) as backend:
             try:
-                floor_samples = await asyncio.to_thread(floor_cold, client, image, runs, floor_ids)
-                cold_samples = await backend_cold(backend, runs, cold_ids)
+                ids = (floor_ids, cold_ids)
+                floor_samples, cold_samples = await interleaved(backend, client, image, runs, ids)
 
                 container = client.containers.get(floor_ids[0])
                 floor_exec = []
-                for _ in range(runs):
+                backend_exec = []
+                for _ in range(runs):  # interleaved, as above
                     started = time.perf_counter()
                     container.exec_run(["true"])
                     floor_exec.append(time.perf_counter() - started)
-                backend_exec = []
-                for _ in range(runs):
                     started = time.perf_counter()
                     await backend.exec(ExecRequest(sandbox_id=cold_ids[0], cmd=("true",)))
                     backend_exec.append(time.perf_counter() - started)

@@ -1,10 +1,15 @@
-"""The Markdown table of the benchmarks: reads bench/results/*.json, prints (and optionally writes) it.
+"""The benchmark table: from the JSON of one `make bench` run to `bench/results/summary.json` and the README.
 
 A result file may carry `rows` (figure, p50, p95, unit, n, target, met); `bench.runtime` and
 `bench.api` do not, and are read from their `results` here. Each figure is a median (p50) and p95
 over `n` runs; ratios in the figure text were measured in the same run as both of their terms.
 
-Usage: python -m bench.report [--results DIR] [--write FILE]
+`--summarize` (run by `make bench` right after the benchmarks, on the machine that ran them) writes
+`summary.json`: the machine line of that machine, the time, and every row. `--readme FILE` writes the
+table from `summary.json` between the README's `bench-table` markers, so the README can only show
+figures of committed data; `tests/unit/test_bench_report.py` checks that they agree.
+
+Usage: python -m bench.report [--results DIR] [--summarize] [--readme FILE]
 """
 
 from __future__ import annotations
@@ -23,6 +28,9 @@ from bench.stats import latency_row
 RESULTS = Path(__file__).parent / "results"
 ORDER = ("provision", "sessions", "runtime", "api", "idle", "concurrent")
 """Table order; other result files follow alphabetically."""
+SUMMARY = "summary.json"
+"""What `--summarize` writes beside the results: the rows of one run and the machine that ran it."""
+START, END = "<!-- bench-table:start -->", "<!-- bench-table:end -->"
 
 Row = dict[str, Any]
 
@@ -95,7 +103,7 @@ def _met(row: Row) -> str:
 
 def load(folder: Path) -> list[tuple[str, dict[str, Any]]]:
     """The result documents in table order, as (name, document)."""
-    found = {path.stem: path for path in folder.glob("*.json")}
+    found = {path.stem: path for path in folder.glob("*.json") if path.name != SUMMARY}
     names = [n for n in ORDER if n in found] + sorted(n for n in found if n not in ORDER)
     docs = []
     for name in names:
@@ -135,34 +143,63 @@ def machine(docs: list[tuple[str, dict[str, Any]]]) -> str:
     return f"{os.cpu_count()} cores, {os_name}{docker}, cgroup {cgroup}{memory}"
 
 
-def table(folder: Path) -> str:
-    """The Markdown report: machine line, then one table of every figure."""
+def summarize(folder: Path) -> dict[str, Any]:
+    """Every row of the results in `folder`, with this machine's line and the newest result's time."""
     docs = load(folder)
-    stamp = max((p.stat().st_mtime for p in folder.glob("*.json")), default=None)
-    when = datetime.fromtimestamp(stamp, UTC).strftime("%Y-%m-%d %H:%M UTC") if stamp else "never"
+    stamp = max((p.stat().st_mtime for p in folder.glob("*.json") if p.name != SUMMARY), default=None)
+    rows = []
+    for name, doc in docs:
+        if "error" in doc:
+            rows.append({"benchmark": name, "figure": doc["error"]})
+            continue
+        rows.extend({"benchmark": name, **row} for row in rows_of(name, doc))
+    return {
+        "machine": machine(docs),
+        "when": datetime.fromtimestamp(stamp, UTC).strftime("%Y-%m-%d %H:%M UTC") if stamp else "never",
+        "rows": rows,
+    }
+
+
+def render(summary: dict[str, Any]) -> str:
+    """The Markdown table of a summary: its machine line, then one row per figure."""
     lines = [
-        f"Machine: {machine(docs)}. Results of {when}; p50 is the median over n runs.",
+        f"Machine: {summary['machine']}. Results of {summary['when']}; p50 is the median over n runs.",
         "",
         "| benchmark | figure | n | p50 | p95 | target | met? |",
         "|---|---|---|---|---|---|---|",
     ]
-    for name, doc in docs:
-        if "error" in doc:
-            lines.append(f"| {name} | {doc['error']} | | | | | |")
-            continue
-        for row in rows_of(name, doc):
-            unit = row.get("unit", "")
-            cells = [
-                name,
-                str(row["figure"]).replace("|", "\\|"),
-                str(row.get("n") or ""),
-                _value(row.get("p50"), unit),
-                _value(row.get("p95"), unit),
-                row.get("target", ""),
-                _met(row),
-            ]
-            lines.append("| " + " | ".join(cells) + " |")
+    for row in summary["rows"]:
+        unit = row.get("unit", "")
+        cells = [
+            row["benchmark"],
+            str(row["figure"]).replace("|", "\\|"),
+            str(row.get("n") or ""),
+            _value(row.get("p50"), unit),
+            _value(row.get("p95"), unit),
+            row.get("target", ""),
+            _met(row),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def table(folder: Path) -> str:
+    """The Markdown report of the result documents in `folder`, as `summarize` + `render` make it."""
+    return render(summarize(folder))
+
+
+def readme_block(summary: dict[str, Any]) -> str:
+    """The README's table block, markers included."""
+    return f"{START}\n{render(summary)}{END}"
+
+
+def replace_block(readme: str, summary: dict[str, Any]) -> str:
+    """`readme` with its table block written anew from `summary`."""
+    head, _, rest = readme.partition(START)
+    _, found, tail = rest.partition(END)
+    if not found:
+        raise SystemExit(f"the README has no {START} ... {END} block")
+    return head + readme_block(summary) + tail
 
 
 if __name__ == "__main__":
@@ -170,10 +207,14 @@ if __name__ == "__main__":
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--results", type=Path, default=RESULTS, help="folder of the JSON results")
-    parser.add_argument("--write", type=Path, help="also write the table to this file")
+    parser.add_argument("--summarize", action="store_true", help=f"write {SUMMARY} from the results")
+    parser.add_argument("--readme", type=Path, help="write the table from the summary into this README")
     args = parser.parse_args()
-    text = table(args.results)
-    if args.write:
-        header = "# Benchmark results\n\nWritten by `make bench` (`bench/report.py`).\n\n"
-        args.write.write_text(header + text)
-    print(text, end="")
+    summary_path = args.results / SUMMARY
+    if args.summarize:
+        summary_path.write_text(json.dumps(summarize(args.results), indent=2, ensure_ascii=False) + "\n")
+    if args.readme:
+        summary = json.loads(summary_path.read_text())
+        args.readme.write_text(replace_block(args.readme.read_text(), summary))
+    if not args.summarize and not args.readme:
+        print(table(args.results), end="")

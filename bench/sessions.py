@@ -8,7 +8,8 @@ pool), the runner in it, one model turn, and the first command. The environment 
 run, outside the timed window.
 
 Measures (--runs each, default 20; one warm-up run per server is discarded):
-  engine_floor   plain docker-py create + start + exec("true"), hardened profile (`bench.provision`)
+  engine_floor   plain docker-py create + start + exec("true"), hardened profile (`bench.provision`),
+                 one run beside each cold run (interleaved, so drift reaches both alike)
   cold           `warren serve` with WARREN_POOL_SIZE=0: every session creates its sandbox
   warm           `warren serve` with WARREN_POOL_SIZE=--pool-size: before each run the bench waits
                  until the pool holds that many started containers again (label `dev.warren.pool`)
@@ -29,13 +30,14 @@ import json
 import os
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import docker
 
 from agents.model_types import Message, ModelRequest, TextPart
-from bench.provision import floor_cold, remove_floor
+from bench.provision import floor_once, remove_floor
 from bench.server import (
     FIRST_COMMAND_SCRIPT,
     POOL_LABEL,
@@ -93,9 +95,17 @@ async def _wait_pool(client: docker.DockerClient, server: BenchServer, want: int
 
 
 async def _series(
-    server: BenchServer, runs: int, pool_size: int, client: docker.DockerClient
-) -> dict[str, Any]:
-    """Warm-up + `runs` first-command runs on one server; with a pool, wait for it to refill each time."""
+    server: BenchServer,
+    runs: int,
+    pool_size: int,
+    client: docker.DockerClient,
+    floor: Callable[[int], Awaitable[float]] | None = None,
+) -> tuple[dict[str, Any], list[float]]:
+    """Warm-up + `runs` first-command runs on one server; with a pool, wait for it to refill each time.
+
+    With `floor`, one engine-floor run goes beside each run (before it on even runs, after it on odd
+    ones), so drift of the machine reaches both figures alike; its samples are returned too.
+    """
     model = script_model(server.data_dir, "first_command", FIRST_COMMAND_SCRIPT)
     pool: dict[str, Any] = {"size": pool_size}
     if pool_size:
@@ -103,8 +113,11 @@ async def _series(
     results, calls, tools, waits = [], [], [], []
     statuses: dict[str, int] = {}
     failed = 0
+    floors: list[float] = []
     async with server.client() as api:
         for n in range(runs + 1):
+            if floor is not None and n > 0 and n % 2 == 0:
+                floors.append(await floor(n))
             if pool.get("active"):
                 started = time.perf_counter()
                 refilled = await _wait_pool(client, server, pool_size, POOL_REFILL_S)
@@ -117,6 +130,8 @@ async def _series(
                 await delete_environments(api, [run.environment_id], concurrency=1)
             if n == 0:
                 continue  # warm-up: the server's first agent run pays its lazy imports
+            if floor is not None and n % 2 == 1:
+                floors.append(await floor(n))
             statuses[run.status] = statuses.get(run.status, 0) + 1
             if not run.ok or run.call_s is None or run.result_s is None:
                 failed += 1
@@ -130,13 +145,14 @@ async def _series(
         raise SystemExit(f"no first-command run completed (pool {pool_size}): {statuses}")
     if waits:
         pool["refill_wait"] = summary(waits[1:] or waits)
-    return {
+    series = {
         "first_command": summary(results),
         "to_call": summary(calls),
         "call_to_result": summary(tools),
         "statuses": statuses,
         "pool": pool,
     }
+    return series, floors
 
 
 async def _model_only(runs: int) -> dict[str, Any]:
@@ -194,14 +210,18 @@ async def main(runs: int, pool_size: int) -> dict[str, Any]:
     client = docker.from_env(version="auto")
     image = (await asyncio.to_thread(build_image, client)).sandbox
     floor_ids: list[str] = []
+
+    async def one_floor(n: int) -> float:
+        return await asyncio.to_thread(floor_once, client, image, n, floor_ids)
+
     try:
-        floor = summary(await asyncio.to_thread(floor_cold, client, image, runs, floor_ids))
+        with warren_server(image, {"WARREN_POOL_SIZE": "0"}) as server:
+            cold, floor_samples = await _series(server, runs, 0, client, floor=one_floor)
     finally:
         await asyncio.to_thread(remove_floor, client)
-    with warren_server(image, {"WARREN_POOL_SIZE": "0"}) as server:
-        cold = await _series(server, runs, 0, client)
+    floor = summary(floor_samples)
     with warren_server(image, {"WARREN_POOL_SIZE": str(pool_size)}) as server:
-        warm = await _series(server, runs, pool_size, client)
+        warm, _ = await _series(server, runs, pool_size, client)
     model_only = await _model_only(runs)
     results = {"engine_floor": floor, "cold": cold, "warm": warm, "model_only": model_only}
     ratios = {
