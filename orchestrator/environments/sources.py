@@ -11,9 +11,12 @@
   `encoding` applies to every file); kept on disk and mounted read-only at `/skills/<name>`.
 
 Every refusal is a `SourceError` naming `sources[i].<field>`. `file://` repositories count as host
-folders: their path must be under an allowed root too, so tests and local mirrors use it while a
-server without roots refuses it. Other `http(s)` hosts must resolve to public addresses unless
-`allow_private_repository_hosts` is set.
+folders: their path must be under an allowed root too (and hold no `%` escapes), so tests and local
+mirrors use it while a server without roots refuses it; git gets the checked real path, not the URL.
+Other hosts must be `https://` and resolve to public addresses; `allow_private_repository_hosts`
+allows internal hosts, and plain `http://` to them. A tenant runs at most `max_clones_per_tenant`
+clones at once: one more environment with a repository gets 429 at once rather than waiting in a
+queue, because a create holding its request open behind someone's slow clone helps nobody.
 """
 
 from __future__ import annotations
@@ -21,19 +24,29 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import contextlib
 import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from orchestrator.api.errors import InvalidArgument
+from orchestrator.api.errors import InvalidArgument, QuotaExceeded
 from orchestrator.config import Settings
 from orchestrator.environments.files import WORKSPACE, workspace_path
-from orchestrator.environments.git import CloneError, check_public_host, clone, parse_repository
+from orchestrator.environments.git import (
+    CloneError,
+    CloneTarget,
+    RepositoryUrl,
+    clone,
+    local_target,
+    parse_repository,
+    remote_target,
+)
 from orchestrator.environments.tree import TarBuilder, TreeTooLargeError, check_tree_size
 from orchestrator.sandbox.tarsafe import TarLimits
 from orchestrator.skills import SkillSet, SkillStore, SkillUploadError, path_component
@@ -65,7 +78,10 @@ class SourcePolicy:
     clone_timeout_s: float = 120.0
     """Deadline of one clone, in seconds."""
     allow_private_hosts: bool = False
-    """Clone from hosts that resolve to loopback or private addresses (an internal git server)."""
+    """Clone from hosts that resolve to loopback or private addresses (an internal git server), and
+    over plain `http://` from those hosts only."""
+    max_clones_per_tenant: int = 2
+    """Most environments of one tenant cloning repositories at once; one more is refused (429)."""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SourcePolicy:
@@ -76,6 +92,7 @@ class SourcePolicy:
             max_bytes=settings.max_source_bytes,
             clone_timeout_s=settings.clone_timeout_s,
             allow_private_hosts=settings.allow_private_repository_hosts,
+            max_clones_per_tenant=settings.max_clones_per_tenant,
         )
 
     def under_root(self, path: Path) -> Path | None:
@@ -98,6 +115,7 @@ class Sources:
     def __init__(self, policy: SourcePolicy, skills: SkillStore) -> None:
         self.policy = policy
         self.skills = skills
+        self._cloning: Counter[str] = Counter()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Sources:
@@ -130,33 +148,59 @@ class Sources:
 
         Raises:
             SourceError: a bad source or a failed clone, naming `sources[i].<field>`.
+            QuotaExceeded: the tenant already runs `max_clones_per_tenant` clones (429).
         """
         self.check(sources)
-        stored: list[dict[str, Any]] = []
+        clones = any(source["type"] == "repository" for source in sources)
         try:
-            for index, source in enumerate(sources):
-                kept = dict(source)
-                kind = source["type"]
-                if kind == "repository":
-                    await self._clone(tenant, env_id, index, str(source["source"]))
-                elif kind == "folder":
-                    await self._measure_folder(index, str(source["source"]))
-                elif kind == "skill":
-                    await asyncio.to_thread(
-                        self.skills.save,
-                        tenant,
-                        "environments",
-                        env_id,
-                        str(source["source"]),
-                        source["files"],
-                        source.get("encoding"),
-                    )
-                    kept.pop("files", None)
-                    kept.pop("encoding", None)
-                stored.append(kept)
+            with self._clone_slot(tenant) if clones else contextlib.nullcontext():
+                stored = await self._fetch(tenant, env_id, sources)
         except BaseException:
             await self.release(tenant, env_id)
             raise
+        return stored
+
+    @contextlib.contextmanager
+    def _clone_slot(self, tenant: str) -> Iterator[None]:
+        """Hold one of the tenant's `max_clones_per_tenant` clone slots, or refuse with 429."""
+        if self._cloning[tenant] >= self.policy.max_clones_per_tenant:
+            raise QuotaExceeded(
+                f"this tenant already clones {self.policy.max_clones_per_tenant} repositories at once "
+                "(WARREN_MAX_CLONES_PER_TENANT); retry when one has finished"
+            )
+        self._cloning[tenant] += 1
+        try:
+            yield
+        finally:
+            self._cloning[tenant] -= 1
+            if not self._cloning[tenant]:
+                del self._cloning[tenant]
+
+    async def _fetch(
+        self, tenant: str, env_id: str, sources: Sequence[Mapping[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """Clone, measure and store each checked source in turn; returns the sources to store."""
+        stored: list[dict[str, Any]] = []
+        for index, source in enumerate(sources):
+            kept = dict(source)
+            kind = source["type"]
+            if kind == "repository":
+                await self._clone(tenant, env_id, index, str(source["source"]))
+            elif kind == "folder":
+                await self._measure_folder(index, str(source["source"]))
+            elif kind == "skill":
+                await asyncio.to_thread(
+                    self.skills.save,
+                    tenant,
+                    "environments",
+                    env_id,
+                    str(source["source"]),
+                    source["files"],
+                    source.get("encoding"),
+                )
+                kept.pop("files", None)
+                kept.pop("encoding", None)
+            stored.append(kept)
         return stored
 
     def _clone_dir(self, tenant: str, env_id: str, index: int | None = None) -> Path:
@@ -167,20 +211,27 @@ class Sources:
     async def _clone(self, tenant: str, env_id: str, index: int, source: str) -> None:
         field = f"sources[{index}].source"
         try:
-            repo = parse_repository(source)
-            if repo.local_path is None and not self.policy.allow_private_hosts:
-                await check_public_host(repo.url)
+            target = await self._target(parse_repository(source))
             dest = self._clone_dir(tenant, env_id, index)
             await asyncio.to_thread(shutil.rmtree, dest, True)
             await clone(
-                repo,
+                target,
                 dest,
                 timeout_s=self.policy.clone_timeout_s,
                 max_bytes=self.policy.max_bytes,
                 max_files=self.policy.max_files,
             )
         except CloneError as exc:
-            raise SourceError(f"repository {source!r}: {exc}", field=field) from exc
+            raise SourceError(str(exc), field=field) from exc
+
+    async def _target(self, repo: RepositoryUrl) -> CloneTarget:
+        """Where git may fetch `repo` from: the real local path under a root, or a pinned address."""
+        if repo.local_path is None:
+            return await remote_target(repo, allow_private=self.policy.allow_private_hosts)
+        real = self.policy.under_root(repo.local_path) if self.policy.roots else None
+        if real is None:
+            raise CloneError("a file:// repository must be under an allowed source root")
+        return local_target(repo, real)
 
     async def _measure_folder(self, index: int, source: str) -> None:
         real = self.folder_path(index, source)
@@ -305,6 +356,8 @@ class _Check:
             not self.sources.policy.roots or self.sources.policy.under_root(repo.local_path) is None
         ):
             raise self.fail("source", "a file:// repository must be under an allowed source root")
+        if repo.scheme == "http" and not self.sources.policy.allow_private_hosts:
+            raise self.fail("source", "plain http:// repositories are refused on this server; use https://")
         if self.source.get("target") is None:
             try:
                 _default_target(self.source)

@@ -134,7 +134,7 @@ async def test_an_unknown_ref_fails_creation(root: Path, sources: Sources) -> No
 
 async def test_a_repository_to_an_internal_host_is_refused(sources: Sources) -> None:
     with pytest.raises(SourceError, match="internal address") as caught:
-        await sources.prepare("t", "env_4", [{"type": "repository", "source": "http://localhost:9/x.git"}])
+        await sources.prepare("t", "env_4", [{"type": "repository", "source": "https://localhost:9/x.git"}])
     assert caught.value.field == "sources[0].source"
 
 
