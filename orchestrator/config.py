@@ -6,7 +6,7 @@ import ipaddress
 import os
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = ["Settings"]
 
@@ -57,7 +57,10 @@ class Settings(BaseModel):
     clone_timeout_s: float = Field(120.0, gt=0)
     """Deadline of one `git clone` of a repository source, in seconds."""
     allow_private_repository_hosts: bool = False
-    """Let repository sources clone from hosts on loopback or private addresses (an internal git server)."""
+    """Let repository sources clone from hosts on loopback or private addresses (an internal git server),
+    and over plain `http://` from such hosts only; otherwise only `https://` to public addresses."""
+    max_clones_per_tenant: int = Field(2, ge=1)
+    """Most environments of one tenant cloning repository sources at once; one more gets 429."""
 
     max_multipart_parts: int = Field(1000, ge=1)
     """Most parts a `multipart/*` request body may have; more gets 413 (counted as the body streams)."""
@@ -183,6 +186,24 @@ class Settings(BaseModel):
             if Path(os.path.realpath(root)) == Path("/"):
                 raise ValueError("the filesystem root '/' cannot be a source root")
         return roots
+
+    @model_validator(mode="after")
+    def _roots_hold_no_warren_data(self) -> Settings:
+        """A source root may not hold Warren's own folders, nor lie inside them: a `folder` source or a
+        `file://` repository would read the store, other tenants' clones or their workspaces."""
+        own = {"data_dir": self.data_dir, "workspace_dir": self.workspace_dir}
+        if self.database_url and self.database_url.startswith("sqlite") and ":///" in self.database_url:
+            own["database_url"] = Path(self.database_url.split(":///", 1)[1].partition("?")[0])
+        for root in self.source_roots:
+            real_root = Path(os.path.realpath(root))
+            for name, folder in own.items():
+                real = Path(os.path.realpath(folder))
+                if real.is_relative_to(real_root) or real_root.is_relative_to(real):
+                    raise ValueError(
+                        f"source root {str(root)!r} overlaps {name} {str(folder)!r}: "
+                        "source roots must be apart from Warren's own data"
+                    )
+        return self
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
