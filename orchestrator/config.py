@@ -46,6 +46,15 @@ class Settings(BaseModel):
     """Sustained requests per second one API key may make (0 turns limiting off); past it, 429."""
     rate_limit_burst: int = Field(300, ge=1)
     """Requests one API key may send at once before the per-second rate applies."""
+    max_shells_per_environment: int = Field(4, ge=1)
+    """Most shell WebSockets (`warren attach`) open at once on one environment; one more is closed
+    with 4429."""
+    max_shells_per_tenant: int = Field(8, ge=1)
+    """Most shell WebSockets one tenant may have open at once, over all its environments; one more
+    is closed with 4429."""
+    docker_threads: int = Field(16, ge=1)
+    """Worker threads (and pooled engine connections) for Docker SDK calls, apart from the threads
+    the rest of the server uses, so slow engine calls never queue other work or the reverse."""
     source_roots: list[Path] = Field(default_factory=list)
     """Host folders that `folder` sources (and `file://` repositories) may read from; empty refuses both.
     `WARREN_SOURCE_ROOTS` is an `os.pathsep`-separated list of absolute paths."""

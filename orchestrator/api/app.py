@@ -19,6 +19,7 @@ from orchestrator.api.errors import install_error_handlers
 from orchestrator.api.middleware import BodyLimit
 from orchestrator.api.ratelimit import RateLimiter
 from orchestrator.api.routes import agents, credentials, environments, files, health, interactions, shell
+from orchestrator.api.shell_slots import ShellSlots
 from orchestrator.channel.hub import RunnerHub
 from orchestrator.channel.server import ChannelServers
 from orchestrator.config import Settings
@@ -62,6 +63,7 @@ async def build_services(settings: Settings) -> Services:
             workspace_bytes=settings.workspace_bytes,
             workspace_dir=settings.workspace_dir,
             extra_labels=settings.sandbox_labels,
+            threads=settings.docker_threads,
         )
         environments = EnvironmentService(store, backend, settings=settings)
     scheduler = Scheduler(settings.max_running, settings.max_running_per_tenant)
@@ -98,6 +100,7 @@ async def build_services(settings: Settings) -> Services:
         environments=environments,
         uploads=UploadSessions(settings.max_body_bytes, settings.max_open_uploads),
         limiter=RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst),
+        shells=ShellSlots(settings.max_shells_per_environment, settings.max_shells_per_tenant),
     )
 
 

@@ -9,6 +9,7 @@ from fastapi import Depends, Path, Request
 
 from orchestrator.api.errors import InvalidArgument, NotFound, RateLimited, Unauthenticated
 from orchestrator.api.ratelimit import RateLimiter
+from orchestrator.api.shell_slots import ShellSlots
 from orchestrator.config import Settings
 from orchestrator.environments.service import EnvironmentService
 from orchestrator.environments.uploads import UploadSessions
@@ -30,6 +31,7 @@ class Services:
     environments: EnvironmentService | None
     uploads: UploadSessions
     limiter: RateLimiter
+    shells: ShellSlots
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,8 @@
 """`DockerBackend`: sandboxes as hardened Docker containers, driven through the `docker` SDK.
 
-Every SDK call runs in a worker thread, so the event loop never blocks on the engine.
+Every SDK call runs in a worker thread of the backend's own pool (`docker_threads`), so the event
+loop never blocks on the engine and the calls never queue behind other work on asyncio's default
+executor (issue 13: idle shells parked there starved every Docker call of the process).
 
 Disk (SECURITY-CHECKLIST "Disk fill"): on overlay2/ext4 `storage_opt` quotas do not apply, so each
 workspace is its own filesystem: a sparse ext4 image of `workspace_bytes` under `workspace_dir`,
@@ -16,6 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
+import functools
 import logging
 import os
 import secrets
@@ -23,6 +27,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
@@ -90,6 +95,8 @@ class DockerBackend:
         workspace_bytes: size of every `/workspace` in **bytes** (0: unbounded); default
             `WARREN_WORKSPACE_BYTES` (2 GiB).
         workspace_dir: host folder of the workspace images; default `WARREN_WORKSPACE_DIR`.
+        threads: worker threads for SDK calls (and the client's connection pool); default
+            `WARREN_DOCKER_THREADS`.
     """
 
     def __init__(
@@ -100,12 +107,14 @@ class DockerBackend:
         workspace_bytes: int | None = None,
         workspace_dir: Path | None = None,
         extra_labels: dict[str, str] | None = None,
+        threads: int | None = None,
     ) -> None:
         self.image = image
         self._client = client
         self._tar_limits = tar_limits or TarLimits()
-        if workspace_bytes is None or workspace_dir is None or extra_labels is None:
+        if workspace_bytes is None or workspace_dir is None or extra_labels is None or threads is None:
             settings = Settings.from_env()
+            threads = settings.docker_threads if threads is None else threads
             workspace_bytes = settings.workspace_bytes if workspace_bytes is None else workspace_bytes
             workspace_dir = workspace_dir or settings.workspace_dir
             extra_labels = settings.sandbox_labels if extra_labels is None else extra_labels
@@ -113,6 +122,8 @@ class DockerBackend:
         self.workspace_bytes = workspace_bytes
         self.workspace_dir = workspace_dir
         self._swept = False
+        self.threads = threads
+        self._pool: ThreadPoolExecutor | None = None
 
     async def __aenter__(self) -> DockerBackend:
         await self._docker()
@@ -126,20 +137,33 @@ class DockerBackend:
     async def close(self) -> None:
         """Close the SDK client's connections."""
         if self._client is not None:
-            await asyncio.to_thread(self._client.close)
+            await self._run(self._client.close)
             self._client = None
+        if self._pool is not None:
+            self._pool.shutdown(wait=False)
+            self._pool = None
 
     async def _docker(self) -> docker.DockerClient:
         if self._client is None:
             try:
-                self._client = await asyncio.to_thread(docker.from_env, version="auto")
+                self._client = await self._run(docker.from_env, version="auto", max_pool_size=self.threads)
             except docker.errors.DockerException as exc:
                 raise SandboxError(f"no Docker engine answers: {exc} (run scripts/ensure-engine.sh)") from exc
         return self._client
 
+    def _submit(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> asyncio.Future[T]:
+        """Start `fn` on the backend's own threads (not the default executor), in the caller's context."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="warren-docker")
+        call = functools.partial(contextvars.copy_context().run, fn, *args, **kwargs)
+        return asyncio.get_running_loop().run_in_executor(self._pool, call)
+
+    async def _run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        return await self._submit(fn, *args, **kwargs)
+
     async def _call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         try:
-            return await asyncio.to_thread(fn, *args, **kwargs)
+            return await self._run(fn, *args, **kwargs)
         except docker.errors.NotFound as exc:
             raise SandboxNotFoundError(str(exc.explanation or exc)) from exc
         except docker.errors.APIError as exc:
@@ -280,7 +304,7 @@ class DockerBackend:
                 removed += 1
             except SandboxError:
                 continue  # in use after all (a container made between the two lists), or already gone
-            await asyncio.to_thread(_release_image, _image_of(volume.attrs))
+            await self._run(_release_image, _image_of(volume.attrs))
         return removed
 
     # ---- workspace volumes (bounded: a loop-mounted ext4 image each) ----------------------------
@@ -309,7 +333,7 @@ class DockerBackend:
             self._swept = True
             await self._sweep_images(older_than_s=60.0)
         image = self.workspace_dir / f"{name}{_IMAGE_SUFFIX}"
-        device = await asyncio.to_thread(_make_image, image, self.workspace_bytes)
+        device = await self._run(_make_image, image, self.workspace_bytes)
         options = {"type": "ext4", "device": device, "o": "nosuid,nodev"}
         try:
             await self._call(
@@ -320,7 +344,7 @@ class DockerBackend:
                 labels={**labels, _IMAGE_LABEL: str(image)},
             )
         except BaseException:
-            await asyncio.to_thread(_release_image, str(image))
+            await self._run(_release_image, str(image))
             raise
 
     async def _remove_volume(self, name: str) -> None:
@@ -330,7 +354,7 @@ class DockerBackend:
             await self._call(volume.remove, force=True)
         except SandboxNotFoundError:
             return
-        await asyncio.to_thread(_release_image, _image_of(volume.attrs))
+        await self._run(_release_image, _image_of(volume.attrs))
 
     async def _reattach(self, sandbox_id: str) -> bool:
         """Attach a bounded workspace's image to its loop device again; whether anything changed."""
@@ -343,9 +367,7 @@ class DockerBackend:
         image, device = _image_of(volume.attrs), (volume.attrs.get("Options") or {}).get("device", "")
         if not image or not device or _backing_file(device) == image:
             return False
-        done = await asyncio.to_thread(
-            subprocess.run, ["losetup", device, image], capture_output=True, check=False
-        )
+        done = await self._run(subprocess.run, ["losetup", device, image], capture_output=True, check=False)
         return done.returncode == 0
 
     async def _sweep_images(self, older_than_s: float) -> int:
@@ -361,7 +383,7 @@ class DockerBackend:
                     continue
                 await self._call(client.volumes.get, image.name.removesuffix(_IMAGE_SUFFIX))
             except SandboxNotFoundError:
-                await asyncio.to_thread(_release_image, str(image))
+                await self._run(_release_image, str(image))
                 released += 1
             except (OSError, SandboxError):
                 continue
@@ -401,7 +423,7 @@ class DockerBackend:
             except BaseException as exc:  # handed to the event loop, re-raised there
                 loop.call_soon_threadsafe(queue.put_nowait, exc)
 
-        pumping = loop.run_in_executor(None, pump)
+        pumping = self._submit(pump)
         stdout, stderr = bytearray(), bytearray()
         deadline = started + request.timeout_s + _DEADLINE_GRACE_S
         swept = False
@@ -531,7 +553,7 @@ class DockerBackend:
         async def kill() -> None:
             await self._sweep(request.sandbox_id, marker)
 
-        pty = DockerPty(client, handle["Id"], hijacked, kill)
+        pty = DockerPty(client, handle["Id"], hijacked, self._call, kill)
         await pty.resize(request.cols, request.rows)
         return pty
 

@@ -1,14 +1,16 @@
 """`/{v}/environments/{id}/shell`: an interactive shell in the environment's sandbox over a WebSocket.
 
 A Warren extension of the Managed Agents wire (google-genai has no such call); `warren attach` uses it.
-Authentication is the same as every route (`x-goog-api-key` or `Authorization: Bearer`), and the
-environment must belong to the caller's tenant.
+Authentication is the same as every route (`x-goog-api-key` or `Authorization: Bearer`), the
+environment must belong to the caller's tenant, and each upgrade spends one request of the key's
+rate budget, like any HTTP request.
 
 Frames: binary frames carry terminal bytes both ways. A text frame from the client is a JSON
 control message, `{"type": "resize", "cols": 120, "rows": 40}`. When the shell ends the server sends
 `{"type": "exit", "exit_code": 0}` and closes with 1000. Refusals close the socket with a code in
-4000-4999 (4400 bad request, 4401 unauthenticated, 4404 not found) and a one-line reason. Closing the
-socket ends the shell and everything it started; the sandbox keeps running.
+4000-4999 (4400 bad request, 4401 unauthenticated, 4404 not found, 4429 the key's rate limit or the
+shell caps, `max_shells_per_environment` and `max_shells_per_tenant`) and a one-line reason. Closing
+the socket ends the shell and everything it started; the sandbox keeps running.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from fastapi import APIRouter, Query, WebSocket, WebSocketDisconnect
 
 from orchestrator.api.deps import Services, check_version
 from orchestrator.api.errors import ApiError
+from orchestrator.api.shell_slots import ShellLimitError
+from orchestrator.environments.service import EnvironmentService
 from orchestrator.sandbox.backend import PtyRequest, PtySession, SandboxError
 from orchestrator.store.errors import NotFoundError
 
@@ -48,13 +52,16 @@ async def _tenant(websocket: WebSocket, services: Services) -> str:
     record = await services.store.keys.identify(key)
     if record is None:
         raise _Refused(4401, "invalid or revoked API key")
+    if wait_s := services.limiter.take(record.id):
+        retry = services.limiter.retry_after(wait_s)
+        raise _Refused(4429, f"rate limit of this API key exceeded; retry in {retry} s")
     return record.tenant
 
 
-async def _open(
-    websocket: WebSocket, api_version: str, environment_id: str, cols: int, rows: int, term: str
-) -> PtySession:
-    services: Services = websocket.app.state.services
+async def _admit(
+    websocket: WebSocket, services: Services, api_version: str
+) -> tuple[str, EnvironmentService]:
+    """The caller's tenant and the sandboxes, once the version, the key and its rate budget pass."""
     try:
         check_version(api_version)
     except ApiError as exc:
@@ -62,16 +69,7 @@ async def _open(
     tenant = await _tenant(websocket, services)
     if services.environments is None:
         raise _Refused(4400, "this server runs without a sandbox backend (--no-sandboxes)")
-    env_id = environment_id.removeprefix("environments/")
-    try:
-        sandbox_id = await services.environments.sandbox(tenant, env_id)
-    except NotFoundError as exc:
-        raise _Refused(4404, f"environment {environment_id!r} not found") from exc
-    request = PtyRequest(sandbox_id=sandbox_id, cmd=_SHELL, cols=cols, rows=rows, env={"TERM": term})
-    try:
-        return await services.environments.backend.open_pty(request)
-    except SandboxError as exc:
-        raise _Refused(4400, f"cannot start a shell: {exc}") from exc
+    return tenant, services.environments
 
 
 async def _pump_out(websocket: WebSocket, pty: PtySession) -> None:
@@ -95,6 +93,28 @@ async def _pump_in(websocket: WebSocket, pty: PtySession) -> None:
                 continue  # a malformed control message is ignored, not fatal
 
 
+async def _session(websocket: WebSocket, environments: EnvironmentService, request: PtyRequest) -> None:
+    """Run one shell until it ends or the client goes; tell the client how it ended."""
+    try:
+        pty = await environments.backend.open_pty(request)
+    except SandboxError as exc:
+        raise _Refused(4400, f"cannot start a shell: {exc}") from exc
+    outgoing = asyncio.create_task(_pump_out(websocket, pty))
+    incoming = asyncio.create_task(_pump_in(websocket, pty))
+    try:
+        done, _ = await asyncio.wait({outgoing, incoming}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (outgoing, incoming):
+            task.cancel()
+        # The pumps must have let go of the terminal before it closes (see `DockerPty.close`).
+        await asyncio.gather(outgoing, incoming, return_exceptions=True)
+        exit_code = await pty.close()
+    if outgoing in done:  # the shell ended: tell the client how
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+            await websocket.send_text(json.dumps({"type": "exit", "exit_code": exit_code}))
+            await websocket.close(code=1000)
+
+
 @router.websocket("/{api_version}/environments/{environment_id}/shell")
 async def environment_shell(
     websocket: WebSocket,
@@ -106,20 +126,20 @@ async def environment_shell(
 ) -> None:
     """Warren extension: an interactive shell in the environment's sandbox (binary frames both ways)."""
     await websocket.accept()
+    services: Services = websocket.app.state.services
+    env_id = environment_id.removeprefix("environments/")
     try:
-        pty = await _open(websocket, api_version, environment_id, cols, rows, term)
+        tenant, environments = await _admit(websocket, services, api_version)
+        # The slot is taken before the sandbox is resumed: a refused shell costs the engine nothing.
+        with services.shells.hold(tenant, env_id):
+            try:
+                sandbox_id = await environments.sandbox(tenant, env_id)
+            except NotFoundError as exc:
+                raise _Refused(4404, f"environment {environment_id!r} not found") from exc
+            env = {"TERM": term}
+            request = PtyRequest(sandbox_id=sandbox_id, cmd=_SHELL, cols=cols, rows=rows, env=env)
+            await _session(websocket, environments, request)
+    except ShellLimitError as exc:
+        await websocket.close(code=4429, reason=str(exc)[:120])
     except _Refused as exc:
         await websocket.close(code=exc.code, reason=exc.reason[:120])
-        return
-    outgoing = asyncio.create_task(_pump_out(websocket, pty))
-    incoming = asyncio.create_task(_pump_in(websocket, pty))
-    try:
-        done, _ = await asyncio.wait({outgoing, incoming}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in (outgoing, incoming):
-            task.cancel()
-        exit_code = await pty.close()
-    if outgoing in done:  # the shell ended: tell the client how
-        with contextlib.suppress(WebSocketDisconnect, RuntimeError):
-            await websocket.send_text(json.dumps({"type": "exit", "exit_code": exit_code}))
-            await websocket.close(code=1000)
