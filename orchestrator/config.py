@@ -58,6 +58,10 @@ class Settings(BaseModel):
     source_roots: list[Path] = Field(default_factory=list)
     """Host folders that `folder` sources (and `file://` repositories) may read from; empty refuses both.
     `WARREN_SOURCE_ROOTS` is an `os.pathsep`-separated list of absolute paths."""
+    scripts_dir: Path | None = None
+    """A folder of the operator's scripts for the offline `scripted` provider: `scripted:<name>` plays
+    `<name>.yaml` (`.yml`, `.json`) from here, else from the bundled scripts. Never a path from a
+    request; tests point it at their script folders."""
     skills_dir: Path | None = None
     """The bundled skills on this host (what the image holds at `/skills`); default the source tree's
     `skills/`. Needed to mount a selection of bundled skills."""
@@ -70,6 +74,11 @@ class Settings(BaseModel):
     and over plain `http://` from such hosts only; otherwise only `https://` to public addresses."""
     max_clones_per_tenant: int = Field(2, ge=1)
     """Most environments of one tenant cloning repository sources at once; one more gets 429."""
+
+    public_docs: bool = False
+    """Serve the API reference (`/docs`, `/redoc`, `/openapi.json`); they need no API key, so they
+    are off by default: a self-hosted server shows the unauthenticated no more than it must (the
+    routes, their extensions and limits). Turn on for development or a public API reference."""
 
     max_multipart_parts: int = Field(1000, ge=1)
     """Most parts a `multipart/*` request body may have; more gets 413 (counted as the body streams)."""

@@ -67,9 +67,9 @@ async def build_services(settings: Settings) -> Services:
         )
         environments = EnvironmentService(store, backend, settings=settings)
     scheduler = Scheduler(settings.max_running, settings.max_running_per_tenant)
-    gateway = ProviderRegistry(
-        policy=RetryPolicy(call_timeout_s=settings.model_call_timeout_s, deadline_s=settings.model_deadline_s)
-    )
+    policy = RetryPolicy(call_timeout_s=settings.model_call_timeout_s, deadline_s=settings.model_deadline_s)
+    scripts = [settings.scripts_dir] if settings.scripts_dir is not None else []
+    gateway = ProviderRegistry(policy=policy, scripts_dirs=scripts)
     agent_runner = None
     if environments is not None:
         hub = RunnerHub(gateway, runner_timeout_s=settings.runner_timeout_s)
@@ -147,6 +147,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Self-hosted managed agents, wire-compatible with the Interactions / Managed Agents API.",
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
+        # The reference needs no key: off unless the operator asks (`WARREN_PUBLIC_DOCS`).
+        openapi_url="/openapi.json" if settings.public_docs else None,
+        docs_url="/docs" if settings.public_docs else None,
+        redoc_url="/redoc" if settings.public_docs else None,
     )
     install_error_handlers(app)
     app.add_middleware(  # outermost: before auth

@@ -1,9 +1,11 @@
 """The deterministic, offline `scripted` provider: the demo's and the tests' model.
 
-`scripted:echo` answers with the last user text; `scripted:<name>` plays a script from
-`scripts/<name>.yaml` (or an absolute path, `scripted:/path/to/script.yaml`). The provider keeps
-no state between calls: the turn is chosen from the request alone. Usage is counted as
-characters / 4, rounded up, so token accounting can be tested end to end.
+`scripted:echo` answers with the last user text; `scripted:<name>` plays the script `<name>.yaml`
+(or `.yml`/`.json`) from the operator's folders (`WARREN_SCRIPTS_DIR`) or the bundled `scripts/`.
+A name is never a path: the model name comes from a tenant. The script is read on first use, in a
+worker thread, so making a provider does no I/O on the event loop. The provider keeps no state
+between calls: the turn is chosen from the request alone. Usage is counted as characters / 4,
+rounded up, so token accounting can be tested end to end.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from __future__ import annotations
 import asyncio
 import json
 import math
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
 
 from agents.model_types import (
     ModelRequest,
@@ -29,7 +32,8 @@ from agents.model_types import (
     Usage,
     UsageEvent,
 )
-from orchestrator.gateway.errors import ProviderError
+from orchestrator.gateway.errors import ProviderError, ScriptError
+from orchestrator.gateway.names import check_script_name
 from orchestrator.gateway.provider import ProviderCheck
 from orchestrator.gateway.script import Script, ScriptTurn, load_script, render
 
@@ -76,21 +80,40 @@ class ScriptedProvider:
 
     name = "scripted"
 
-    def __init__(self, model: str) -> None:
-        self.model = model
-        self._script: Script | None = None if model == "echo" else load_script(model)
+    def __init__(self, model: str, folders: Sequence[Path] = ()) -> None:
+        """Check the name now (no I/O); the script loads on first use.
+
+        Args:
+            model: `echo` or a script name.
+            folders: the operator's script folders, searched before the bundled one.
+
+        Raises:
+            ScriptError: `model` is not a script name.
+        """
+        self.model = model if model == "echo" else check_script_name(model)
+        self._folders = tuple(folders)
+        self._script: Script | None = None
 
     def __repr__(self) -> str:
         return f"ScriptedProvider(model={self.model!r})"
 
+    async def load(self) -> Script | None:
+        """The script (`None` for `echo`), read once in a worker thread. Raises `ScriptError`."""
+        if self.model == "echo":
+            return None
+        if self._script is None:
+            self._script = await asyncio.to_thread(load_script, self.model, self._folders)
+        return self._script
+
     async def generate(self, request: ModelRequest) -> ModelResponse:
         """The turn this request calls for, as one response."""
-        return self._answer(request)
+        return self._answer(await self.load(), request)
 
     async def stream(self, request: ModelRequest) -> AsyncIterator[StreamEvent]:
         """The same answer as `generate`, as thought and text deltas, tool calls and usage."""
-        response = self._answer(request)
-        delay = self._script.delta_delay_s if self._script is not None else 0.0
+        script = await self.load()
+        response = self._answer(script, request)
+        delay = script.delta_delay_s if script is not None else 0.0
         for part in response.parts:
             if isinstance(part, ThoughtPart):
                 yield ThoughtDelta(text=part.text)
@@ -105,23 +128,27 @@ class ScriptedProvider:
         yield ResponseDone(response=response)
 
     async def check(self) -> ProviderCheck:
-        """Always fine: the script was loaded when the provider was made."""
+        """Fine when the script loads (always, for `echo`)."""
+        try:
+            await self.load()
+        except ScriptError as exc:
+            return ProviderCheck(provider=self.name, model=self.model, ok=False, detail=str(exc))
         return ProviderCheck(provider=self.name, model=self.model, ok=True, detail="offline, deterministic")
 
-    def _answer(self, request: ModelRequest) -> ModelResponse:
+    def _answer(self, script: Script | None, request: ModelRequest) -> ModelResponse:
         values = self._values(request)
         turn_index = sum(1 for m in request.messages if m.role == "model")
-        if self._script is None:
+        if script is None:
             turn = ScriptTurn(text=values["last_user_text"] or values["last_result"])
         else:
-            if turn_index >= len(self._script.turns):
+            if turn_index >= len(script.turns):
                 raise ProviderError(
                     self.name,
                     None,
-                    f"script {self.model!r} has {len(self._script.turns)} turns; "
+                    f"script {self.model!r} has {len(script.turns)} turns; "
                     f"the request asks for turn {turn_index + 1}",
                 )
-            turn = self._script.turns[turn_index].choose(values["last_result"])
+            turn = script.turns[turn_index].choose(values["last_result"])
         if turn.error is not None:
             raise ProviderError(self.name, turn.error.status_code, turn.error.message)
         parts: list[ResponsePart] = []

@@ -23,8 +23,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def script(name: str) -> str:
-    """The model name of a test script."""
-    return f"scripted:{SCRIPTS / name}.yaml"
+    """The model name of a test script (the servers read them from `WARREN_SCRIPTS_DIR`)."""
+    return f"scripted:{name}"
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,7 @@ def base_env(image: str) -> dict[str, str]:
     env.update(
         XDG_CONFIG_HOME=tempfile.mkdtemp(prefix="warren-cfg-"),
         WARREN_SANDBOX_IMAGE=image,
+        WARREN_SCRIPTS_DIR=str(SCRIPTS),
         COLUMNS="200",
         TERM="dumb",
     )

@@ -28,8 +28,8 @@ SECRET_KEYS = {
 
 
 def script(name: str) -> str:
-    """The model name of a test script."""
-    return f"scripted:{SCRIPTS / name}.yaml"
+    """The model name of a test script (the server reads them from `WARREN_SCRIPTS_DIR`)."""
+    return f"scripted:{name}"
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,7 @@ def server(request: pytest.FixtureRequest, sandbox_image: str) -> Iterator[Serve
     """`warren serve` on a free port with a fresh store of the parametrized kind."""
     data = Path(tempfile.mkdtemp(prefix="warren-conf-"))
     env = {**os.environ, **SECRET_KEYS, "WARREN_DATA_DIR": str(data), "WARREN_SANDBOX_IMAGE": sandbox_image}
+    env["WARREN_SCRIPTS_DIR"] = str(SCRIPTS)
     env["WARREN_TENANT_MAX_SANDBOXES"] = "100"  # one tenant drives dozens of environments here
     if request.param == "postgresql":
         env["WARREN_DATABASE_URL"] = request.getfixturevalue("postgres_url")

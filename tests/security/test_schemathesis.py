@@ -50,7 +50,8 @@ def api_key(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, st
 def api_schema(api_key: tuple[Path, str]) -> Iterator[schemathesis.BaseSchema]:
     """The app's OpenAPI document, loaded in-process; the app's lifespan ends with the module."""
     data, _ = api_key
-    app = create_app(Settings(data_dir=data, sandboxes=False, max_body_bytes=256 * 1024))
+    settings = Settings(data_dir=data, sandboxes=False, max_body_bytes=256 * 1024, public_docs=True)
+    app = create_app(settings)  # `public_docs`: Schemathesis reads the document at /openapi.json
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     try:
         yield schema

@@ -49,6 +49,7 @@ async def _create(services: Services, tenant: str, spec: dict[str, Any]) -> dict
     if spec["id"] == DEFAULT_AGENT_ID:
         raise AlreadyExists("the built-in agent 'default' cannot be redefined", field="id")
     await resolve_agent(services.store, tenant, spec.get("base_agent") or DEFAULT_AGENT_ID, "base_agent")
+    await _check_environment_ref(services, tenant, spec.get("base_environment"))
     _check_base_environment(services, spec.get("base_environment"))
     skills = _skill_store(services)
     uploads: list[Mapping[str, Any]] = []
@@ -80,6 +81,19 @@ def _skill_store(services: Services) -> SkillStore:
     if services.environments is not None:
         return services.environments.skills
     return SkillStore.from_settings(services.settings)
+
+
+async def _check_environment_ref(services: Services, tenant: str, environment: Any) -> None:
+    """Refuse a `base_environment` naming an environment this tenant does not have (another
+    tenant's included, with the same answer as a missing one), as interactions do."""
+    if isinstance(environment, str):
+        field, environment_id = "base_environment", environment
+    elif isinstance(environment, Mapping) and environment.get("environment_id"):
+        field, environment_id = "base_environment.environment_id", str(environment["environment_id"])
+    else:
+        return
+    if await services.store.environments.get(tenant, environment_id.removeprefix("environments/")) is None:
+        raise NotFound("no such environment", field=field)
 
 
 def _check_base_environment(services: Services, environment: Any) -> None:

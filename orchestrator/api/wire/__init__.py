@@ -17,6 +17,7 @@ from .agents import (
 from .common import (
     INT64_MAX,
     Int64,
+    ModelName,
     RelativePath,
     ResourceId,
     Timestamp,
@@ -330,6 +331,7 @@ __all__ = [
     "MediaResolution",
     "Modality",
     "ModalityTokens",
+    "ModelName",
     "ModelOutputStep",
     "Network",
     "PageProcessingOptions",

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, Tag
 
-from .common import Int64, ResourceId, WireModel, by_json_kind
+from .common import Int64, ModelName, ResourceId, WireModel, by_json_kind
 from .environments import EnvironmentConfig
 from .tools import Tool
 
@@ -26,7 +26,7 @@ class AntigravityAgentConfig(WireModel):
 
     type: Literal["antigravity"] = "antigravity"
     """Always `antigravity` (the only agent config type Warren accepts)."""
-    model: str | None = None
+    model: ModelName | None = None
     """The model, e.g. `gemini:gemini-3-pro` or `scripted:demo`."""
     max_total_tokens: Int64 | None = None
     """Stop with `budget_exceeded` after this many tokens (int64, sent as a string)."""

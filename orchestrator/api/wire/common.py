@@ -19,9 +19,14 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
+from orchestrator.gateway.errors import UnknownProviderError
+from orchestrator.gateway.names import MAX_MODEL_NAME_CHARS, check_model_name, model_name_pattern
+from orchestrator.gateway.provider import PROVIDERS
+
 __all__ = [
     "INT64_MAX",
     "Int64",
+    "ModelName",
     "RelativePath",
     "ResourceId",
     "Timestamp",
@@ -123,6 +128,25 @@ def _check_resource_id(value: str) -> str:
 
 ResourceId = Annotated[str, AfterValidator(_check_resource_id)]
 """A client-chosen resource id; it becomes a URL path segment, so it never contains `/`."""
+
+
+def _check_model_name(value: str) -> str:
+    try:
+        check_model_name(value, PROVIDERS)
+    except UnknownProviderError as exc:  # its message never quotes the name
+        raise PydanticCustomError("model_name", str(exc)) from None
+    return value
+
+
+ModelName = Annotated[
+    str,
+    AfterValidator(_check_model_name),
+    WithJsonSchema(
+        {"type": "string", "maxLength": MAX_MODEL_NAME_CHARS, "pattern": model_name_pattern(PROVIDERS)}
+    ),
+]
+"""A model name, `provider:model` in at most 128 characters (`gateway.names`); a `scripted:` model
+is a script name, never a path."""
 
 
 def json_kind(value: Any) -> str | None:

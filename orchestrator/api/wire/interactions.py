@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Tag, model_validator
 
 from .agents import AntigravityAgentConfig, EnvironmentRef
-from .common import Timestamp, WireModel, by_json_kind, field_error
+from .common import ModelName, Timestamp, WireModel, by_json_kind, field_error
 from .content import CONTENT_TYPES, Content
 from .error_body import Error
 from .generation import GenerationConfig, ResponseFormats, SafetySetting, WebhookConfig
@@ -73,7 +73,7 @@ step, so a server sees them mostly from other clients); any other array is read 
 class CreateInteraction(WireModel):
     """The body of `POST /{v}/interactions`: exactly one of `model` (model form) or `agent` (agent form)."""
 
-    model: str | None = None
+    model: ModelName | None = None
     """The model form: the model to call, e.g. `gemini:gemini-3-pro`."""
     agent: str | None = None
     """The agent form: the agent to run, e.g. `default` or a custom agent's id."""

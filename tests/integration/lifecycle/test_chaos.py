@@ -45,7 +45,7 @@ def _script(folder: Path, sleep_s: float) -> str:
     ]
     path = folder / "ledger.json"
     path.write_text(json.dumps({"turns": [*turns, {"text": "all turns done"}]}))
-    return f"scripted:{path}"
+    return f"scripted:{path.stem}"  # the server reads scripts from WARREN_SCRIPTS_DIR
 
 
 class Server:
@@ -95,6 +95,7 @@ def server(sandbox_image: str, docker_client: docker.DockerClient) -> Iterator[S
         env = {
             **os.environ,
             "WARREN_DATA_DIR": str(data),
+            "WARREN_SCRIPTS_DIR": str(data),
             "WARREN_SANDBOX_IMAGE": sandbox_image,
             "WARREN_POOL_SIZE": "0",
             "WARREN_TENANT_MAX_SANDBOXES": "100",

@@ -63,7 +63,7 @@ async def ask(server: Server, env_id: str | dict[str, Any], command: str, tmp: P
         f"{V}/interactions",
         json={
             "agent": "default",
-            "agent_config": {"type": "antigravity", "model": f"scripted:{script}"},
+            "agent_config": {"type": "antigravity", "model": f"scripted:{script.stem}"},
             "input": "go",
             "environment": env_id,
         },
@@ -97,7 +97,7 @@ async def row(server: Server, env_id: str) -> Any:
 async def test_new_environments_get_pool_sandboxes_with_their_settings(
     start: Any, docker_client: docker.DockerClient, store_label: dict[str, str], tmp_path: Path
 ) -> None:
-    async with start(pool_size=2, idle_stop_s=0) as server:
+    async with start(pool_size=2, idle_stop_s=0, scripts_dir=tmp_path) as server:
         store_label.update(server.environments.labels)
         pool = pool_of(server)
         await wait_for(lambda: pool.ready == 2, "the pool to fill", timeout_s=60)
@@ -151,7 +151,7 @@ async def test_new_environments_get_pool_sandboxes_with_their_settings(
 async def test_restart_keeps_assigned_pool_sandboxes_and_reaps_a_dead_process_slots(
     start: Any, docker_client: docker.DockerClient, store_label: dict[str, str], tmp_path: Path
 ) -> None:
-    async with start(pool_size=2, idle_stop_s=0) as server:
+    async with start(pool_size=2, idle_stop_s=0, scripts_dir=tmp_path) as server:
         store_label.update(server.environments.labels)
         pool = pool_of(server)
         await wait_for(lambda: pool.ready == 2, "the pool to fill", timeout_s=60)
@@ -166,10 +166,10 @@ async def test_restart_keeps_assigned_pool_sandboxes_and_reaps_a_dead_process_sl
 
         pool.close = crash  # type: ignore[method-assign]
 
-    async with start(pool_size=0, idle_stop_s=0, orphan_grace_s=3600) as server:
+    async with start(pool_size=0, idle_stop_s=0, orphan_grace_s=3600, scripts_dir=tmp_path) as server:
         assert set(pooled(docker_client, server)) == left | {sandbox_id}, "nothing reaped in the grace period"
 
-    async with start(pool_size=0, idle_stop_s=0, orphan_grace_s=0) as server:
+    async with start(pool_size=0, idle_stop_s=0, orphan_grace_s=0, scripts_dir=tmp_path) as server:
         assert set(pooled(docker_client, server)) == {sandbox_id}, "the dead process's slots are reaped"
         body = await ask(server, env_id, 'cat /workspace/before.txt; echo "$WHO"', tmp_path)
         assert said(body) == "said before\nkept"
@@ -185,7 +185,7 @@ async def test_restart_keeps_assigned_pool_sandboxes_and_reaps_a_dead_process_sl
 async def test_forks_and_busy_pools_fall_back_to_cold_sandboxes(
     start: Any, docker_client: docker.DockerClient, store_label: dict[str, str], tmp_path: Path
 ) -> None:
-    async with start(pool_size=1, idle_stop_s=0) as server:
+    async with start(pool_size=1, idle_stop_s=0, scripts_dir=tmp_path) as server:
         store_label.update(server.environments.labels)
         pool = pool_of(server)
         await wait_for(lambda: pool.ready == 1, "the pool to fill", timeout_s=60)

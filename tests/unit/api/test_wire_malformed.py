@@ -53,12 +53,19 @@ def _env(**fields: Any) -> dict[str, Any]:
 CASES: list[tuple[str, str, Any, str]] = [
     # (name, route, body, field)
     ("unknown top-level field", INTERACTIONS, _agent(colour="red"), "colour"),
-    ("both model and agent", INTERACTIONS, {"model": "m", "agent": "a"}, "agent"),
+    ("both model and agent", INTERACTIONS, {"model": "scripted:echo", "agent": "a"}, "agent"),
+    ("scripted model a path", INTERACTIONS, {"model": "scripted:/etc/passwd"}, "model"),
+    (
+        "model name too long",
+        INTERACTIONS,
+        _agent(agent_config={"model": "openai:" + "m" * 130}),
+        "agent_config.model",
+    ),
     ("neither model nor agent", INTERACTIONS, {"input": "x"}, "agent"),
     (
         "agent_config with model",
         INTERACTIONS,
-        {"model": "m", "agent_config": {"type": "antigravity"}},
+        {"model": "scripted:echo", "agent_config": {"type": "antigravity"}},
         "agent_config",
     ),
     ("generation_config with agent", INTERACTIONS, _agent(generation_config={}), "generation_config"),

@@ -29,8 +29,8 @@ TOOLS = [
 ]
 
 INTERACTION_CALLS: list[tuple[str, dict[str, Any]]] = [
-    ("string input", {"model": "gemini-3.5-flash", "input": "Hello"}),
-    ("one content object", {"model": "m", "input": {"type": "text", "text": "one"}}),
+    ("string input", {"model": "gemini:gemini-3.5-flash", "input": "Hello"}),
+    ("one content object", {"model": "scripted:echo", "input": {"type": "text", "text": "one"}}),
     (
         "content list",
         {
@@ -42,7 +42,7 @@ INTERACTION_CALLS: list[tuple[str, dict[str, Any]]] = [
     (
         "function result steps",
         {
-            "model": "m",
+            "model": "scripted:echo",
             "previous_interaction_id": "int_fc1",
             "tools": TOOLS[:1],
             "input": [
@@ -55,7 +55,7 @@ INTERACTION_CALLS: list[tuple[str, dict[str, Any]]] = [
     (
         "history replay",
         {
-            "model": "m",
+            "model": "scripted:echo",
             "store": False,
             "input": [
                 {"type": "user_input", "content": [{"type": "text", "text": "weather?"}]},
@@ -72,7 +72,11 @@ INTERACTION_CALLS: list[tuple[str, dict[str, Any]]] = [
         {
             "agent": "antigravity-preview-05-2026",
             "input": "Run the tests",
-            "agent_config": {"type": "antigravity", "model": "gemini-3.5-flash", "max_total_tokens": 1000},
+            "agent_config": {
+                "type": "antigravity",
+                "model": "gemini:gemini-3.5-flash",
+                "max_total_tokens": 1000,
+            },
             "environment": ENVIRONMENT,
             "background": True,
             "system_instruction": "be brief",
@@ -83,7 +87,7 @@ INTERACTION_CALLS: list[tuple[str, dict[str, Any]]] = [
     (
         "model form settings",
         {
-            "model": "m",
+            "model": "scripted:echo",
             "input": "x",
             "generation_config": {
                 "temperature": 0.1,
@@ -102,7 +106,7 @@ INTERACTION_CALLS: list[tuple[str, dict[str, Any]]] = [
             "webhook_config": {"uris": ["https://hooks.example.com"]},
         },
     ),
-    ("response format list", {"model": "m", "input": "x", "response_format": [{"type": "text"}]}),
+    ("response format list", {"model": "scripted:echo", "input": "x", "response_format": [{"type": "text"}]}),
 ]
 
 
@@ -149,7 +153,7 @@ def test_agents_create(sdk_capture: tuple[genai.Client, Any]) -> None:
         description="Fixes failing tests",
         base_agent="antigravity-preview-05-2026",
         system_instruction="You fix tests.",
-        agent_config={"type": "antigravity", "model": "gemini-3.5-flash", "max_total_tokens": 200000},
+        agent_config={"type": "antigravity", "model": "gemini:gemini-3.5-flash", "max_total_tokens": 200000},
         base_environment=ENVIRONMENT,
         tools=TOOLS,
     )

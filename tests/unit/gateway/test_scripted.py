@@ -44,10 +44,10 @@ def user(text: str) -> Message:
 
 
 @pytest.fixture
-def script(tmp_path: Path) -> str:
-    path = tmp_path / "s.yaml"
-    path.write_text(SCRIPT)
-    return str(path)
+def script(tmp_path: Path) -> Path:
+    """An operator's scripts folder holding `SCRIPT` as the script `s`."""
+    (tmp_path / "s.yaml").write_text(SCRIPT)
+    return tmp_path
 
 
 def results(list_out: str, read_out: str) -> Message:
@@ -76,20 +76,20 @@ async def test_echo_streams_deltas_that_concatenate() -> None:
     assert isinstance(events[-1], ResponseDone) and events[-1].response.text == text
 
 
-async def test_turn_is_chosen_from_the_request_alone(script: str) -> None:
+async def test_turn_is_chosen_from_the_request_alone(script: Path) -> None:
     """Two separate provider instances (think: two processes) play the same turn for the same request."""
-    first = await ScriptedProvider(script).generate(ModelRequest(messages=[user("go")]))
+    first = await ScriptedProvider("s", [script]).generate(ModelRequest(messages=[user("go")]))
     assert [c.name for c in first.tool_calls] == ["list_files", "read_file"]
     assert [c.id for c in first.tool_calls] == ["call_0_0", "call_0_1"]
     assert first.finish_reason == "tool_calls"
     history = [user("go"), first.as_message(), results("a.txt b.txt", "plain text")]
-    second_a = await ScriptedProvider(script).generate(ModelRequest(messages=history))
-    second_b = await ScriptedProvider(script).generate(ModelRequest(messages=history))
+    second_a = await ScriptedProvider("s", [script]).generate(ModelRequest(messages=history))
+    second_b = await ScriptedProvider("s", [script]).generate(ModelRequest(messages=history))
     assert second_a == second_b
 
 
-async def test_rules_and_placeholders_see_tool_results(script: str) -> None:
-    provider = ScriptedProvider(script)
+async def test_rules_and_placeholders_see_tool_results(script: Path) -> None:
+    provider = ScriptedProvider("s", [script])
     first = await provider.generate(ModelRequest(messages=[user("go")]))
     base = [user("go"), first.as_message()]
     hit = await provider.generate(ModelRequest(messages=[*base, results("a.txt", "the password is 42")]))
@@ -103,12 +103,12 @@ async def test_json_results_and_arguments_are_rendered(tmp_path: Path) -> None:
     path.write_text(
         '{"turns": [{"tool_calls": [{"name": "write_file", "arguments": {"content": "{last_user_text}!"}}]}]}'
     )
-    response = await ScriptedProvider(str(path)).generate(ModelRequest(messages=[user("hi {json}")]))
+    response = await ScriptedProvider("j", [tmp_path]).generate(ModelRequest(messages=[user("hi {json}")]))
     assert response.tool_calls[0].arguments == {"content": "hi {json}!"}
 
 
-async def test_error_turn_and_running_out_of_turns(script: str) -> None:
-    provider = ScriptedProvider(script)
+async def test_error_turn_and_running_out_of_turns(script: Path) -> None:
+    provider = ScriptedProvider("s", [script])
     history = [user("go"), Message(role="model", parts=[TextPart(text="x")])] * 2
     with pytest.raises(ProviderError) as caught:
         await provider.generate(ModelRequest(messages=history))
@@ -117,8 +117,8 @@ async def test_error_turn_and_running_out_of_turns(script: str) -> None:
         await provider.generate(ModelRequest(messages=history + history[:2]))
 
 
-async def test_stream_carries_thought_tool_calls_and_usage(script: str) -> None:
-    events = [e async for e in ScriptedProvider(script).stream(ModelRequest(messages=[user("go")]))]
+async def test_stream_carries_thought_tool_calls_and_usage(script: Path) -> None:
+    events = [e async for e in ScriptedProvider("s", [script]).stream(ModelRequest(messages=[user("go")]))]
     kinds = [e.type for e in events]
     assert kinds[0] == "thought_delta" and kinds[-2:] == ["usage", "done"]
     assert [e.call.name for e in events if isinstance(e, ToolCallEvent)] == ["list_files", "read_file"]
@@ -166,12 +166,13 @@ async def test_demo_script_plays_a_whole_loop() -> None:
     assert "| North | 755 |" in report.arguments["content"], "the report quotes the computed table"
 
 
-def test_bad_script_names_are_refused(tmp_path: Path) -> None:
+async def test_bad_script_names_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ScriptError, match=r"known: .*demo"):
-        ScriptedProvider("nope")
-    with pytest.raises(ScriptError, match="bad script name"):
-        ScriptedProvider("../etc/passwd")
+        await ScriptedProvider("nope").load()
+    for name in ("../etc/passwd", "/etc/passwd", "a/b", "s.yaml", "x" * 65, ""):
+        with pytest.raises(ScriptError, match="bad script name"):
+            ScriptedProvider(name)
     broken = tmp_path / "b.yaml"
     broken.write_text("turns: [{text: 1, bogus: true}]")
     with pytest.raises(ScriptError, match="malformed"):
-        ScriptedProvider(str(broken))
+        await ScriptedProvider("b", [tmp_path]).load()
