@@ -164,9 +164,10 @@ class Sources:
     def _clone_slot(self, tenant: str) -> Iterator[None]:
         """Hold one of the tenant's `max_clones_per_tenant` clone slots, or refuse with 429."""
         if self._cloning[tenant] >= self.policy.max_clones_per_tenant:
+            limit = self.policy.max_clones_per_tenant
             raise QuotaExceeded(
-                f"this tenant already clones {self.policy.max_clones_per_tenant} repositories at once "
-                "(WARREN_MAX_CLONES_PER_TENANT); retry when one has finished"
+                f"this tenant already clones {limit} repositories at once "
+                f"(WARREN_MAX_CLONES_PER_TENANT={limit}); retry when one has finished"
             )
         self._cloning[tenant] += 1
         try:
