@@ -1,30 +1,54 @@
 """Workspace paths and file operations inside an environment's sandbox.
 
 Every path a client names is checked here first: relative, no `..`, no NUL, under `/workspace`.
-Listing runs `find` inside the sandbox (it never follows links); downloads and uploads cross as
-checked uncompressed tar.
+Inside the sandbox the backend's helper moves the files as the sandbox user and refuses any link
+on the way, so a path the sandbox controls never leads a privileged reader or writer out of the
+workspace (issue 13, finding 10). Listings come back NUL-separated, so no file name can forge an
+entry; downloads stream; a gzipped upload is inflated into a temporary file, in a worker thread,
+under a size and a ratio cap (finding 11).
 """
 
 from __future__ import annotations
 
+import asyncio
 import builtins
-import io
 import mimetypes
-import tarfile
+import tempfile
 import zlib
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
+from typing import IO
 
 from pydantic import BaseModel
 
 from orchestrator.errors import WarrenError
 from orchestrator.sandbox import ExecRequest, SandboxBackend, UnsafeArchiveError
-from orchestrator.sandbox.tarsafe import TarLimits, check_tar, pack_files
+from orchestrator.sandbox.backend import (
+    FileDownload,
+    WorkspaceFileMissingError,
+    WorkspaceFileTooLargeError,
+    WorkspacePathError,
+)
+from orchestrator.sandbox.tarsafe import TarLimits, pack_files
+from orchestrator.sandbox.workspace_io import helper_command
 
-__all__ = ["FileEntry", "FilePathError", "FileTooLargeError", "WorkspaceFiles", "workspace_path"]
+__all__ = [
+    "MAX_DOWNLOAD_BYTES",
+    "MAX_GZIP_RATIO",
+    "FileEntry",
+    "FileMissingError",
+    "FilePathError",
+    "FileTooLargeError",
+    "WorkspaceFiles",
+    "workspace_path",
+]
 
 WORKSPACE = PurePosixPath("/workspace")
 MAX_DOWNLOAD_BYTES = 256 << 20
+MAX_GZIP_RATIO = 200
+"""A gzipped upload may inflate to at most this many times its size (a bomb inflates ~1000x)."""
+_GZIP_MAGIC = b"\x1f\x8b"
+_INFLATE_CHUNK = 1 << 20
 
 
 class FilePathError(WarrenError, ValueError):
@@ -67,113 +91,126 @@ def workspace_path(relative: str) -> PurePosixPath:
     return WORKSPACE / path
 
 
-_LIST = 'test -e "$1" || exit 44; find "$1" -mindepth "$2" -maxdepth "$3" -printf "%y\\t%s\\t%T@\\t%P\\n"'
-
-
 class WorkspaceFiles:
     """File operations on one sandbox's workspace."""
 
-    def __init__(self, backend: SandboxBackend, sandbox_id: str) -> None:
+    def __init__(self, backend: SandboxBackend, sandbox_id: str, limits: TarLimits | None = None) -> None:
         self._backend = backend
         self._sandbox = sandbox_id
+        self._limits = limits or TarLimits()
 
     async def list(self, relative: str, recursive: bool = False) -> list[FileEntry]:
-        """A folder's contents (recursive or not), or the single entry of a file."""
+        """A folder's contents (recursive or not), or the single entry of a file; links are not offered."""
         target = workspace_path(relative)
-        probe = 'test -d "$1" && echo d || { test -e "$1" && echo f; }'
-        kind = (await self._run(["sh", "-c", probe, "-", str(target)])).strip()
-        if not kind:
+        rel = str(target.relative_to(WORKSPACE))
+        depth = 64 if recursive else 1
+        cmd = helper_command("list", "" if rel == "." else rel, depth)
+        request = ExecRequest(sandbox_id=self._sandbox, cmd=tuple(cmd), timeout_s=30, workdir="/")
+        result = await self._backend.exec(request)
+        if result.exit_code == 44:
             raise FileMissingError(f"no file or folder at {relative!r}")
-        if kind == "f":
-            output = await self._run(["sh", "-c", _LIST, "-", str(target), "0", "0"])
-            entries = self._parse(output, target)
-        else:
-            depth = "64" if recursive else "1"
-            output = await self._run(["sh", "-c", _LIST, "-", str(target), "1", depth])
-            entries = self._parse(output, target)
-        return sorted(entries, key=lambda e: e.path)
+        if result.exit_code == 45:
+            raise FilePathError(f"{relative!r} passes through a link or is not a file or folder")
+        if result.exit_code != 0:
+            raise WarrenError(f"listing the workspace failed (exit {result.exit_code})")
+        return sorted(_parse(result.stdout, target), key=lambda e: e.path)
 
-    def _parse(self, output: str, base: PurePosixPath) -> builtins.list[FileEntry]:
-        entries = []
-        for line in output.split("\n"):
-            if not line:
-                continue
-            kind, size, mtime, rel = line.split("\t", 3)
-            full = base / rel if rel else base
-            path = str(full.relative_to(WORKSPACE))
-            if kind not in ("f", "d"):
-                continue  # links, sockets and devices are not offered
-            is_file = kind == "f"
-            entries.append(
-                FileEntry(
-                    name=full.name,
-                    path=path,
-                    type="file" if is_file else "directory",
-                    size_bytes=int(size) if is_file else 0,
-                    mime_type=(mimetypes.guess_type(full.name)[0] or "application/octet-stream")
-                    if is_file
-                    else "",
-                    modified=datetime.fromtimestamp(float(mtime), tz=UTC),
-                )
-            )
-        return entries
-
-    async def read(self, relative: str) -> bytes:
-        """The bytes of one regular file."""
+    async def download(self, relative: str) -> FileDownload:
+        """Open one regular file for streaming; its size is checked against `MAX_DOWNLOAD_BYTES` first."""
         target = workspace_path(relative)
         try:
-            tar_bytes = await self._backend.get_archive(self._sandbox, str(target))
-        except LookupError as exc:
+            return await self._backend.read_file(self._sandbox, str(target), MAX_DOWNLOAD_BYTES)
+        except WorkspaceFileMissingError as exc:
             raise FileMissingError(f"no file at {relative!r}") from exc
-        with tarfile.open(fileobj=io.BytesIO(tar_bytes), mode="r:") as archive:
-            member = archive.next()
-            if member is None or not member.isfile():
-                raise FileMissingError(f"{relative!r} is not a regular file")
-            if member.size > MAX_DOWNLOAD_BYTES:
-                raise FileTooLargeError(f"{relative!r} is larger than {MAX_DOWNLOAD_BYTES} bytes")
-            handle = archive.extractfile(member)
-            assert handle is not None
-            return handle.read()
+        except WorkspacePathError as exc:
+            raise FilePathError(f"{relative!r} passes through a link or is not a regular file") from exc
+        except WorkspaceFileTooLargeError as exc:
+            raise FileTooLargeError(f"{relative!r} is larger than {MAX_DOWNLOAD_BYTES} bytes") from exc
 
     async def write(self, relative: str, data: bytes, overwrite: bool = True) -> None:
         """Write one file, creating parent folders (owned by the sandbox user)."""
         target = workspace_path(relative)
         if target == WORKSPACE:
             raise FilePathError("a file path is required")
-        if (
-            not overwrite
-            and (await self._run(["sh", "-c", 'test -e "$1" && echo y', "-", str(target)])).strip()
-        ):
+        probe = 'test -e "$1" || test -L "$1" && echo y'
+        if not overwrite and (await self._run(["sh", "-c", probe, "-", str(target)])).strip():
             raise FilePathError(f"{relative!r} exists and overwrite is false")
-        await self._backend.put_archive(
-            self._sandbox, str(WORKSPACE), pack_files({str(target.relative_to(WORKSPACE)): data})
-        )
+        archive = await asyncio.to_thread(pack_files, {str(target.relative_to(WORKSPACE)): data})
+        await self._put(relative, str(WORKSPACE), archive)
 
-    async def extract(self, relative: str, archive: bytes, limits: TarLimits | None = None) -> None:
-        """Unpack a tar (or gzipped tar, decompressed here with a cap) into a workspace folder."""
-        limits = limits or TarLimits()
-        if archive.startswith(b"\x1f\x8b"):
-            archive = _gunzip(archive, limits.max_total_bytes + (1 << 20))
+    async def extract(self, relative: str, archive: bytes) -> None:
+        """Unpack a tar (or gzipped tar, inflated into a temporary file under caps) into a folder."""
         target = workspace_path(relative)
-        check_tar(archive, limits)
-        await self._run(["mkdir", "-p", str(target)])
-        await self._backend.put_archive(self._sandbox, str(target), archive)
+        if not archive.startswith(_GZIP_MAGIC):
+            await self._put(relative, str(target), archive)
+            return
+        cap = min(self._limits.max_total_bytes + (1 << 20), MAX_GZIP_RATIO * len(archive))
+        with tempfile.TemporaryFile(prefix="warren-upload-") as spool:
+            await asyncio.to_thread(_gunzip, archive, spool, cap)
+            await self._put(relative, str(target), spool)
+
+    async def _put(self, relative: str, target: str, archive: bytes | IO[bytes]) -> None:
+        try:
+            await self._backend.put_archive(self._sandbox, target, archive)
+        except WorkspacePathError as exc:
+            raise FilePathError(f"{relative!r} passes through a link, or a file is in the way") from exc
 
     async def _run(self, cmd: builtins.list[str]) -> str:
         result = await self._backend.exec(ExecRequest(sandbox_id=self._sandbox, cmd=tuple(cmd), timeout_s=30))
-        if result.exit_code == 44:
-            raise FileMissingError("no such file or folder")
         if result.exit_code not in (0, 1):
-            raise WarrenError(f"workspace command failed: {result.stderr.decode(errors='replace')[:200]}")
+            raise WarrenError(f"workspace command failed (exit {result.exit_code})")
         return result.stdout.decode()
 
 
-def _gunzip(data: bytes, cap: int) -> bytes:
-    decompressor = zlib.decompressobj(wbits=31)
+def _parse(output: bytes, base: PurePosixPath) -> builtins.list[FileEntry]:
+    """Entries from the helper's NUL-separated `kind size mtime path` records.
+
+    A name may hold any byte but NUL (newlines, tabs), and none can forge a second entry.
+    """
+    fields = output.decode("utf-8", "surrogateescape").split("\0")
+    if len(fields) % 4 != 1 or fields[-1]:
+        raise WarrenError("the workspace listing was malformed")
+    entries = []
+    for i in range(0, len(fields) - 1, 4):
+        kind, size, mtime, rel = fields[i : i + 4]
+        full = base / rel if rel else base
+        is_file = kind == "f"
+        mime = mimetypes.guess_type(full.name)[0] or "application/octet-stream"
+        entries.append(
+            FileEntry(
+                name=full.name,
+                path=str(full.relative_to(WORKSPACE)),
+                type="file" if is_file else "directory",
+                size_bytes=int(size) if is_file else 0,
+                mime_type=mime if is_file else "",
+                modified=datetime.fromtimestamp(float(mtime), tz=UTC),
+            )
+        )
+    return entries
+
+
+def _gunzip(data: bytes, out: IO[bytes], cap: int) -> None:
+    """Inflate gzip `data` into `out` a chunk at a time; more than `cap` bytes is refused, not held.
+
+    Raises:
+        FileTooLargeError: past `cap` (the size or the ratio cap).
+        UnsafeArchiveError: not valid gzip.
+    """
+    inflater = zlib.decompressobj(wbits=31)
+    written, pending = 0, data
     try:
-        out = decompressor.decompress(data, cap)
+        while pending or not inflater.eof:
+            chunk = inflater.decompress(pending, _INFLATE_CHUNK)
+            pending = inflater.unconsumed_tail
+            if not chunk and not pending:
+                break
+            written += len(chunk)
+            if written > cap:
+                raise FileTooLargeError(f"the archive inflates to more than {cap} bytes")
+            out.write(chunk)
+        out.write(inflater.flush())
     except zlib.error as exc:
-        raise UnsafeArchiveError(f"bad gzip data: {exc}") from exc
-    if decompressor.unconsumed_tail:
-        raise UnsafeArchiveError(f"archive decompresses to more than {cap} bytes")
-    return out
+        raise UnsafeArchiveError("the archive is not valid gzip data") from exc
+    if not inflater.eof:
+        raise UnsafeArchiveError("the gzip data is truncated")
+    out.seek(0)

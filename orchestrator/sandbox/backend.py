@@ -7,7 +7,8 @@ Kubernetes backend can stand in for `DockerBackend` without the API or the runne
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Literal, Protocol
+from dataclasses import dataclass
+from typing import IO, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -17,6 +18,7 @@ __all__ = [
     "ExecChunk",
     "ExecRequest",
     "ExecResult",
+    "FileDownload",
     "Limits",
     "Mount",
     "PtyRequest",
@@ -28,6 +30,9 @@ __all__ = [
     "SandboxSpec",
     "SandboxStats",
     "UnsafeArchiveError",
+    "WorkspaceFileMissingError",
+    "WorkspaceFileTooLargeError",
+    "WorkspacePathError",
 ]
 
 LABEL_PREFIX = "dev.warren."
@@ -44,6 +49,28 @@ class SandboxNotFoundError(SandboxError, LookupError):
 
 class UnsafeArchiveError(SandboxError, ValueError):
     """A tar archive was refused: traversal, links, devices, compression or size caps."""
+
+
+class WorkspacePathError(SandboxError, ValueError):
+    """A workspace path passes through a link, or names the wrong kind of thing (a folder, a device)."""
+
+
+class WorkspaceFileMissingError(SandboxError, LookupError):
+    """Nothing exists at that workspace path."""
+
+
+class WorkspaceFileTooLargeError(SandboxError, ValueError):
+    """A workspace file is larger than the caller's cap (known before any byte was read)."""
+
+
+@dataclass(frozen=True)
+class FileDownload:
+    """One regular workspace file being read: its size first, then its bytes as they come."""
+
+    size: int
+    """Exactly how many bytes `chunks` yields (it raises `SandboxError` if the file changed)."""
+    chunks: AsyncIterator[bytes]
+    """The bytes; close it (`aclose`) to abandon the read early."""
 
 
 class _Model(BaseModel):
@@ -239,12 +266,27 @@ class SandboxBackend(Protocol):
         """Run a command, yielding output chunks as they come and the `ExecResult` last."""
         ...
 
-    async def put_archive(self, sandbox_id: str, path: str, tar_bytes: bytes) -> None:
-        """Unpack an uncompressed tar into `path` inside the sandbox, after checking it is safe."""
+    async def put_archive(self, sandbox_id: str, path: str, tar_bytes: bytes | IO[bytes]) -> None:
+        """Unpack an uncompressed tar into `path` (under `/workspace`) after checking it is safe.
+
+        Files land as the sandbox user, without setuid, setgid, sticky or world-write bits; a link on
+        the way (even one swapped in meanwhile) fails the call with `WorkspacePathError` instead of
+        being followed.
+        """
         ...
 
     async def get_archive(self, sandbox_id: str, path: str) -> bytes:
-        """Return `path` from inside the sandbox as an uncompressed tar."""
+        """Return `path` (under `/workspace`) as an uncompressed tar of its files and folders (no links)."""
+        ...
+
+    async def read_file(self, sandbox_id: str, path: str, max_bytes: int) -> FileDownload:
+        """Open one regular file under `/workspace` for streaming, read as the sandbox user.
+
+        Raises:
+            WorkspaceFileMissingError: nothing there.
+            WorkspacePathError: a link on the way, or not a regular file.
+            WorkspaceFileTooLargeError: larger than `max_bytes`, checked before reading.
+        """
         ...
 
     async def list(self, labels: dict[str, str] | None = None) -> list[SandboxInfo]:

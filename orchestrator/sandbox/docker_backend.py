@@ -30,29 +30,30 @@ from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 import docker
 import docker.errors
 from docker.models.containers import Container
 
 from orchestrator.config import Settings
+from orchestrator.sandbox import docker_files
 from orchestrator.sandbox.backend import (
     LABEL_PREFIX,
     ExecChunk,
     ExecRequest,
     ExecResult,
+    FileDownload,
     PtyRequest,
     SandboxError,
     SandboxInfo,
     SandboxNotFoundError,
     SandboxSpec,
     SandboxStats,
-    UnsafeArchiveError,
 )
 from orchestrator.sandbox.hardening import SANDBOX_GID, SANDBOX_UID, container_kwargs, warren_labels
 from orchestrator.sandbox.pty import DockerPty
-from orchestrator.sandbox.tarsafe import TarLimits, check_tar
+from orchestrator.sandbox.tarsafe import TarLimits
 
 __all__ = ["DockerBackend"]
 
@@ -469,29 +470,23 @@ class DockerBackend:
         handle = await self._call(client.api.exec_create, sandbox_id, ["sh", "-c", _SWEEP, "sweep", exec_id])
         await self._call(client.api.exec_start, handle["Id"])
 
-    async def put_archive(self, sandbox_id: str, path: str, tar_bytes: bytes) -> None:
-        """Check the archive on the host, then unpack it into `path` in the sandbox."""
-        check_tar(tar_bytes, self._tar_limits)
-        container = await self._container(sandbox_id)
-        ok = await self._call(container.put_archive, path, tar_bytes)
-        if not ok:
-            raise SandboxError(f"the engine refused to unpack the archive into {path!r}")
+    async def put_archive(self, sandbox_id: str, path: str, tar_bytes: bytes | IO[bytes]) -> None:
+        """Check the archive on the host, then unpack it into `path` as the sandbox user.
+
+        Never the engine's own archive call, which resolves sandbox paths as root (`docker_files`).
+        """
+        client = await self._docker()
+        await self._call(docker_files.put_archive, client, sandbox_id, path, tar_bytes, self._tar_limits)
 
     async def get_archive(self, sandbox_id: str, path: str) -> bytes:
-        """Read `path` out of the sandbox as an uncompressed tar, capped in size."""
+        """`path` as an uncompressed tar of its files and folders, read as the sandbox user, capped."""
         client = await self._docker()
-        cap = self._tar_limits.max_total_bytes
+        return await self._call(docker_files.get_archive, client, sandbox_id, path, self._tar_limits)
 
-        def read() -> bytes:
-            stream, _stat = client.api.get_archive(sandbox_id, path)
-            data = bytearray()
-            for chunk in stream:
-                data += chunk
-                if len(data) > cap:
-                    raise UnsafeArchiveError(f"archive of {path!r} exceeds {cap} bytes")
-            return bytes(data)
-
-        return await self._call(read)
+    async def read_file(self, sandbox_id: str, path: str, max_bytes: int) -> FileDownload:
+        """Stream one regular workspace file, read as the sandbox user; its size is checked first."""
+        client = await self._docker()
+        return await docker_files.read_file(client, sandbox_id, path, max_bytes, self._call)
 
     async def list(self, labels: dict[str, str] | None = None) -> list[SandboxInfo]:
         """List Warren's containers (running or not), narrowed by `labels`."""

@@ -11,6 +11,7 @@ import io
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import IO
 
 from orchestrator.sandbox.backend import UnsafeArchiveError
 
@@ -38,19 +39,23 @@ def _refuse(member: str, why: str) -> UnsafeArchiveError:
     return UnsafeArchiveError(f"refused tar member {member!r}: {why}")
 
 
-def check_tar(tar_bytes: bytes, limits: TarLimits = TarLimits()) -> list[tarfile.TarInfo]:
-    """Validate an uncompressed tar and return its members.
+def check_tar(tar_bytes: bytes | IO[bytes], limits: TarLimits = TarLimits()) -> list[tarfile.TarInfo]:
+    """Validate an uncompressed tar (bytes, or a seekable file read from its start) and return its members.
 
     Refuses compressed archives, absolute paths, `..` components, NUL bytes, links of any kind,
-    device and FIFO nodes, and archives over the member or size caps.
+    device and FIFO nodes, and archives over the member or size caps. A file is left at its start.
     """
+    source = io.BytesIO(tar_bytes) if isinstance(tar_bytes, bytes) else tar_bytes
+    source.seek(0)
+    head = source.read(8)
+    source.seek(0)
     for magic, kind in _COMPRESSED_MAGIC.items():
-        if tar_bytes.startswith(magic):
+        if head.startswith(magic):
             raise UnsafeArchiveError(f"refused {kind}-compressed archive: send an uncompressed tar")
     members: list[tarfile.TarInfo] = []
     total = 0
     try:
-        archive = tarfile.open(fileobj=io.BytesIO(tar_bytes), mode="r:")  # noqa: SIM115 (closed below)
+        archive = tarfile.open(fileobj=source, mode="r:")  # noqa: SIM115 (closed below)
     except tarfile.TarError as exc:
         raise UnsafeArchiveError(f"not a valid uncompressed tar archive: {exc}") from exc
     with archive:
@@ -62,6 +67,7 @@ def check_tar(tar_bytes: bytes, limits: TarLimits = TarLimits()) -> list[tarfile
             total += member.size
             if total > limits.max_total_bytes:
                 raise UnsafeArchiveError(f"archive unpacks to more than {limits.max_total_bytes} bytes")
+    source.seek(0)
     return members
 
 

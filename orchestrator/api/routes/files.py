@@ -6,6 +6,7 @@ import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.responses import StreamingResponse
 
 from orchestrator.api.deps import CallerDep, ServicesDep, VersionDep, sandboxes
 from orchestrator.api.errors import InvalidArgument, NotFound, PayloadTooLarge, QuotaExceeded
@@ -88,9 +89,10 @@ async def get_files(
     _checked(file_path)
     workspace = await _workspace(services, caller.tenant, environment_id)
     try:
-        if alt == "media":
-            data = await workspace.read(file_path)
-            return Response(content=data, media_type="application/octet-stream")
+        if alt == "media":  # streamed: the server never holds the file (issue 13, finding 11)
+            download = await workspace.download(file_path)
+            headers = {"content-length": str(download.size)}
+            return StreamingResponse(download.chunks, media_type="application/octet-stream", headers=headers)
         entries = await workspace.list(file_path, recursive=recursive)
     except FilePathError as exc:
         raise InvalidArgument(str(exc), field="file_path") from exc
@@ -182,15 +184,29 @@ async def upload_chunk(
         return Response(
             content=b"{}", media_type="application/json", headers={"x-goog-upload-status": "active"}
         )
-    workspace = await _workspace(services, caller.tenant, session.environment_id)
+    try:
+        entries = await _finalize(services, caller.tenant, session)
+    except BaseException:
+        services.uploads.finish(upload_id)  # a failed upload frees its slot (issue 13)
+        raise
+    services.uploads.finish(upload_id)  # only now: a finalize retried after a lost answer still works
+    body = json.dumps({"files": [_entry(e) for e in entries]})
+    return Response(content=body, media_type="application/json", headers={"x-goog-upload-status": "final"})
+
+
+async def _finalize(services: Any, tenant: str, session: UploadSession) -> list[FileEntry]:
+    """Write the finished upload into the workspace; the entries it made (or replaced)."""
+    workspace = await _workspace(services, tenant, session.environment_id)
     try:
         if session.extract:
             await workspace.extract(session.path, bytes(session.data))
         else:
             await workspace.write(session.path, bytes(session.data), overwrite=session.overwrite)
-        entries = await workspace.list(session.path)
+        entries: list[FileEntry] = await workspace.list(session.path)
+    except FileTooLargeError as exc:
+        raise PayloadTooLarge(str(exc)) from exc
     except (FilePathError, UnsafeArchiveError) as exc:
         raise InvalidArgument(str(exc), field="file_path") from exc
-    services.uploads.finish(upload_id)  # only now: a finalize retried after a lost answer still works
-    body = json.dumps({"files": [_entry(e) for e in entries]})
-    return Response(content=body, media_type="application/json", headers={"x-goog-upload-status": "final"})
+    except FileMissingError as exc:
+        raise NotFound(str(exc)) from exc
+    return entries
