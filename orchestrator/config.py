@@ -130,9 +130,11 @@ class Settings(BaseModel):
     on a shared engine; the test suite tags its own this way and removes only those."""
 
     egress_allow_addresses: list[str] = Field(default_factory=list)
-    """Address ranges (CIDR) the egress proxy may connect to although they are private, loopback,
-    link-local or this host's own, e.g. `10.1.2.0/24` for an internal mirror. Empty (the default)
-    refuses all of them. `WARREN_EGRESS_ALLOW_ADDRESSES` is a comma-separated list."""
+    """Addresses or ranges (CIDR), each with the one port it opens, that the egress proxy may
+    connect to although they are private, loopback, link-local or this host's own: `127.0.0.1:8443`,
+    `10.1.2.0/24:443`, `[fd00::1]:443`; `10.1.2.0/24:*` opens every port, and a bare range is an
+    error. Empty (the default) refuses all of them. `WARREN_EGRESS_ALLOW_ADDRESSES` is a
+    comma-separated list."""
     egress_hosts: dict[str, str] = Field(default_factory=dict)
     """Fixed answers the egress proxy uses instead of DNS for these names (`name=address`); the
     answers still pass the address rules. `WARREN_EGRESS_HOSTS` is a comma-separated list of
@@ -155,11 +157,10 @@ class Settings(BaseModel):
     @field_validator("egress_allow_addresses")
     @classmethod
     def _ranges_are_networks(cls, ranges: list[str]) -> list[str]:
+        from orchestrator.egress.allowance import AddressAllowance  # here: egress imports this module
+
         for item in ranges:
-            try:
-                ipaddress.ip_network(item, strict=False)
-            except ValueError as exc:
-                raise ValueError(f"egress address range {item!r} is not an address or CIDR range") from exc
+            AddressAllowance.parse(item)  # a ValueError names the entry and the form to write
         return ranges
 
     @field_validator("sandbox_labels", mode="before")

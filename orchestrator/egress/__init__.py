@@ -1,14 +1,29 @@
 """Egress: the allowlisting HTTP(S) forward proxy that is a sandbox's only way out.
 
-    policy = EgressPolicy.from_network(spec["network"], default_ports=(80, 443))
-    decision = await Resolver(settings).decide(policy, "CONNECT", "pypi.org", 443)
-    proxy = EgressProxy(store, settings); await proxy.serve(environment_id, folder / "egress.sock")
+    policy = EgressPolicy.from_network(spec["network"])
+    resolver = Resolver(allow=[AddressAllowance.parse("10.1.2.0/24:443")])
+    decision = await resolver.decide(policy, "pypi.org", 443)
+    proxy = EgressProxy.from_settings(store, settings); await proxy.serve(environment_id, folder)
 
 Every sandbox runs with `network_mode=none`; a forwarder inside it (`agents/forwarder.py`) relays
 127.0.0.1:3128 to the environment's own Unix socket, where `EgressProxy` decides each request.
+Modules: `policy` (allowlist and decision), `addresses` (forbidden ranges), `allowance` (the
+operator's address:port exceptions), `framing` (strict HTTP/1.1 with h11), `relay` (byte pipes
+with idle deadlines), `logsafe` (escaping logged values), `proxy` (the sockets).
 """
 
-from orchestrator.egress.policy import Decision, EgressPolicy, Rule, forbidden_reason
-from orchestrator.egress.proxy import SOCKET_NAME, EgressProxy
+from orchestrator.egress.allowance import AddressAllowance
+from orchestrator.egress.policy import Decision, EgressPolicy, Resolver, Rule, forbidden_reason
+from orchestrator.egress.proxy import SOCKET_NAME, EgressLimits, EgressProxy
 
-__all__ = ["SOCKET_NAME", "Decision", "EgressPolicy", "EgressProxy", "Rule", "forbidden_reason"]
+__all__ = [
+    "SOCKET_NAME",
+    "AddressAllowance",
+    "Decision",
+    "EgressLimits",
+    "EgressPolicy",
+    "EgressProxy",
+    "Resolver",
+    "Rule",
+    "forbidden_reason",
+]

@@ -1,4 +1,4 @@
-"""What the egress proxy allows: the environment's allowlist, then the address rules.
+"""What the egress proxy allows: the environment's allowlist, then the address rules (`addresses`).
 
 A request names a host and a port. The host must match an allowlist entry (exact, `*.` wildcard
 for subdomains, or `*` for every name) and the port must be one the entry allows (its own
@@ -6,7 +6,9 @@ for subdomains, or `*` for every name) and the port must be one the entry allows
 operator's address allowance covers them. Names are resolved here, never in the sandbox, and every
 address is checked: private, loopback, link-local (169.254.0.0/16, cloud metadata), shared/CGNAT
 (100.64.0.0/10, incl. 100.100.100.200), multicast, unspecified, reserved and the host's own
-addresses are refused unless the operator allowed them (`Settings.egress_allow_addresses`). The
+addresses (also in IPv6 forms that carry them) are refused unless the operator allowed that address
+and port (`Settings.egress_allow_addresses`). An entry that injects headers (a `credential` or a
+`transform`) must name one exact host: the proxy injects nothing for a wildcard. The
 proxy then connects to a checked address, so a name cannot re-resolve elsewhere in between.
 """
 
@@ -14,14 +16,16 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-import itertools
 import logging
 import re
 import socket
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal
+
+from orchestrator.egress.addresses import IPAddress, IPNetwork, forbidden_reason, host_addresses
+from orchestrator.egress.allowance import AddressAllowance
+from orchestrator.egress.logsafe import printable
 
 __all__ = [
     "DEFAULT_PORTS",
@@ -34,13 +38,13 @@ __all__ = [
     "Rule",
     "forbidden_reason",
     "host_addresses",
+    "is_exact_host",
     "parse_host",
+    "split_domain",
 ]
 
 log = logging.getLogger("orchestrator.egress")
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 DEFAULT_PORTS: tuple[int, ...] = (80, 443)
 """Ports an entry allows when its domain names none."""
 
@@ -60,7 +64,6 @@ Reason = Literal[
 _NAME = re.compile(
     r"^(?=.{1,253}$)([a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$"
 )
-_SHARED = ipaddress.ip_network("100.64.0.0/10")
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,11 @@ class Rule:
         return host == self.pattern
 
     @property
+    def is_wildcard(self) -> bool:
+        """Whether the entry covers more than one name (`*` or `*.suffix`)."""
+        return self.pattern == "*" or self.pattern.startswith("*.")
+
+    @property
     def specificity(self) -> int:
         """Exact names beat wildcards, longer wildcards beat shorter ones, `*` comes last."""
         if self.pattern == "*":
@@ -94,12 +102,7 @@ class Rule:
     @classmethod
     def parse(cls, entry: Mapping[str, Any]) -> Rule | None:
         """A rule from a wire AllowlistEntry; None (and a warning) for a domain that cannot match."""
-        raw = str(entry.get("domain") or "").strip().lower().rstrip(".")
-        pattern, ports = raw, tuple(DEFAULT_PORTS)
-        match = re.fullmatch(r"(.+):(\d{1,5})", raw)
-        if match and not raw.startswith("["):
-            pattern, ports = match.group(1), (int(match.group(2)),)
-        pattern = pattern.strip("[]")
+        pattern, ports = split_domain(str(entry.get("domain") or ""))
         name = pattern[2:] if pattern.startswith("*.") else pattern
         if pattern != "*" and parse_host(name) is None:
             log.warning("egress: allowlist domain %r can never match; ignored", entry.get("domain"))
@@ -129,9 +132,10 @@ class EgressPolicy:
         rules = (Rule.parse(entry) for entry in network["allowlist"] if isinstance(entry, Mapping))
         return cls(tuple(rule for rule in rules if rule is not None))
 
-    def rule_for(self, host: str) -> Rule | None:
-        """The most specific entry covering `host`, or None."""
+    def rule_for(self, host: str, port: int | None = None) -> Rule | None:
+        """The most specific entry covering `host` (among those allowing `port`, when any does)."""
         found = [rule for rule in self.rules if rule.matches(host)]
+        found = [rule for rule in found if port in rule.ports] or found
         return max(found, key=lambda rule: rule.specificity) if found else None
 
 
@@ -154,10 +158,27 @@ class Decision:
         """The log line: environment, verdict, reason, destination."""
         verdict = "allow" if self.allowed else "refuse"
         to = f" via {self.address}" if self.address else ""
-        text = (
-            f"egress env={environment_id} {verdict} reason={self.reason} {method} {self.host}:{self.port}{to}"
-        )
-        return f"{text} ({self.detail})" if self.detail else text
+        env, method, host = printable(environment_id), printable(method, 32), printable(self.host)
+        text = f"egress env={env} {verdict} reason={self.reason} {method} {host}:{self.port}{to}"
+        return f"{text} ({printable(self.detail)})" if self.detail else text
+
+
+def split_domain(domain: str) -> tuple[str, tuple[int, ...]]:
+    """An allowlist domain's name pattern (lower case, no trailing dot or brackets) and its ports."""
+    raw = domain.strip().lower().rstrip(".")
+    pattern, ports = raw, tuple(DEFAULT_PORTS)
+    if ":" in raw and isinstance(parse_host(raw), ipaddress.IPv6Address):
+        return raw.strip("[]"), ports  # an IPv6 literal without a port: its last group is no port
+    match = re.fullmatch(r"\[(.+)\]:(\d{1,5})", raw) or re.fullmatch(r"([^\[\]]+):(\d{1,5})", raw)
+    if match:
+        pattern, ports = match.group(1), (int(match.group(2)),)
+    return pattern.strip("[]"), ports
+
+
+def is_exact_host(domain: str) -> bool:
+    """Whether an allowlist domain names one host (a name or an IP literal), not a wildcard."""
+    pattern, _ = split_domain(domain)
+    return "*" not in pattern and parse_host(pattern) is not None
 
 
 def parse_host(host: str) -> str | IPAddress | None:
@@ -174,42 +195,6 @@ def parse_host(host: str) -> str | IPAddress | None:
     return host
 
 
-def forbidden_reason(address: IPAddress, own: Iterable[IPAddress] = ()) -> str | None:
-    """Why the proxy must not connect to `address` by default, or None when it is a public address."""
-    mapped = address.ipv4_mapped if isinstance(address, ipaddress.IPv6Address) else None
-    address = mapped or address
-    checks = (
-        (address.is_unspecified, "unspecified"),
-        (address.is_loopback, "loopback"),
-        (address.is_link_local, "link-local (cloud metadata)"),
-        (isinstance(address, ipaddress.IPv4Address) and address in _SHARED, "shared/CGNAT (metadata)"),
-        (address.is_multicast, "multicast"),
-        (address.is_private, "private"),
-        (address.is_reserved, "reserved"),
-        (address in set(own), "this host's own address"),
-        (not address.is_global, "not a global address"),
-    )
-    return next((why for bad, why in checks if bad), None)
-
-
-def host_addresses() -> frozenset[IPAddress]:
-    """Addresses of this host's interfaces (Linux `/proc`), refused unless the operator allows them."""
-    found: set[IPAddress] = set()
-    trie = Path("/proc/net/fib_trie")
-    if trie.exists():
-        lines = trie.read_text().splitlines()
-        for previous, current in itertools.pairwise(lines):
-            if "/32 host LOCAL" in current:
-                with_address = previous.strip().split()[-1]
-                found.add(ipaddress.ip_address(with_address))
-    inet6 = Path("/proc/net/if_inet6")
-    if inet6.exists():
-        for line in inet6.read_text().splitlines():
-            raw = line.split()[0]
-            found.add(ipaddress.ip_address(":".join(raw[i : i + 4] for i in range(0, 32, 4))))
-    return frozenset(found)
-
-
 Lookup = Callable[[str, int], Awaitable[list[IPAddress]]]
 
 
@@ -223,19 +208,19 @@ class Resolver:
     """Resolves names for the proxy and applies the address rules.
 
     Args:
-        allow: address ranges the operator explicitly allowed (e.g. a test's listener on 127.0.0.1).
+        allow: addresses and ports the operator explicitly allowed (e.g. a test's listener on 127.0.0.1).
         hosts: fixed answers for names, checked like any other answer (tests, split-horizon setups).
         lookup: the resolver for other names (the system's, from the orchestrator's host).
     """
 
-    allow: Sequence[IPNetwork] = ()
+    allow: Sequence[AddressAllowance] = ()
     hosts: Mapping[str, str] = field(default_factory=dict)
     lookup: Lookup = _system_lookup
     own: frozenset[IPAddress] = field(default_factory=host_addresses)
 
-    def operator_allows(self, address: IPAddress) -> bool:
-        """Whether the operator's allowance covers `address`."""
-        return any(address.version == net.version and address in net for net in self.allow)
+    def operator_allows(self, address: IPAddress, port: int) -> bool:
+        """Whether the operator's allowance covers `address` on `port`."""
+        return any(entry.covers(address, port) for entry in self.allow)
 
     async def decide(self, policy: EgressPolicy | None, host: str, port: int) -> Decision:
         """Decide one destination: allowlist, port, then every resolved address."""
@@ -245,14 +230,14 @@ class Resolver:
         if parsed is None or not 0 < port < 65536:
             return Decision(False, "bad-request", host, port, "not a valid host name or port")
         name = str(parsed)
-        rule = policy.rule_for(name)
+        rule = policy.rule_for(name, port)
         if rule is None:
             return Decision(False, "not-listed", name, port, "the host is not in the allowlist")
         if port not in rule.ports:
             allowed = ", ".join(map(str, rule.ports))
             return Decision(False, "port-not-allowed", name, port, f"allowed ports: {allowed}", rule=rule)
         if not isinstance(parsed, str):
-            if not self.operator_allows(parsed):
+            if not self.operator_allows(parsed, port):
                 why = forbidden_reason(parsed, self.own) or "an IP literal"
                 return Decision(False, "ip-literal", name, port, f"IP-literal host ({why})", rule=rule)
             return Decision(True, "allowed", name, port, "operator-allowed IP literal", parsed, rule)
@@ -262,7 +247,7 @@ class Resolver:
             return Decision(False, "unresolvable", name, port, str(exc), rule=rule)
         if not addresses:
             return Decision(False, "unresolvable", name, port, "no address", rule=rule)
-        checked = [(a, forbidden_reason(a, self.own)) for a in addresses if not self.operator_allows(a)]
+        checked = [(a, forbidden_reason(a, self.own)) for a in addresses if not self.operator_allows(a, port)]
         refused = [(a, why) for a, why in checked if why]
         if refused:  # one bad answer taints the name: it may be a rebinding attempt
             address, why = refused[0]

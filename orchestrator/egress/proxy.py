@@ -3,37 +3,51 @@
 The socket lives in the environment's channel folder (mounted read-only at `/run/warren`), so the
 proxy knows the environment by the socket a connection came in on. Each connection carries one
 request: `CONNECT host:port` (HTTPS, tunnelled as bytes) or a plain-HTTP absolute-URI request
-(`GET http://host/path`). The proxy decides (`Resolver.decide`) and logs the decision with the
-environment id before it opens any connection; a refusal is a 403 whose `X-Warren-Egress` header
-names the reason.
+(`GET http://host/path`), parsed strictly (`framing`). The proxy decides (`Resolver.decide`) and
+logs the decision with the environment id before it opens any connection; a refusal is a 403 (a
+malformed request a 400) whose `X-Warren-Egress` header names the reason.
 
 Header injection applies to plain-HTTP requests only: the entry's `transform` headers and its
-`credential` are added (replacing any the sandbox sent under the same names). A CONNECT tunnel is
-end-to-end TLS, which the proxy does not intercept, so no header is added inside it.
+`credential` are added (replacing any the sandbox sent under the same names), and only for an entry
+that names one exact host. A CONNECT tunnel is end-to-end TLS, which the proxy does not intercept,
+so no header is added inside it.
+
+Every wait is bounded (`EgressLimits`): the request head, each read of a body or response, and a
+tunnel in which nothing moves; an environment has a cap on its open connections.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import logging
 import os
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
+import h11
 from sqlalchemy import select
 
 from orchestrator.config import Settings
+from orchestrator.egress.allowance import AddressAllowance
+from orchestrator.egress.framing import (
+    BadRequest,
+    ProxyRequest,
+    parse_head,
+    read_body,
+    upstream_request,
+    valid_header,
+)
+from orchestrator.egress.logsafe import printable
 from orchestrator.egress.policy import Decision, EgressPolicy, Resolver, Rule
+from orchestrator.egress.relay import pipe, tunnel
 from orchestrator.store import Store
 from orchestrator.store.credentials import CredentialSecret
 from orchestrator.store.models import EnvironmentRow
 
-__all__ = ["SOCKET_NAME", "EgressProxy", "Refused"]
+__all__ = ["SOCKET_NAME", "EgressLimits", "EgressProxy", "Refused"]
 
 log = logging.getLogger("orchestrator.egress")
 SOCKET_NAME = "egress.sock"
@@ -41,21 +55,21 @@ SOCKET_NAME = "egress.sock"
 PLACEHOLDER = "{{credential}}"
 """Replaced by the credential's secret in an entry's `transform` header values."""
 _HEAD_LIMIT = 64 * 1024
-_HEAD_TIMEOUT_S = 30.0
-_CONNECT_TIMEOUT_S = 10.0
-_MAX_CONNECTIONS = 64
-"""Most connections one environment may have open through the proxy at once."""
-_HOP_BY_HOP = {
-    "connection",
-    "keep-alive",
-    "proxy-authorization",
-    "proxy-authenticate",
-    "proxy-connection",
-    "te",
-    "trailer",
-    "upgrade",
-    "host",
-}
+_LINGER_S = 1.0
+
+
+@dataclass(frozen=True)
+class EgressLimits:
+    """Deadlines and caps of the proxy; the defaults suit production, tests shorten them."""
+
+    head_timeout_s: float = 30.0
+    """Time a new connection has to send its whole request head."""
+    idle_timeout_s: float = 300.0
+    """A body, a response or a tunnel in which nothing moves for this long is closed."""
+    connect_timeout_s: float = 10.0
+    """Time to open the upstream connection."""
+    max_connections: int = 64
+    """Most connections one environment may have open through the proxy at once (more get 429)."""
 
 
 class Refused(Exception):
@@ -66,37 +80,31 @@ class Refused(Exception):
         self.status, self.reason, self.detail = status, reason, detail
 
 
-@dataclass(frozen=True)
-class _Request:
-    method: str
-    host: str
-    port: int
-    target: str
-    """The origin-form path (`/x?y`) for plain HTTP; the authority for CONNECT."""
-    headers: list[tuple[str, str]]
-
-
 class EgressProxy:
     """Serves each environment's egress socket and relays what its allowlist permits.
 
     Args:
         store: where environments (their `network` policy and tenant) and credentials are read.
         resolver: resolves names and applies the address rules.
+        limits: deadlines and the per-environment connection cap.
     """
 
-    def __init__(self, store: Store, resolver: Resolver) -> None:
+    def __init__(self, store: Store, resolver: Resolver, limits: EgressLimits | None = None) -> None:
         self.store = store
         self.resolver = resolver
+        self.limits = limits or EgressLimits()
         self.recent: deque[tuple[str, str, Decision]] = deque(maxlen=1000)
         """The latest decisions as `(environment id, method, decision)`; the log has them all."""
         self._servers: dict[str, asyncio.Server] = {}
         self._slots: dict[str, asyncio.Semaphore] = {}
 
     @classmethod
-    def from_settings(cls, store: Store, settings: Settings) -> EgressProxy:
-        """A proxy with the operator's address allowance and fixed host answers."""
-        allow = [ipaddress.ip_network(item, strict=False) for item in settings.egress_allow_addresses]
-        return cls(store, Resolver(allow=allow, hosts=dict(settings.egress_hosts)))
+    def from_settings(
+        cls, store: Store, settings: Settings, limits: EgressLimits | None = None
+    ) -> EgressProxy:
+        """A proxy with the operator's address allowance (address and port) and fixed host answers."""
+        allow = [AddressAllowance.parse(item) for item in settings.egress_allow_addresses]
+        return cls(store, Resolver(allow=allow, hosts=dict(settings.egress_hosts)), limits)
 
     async def policy(self, environment_id: str) -> tuple[str, EgressPolicy] | None:
         """The environment's tenant and policy; None when it has no egress (or is unknown)."""
@@ -118,7 +126,7 @@ class EgressProxy:
             return  # no socket at all for environments without egress
         path = folder / SOCKET_NAME
         path.unlink(missing_ok=True)
-        self._slots[environment_id] = asyncio.Semaphore(_MAX_CONNECTIONS)
+        self._slots[environment_id] = asyncio.Semaphore(self.limits.max_connections)
 
         async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
             await self._connection(environment_id, reader, writer)
@@ -153,6 +161,7 @@ class EgressProxy:
                 await self._relay(environment_id, reader, writer)
         except Refused as refused:
             await _answer(writer, refused.status, refused.reason, refused.detail)
+            await _linger(reader, writer)
         except (TimeoutError, OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
             pass  # the sandbox or the upstream went away
         finally:
@@ -163,12 +172,49 @@ class EgressProxy:
     async def _relay(
         self, environment_id: str, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
-        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), _HEAD_TIMEOUT_S)
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), self.limits.head_timeout_s)
         try:
-            request = _parse(head)
-        except Refused as refused:
-            self._record(environment_id, "?", Decision(False, "bad-request", "?", 0, refused.detail))
-            raise
+            request, incoming = parse_head(head)
+        except BadRequest as exc:
+            method = head.split(b" ", 1)[0][:32].decode("latin-1")
+            self._record(environment_id, method, Decision(False, "bad-request", "?", 0, str(exc)))
+            raise Refused(400, "bad-request", str(exc)) from exc
+        decision, inject = await self._decide(environment_id, request)
+        if not decision.allowed or decision.address is None:
+            raise Refused(403, decision.reason, decision.detail or decision.reason)
+        try:
+            up_reader, up_writer = await asyncio.wait_for(
+                asyncio.open_connection(str(decision.address), decision.port), self.limits.connect_timeout_s
+            )
+        except (TimeoutError, OSError) as exc:
+            raise Refused(502, "upstream-unreachable", "cannot connect to the upstream") from exc
+        idle_s = self.limits.idle_timeout_s
+        try:
+            if request.method == "CONNECT":
+                writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                await writer.drain()
+                if await tunnel((reader, writer), (up_reader, up_writer), idle_s):
+                    log.info("egress env=%s tunnel closed: idle for %ss", printable(environment_id), idle_s)
+                return
+            outgoing, upstream_head = upstream_request(request, _host_header(decision), inject)
+            up_writer.write(upstream_head)
+            try:
+                async for chunk in read_body(incoming, reader, idle_s):
+                    up_writer.write(outgoing.send(h11.Data(data=chunk)) or b"")
+                    await up_writer.drain()
+            except BadRequest as exc:
+                log.warning("egress env=%s body refused: %s", printable(environment_id), printable(exc))
+                raise Refused(400, "bad-request", str(exc)) from exc
+            up_writer.write(outgoing.send(h11.EndOfMessage()) or b"")
+            await up_writer.drain()
+            await pipe(up_reader, writer, idle_s)
+        finally:
+            up_writer.close()
+
+    async def _decide(
+        self, environment_id: str, request: ProxyRequest
+    ) -> tuple[Decision, list[tuple[str, str]]]:
+        """The logged decision for `request`, and the headers to inject when it is allowed."""
         found = await self.policy(environment_id)
         tenant, policy = found if found is not None else ("", None)
         decision = await self.resolver.decide(policy, request.host, request.port)
@@ -179,29 +225,13 @@ class EgressProxy:
             except Refused as refused:
                 decision = Decision(False, "credential-refused", decision.host, decision.port, refused.detail)
         self._record(environment_id, request.method, decision)
-        if not decision.allowed or decision.address is None:
-            raise Refused(403, decision.reason, decision.detail or decision.reason)
-        try:
-            up_reader, up_writer = await asyncio.wait_for(
-                asyncio.open_connection(str(decision.address), decision.port), _CONNECT_TIMEOUT_S
-            )
-        except (TimeoutError, OSError) as exc:
-            raise Refused(502, "upstream-unreachable", f"cannot connect: {exc}") from exc
-        try:
-            if request.method == "CONNECT":
-                writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
-                await writer.drain()
-                await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer))
-            else:
-                up_writer.write(_head(request, decision, inject))
-                await _copy_body(request, reader, up_writer)
-                await _pipe(up_reader, writer)
-        finally:
-            up_writer.close()
+        return decision, inject
 
     async def _headers(self, tenant: str, rule: Rule, host: str) -> list[tuple[str, str]]:
         """The entry's transform headers with the credential filled in, and the credential's own header."""
         secret: CredentialSecret | None = None
+        if rule.is_wildcard and (rule.credential or rule.headers):
+            raise Refused(403, "credential-refused", "credentials and transforms need an exact host")
         if rule.credential:
             secret = await self.store.credentials.secret(tenant, rule.credential)
             if secret is None:
@@ -221,9 +251,8 @@ class EgressProxy:
             headers.append((name, value))
         if secret is not None and not used:
             headers.append(secret.header())
-        for name, value in headers:
-            if any(c in name + value for c in "\r\n\0") or not name or ":" in name:
-                raise Refused(403, "credential-refused", f"header {name!r} is not a valid header")
+        if not all(valid_header(name, value) for name, value in headers):
+            raise Refused(403, "credential-refused", "an injected header is not a valid header")
         return headers
 
     def _record(self, environment_id: str, method: str, decision: Decision) -> None:
@@ -231,92 +260,21 @@ class EgressProxy:
         log.log(logging.INFO if decision.allowed else logging.WARNING, decision.line(environment_id, method))
 
 
-def _parse(head: bytes) -> _Request:
-    """The request line and headers of one proxy request; `Refused(400)` when it is not one."""
-    try:
-        lines = head.decode("latin-1").split("\r\n")
-        method, target, version = lines[0].split(" ")
-        headers = [(k.strip(), v.strip()) for k, _, v in (line.partition(":") for line in lines[1:] if line)]
-    except ValueError as exc:
-        raise Refused(400, "bad-request", "malformed request line") from exc
-    if not version.startswith("HTTP/1."):
-        raise Refused(400, "bad-request", "only HTTP/1.x is proxied")
-    if method == "CONNECT":
-        host, port = _authority(target, None)
-        return _Request(method, host, port, target, headers)
-    parts = urlsplit(target)
-    if parts.scheme != "http" or not parts.netloc:
-        raise Refused(400, "bad-request", "send http:// URLs as absolute URIs and use CONNECT for https")
-    if "@" in parts.netloc:
-        raise Refused(400, "bad-request", "credentials in the URL are not proxied")
-    host, port = _authority(parts.netloc, 80)
-    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    return _Request(method, host, port, path, headers)
+def _host_header(decision: Decision) -> str:
+    """The `Host` the proxy sends: the checked name, bracketed when IPv6, with a non-default port."""
+    host = f"[{decision.host}]" if ":" in decision.host else decision.host
+    return host if decision.port == 80 else f"{host}:{decision.port}"
 
 
-def _authority(authority: str, default_port: int | None) -> tuple[str, int]:
-    host, sep, port = authority.rpartition(":")
-    if not sep or (host.count(":") and not host.endswith("]")):  # no port, or a bare IPv6 literal
-        host, port = authority, ""
-    if not port and default_port is None:
-        raise Refused(400, "bad-request", "CONNECT needs host:port")
-    try:
-        return host.strip("[]"), int(port) if port else int(default_port or 0)
-    except ValueError as exc:
-        raise Refused(400, "bad-request", f"bad port {port!r}") from exc
-
-
-def _head(request: _Request, decision: Decision, inject: list[tuple[str, str]]) -> bytes:
-    """The upstream request head: origin-form, `Host` set by the proxy, injected headers, no keep-alive."""
-    replaced = {name.lower() for name, _ in inject}
-    host = decision.host if decision.port == 80 else f"{decision.host}:{decision.port}"
-    if ":" in decision.host:
-        host = f"[{decision.host}]" if decision.port == 80 else f"[{decision.host}]:{decision.port}"
-    kept = [(k, v) for k, v in request.headers if k.lower() not in _HOP_BY_HOP and k.lower() not in replaced]
-    lines = [f"{request.method} {request.target} HTTP/1.1", f"Host: {host}", *(f"{k}: {v}" for k, v in kept)]
-    lines += [f"{k}: {v}" for k, v in inject] + ["Connection: close", "", ""]
-    return "\r\n".join(lines).encode("latin-1")
-
-
-async def _copy_body(request: _Request, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    """Copy exactly the request's body (Content-Length or chunked); nothing after it is forwarded."""
-    headers = {k.lower(): v for k, v in request.headers}
-    if "chunked" in headers.get("transfer-encoding", "").lower():
-        while True:
-            size_line = await reader.readuntil(b"\r\n")
-            writer.write(size_line)
-            size = int(size_line.split(b";")[0].strip() or b"0", 16)
-            if size == 0:
-                while (trailer := await reader.readuntil(b"\r\n")) != b"\r\n":
-                    writer.write(trailer)
-                writer.write(b"\r\n")
-                break
-            writer.write(await reader.readexactly(size + 2))
-            await writer.drain()
-    elif length := int(headers.get("content-length", "0") or 0):
-        remaining = length
-        while remaining:
-            chunk = await reader.read(min(remaining, 1 << 16))
-            if not chunk:
-                raise asyncio.IncompleteReadError(b"", remaining)
-            writer.write(chunk)
-            await writer.drain()
-            remaining -= len(chunk)
-    await writer.drain()
-
-
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    """Copy until end of file, then half-close the other side."""
-    try:
-        while data := await reader.read(1 << 16):
-            writer.write(data)
-            await writer.drain()
-    except (OSError, asyncio.IncompleteReadError):
-        pass
-    finally:
-        with contextlib.suppress(OSError, RuntimeError):
-            if writer.can_write_eof():
-                writer.write_eof()
+async def _linger(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """After a refusal, half-close and read what the sandbox still sends (at most 1 s), so closing
+    with unread input does not reset the connection before the sandbox has read the answer."""
+    with contextlib.suppress(OSError, RuntimeError, TimeoutError):
+        if writer.can_write_eof():
+            writer.write_eof()
+        async with asyncio.timeout(_LINGER_S):
+            while await reader.read(1 << 16):
+                pass
 
 
 async def _answer(writer: asyncio.StreamWriter, status: int, reason: str, detail: str) -> None:

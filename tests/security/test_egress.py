@@ -2,11 +2,12 @@
 metadata theft", "Cross-sandbox traffic", "DNS exfiltration", "Secrets leaked to code"; issue 7).
 
 Traffic goes only to listeners this test starts on 127.0.0.1, which the operator setting
-`egress_allow_addresses` opens for the test; `egress_hosts` names them `allowed.warren.test` and
-`unlisted.warren.test` for the proxy (the sandbox has no resolver). Blocks are proved by the proxy's
-own decision (403, `X-Warren-Egress` reason, the log line with the environment id) with the
-stand-in listener seeing no connection, and by the missing route inside the sandbox; nothing is
-ever sent to 169.254.169.254, private ranges or public addresses.
+`egress_allow_addresses` opens for the test (`127.0.0.1:*`: the listeners take free ports);
+`egress_hosts` names them `allowed.warren.test` and `unlisted.warren.test` for the proxy (the
+sandbox has no resolver). Blocks are proved by the proxy's own decision (403, `X-Warren-Egress`
+reason, the log line with the environment id) with the stand-in listener seeing no connection, and
+by the missing route inside the sandbox; nothing is ever sent to 169.254.169.254, private ranges
+or public addresses.
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ async def egress_api(sandbox_image: str) -> AsyncIterator[App]:
         data_dir=short / "data",
         sandboxes=True,
         sandbox_image=sandbox_image,
-        egress_allow_addresses=["127.0.0.1/32"],
+        egress_allow_addresses=["127.0.0.1:*"],
         egress_hosts={
             "allowed.warren.test": "127.0.0.1",
             "unlisted.warren.test": "127.0.0.1",

@@ -41,7 +41,12 @@ async def create_credential(
     credential_id = body.id or f"cred_{secrets.token_hex(8)}"
     config: dict[str, Any]
     if isinstance(body, BearerTokenCredential):
-        secret, config = body.token, {"header_name": body.header_name, "prefix": body.prefix}
+        secret = body.token
+        config = {
+            "header_name": body.header_name,
+            "prefix": body.prefix,
+            "trusted_domains": body.trusted_domains,
+        }
     else:
         secret, config = body.value, {"trusted_domains": body.trusted_domains}
     try:

@@ -1,15 +1,18 @@
 """Credentials (the SDK's `credentials` resource): secrets the egress proxy injects; write-only.
 
 A credential is created with its secret and shown afterwards only by its metadata. An allowlist
-entry names it (`{"domain": "api.example.com", "credential": "gh"}`) and the egress proxy adds it to
-that domain's plain-HTTP requests, so the secret never enters the sandbox.
+entry for one exact host names it (`{"domain": "api.example.com", "credential": "gh"}`) and the
+egress proxy adds it to that host's plain-HTTP requests, so the secret never enters the sandbox.
+`trusted_domains` limits it further to the hosts listed, whichever entry names it.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
+
+from orchestrator.egress.policy import is_exact_host
 
 from .common import ResourceId, Timestamp, WireModel
 
@@ -19,7 +22,18 @@ __all__ = [
     "Credential",
     "CredentialList",
     "EnvironmentVariableCredential",
+    "TrustedDomain",
 ]
+
+
+def _exact_host(domain: str) -> str:
+    if not is_exact_host(domain):
+        raise ValueError("must be one exact host name or IP address, not a wildcard")
+    return domain.strip().lower().rstrip(".")
+
+
+TrustedDomain = Annotated[str, Field(min_length=1, max_length=253), AfterValidator(_exact_host)]
+"""A host a credential may be sent to: one exact name or IP literal (no `*`), compared case-insensitively."""
 
 
 class BearerTokenCredential(WireModel):
@@ -35,6 +49,8 @@ class BearerTokenCredential(WireModel):
     """The header to send it in; default `Authorization`."""
     prefix: str | None = Field(None, max_length=64, pattern=r"^[^\r\n]*$")
     """Put before the token; default `Bearer`, `""` for none."""
+    trusted_domains: list[TrustedDomain] | None = Field(None, max_length=100)
+    """Warren extension: the exact hosts it may be sent to; absent means any exact-host entry naming it."""
 
 
 class EnvironmentVariableCredential(WireModel):
@@ -48,8 +64,8 @@ class EnvironmentVariableCredential(WireModel):
     """The secret. Write-only: never returned."""
     injection_location: Literal["header"] | list[Literal["header"]] = "header"
     """Where it may be injected; Warren injects headers only."""
-    trusted_domains: list[str] | None = None
-    """Domains it may be sent to (exact or `*.` wildcards); absent means any allowlisted domain."""
+    trusted_domains: list[TrustedDomain] | None = Field(None, max_length=100)
+    """The exact hosts it may be sent to; absent means any exact-host entry naming it."""
 
 
 CreateCredentialRequest = Annotated[

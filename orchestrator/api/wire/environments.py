@@ -6,6 +6,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Tag, model_validator
 
+from orchestrator.egress.policy import is_exact_host, split_domain
+
 from .common import Int64, RelativePath, Timestamp, WireModel, by_json_kind, field_error
 
 __all__ = [
@@ -66,11 +68,27 @@ class AllowlistEntry(WireModel):
     """One domain the sandbox may reach through the egress proxy."""
 
     domain: str
-    """The domain; wildcards like `*.googleapis.com` are allowed, and `*` means all."""
+    """The domain; wildcards like `*.googleapis.com` are allowed, and `*` means all. An entry with a
+    `credential` or a `transform` must name one exact host (a wildcard would send the headers to
+    names nobody vetted)."""
     credential: str | None = None
-    """A stored credential whose secret the proxy injects for this domain."""
+    """A stored credential whose secret the proxy injects for this domain (exact hosts only)."""
     transform: Transform | None = None
-    """Headers the proxy injects for this domain."""
+    """Headers the proxy injects for this domain (exact hosts only)."""
+
+    @model_validator(mode="after")
+    def _headers_need_an_exact_host(self) -> AllowlistEntry:
+        if self.credential is None and self.transform is None:
+            return self
+        pattern, _ = split_domain(self.domain)
+        if "*" in pattern:
+            blamed = "credential" if self.credential is not None else "transform"
+            raise field_error(self, (blamed,), "needs an exact host in 'domain', not a wildcard")
+        if not is_exact_host(self.domain):
+            raise field_error(
+                self, ("domain",), "must be a host name or IP address when headers are injected"
+            )
+        return self
 
 
 class EgressAllowlist(WireModel):

@@ -169,7 +169,12 @@ def test_environments_create(sdk_capture: tuple[genai.Client, Any]) -> None:
     client.environments.create()
     client.environments.create(mode="on_demand", network="disabled", sources=ENVIRONMENT["sources"])
     client.environments.create(
-        network={"allowlist": [{"domain": "*.googleapis.com", "transform": {"h": "v"}}]}
+        network={
+            "allowlist": [
+                {"domain": "*.googleapis.com"},
+                {"domain": "storage.googleapis.com", "transform": {"h": "v"}},
+            ]
+        }
     )
     client.environments.create(network={"allowlist": "disabled"}, from_environment="environments/env_1")
     bodies = capture.bodies()

@@ -23,7 +23,7 @@ ENV_CONFIG = w.EnvironmentConfig(
         allowlist=[
             w.AllowlistEntry(domain="pypi.org"),
             w.AllowlistEntry(domain="api.github.com", credential="cred-1", transform={"Authorization": "x"}),
-            w.AllowlistEntry(domain="*.example.com", transform=[{"X-A": "1"}, {"X-B": "2"}]),
+            w.AllowlistEntry(domain="www.example.com", transform=[{"X-A": "1"}, {"X-B": "2"}]),
         ]
     ),
     sources=[w.Source(type="repository", source="github.com/acme/app", target="app")],

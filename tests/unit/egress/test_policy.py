@@ -6,6 +6,7 @@ import ipaddress
 
 import pytest
 
+from orchestrator.egress.allowance import AddressAllowance
 from orchestrator.egress.policy import EgressPolicy, IPAddress, Resolver, forbidden_reason, parse_host
 
 NETWORK = {
@@ -62,7 +63,7 @@ async def test_operator_allowance_opens_exactly_its_range() -> None:
     resolver = _resolver(**{"api.example.test": "127.0.0.1"})
     policy = EgressPolicy.from_network(NETWORK)
     assert (await resolver.decide(policy, "api.example.test", 80)).reason == "forbidden-address"
-    resolver.allow = [ipaddress.ip_network("127.0.0.1/32"), ipaddress.ip_network("10.1.2.3/32")]
+    resolver.allow = [AddressAllowance.parse("127.0.0.1:80"), AddressAllowance.parse("10.1.2.3:80")]
     assert (await resolver.decide(policy, "api.example.test", 80)).allowed
     assert (await resolver.decide(policy, "10.1.2.3", 80)).allowed, "an allowed, listed IP literal"
     assert (await resolver.decide(policy, "meta.example.test", 80)).reason == "forbidden-address"

@@ -35,7 +35,7 @@ async def _proxy(store: Store, tmp_path: Path, network: Any, env: str = "env_a")
     await store.environments.create("tenant-a", env, {"network": network})
     settings = Settings(
         data_dir=tmp_path,
-        egress_allow_addresses=["127.0.0.1/32"],
+        egress_allow_addresses=["127.0.0.1:*"],
         egress_hosts={"allowed.warren.test": "127.0.0.1", "unlisted.warren.test": "127.0.0.1"},
     )
     proxy = EgressProxy.from_settings(store, settings)
