@@ -15,8 +15,7 @@ folders: their path must be under an allowed root too (and hold no `%` escapes),
 mirrors use it while a server without roots refuses it; git gets the checked real path, not the URL.
 Other hosts must be `https://` and resolve to public addresses; `allow_private_repository_hosts`
 allows internal hosts, and plain `http://` to them. A tenant runs at most `max_clones_per_tenant`
-clones at once: one more environment with a repository gets 429 at once rather than waiting in a
-queue, because a create holding its request open behind someone's slow clone helps nobody.
+clones at once (`clone_slots`): one more environment with a repository gets 429.
 """
 
 from __future__ import annotations
@@ -29,14 +28,14 @@ import logging
 import os
 import shutil
 import tempfile
-from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from orchestrator.api.errors import InvalidArgument, QuotaExceeded
+from orchestrator.api.errors import InvalidArgument
 from orchestrator.config import Settings
+from orchestrator.environments.clone_slots import CloneSlots
 from orchestrator.environments.files import WORKSPACE, workspace_path
 from orchestrator.environments.git import (
     CloneError,
@@ -115,7 +114,7 @@ class Sources:
     def __init__(self, policy: SourcePolicy, skills: SkillStore) -> None:
         self.policy = policy
         self.skills = skills
-        self._cloning: Counter[str] = Counter()
+        self._clones = CloneSlots(policy.max_clones_per_tenant)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Sources:
@@ -153,29 +152,12 @@ class Sources:
         self.check(sources)
         clones = any(source["type"] == "repository" for source in sources)
         try:
-            with self._clone_slot(tenant) if clones else contextlib.nullcontext():
+            with self._clones.hold(tenant) if clones else contextlib.nullcontext():
                 stored = await self._fetch(tenant, env_id, sources)
         except BaseException:
             await self.release(tenant, env_id)
             raise
         return stored
-
-    @contextlib.contextmanager
-    def _clone_slot(self, tenant: str) -> Iterator[None]:
-        """Hold one of the tenant's `max_clones_per_tenant` clone slots, or refuse with 429."""
-        if self._cloning[tenant] >= self.policy.max_clones_per_tenant:
-            limit = self.policy.max_clones_per_tenant
-            raise QuotaExceeded(
-                f"this tenant already clones {limit} repositories at once "
-                f"(WARREN_MAX_CLONES_PER_TENANT={limit}); retry when one has finished"
-            )
-        self._cloning[tenant] += 1
-        try:
-            yield
-        finally:
-            self._cloning[tenant] -= 1
-            if not self._cloning[tenant]:
-                del self._cloning[tenant]
 
     async def _fetch(
         self, tenant: str, env_id: str, sources: Sequence[Mapping[str, Any]]
