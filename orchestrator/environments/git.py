@@ -42,6 +42,8 @@ __all__ = [
 ]
 
 _REF = re.compile(r"^[A-Za-z0-9._][A-Za-z0-9._/+-]{0,199}$")
+_HOST = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*")
+"""An ASCII host name as curl will look it up, so the pinned entry matches it (IDN hosts: punycode)."""
 _GIT_CONFIG = (
     "core.hooksPath=/dev/null",
     "core.symlinks=false",
@@ -52,8 +54,6 @@ _GIT_CONFIG = (
     "credential.helper=",
     "http.followRedirects=false",
     "http.emptyAuth=false",
-    "http.lowSpeedLimit=1024",
-    "http.lowSpeedTime=30",
 )
 _POLL_S = 0.05
 """How often the clone folder is measured while git runs, in seconds."""
@@ -132,6 +132,8 @@ def parse_repository(source: str) -> RepositoryUrl:
         raise CloneError("the repository URL has a malformed port") from None
     if not parts.hostname:
         raise CloneError("the repository URL has no host")
+    if not (_HOST.fullmatch(parts.hostname) or _is_literal(parts.hostname)):
+        raise CloneError("the repository host must be a plain ASCII name (punycode for IDN) or an address")
     return RepositoryUrl(url=url, ref=ref, local_path=None)
 
 

@@ -12,7 +12,6 @@ run any number of clones at once. Every git host here is a loopback server the t
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
@@ -166,9 +165,7 @@ async def test_git_connects_to_the_address_warren_checked(
 ) -> None:
     """Git may not look the name up again (DNS rebinding): `git.invalid` resolves only in Warren's check,
     so the clone works only if git uses the address Warren checked and pinned."""
-    fake_dns("git.invalid", "127.0.0.1")
-    with pytest.raises(socket.gaierror):
-        socket.getaddrinfo("git.invalid", 80)
+    fake_dns("git.invalid", "127.0.0.1")  # `.invalid` never resolves (RFC 6761): only the check knows it
     with GitHttpServer(layout / "roots") as host:
         response = await _create(api.a, host.url("app.git", host="git.invalid"))
         assert response.status_code == 200, response.text
@@ -195,6 +192,19 @@ def test_only_https_is_accepted_by_default(tmp_path: Path, url: str) -> None:
         sources.check([{"type": "repository", "source": url}])
     assert caught.value.field == "sources[0].source"
     assert "https://" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    "url", ["https://ex%61mple.com/x", "https://example.com./x", "https://bücher.example/x"]
+)
+def test_a_host_git_would_look_up_differently_is_refused(tmp_path: Path, url: str) -> None:
+    """The pin only holds if curl names the host as the check did: escapes, a trailing dot and non-ASCII
+    names (curl converts them itself) are refused; IDN hosts are written in punycode."""
+    sources = Sources(SourcePolicy(cache_dir=tmp_path / "c"), SkillStore(tmp_path / "s", REPO / "skills"))
+    with pytest.raises(SourceError) as caught:
+        sources.check([{"type": "repository", "source": url}])
+    assert caught.value.field == "sources[0].source"
+    assert "plain ASCII name" in caught.value.message
 
 
 @pytest.mark.integration
