@@ -96,7 +96,7 @@ def parse_head(head: bytes) -> tuple[ProxyRequest, h11.Connection]:
         event = connection.next_event()
     except h11.RemoteProtocolError as exc:
         raise BadRequest("malformed request head") from exc
-    if not isinstance(event, h11.Request):
+    if not isinstance(event, h11.Request) or event.http_version not in (b"1.0", b"1.1"):
         raise BadRequest("malformed request head")
     name = event.method.decode("ascii")
     if name not in METHODS:

@@ -170,23 +170,6 @@ async def test_ambiguous_requests_are_refused_and_the_credential_goes_nowhere(
     await proxy.close_all()
 
 
-async def test_pipelined_second_request_never_reaches_the_upstream(
-    store: Store, short_dir: Path, raw: RawListener
-) -> None:
-    """One request per connection: bytes after the first request's body are never forwarded, so the
-    credential is sent exactly once, with the request the policy decided."""
-    await store.credentials.create("tenant-a", "gh", "bearer_token", SECRET, {})
-    network = {"allowlist": [{"domain": f"{HOST}:{raw.port}", "credential": "gh"}]}
-    proxy, socket = await _proxy(store, short_dir, network, [f"127.0.0.1:{raw.port}"])
-    first = f"POST http://{HOST}:{raw.port}/a HTTP/1.1\r\nHost: {HOST}\r\nContent-Length: 3\r\n\r\nabc"
-    second = "GET http://victim.warren.test/b HTTP/1.1\r\nHost: victim.warren.test\r\n\r\n"
-    answer = await _exchange(socket, (first + second).encode())
-    assert answer.startswith(b"HTTP/1.1 200")
-    (sent,) = raw.received
-    assert sent.count(SECRET.encode()) == 1 and b"victim" not in sent and sent.endswith(b"\r\n\r\nabc")
-    await proxy.close_all()
-
-
 async def test_credentials_and_transforms_need_an_exact_host_at_create(api: App) -> None:
     """MEDIUM 8: `*` or `*.x` with a credential or a transform is refused with a 400 naming the field;
     a credential's `trusted_domains` (now also on bearer tokens) must be exact hosts."""
