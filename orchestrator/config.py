@@ -6,7 +6,7 @@ import ipaddress
 import os
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 __all__ = ["Settings"]
 
@@ -42,6 +42,12 @@ class Settings(BaseModel):
     max_open_uploads: int = Field(8, ge=1)
     """Most resumable uploads one tenant may hold open at once (each buffers up to `max_body_bytes`
     in memory until finalized or expired after an hour); past it, 429."""
+    max_queued_per_tenant: int = Field(100, ge=1)
+    """Most interactions one tenant may have waiting for a slot (beyond `max_running_per_tenant`
+    running); one more gets 429."""
+    secret_key: SecretStr | None = None
+    """The key credential secrets are sealed with at rest: base64url of 32 random bytes. Default:
+    `data_dir/secret.key`, made (0600) on first start. Replicas sharing a database need the same key."""
     rate_limit_per_s: float = Field(100.0, ge=0)
     """Sustained requests per second one API key may make (0 turns limiting off); past it, 429."""
     rate_limit_burst: int = Field(300, ge=1)

@@ -1,53 +1,194 @@
-"""Runs interactions as tasks with bounded concurrency, globally and per tenant, and cancels them.
+"""Runs interactions as tasks with bounded concurrency, fairly across tenants, and cancels them.
 
-Work waits for a slot (global and per tenant) before it starts, so one tenant cannot take every
-slot; cancel stops a task wherever it is, waiting or running.
+Work waits in a queue per tenant until a global slot and one of its tenant's slots are free. When
+a slot frees, it goes to the tenant with waiting work that has the fewest jobs running, and among
+those to the one served longest ago: a tenant that floods the queue does not make the others wait
+behind its backlog; each gets the next free slot in turn. A tenant may keep at most
+`max_queued_per_tenant` jobs waiting; `admit` refuses one more (`QueueFullError`, 429 on the API)
+before anything is stored.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
-from collections import defaultdict
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from types import TracebackType
 
-__all__ = ["Scheduler"]
+from orchestrator.errors import WarrenError
+
+__all__ = ["Admission", "QueueFullError", "Scheduler"]
 
 log = logging.getLogger("orchestrator.scheduler")
 
 
+class QueueFullError(WarrenError, RuntimeError):
+    """A tenant already has `limit` jobs waiting for a slot; the message names the setting."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"too many interactions queued for this tenant: at most {limit} may wait for a slot "
+            f"(WARREN_MAX_QUEUED_PER_TENANT={limit}); retry when some have started"
+        )
+        self.limit = limit
+        """The tenant's queue limit."""
+
+
+@dataclass(eq=False)
+class _Waiting:
+    """One submitted job: waiting for its slot until `go` is set, then running."""
+
+    tenant: str
+    go: asyncio.Future[None]
+    granted: bool = False
+    """Set when it was given a slot (and counted as running)."""
+
+
+@dataclass(eq=False)
+class Admission:
+    """A place in a tenant's queue, held from `Scheduler.admit` until the job is submitted.
+
+    Use as a context manager: leaving the block gives the place back unless `submit` took it.
+    """
+
+    tenant: str
+    """Whose queue the place is in."""
+    _give_back: Callable[[str], None]
+    _open: bool = field(default=True)
+
+    def release(self) -> None:
+        """Give the place back (a no-op once submitted or released)."""
+        if self._open:
+            self._open = False
+            self._give_back(self.tenant)
+
+    def __enter__(self) -> Admission:
+        """The admission itself."""
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        """Release the place unless the job was submitted."""
+        self.release()
+
+
 class Scheduler:
-    """Bounded, cancellable execution of interaction jobs.
+    """Bounded, fair, cancellable execution of interaction jobs.
 
     Args:
         max_running: most jobs running at once in this process.
         max_running_per_tenant: most jobs of one tenant running at once.
+        max_queued_per_tenant: most jobs of one tenant admitted and waiting for a slot.
     """
 
-    def __init__(self, max_running: int = 64, max_running_per_tenant: int = 16) -> None:
-        self._global = asyncio.Semaphore(max_running)
-        self._per_tenant: defaultdict[str, asyncio.Semaphore] = defaultdict(
-            lambda: asyncio.Semaphore(max_running_per_tenant)
-        )
+    def __init__(
+        self, max_running: int = 64, max_running_per_tenant: int = 16, max_queued_per_tenant: int = 100
+    ) -> None:
+        self._max_running = max_running
+        self._max_per_tenant = max_running_per_tenant
+        self._max_queued = max_queued_per_tenant
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._waiting: dict[str, deque[_Waiting]] = {}
+        """Jobs waiting for a slot, per tenant (only tenants with some)."""
+        self._running: Counter[str] = Counter()
+        self._running_total = 0
+        self._admitted: Counter[str] = Counter()
+        """Admissions not yet submitted, per tenant: they count against the queue limit."""
+        self._served: dict[str, int] = {}
+        """When each tenant with work here was last given a slot (a tick of `_clock`)."""
+        self._clock = itertools.count(1)
 
-    def submit(self, tenant: str, job_id: str, job: Callable[[], Awaitable[None]]) -> asyncio.Task[None]:
-        """Queue `job` under `job_id`; it starts when a global and a tenant slot are free."""
+    def admit(self, tenant: str) -> Admission:
+        """Hold a place in `tenant`'s queue for a job about to be submitted.
+
+        Raises:
+            QueueFullError: the tenant already has `max_queued_per_tenant` jobs waiting or admitted.
+        """
+        if self.queued(tenant) >= self._max_queued:
+            raise QueueFullError(self._max_queued)
+        self._admitted[tenant] += 1
+        return Admission(tenant, self._unadmit)
+
+    def _unadmit(self, tenant: str) -> None:
+        self._admitted[tenant] -= 1
+        if self._admitted[tenant] <= 0:
+            del self._admitted[tenant]
+
+    def queued(self, tenant: str) -> int:
+        """How many of the tenant's jobs wait for a slot (admitted ones included)."""
+        return len(self._waiting.get(tenant, ())) + self._admitted[tenant]
+
+    def submit(
+        self,
+        tenant: str,
+        job_id: str,
+        job: Callable[[], Awaitable[None]],
+        admission: Admission | None = None,
+    ) -> asyncio.Task[None]:
+        """Queue `job` under `job_id`; it starts when a global and a tenant slot are free.
+
+        `admission` (from `admit`) is consumed; without one the queue limit does not apply (work
+        accepted earlier, such as interactions resumed after a restart).
+        """
+        if admission is not None:
+            admission.release()
+        entry = _Waiting(tenant, asyncio.get_running_loop().create_future())
+        self._waiting.setdefault(tenant, deque()).append(entry)
+        self._served.setdefault(tenant, 0)
 
         async def run() -> None:
-            async with self._per_tenant[tenant], self._global:
-                await job()
+            await entry.go
+            await job()
 
         task = asyncio.create_task(run(), name=f"interaction:{job_id}")
         self._tasks[job_id] = task
-        task.add_done_callback(lambda done: self._finished(job_id, done))
+        task.add_done_callback(lambda done: self._finished(job_id, entry, done))
+        self._dispatch()
         return task
 
-    def _finished(self, job_id: str, task: asyncio.Task[None]) -> None:
+    def _dispatch(self) -> None:
+        """Hand free slots to waiting jobs, one tenant at a time (see the module notes)."""
+        while self._running_total < self._max_running:
+            ready = [t for t in self._waiting if self._running[t] < self._max_per_tenant]
+            if not ready:
+                return
+            tenant = min(ready, key=lambda t: (self._running[t], self._served[t]))
+            queue = self._waiting[tenant]
+            entry = queue.popleft()
+            if not queue:
+                del self._waiting[tenant]
+            if entry.go.done():  # its task was cancelled while waiting
+                continue
+            entry.granted = True
+            self._running[tenant] += 1
+            self._running_total += 1
+            self._served[tenant] = next(self._clock)
+            entry.go.set_result(None)
+
+    def _finished(self, job_id: str, entry: _Waiting, task: asyncio.Task[None]) -> None:
         if self._tasks.get(job_id) is task:
             del self._tasks[job_id]
+        tenant = entry.tenant
+        if entry.granted:
+            self._running[tenant] -= 1
+            self._running_total -= 1
+            if self._running[tenant] <= 0:
+                del self._running[tenant]
+        else:  # cancelled while waiting
+            queue = self._waiting.get(tenant)
+            if queue is not None and entry in queue:
+                queue.remove(entry)
+                if not queue:
+                    del self._waiting[tenant]
+        if tenant not in self._running and tenant not in self._waiting:
+            self._served.pop(tenant, None)
         if not task.cancelled() and task.exception() is not None:
             log.error("job %s crashed", job_id, exc_info=task.exception())
+        self._dispatch()
 
     def running(self, job_id: str) -> bool:
         """Whether the job is queued or running."""

@@ -23,6 +23,7 @@ from orchestrator.api.shell_slots import ShellSlots
 from orchestrator.channel.hub import RunnerHub
 from orchestrator.channel.server import ChannelServers
 from orchestrator.config import Settings
+from orchestrator.datadir import private_folder, private_sqlite_files
 from orchestrator.egress import EgressProxy
 from orchestrator.environments.service import EnvironmentService
 from orchestrator.environments.uploads import UploadSessions
@@ -34,6 +35,7 @@ from orchestrator.lifecycle import Lifecycle
 from orchestrator.scheduler import Scheduler
 from orchestrator.store import Store
 from orchestrator.store.retention import run_retention
+from orchestrator.store.sealing import Sealer, load_key
 
 __all__ = ["create_app"]
 
@@ -44,11 +46,21 @@ def _operation_id(route: APIRoute) -> str:
     return route.operation_id or f"{route.tags[0] if route.tags else 'warren'}-{route.name}"
 
 
+def _private_data(settings: Settings, url: str) -> Sealer:
+    """The data folder 0700, the SQLite files 0600, and the sealer of the installation's key."""
+    private_folder(settings.data_dir)
+    private_sqlite_files(url)
+    configured = settings.secret_key.get_secret_value() if settings.secret_key is not None else None
+    return Sealer(load_key(settings.data_dir, configured))
+
+
 async def build_services(settings: Settings) -> Services:
     """Open the store and wire the services (also used by the embedded server of `warren run`)."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
     url = settings.database_url or f"sqlite+aiosqlite:///{settings.data_dir / 'warren.db'}"
-    store = await Store.open(url)
+    sealer = await asyncio.to_thread(_private_data, settings, url)
+    store = await Store.open(url, sealer=sealer)
+    if sealed := await store.credentials.seal_unsealed():
+        log.warning("sealed %d credential secrets stored in plain text by an older version", sealed)
     environments = None
     if settings.sandboxes:
         from orchestrator.sandbox import DockerBackend
@@ -66,7 +78,9 @@ async def build_services(settings: Settings) -> Services:
             threads=settings.docker_threads,
         )
         environments = EnvironmentService(store, backend, settings=settings)
-    scheduler = Scheduler(settings.max_running, settings.max_running_per_tenant)
+    scheduler = Scheduler(
+        settings.max_running, settings.max_running_per_tenant, settings.max_queued_per_tenant
+    )
     policy = RetryPolicy(call_timeout_s=settings.model_call_timeout_s, deadline_s=settings.model_deadline_s)
     scripts = [settings.scripts_dir] if settings.scripts_dir is not None else []
     gateway = ProviderRegistry(policy=policy, scripts_dirs=scripts)

@@ -22,7 +22,7 @@ from orchestrator.interactions.recorder import Persist, Recorder
 from orchestrator.interactions.snapshot import TERMINAL, neutral_usage, snapshot, wire_usage
 from orchestrator.interactions.usage import UsageMeter
 from orchestrator.reconcile import fail_interaction
-from orchestrator.scheduler import Scheduler
+from orchestrator.scheduler import Admission, Scheduler
 from orchestrator.store import Store
 from orchestrator.store.interactions import InteractionCreate, InteractionRecord
 from orchestrator.store.models import utcnow
@@ -101,7 +101,17 @@ class InteractionService:
     async def create(
         self, tenant: str, request: dict[str, Any], api_key_id: str | None = None
     ) -> InteractionRecord:
-        """Validate references, store the interaction with its input, and queue it."""
+        """Validate references, store the interaction with its input, and queue it.
+
+        Raises:
+            QueueFullError: the tenant's queue is full; checked first, so nothing is stored.
+        """
+        with self.scheduler.admit(tenant) as admission:
+            return await self._create(tenant, request, api_key_id, admission)
+
+    async def _create(
+        self, tenant: str, request: dict[str, Any], api_key_id: str | None, admission: Admission
+    ) -> InteractionRecord:
         steps = input_steps(request.get("input"))
         previous = await self._previous(tenant, request.get("previous_interaction_id"))
         if previous is not None:
@@ -135,7 +145,7 @@ class InteractionService:
         await live.append("interaction.created", interaction=snapshot(record))
         await live.append("interaction.status_update", interaction_id=record.id, status="in_progress")
         recorder = Recorder(live, self._persister(tenant, record.id), first_index=len(steps), inputs=steps)
-        self.scheduler.submit(tenant, record.id, lambda: self._run(tenant, record, recorder))
+        self.scheduler.submit(tenant, record.id, lambda: self._run(tenant, record, recorder), admission)
         return record
 
     async def _previous(self, tenant: str, previous_id: str | None) -> InteractionRecord | None:

@@ -2,7 +2,9 @@
 
 The metadata (`CredentialRecord`) is what the API shows. The secret comes out only through
 `secret()`, which the egress proxy calls when it adds a header to a sandbox's request; the sandbox
-itself never sees it.
+itself never sees it. At rest the secret is sealed (`orchestrator.store.sealing`: AES-GCM under a
+key kept outside the database, bound to the row's tenant and id); rows written before sealing
+existed are read as they are and sealed by `seal_unsealed()` at the server's start.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import builtins
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 from sqlalchemy.exc import IntegrityError
 
 from orchestrator.store.db import Database
@@ -19,6 +21,7 @@ from orchestrator.store.errors import AlreadyExistsError, NotFoundError
 from orchestrator.store.models import CredentialRow, utcnow
 from orchestrator.store.paging import fetch_page
 from orchestrator.store.records import Page, Record
+from orchestrator.store.sealing import Sealer
 
 __all__ = ["CredentialRecord", "CredentialRepository", "CredentialSecret", "CredentialType"]
 
@@ -58,10 +61,16 @@ class CredentialSecret(CredentialRecord):
 
 
 class CredentialRepository:
-    """Create, read, list and delete credentials; every call is scoped to one tenant."""
+    """Create, read, list and delete credentials; every call is scoped to one tenant.
 
-    def __init__(self, db: Database) -> None:
+    Args:
+        db: the database.
+        sealer: seals secrets before they are stored and opens them for `secret()`.
+    """
+
+    def __init__(self, db: Database, sealer: Sealer) -> None:
         self._db = db
+        self._sealer = sealer
 
     async def create(
         self, tenant: str, id: str, type: CredentialType, secret: str, config: dict[str, Any]
@@ -73,7 +82,14 @@ class CredentialRepository:
         """
         now = utcnow()
         row = CredentialRow(
-            tenant=tenant, id=id, type=type, config=config, secret=secret, created=now, updated=now
+            tenant=tenant,
+            id=id,
+            type=type,
+            config=config,
+            secret=self._sealer.seal(secret, context=(tenant, id)),
+            sealed=True,
+            created=now,
+            updated=now,
         )
         try:
             async with self._db.write() as session:
@@ -84,16 +100,47 @@ class CredentialRepository:
 
     async def get(self, tenant: str, id: str) -> CredentialRecord | None:
         """The credential's metadata, or None when this tenant has none with that id."""
-        found = await self.secret(tenant, id)
-        return (
-            None if found is None else CredentialRecord.model_validate(found.model_dump(exclude={"secret"}))
-        )
-
-    async def secret(self, tenant: str, id: str) -> CredentialSecret | None:
-        """The credential with its secret (for the egress proxy), or None."""
         async with self._db.read() as session:
             row = await session.get(CredentialRow, (tenant, id))
-            return None if row is None else CredentialSecret.model_validate(row)
+            return None if row is None else CredentialRecord.model_validate(row)
+
+    async def secret(self, tenant: str, id: str) -> CredentialSecret | None:
+        """The credential with its secret opened (for the egress proxy), or None.
+
+        Raises:
+            SealError: the stored secret does not open with this server's key.
+        """
+        async with self._db.read() as session:
+            row = await session.get(CredentialRow, (tenant, id))
+            if row is None:
+                return None
+            record = CredentialRecord.model_validate(row)
+            stored, sealed = row.secret, row.sealed
+        plain = self._sealer.open(stored, context=(tenant, id)) if sealed else stored
+        return CredentialSecret(**record.model_dump(), secret=plain)
+
+    async def seal_unsealed(self) -> int:
+        """Seal every secret still stored in plain text (rows from before sealing); how many.
+
+        On SQLite the old plain text must not linger in the file either: the rewrite runs with
+        `secure_delete` (freed cell space is zeroed), then the file is vacuumed (free pages from
+        earlier deletes go) and the WAL checkpointed and truncated (its stale frames go).
+        """
+        sqlite = self._db.dialect == "sqlite"
+        async with self._db.write() as session:
+            if sqlite:
+                await session.execute(text("PRAGMA secure_delete=ON"))
+            rows = (await session.scalars(select(CredentialRow).where(CredentialRow.sealed.is_(False)))).all()
+            for row in rows:
+                row.secret = self._sealer.seal(row.secret, context=(row.tenant, row.id))
+                row.sealed = True
+        if rows and sqlite:
+            async with self._db.engine.connect() as conn:
+                driver = (await conn.get_raw_connection()).driver_connection  # aiosqlite, autocommit
+                assert driver is not None
+                await driver.execute("VACUUM")
+                await driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return len(rows)
 
     async def list(
         self, tenant: str, *, page_size: int | None = None, page_token: str | None = None

@@ -11,6 +11,7 @@ from orchestrator.store.environments import EnvironmentRepository
 from orchestrator.store.idempotency import IdempotencyKeys
 from orchestrator.store.interactions import InteractionRepository
 from orchestrator.store.keys import ApiKeys
+from orchestrator.store.sealing import Sealer
 from orchestrator.store.steps import StepLog
 from orchestrator.store.usage import TokenUsage
 
@@ -18,9 +19,16 @@ __all__ = ["Store"]
 
 
 class Store:
-    """The database and its repositories, grouped by noun (`store.agents.get(...)`)."""
+    """The database and its repositories, grouped by noun (`store.agents.get(...)`).
 
-    def __init__(self, db: Database) -> None:
+    Args:
+        db: the database.
+        sealer: seals credential secrets at rest; a server passes the installation's key
+            (`sealing.load_key`). Without one, a key held only in memory is used, so credentials
+            this store writes open in this process only.
+    """
+
+    def __init__(self, db: Database, sealer: Sealer | None = None) -> None:
         self.db = db
         """The connection; `migrate()` and `close()` live there."""
         self.agents = AgentRepository(db)
@@ -37,11 +45,13 @@ class Store:
         """`Idempotency-Key` records."""
         self.usage = TokenUsage(db)
         """Token counters."""
-        self.credentials = CredentialRepository(db)
+        self.credentials = CredentialRepository(db, sealer or Sealer.ephemeral())
         """Credentials the egress proxy injects (secrets never leave the orchestrator)."""
 
     @classmethod
-    async def open(cls, url: str | None = None, *, migrate: bool = True) -> Self:
+    async def open(
+        cls, url: str | None = None, *, migrate: bool = True, sealer: Sealer | None = None
+    ) -> Self:
         """Connect (to `url`, else `default_database_url()`) and, by default, migrate to head."""
         db = Database(url)
         if migrate:
@@ -50,7 +60,7 @@ class Store:
             except BaseException:
                 await db.close()
                 raise
-        return cls(db)
+        return cls(db, sealer)
 
     async def close(self) -> None:
         """Close the database."""

@@ -11,7 +11,19 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Date, DateTime, ForeignKey, Index, Integer, MetaData, String
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    false,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -220,5 +232,9 @@ class CredentialRow(Base):
     type: Mapped[str] = mapped_column(String)
     config: Mapped[dict[str, Any]]
     secret: Mapped[str] = mapped_column(String)
+    """Sealed (see `orchestrator.store.sealing`) when `sealed`; plain text only in rows written
+    before sealing existed, until the next start-up seals them."""
+    sealed: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    """Whether `secret` is sealed."""
     created: Mapped[datetime]
     updated: Mapped[datetime]
