@@ -10,6 +10,7 @@ import typer
 
 from orchestrator.cli.console import err, out, printable
 from orchestrator.config import Settings
+from orchestrator.datadir import private_folder, private_sqlite_files
 from orchestrator.store import Store
 
 NAME = "keys"
@@ -20,8 +21,10 @@ TenantOpt = Annotated[str, typer.Option(help="The tenant the key belongs to.")]
 
 def _url() -> str:
     settings = Settings.from_env()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return settings.database_url or f"sqlite+aiosqlite:///{settings.data_dir / 'warren.db'}"
+    url = settings.database_url or f"sqlite+aiosqlite:///{settings.data_dir / 'warren.db'}"
+    private_folder(settings.data_dir)  # the key hashes live there: private, as the server keeps it
+    private_sqlite_files(url)
+    return url
 
 
 @app.command()

@@ -11,6 +11,7 @@ import uvicorn
 
 from orchestrator.cli.console import err
 from orchestrator.config import Settings
+from orchestrator.datadir import private_folder, private_sqlite_files
 
 
 def serve(
@@ -58,8 +59,9 @@ def serve(
 async def _dev_key(settings: Settings) -> str:
     from orchestrator.store import Store
 
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
     url = settings.database_url or f"sqlite+aiosqlite:///{settings.data_dir / 'warren.db'}"
+    private_folder(settings.data_dir)  # made before the server's start-up: private from the first byte
+    private_sqlite_files(url)
     async with await Store.open(url) as store:
         _record, plaintext = await store.keys.create_key("local", "dev")
     return plaintext

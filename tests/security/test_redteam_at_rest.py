@@ -21,8 +21,10 @@ from pathlib import Path
 import pytest
 from alembic import command
 from sqlalchemy import text
+from typer.testing import CliRunner
 
 from orchestrator.api.app import create_app
+from orchestrator.cli.main import app as warren_cli
 from orchestrator.config import Settings
 from orchestrator.store import Database
 from orchestrator.store.migrate import alembic_config
@@ -255,3 +257,13 @@ async def test_runner_sockets_sit_in_a_folder_only_the_server_enters(sandbox_api
     assert root.stat().st_uid == os.getuid(), "the root folder belongs to the server's user"
     assert _mode(data) == 0o700 and _mode(root) == 0o700
     assert _mode(socket_path.parent) == 0o755 and _mode(socket_path) == 0o666, "the sandbox user connects"
+
+
+def test_warren_keys_makes_a_private_data_folder(tmp_path: Path) -> None:
+    """`warren keys create` may be the first to touch the data folder (before any server start)."""
+    data = tmp_path / "cli-data"
+    result = CliRunner().invoke(warren_cli, ["keys", "create"], env={"WARREN_DATA_DIR": str(data)})
+    assert result.exit_code == 0, result.output
+    assert _mode(data) == 0o700
+    for path in data.glob("warren.db*"):
+        assert _mode(path) == 0o600, f"{path.name} is {_mode(path):o}"
