@@ -19,9 +19,9 @@ restarted is answered from the store (no tool result stored twice, no tool call 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from agents.model_types import GenerationConfig, ImagePart, ModelResponse, ToolDeclaration
 
@@ -44,6 +44,26 @@ SOCKET_PATH = "/run/warren/orchestrator.sock"
 TOKEN_ENV = "WARREN_RUNNER_TOKEN"  # noqa: S105 (a variable name, not a secret)
 """Environment variable holding the per-environment token (not a model credential)."""
 PREFIX = "/runner/v1"
+
+# What one request may carry (issue 13, HIGH 5: a 400 MiB step grew the orchestrator by 1.1 GB). The
+# orchestrator refuses a larger body with 413 as it streams, and a model past a field's cap with 422.
+MAX_STEP_BYTES = 16 << 20
+"""Bytes of one `step` or `finish` body. A model API takes about 20 MB of inline images per call, so
+a step with more is useless; three 4 MiB screenshots (base64) and their text fit."""
+MAX_OUTPUT_CHARS = 1 << 20
+"""Characters of one tool result's text (the runner cuts its tools' output at 20,000 by default)."""
+MAX_IMAGES = 32
+"""Images one tool result may carry (plots a cell displayed, screenshots)."""
+MAX_IMAGE_BYTES = 8 << 20
+"""Bytes of one image (the file tools attach images up to 5 MiB; model APIs take 5-20 MB)."""
+MAX_RESULTS = 128
+"""Tool results one step or finish may report: the calls of one model answer."""
+MAX_FILES = 1000
+"""Workspace paths one tool result may name."""
+MAX_ID_CHARS = 256
+"""Characters of an interaction id, a call id or a tool name."""
+MAX_ERROR_CHARS = 64 * 1024
+"""Characters of the error text a runner reports with `finish`."""
 
 Outcome = Literal["completed", "requires_action", "failed", "cancelled", "budget_exceeded", "incomplete"]
 
@@ -104,22 +124,31 @@ class ModelCallResult(_Model):
     """The orchestrator lacks this interaction's context (it restarted): send the step again with it."""
 
 
+def _image_fits(image: ImagePart) -> ImagePart:
+    """Refuse an image past `MAX_IMAGE_BYTES` (the field holds the decoded bytes)."""
+    if len(image.data) > MAX_IMAGE_BYTES:
+        raise ValueError(f"image data is {len(image.data)} bytes; the limit is {MAX_IMAGE_BYTES}")
+    return image
+
+
 class ToolResultReport(_Model):
     """The result of one built-in tool call that the runner executed."""
 
-    interaction_id: str
+    interaction_id: str = Field(max_length=MAX_ID_CHARS)
     """The interaction the call belongs to."""
-    call_id: str
+    call_id: str = Field(max_length=MAX_ID_CHARS)
     """Id of the model's tool call."""
-    name: str
+    name: str = Field(max_length=MAX_ID_CHARS)
     """Tool name."""
-    output: str
+    output: str = Field(max_length=MAX_OUTPUT_CHARS)
     """Text result shown to the model."""
     is_error: bool = False
     """True when the tool failed; the model sees the error text."""
-    images: list[ImagePart] = Field(default_factory=list)
+    images: list[Annotated[ImagePart, AfterValidator(_image_fits)]] = Field(
+        default_factory=list, max_length=MAX_IMAGES
+    )
     """Images for the model (screenshots, plots)."""
-    files: list[str] = Field(default_factory=list)
+    files: list[Annotated[str, Field(max_length=4096)]] = Field(default_factory=list, max_length=MAX_FILES)
     """Workspace paths the call created or changed."""
     duration_s: float = 0.0
     """How long the tool ran, in seconds."""
@@ -139,11 +168,11 @@ class StepContext(_Model):
 class StepCall(_Model):
     """One step of the loop: the previous model call's tool results, then the next model call."""
 
-    interaction_id: str
+    interaction_id: str = Field(max_length=MAX_ID_CHARS)
     """The interaction on whose behalf the step runs (steps are recorded there)."""
-    turn: int = Field(ge=0)
+    turn: int = Field(ge=0, le=1 << 20)
     """0-based number of this model call in the turn of work: makes a retried step idempotent."""
-    results: list[ToolResultReport] = Field(default_factory=list)
+    results: list[ToolResultReport] = Field(default_factory=list, max_length=MAX_RESULTS)
     """Results of the built-in tool calls of model call `turn - 1`, in call order."""
     context: StepContext | None = None
     """Sent with turn 0, and again when the orchestrator asks (`need_context`)."""
@@ -152,15 +181,15 @@ class StepCall(_Model):
 class FinishReport(_Model):
     """How the runner's loop ended for one interaction."""
 
-    interaction_id: str
+    interaction_id: str = Field(max_length=MAX_ID_CHARS)
     """The interaction that ended."""
     outcome: Outcome
     """The ending."""
-    error: str | None = None
+    error: str | None = Field(None, max_length=MAX_ERROR_CHARS)
     """What went wrong, for `failed` and `budget_exceeded`."""
-    turn: int = 0
+    turn: int = Field(0, ge=0, le=1 << 20)
     """How many model calls the loop made (the next step's `turn`)."""
-    results: list[ToolResultReport] = Field(default_factory=list)
+    results: list[ToolResultReport] = Field(default_factory=list, max_length=MAX_RESULTS)
     """Results of the last model call's built-in tool calls not yet reported (e.g. before a client
     function pauses the loop)."""
 

@@ -6,6 +6,12 @@ a request came in on. Requests also carry the environment's token.
 
 A warm-pool sandbox's socket is served before its environment has a row (`serve_slot`): its runner
 waits on `GET /runner/v1/assignment` until `assign` hands it the environment's settings.
+
+Whatever arrives here comes from a sandbox (issue 13). `guard` bounds each connection at the
+transport (count per socket and per process, time to send a head and a body, head size); here each
+body is counted as it streams (413 past `ChannelLimits.max_body_bytes`), each channel handles at most
+`max_bodies` at once, and a credential this process does not know yet costs a store or engine lookup
+only within the channel's lookup throttle, so a flood of made-up ones costs neither.
 """
 
 from __future__ import annotations
@@ -25,13 +31,14 @@ from typing import TYPE_CHECKING
 import uvicorn
 from pydantic import BaseModel, ValidationError
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from agents.protocol import PREFIX, Assignment, FinishReport, StepCall
+from orchestrator.channel.guard import ChannelConfig
 from orchestrator.channel.hub import ChannelBusy, ChannelError, RunnerHub
-from orchestrator.datadir import private_folder
+from orchestrator.channel.limits import ChannelLimits, ConnectionBudget, Throttle, channel_share
 from orchestrator.sandbox import Mount
 
 if TYPE_CHECKING:
@@ -42,6 +49,8 @@ __all__ = ["ChannelServers"]
 log = logging.getLogger("orchestrator.channel")
 SOCKET_NAME = "orchestrator.sock"
 MOUNT_TARGET = "/run/warren"
+_SHOWN_PROBLEMS = 5
+"""Validation problems a 422 names: enough to fix a runner, few enough to stay small."""
 
 
 TokenCheck = Callable[[str], Awaitable[bool]]
@@ -75,6 +84,7 @@ def runner_app(
     check_token: TokenCheck,
     binding: _Binding | None = None,
     assignments: AssignmentSource | None = None,
+    limits: ChannelLimits | None = None,
 ) -> Starlette:
     """The runner endpoints for one environment; `check_token` validates the bearer token.
 
@@ -84,6 +94,10 @@ def runner_app(
     environment exists); `assignments` answers a restarted pool sandbox's `assignment` call.
     """
     bound = binding or _Binding(check_token)
+    limits = limits or ChannelLimits()
+    bodies = asyncio.Semaphore(limits.max_bodies)
+    lookups = Throttle(limits.lookups_per_s, limits.lookup_burst)
+    """Spent by each store or engine lookup a request causes (a credential not known here yet)."""
 
     async def authorized(request: Request) -> Response | None:
         scheme, _, given = request.headers.get("authorization", "").partition(" ")
@@ -91,6 +105,8 @@ def runner_app(
             return _error(401, "missing runner token")
         if given in bound.accepted:
             return None
+        if not lookups.allow():
+            return _error(503, "too many unknown runner tokens: retry later")
         if not await bound.check(given):
             return _error(401, "bad runner token")
         bound.accepted.add(given)
@@ -105,7 +121,11 @@ def runner_app(
             try:
                 return await handler(request)
             except ValidationError as exc:
-                return _error(422, str(exc))
+                return _error(422, _problems(exc))
+            except _TooLarge:
+                return _error(413, f"body: larger than {limits.max_body_bytes} bytes", close=True)
+            except ClientDisconnect:  # the runner went away mid-body: nobody reads an answer
+                return _error(400, "body: the connection closed before the body ended", close=True)
             except ChannelBusy as exc:
                 return _error(503, str(exc))
             except ChannelError as exc:
@@ -127,12 +147,14 @@ def runner_app(
         return Response(status_code=204) if item is None else _json(item)
 
     async def step(request: Request) -> Response:
-        call = StepCall.model_validate_json(await request.body())
-        return _json(await hub.step(environment_id, call))
+        async with bodies:  # held through the model call, as long as the parsed step stays in memory
+            call = StepCall.model_validate_json(await _body(request, limits.max_body_bytes))
+            return _json(await hub.step(environment_id, call))
 
     async def finish(request: Request) -> Response:
-        report = FinishReport.model_validate_json(await request.body())
-        return _json(await hub.finish(environment_id, report))
+        async with bodies:
+            report = FinishReport.model_validate_json(await _body(request, limits.max_body_bytes))
+            return _json(await hub.finish(environment_id, report))
 
     async def control(request: Request) -> Response:
         return _json(hub.control(environment_id, request.query_params.get("interaction_id", "")))
@@ -156,9 +178,14 @@ def runner_app(
                 return Response(status_code=204)
             bound.pending = None  # a later ask (the sandbox restarted) gets a fresh assignment
             return _json(given)
+        if bound.secret is not None and not secrets.compare_digest(secret, bound.secret):
+            return _error(401, "bad pool secret")  # known here: refused without a lookup
+        if assignments is not None and not lookups.allow():
+            return _error(503, "too many assignment requests: retry later")
         fresh = await assignments(environment_id, secret) if assignments is not None else None
         if fresh is None:
             return _error(410, "this sandbox has no environment to serve")
+        bound.secret = secret  # proven: any other secret is refused from now on without a lookup
         bound.accepted.clear()  # a new token was issued: older ones stop working here too
         hub.release(environment_id)  # the runner restarted: its old long polls (dead connections)
         hub.reopen(environment_id)  # must not take the next turn; wake them empty-handed
@@ -179,15 +206,41 @@ def _json(model: BaseModel) -> Response:
     return Response(model.model_dump_json(), media_type="application/json")
 
 
-def _error(status: int, detail: str) -> Response:
-    return Response(json.dumps({"detail": detail}), status_code=status, media_type="application/json")
+def _error(status: int, detail: str, *, close: bool = False) -> Response:
+    """A JSON error; `close` ends the connection, so the rest of an unread body is never parsed."""
+    headers = {"connection": "close"} if close else None
+    return Response(
+        json.dumps({"detail": detail}), status_code=status, media_type="application/json", headers=headers
+    )
 
 
-class _ChannelConfig(uvicorn.Config):
-    """Leaves the process's logging alone: uvicorn's own setup would silence the API's access log."""
+class _TooLarge(ValueError):
+    """A request body went past the channel's cap."""
 
-    def configure_logging(self) -> None:
-        return None
+
+async def _body(request: Request, cap: int) -> bytes:
+    """The body, refused (`_TooLarge`) as soon as its declared or received size passes `cap` bytes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > cap:
+        raise _TooLarge
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > cap:
+            raise _TooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _problems(exc: ValidationError) -> str:
+    """The first few problems by field path, without the values (the sandbox sent them)."""
+    named = [
+        f"{'.'.join(str(part) for part in problem['loc']) or 'body'}: {problem['msg']}"
+        for problem in exc.errors(include_url=False, include_input=False, include_context=False)
+    ]
+    more = len(named) - _SHOWN_PROBLEMS
+    return "; ".join(named[:_SHOWN_PROBLEMS]) + (f"; and {more} more" if more > 0 else "")
 
 
 class _ChannelServer(uvicorn.Server):
@@ -207,9 +260,20 @@ class _Served:
 class ChannelServers:
     """One socket server per environment, under `root/<environment id>/`."""
 
-    def __init__(self, hub: RunnerHub, root: Path) -> None:
+    def __init__(
+        self,
+        hub: RunnerHub,
+        root: Path,
+        limits: ChannelLimits | None = None,
+        budget: ConnectionBudget | None = None,
+    ) -> None:
         self.hub = hub
         self.root = root
+        self.limits = limits or ChannelLimits()
+        """The bounds of every channel socket."""
+        self.budget = budget or ConnectionBudget(channel_share())
+        """Channel connections across all sockets: a share of the open-file limit however many
+        sandboxes there are, so the public API keeps its descriptors."""
         self._served: dict[str, _Served] = {}
         self.egress: EgressProxy | None = None
         """Serves `egress.sock` beside the channel socket for environments with an allowlist."""
@@ -219,16 +283,6 @@ class ChannelServers:
     def folder(self, environment_id: str) -> Path:
         """The host folder mounted at `/run/warren` in the environment's sandbox."""
         return self.root / environment_id
-
-    def _make_folder(self, folder: Path) -> None:
-        """Create an environment's folder inside the root, which only the server's user may enter.
-
-        The sockets must be 0666 (the runner, uid 1000, connects from inside the sandbox); the 0700
-        root keeps every other host user away from them. The bind mount still works: the engine
-        resolves the source path as root, and the sandbox sees only the folder itself.
-        """
-        private_folder(self.root)
-        folder.mkdir(exist_ok=True)
 
     async def ensure(self, environment_id: str, check_token: TokenCheck) -> None:
         """Serve the environment's socket; when already serving it, only the token check is updated."""
@@ -273,12 +327,14 @@ class ChannelServers:
         await self.close(environment_id, remove=False)
         self.hub.reopen(environment_id)
         folder = self.folder(environment_id)
-        self._make_folder(folder)
+        folder.mkdir(parents=True, exist_ok=True)
         os.chmod(folder, 0o755)  # noqa: S103 (the sandbox user must traverse it; it holds only the socket)
         socket_path = folder / SOCKET_NAME
         socket_path.unlink(missing_ok=True)
-        config = _ChannelConfig(
-            runner_app(self.hub, environment_id, binding.check, binding, self.assignments),
+        config = ChannelConfig(
+            runner_app(self.hub, environment_id, binding.check, binding, self.assignments, self.limits),
+            limits=self.limits,
+            budget=self.budget,
             uds=str(socket_path),
             lifespan="off",
             access_log=False,
@@ -297,7 +353,7 @@ class ChannelServers:
     def mount(self, environment_id: str) -> Mount:
         """The bind mount that puts the socket folder at `/run/warren` in the sandbox."""
         folder = self.folder(environment_id)
-        self._make_folder(folder)
+        folder.mkdir(parents=True, exist_ok=True)
         return Mount(source=str(folder), target=MOUNT_TARGET, read_only=True)
 
     async def close(self, environment_id: str, remove: bool = True) -> None:

@@ -44,7 +44,11 @@ def serve(
         err.print(f"[bold]dev API key[/] {key}")
         err.print(f"  export GOOGLE_GEMINI_BASE_URL=http://{host}:{port} GEMINI_API_KEY={key}")
     from orchestrator.api.app import create_app
+    from orchestrator.channel.limits import raise_open_file_limit
 
+    # Every sandbox's sockets and every client share the descriptor table: use all the kernel allows
+    # (the channels take at most a quarter of it, `channel_share`).
+    raise_open_file_limit()
     # On SIGTERM, open requests (foreground creates, streams) get the grace period too; then the
     # app's own shutdown gives running interactions theirs and leaves the rest resumable.
     uvicorn.run(
