@@ -39,6 +39,7 @@ from agents.protocol import PREFIX, Assignment, FinishReport, StepCall
 from orchestrator.channel.guard import ChannelConfig
 from orchestrator.channel.hub import ChannelBusy, ChannelError, RunnerHub
 from orchestrator.channel.limits import ChannelLimits, ConnectionBudget, Throttle, channel_share
+from orchestrator.datadir import private_folder
 from orchestrator.sandbox import Mount
 
 if TYPE_CHECKING:
@@ -284,6 +285,16 @@ class ChannelServers:
         """The host folder mounted at `/run/warren` in the environment's sandbox."""
         return self.root / environment_id
 
+    def _make_folder(self, folder: Path) -> None:
+        """Create an environment's folder inside the root, which only the server's user may enter.
+
+        The sockets must be 0666 (the runner, uid 1000, connects from inside the sandbox); the 0700
+        root keeps every other host user away from them. The bind mount still works: the engine
+        resolves the source path as root, and the sandbox sees only the folder itself.
+        """
+        private_folder(self.root)
+        folder.mkdir(exist_ok=True)
+
     async def ensure(self, environment_id: str, check_token: TokenCheck) -> None:
         """Serve the environment's socket; when already serving it, only the token check is updated."""
         served = self._served.get(environment_id)
@@ -327,7 +338,7 @@ class ChannelServers:
         await self.close(environment_id, remove=False)
         self.hub.reopen(environment_id)
         folder = self.folder(environment_id)
-        folder.mkdir(parents=True, exist_ok=True)
+        self._make_folder(folder)
         os.chmod(folder, 0o755)  # noqa: S103 (the sandbox user must traverse it; it holds only the socket)
         socket_path = folder / SOCKET_NAME
         socket_path.unlink(missing_ok=True)
@@ -353,7 +364,7 @@ class ChannelServers:
     def mount(self, environment_id: str) -> Mount:
         """The bind mount that puts the socket folder at `/run/warren` in the sandbox."""
         folder = self.folder(environment_id)
-        folder.mkdir(parents=True, exist_ok=True)
+        self._make_folder(folder)
         return Mount(source=str(folder), target=MOUNT_TARGET, read_only=True)
 
     async def close(self, environment_id: str, remove: bool = True) -> None:
