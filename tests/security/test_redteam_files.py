@@ -252,8 +252,9 @@ class Served:
         raise AssertionError("no VmHWM")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def served(sandbox_image: str) -> Iterator[Served]:
+    """A fresh server per test: the peak RSS of one test must not hide under another's."""
     data = Path(tempfile.mkdtemp(prefix="warren-redteam-files-"))
     env = {**os.environ, "WARREN_DATA_DIR": str(data), "WARREN_SANDBOX_IMAGE": sandbox_image}
     key = create_key(env, "tenant-rss")
