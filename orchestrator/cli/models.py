@@ -14,6 +14,7 @@ from rich.text import Text
 
 from orchestrator.cli.common import JsonOpt, fail
 from orchestrator.cli.console import err, literal, out, printable
+from orchestrator.config import Settings
 from orchestrator.gateway.errors import GatewayError, UnknownProviderError
 from orchestrator.gateway.provider import ProviderCheck, ProviderRegistry, split_model_name
 from orchestrator.gateway.settings import ProviderSettings, provider_settings
@@ -35,7 +36,8 @@ async def _check(registry: ProviderRegistry, full_name: str) -> ProviderCheck:
 
 
 async def _check_all(names: list[str]) -> list[ProviderCheck]:
-    registry = ProviderRegistry()
+    scripts = Settings.from_env().scripts_dir  # `scripted:<name>` finds the server's own scripts
+    registry = ProviderRegistry(scripts_dirs=[scripts] if scripts is not None else [])
     return list(await asyncio.gather(*(_check(registry, name) for name in names)))
 
 

@@ -49,7 +49,7 @@ def model_name_pattern(providers: Iterable[str]) -> str:
 
 def _grammar(providers: list[str]) -> str:
     return (
-        f"a model name looks like 'provider:model' (providers: {', '.join(providers)}) in at most "
+        f"a model name must look like 'provider:model' (providers: {', '.join(providers)}) in at most "
         f"{MAX_MODEL_NAME_CHARS} characters: a vendor model is letters, digits and '._:@+-' in "
         "'/'-separated parts, each starting with a letter or digit; a scripted model is a script "
         "name (1-64 letters, digits, '-' or '_')"

@@ -104,9 +104,13 @@ async def test_hostile_scripted_names_are_refused_in_every_form(
     ["gemini:../../v1beta/files", "openai:gpt-5?x=1", "gemini:" + "g" * 130, "mistral:large", "scripted:a.b"],
 )
 async def test_vendor_names_outside_the_grammar_are_refused(api: App, model: str) -> None:
-    """A vendor name ends up in a URL path: no `..` segment, no query, bounded, known providers only."""
+    """A vendor name ends up in a URL path: no `..` segment, no query, bounded, known providers only,
+    checked when an agent is defined too (it was stored, to fail at its first run)."""
     response, took = await _post(api, "interactions", {"model": model, "input": "hi"})
     _assert_refused(response, "model", took)
+    body = {"id": "vendor", "agent_config": {"type": "antigravity", "model": model}}
+    response, took = await _post(api, "agents", body)
+    _assert_refused(response, "agent_config.model", took)
 
 
 async def test_a_script_error_never_quotes_the_script(api: App) -> None:
@@ -118,6 +122,20 @@ async def test_a_script_error_never_quotes_the_script(api: App) -> None:
     assert "script 'leaky' is malformed: api_key: Extra inputs are not permitted" in response.text
     assert SECRET not in response.text and "input_value" not in response.text
     assert str(api.services.settings.scripts_dir) not in response.text
+
+
+async def test_validation_errors_never_echo_the_value(api: App) -> None:
+    """A bad value (a pasted key in the wrong field, a huge string) is named by its field, not repeated."""
+    bodies = [
+        {"model": "scripted:echo", "input": "hi", "tools": [{"type": SECRET}]},
+        {"agent": "default", "input": [{"type": SECRET, "text": "x"}]},
+        {"model": "scripted:echo", "input": "hi", "generation_config": {"temperature": SECRET}},
+        {"model": SECRET, "input": "hi"},
+    ]
+    for body in bodies:
+        response, _ = await _post(api, "interactions", body)
+        assert response.status_code == 400, response.text[:500]
+        assert SECRET not in response.text and "input_value" not in response.text
 
 
 async def test_operator_scripts_play_by_name(api: App, tmp_path: Path) -> None:

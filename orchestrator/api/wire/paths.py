@@ -138,7 +138,8 @@ def _describe(error: Mapping[str, Any]) -> tuple[tuple[int | str, ...], str]:
         loc = (*loc, discriminator.strip("'"))
         if kind == "union_tag_not_found":
             return loc, "Field required"
-        return loc, f"unknown type {ctx.get('tag')!r}; expected one of {ctx.get('expected_tags')}"
+        # The tag is request content (a tenant's value may be a pasted secret or 30 MB): never echoed.
+        return loc, f"unknown type; expected one of {ctx.get('expected_tags')}"
     if kind == "extra_forbidden":
         return loc, "unknown field"
     if kind == "json_invalid":
