@@ -98,14 +98,14 @@ async def tool_round_trips(runs: int) -> dict[str, dict[str, Any]]:
 def _script(path: Path, steps: int) -> str:
     turns = [{"tool_calls": [{"name": "list_files", "arguments": {"path": "."}}]} for _ in range(steps)]
     path.write_text(yaml.safe_dump({"turns": [*turns, {"text": "done"}]}))
-    return f"scripted:{path}"
+    return f"scripted:{path.stem}"  # a model names a script in the registry's folders, not a path
 
 
 async def step_overhead(runs: int, workdir: Path) -> dict[str, dict[str, Any]]:
     """Act as the runner over the real socket and time each step; then time the model alone."""
     model = _script(workdir / "steps.yaml", runs)
     store = await Store.open(f"sqlite+aiosqlite:///{workdir / 'bench.db'}")
-    gateway = ProviderRegistry()
+    gateway = ProviderRegistry(scripts_dirs=[workdir])
     hub = RunnerHub(gateway)
     channels = ChannelServers(hub, workdir / "run")
 

@@ -89,10 +89,13 @@ def exit_on_sigterm() -> None:
 
 
 def script_model(folder: Path, name: str, script: Mapping[str, Any]) -> str:
-    """Write a YAML script of the `scripted` provider into `folder`; returns its model name."""
-    path = folder / f"{name}.yaml"
-    path.write_text(yaml.safe_dump(dict(script)))
-    return f"scripted:{path}"
+    """Write a YAML script of the `scripted` provider into `folder`; returns its model name.
+
+    A model names a script, never a path: `folder` must be the server's `WARREN_SCRIPTS_DIR` (the
+    servers here use their data folder).
+    """
+    (folder / f"{name}.yaml").write_text(yaml.safe_dump(dict(script)))
+    return f"scripted:{name}"
 
 
 def _free_port() -> int:
@@ -157,6 +160,7 @@ def _server_env(data_dir: Path, image: str, extra: Mapping[str, str]) -> dict[st
     env.update(
         {
             "WARREN_DATA_DIR": str(data_dir),
+            "WARREN_SCRIPTS_DIR": str(data_dir),  # where `script_model` writes
             "WARREN_SANDBOX_IMAGE": image,
             "WARREN_RATE_LIMIT_PER_S": "0",  # measure the server, not the limiter
             "WARREN_IDLE_STOP_S": "0",  # idle sessions must stay up while they are measured

@@ -159,7 +159,8 @@ async def _model_only(runs: int) -> dict[str, Any]:
     """Time the scripted model alone on the first turn of the same script."""
     with tempfile.TemporaryDirectory(prefix="wb-") as tmp:
         model = script_model(Path(tmp), "first_command", FIRST_COMMAND_SCRIPT)
-        provider = ScriptedProvider(model.removeprefix("scripted:"))
+        provider = ScriptedProvider(model.removeprefix("scripted:"), [Path(tmp)])
+        await provider.load()  # the script is read on first use: before its folder goes
     request = ModelRequest(messages=[Message(role="user", parts=[TextPart(text="go")])])
     samples = []
     for _ in range(runs):
