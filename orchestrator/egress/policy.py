@@ -105,7 +105,9 @@ class Rule:
         pattern, ports = split_domain(str(entry.get("domain") or ""))
         name = pattern[2:] if pattern.startswith("*.") else pattern
         if pattern != "*" and parse_host(name) is None:
-            log.warning("egress: allowlist domain %r can never match; ignored", entry.get("domain"))
+            log.warning(
+                "egress: allowlist domain %s can never match; ignored", printable(entry.get("domain"))
+            )
             return None
         transform = entry.get("transform") or []
         groups = [transform] if isinstance(transform, Mapping) else list(transform)
