@@ -44,10 +44,11 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
 
 
 def _running(budget: Budget, tokens: int = 0) -> Any:
-    """What `_over_budget` reads of a running turn: its work item, start time and recorded usage."""
+    """What `_over_budget` reads of a running turn: its budget (also as part of its work item), start
+    time and recorded usage."""
     work = WorkItem(interaction_id="int_budget", budget=budget)
     recorder = SimpleNamespace(usage=Usage(total_tokens=tokens))
-    return SimpleNamespace(work=work, started=START, recorder=recorder)
+    return SimpleNamespace(work=work, budget=budget, started=START, recorder=recorder)
 
 
 @pytest.mark.parametrize(("turn", "over"), [(0, False), (4, False), (5, True), (6, True)])
@@ -160,11 +161,8 @@ def test_agent_config_budgets_are_enforced(
     clock: FakeClock, config: dict[str, Any], turn: int, tokens: int, elapsed: float, over: str | None
 ) -> None:
     """The overrides reach the check: each at its limit - 1 passes and at its limit (+1) is refused."""
-    work = _work(_record(config), _chain(), DEFAULTS)
     clock.now = START + elapsed
-    running = SimpleNamespace(
-        work=work, started=START, recorder=SimpleNamespace(usage=Usage(total_tokens=tokens))
-    )
+    running = _running(_work(_record(config), _chain(), DEFAULTS).budget, tokens)
     why = hub._over_budget(running, turn)
     if over is None:
         assert why is None, why
