@@ -1,7 +1,8 @@
 """The runner's side of the channel: typed calls to the orchestrator over the Unix socket.
 
 A dropped channel (the orchestrator restarting, a socket hiccup) is retried with capped exponential
-backoff, so the runner survives it and carries on where it was.
+backoff, so the runner survives it and carries on where it was. `claim` fetches the runner's token
+once, at start, before any tool runs.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ from typing import TypeVar
 
 from pydantic import BaseModel
 
-from agents.protocol import PREFIX, Ack, Control, FinishReport, ModelCallResult, StepCall, WorkItem
+from agents.protocol import PREFIX, Ack, Claimed, Control, FinishReport, ModelCallResult, StepCall, WorkItem
 from agents.uds_http import ChannelTransportError, UnixHttp
 
-__all__ = ["Channel", "ChannelClosedError", "ChannelRefusedError"]
+__all__ = ["Channel", "ChannelClosedError", "ChannelRefusedError", "claim"]
 
 log = logging.getLogger("agents.channel")
 R = TypeVar("R", bound=BaseModel)
@@ -28,6 +29,35 @@ class ChannelClosedError(RuntimeError):
 
 class ChannelRefusedError(RuntimeError):
     """The orchestrator refused one request (e.g. the interaction was deleted): drop that turn."""
+
+
+async def claim(socket_path: str, max_backoff_s: float = 2.0) -> str:
+    """The runner's token, claimed once over the socket (the orchestrator arms one claim per start).
+
+    Waits while the socket is not served yet (the sandbox may start before its channel).
+
+    Raises:
+        ChannelClosedError: the claim was refused (already claimed, or none armed).
+    """
+    http = UnixHttp(socket_path, {"content-type": "application/json"})
+    delay = 0.05
+    try:
+        while True:
+            try:
+                response = await http.request("POST", f"{PREFIX}/claim")
+            except ChannelTransportError:
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, max_backoff_s)
+                continue
+            if response.status == 200:
+                return Claimed.model_validate_json(response.body).token
+            if response.status >= 500:
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, max_backoff_s)
+                continue
+            raise ChannelClosedError(f"the orchestrator refused the runner's claim: {response.status}")
+    finally:
+        await http.close()
 
 
 class Channel:

@@ -8,8 +8,18 @@ one request model and answers one response model, all defined here.
                                                                               the next model call
     POST /runner/v1/finish          FinishReport -> Ack                       how the turn ended
     GET  /runner/v1/control?interaction_id=ID -> Control                      cancel requested?
+    POST /runner/v1/claim                   -> Claimed (200), refused (403)   the runner's credential
 
-Every request carries `Authorization: Bearer <per-environment token>`.
+Every request but `claim` carries `Authorization: Bearer <per-environment token>`. The token is
+never in the sandbox's environment (where `docker exec` and every process would inherit it): the
+orchestrator arms one claim just before it starts the sandbox, and the runner, its first process,
+claims the token over the socket; any later claim is refused. The runner then makes itself
+non-dumpable, so code of the same uid cannot read its memory or `/proc/<pid>/environ`.
+
+The orchestrator, not the runner, decides what each model call carries: the system prompt is built
+from the stored agent, the tools and generation settings are the agent's. The runner sends only
+tool results (for calls the model made) and what only the sandbox can see (its workspace listing
+and skill index), as bounded data the orchestrator renders.
 
 One request per step keeps the loop's overhead low, and the orchestrator keeps the conversation, so
 a step carries only what is new. A step is idempotent by its `turn` number: the orchestrator stores
@@ -26,13 +36,16 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from agents.model_types import GenerationConfig, ImagePart, ModelResponse, ToolDeclaration
 
 __all__ = [
+    "POOLED_ENV",
     "SOCKET_PATH",
     "Ack",
     "Budget",
+    "Claimed",
     "Control",
     "FinishReport",
     "ModelCallResult",
     "Outcome",
+    "SkillBrief",
     "StepCall",
     "StepContext",
     "ToolResultReport",
@@ -42,7 +55,10 @@ __all__ = [
 SOCKET_PATH = "/run/warren/orchestrator.sock"
 """Where the orchestrator's socket appears inside every sandbox."""
 TOKEN_ENV = "WARREN_RUNNER_TOKEN"  # noqa: S105 (a variable name, not a secret)
-"""Environment variable holding the per-environment token (not a model credential)."""
+"""Environment variable that must never reach model-run code (kept hidden from tools defensively:
+the orchestrator no longer sets it; the runner claims its token over the socket)."""
+POOLED_ENV = "WARREN_POOLED"
+"""Set (to `1`) in a warm-pool sandbox: after its claim, the runner waits for its assignment."""
 PREFIX = "/runner/v1"
 
 # What one request may carry (issue 13, HIGH 5: a 400 MiB step grew the orchestrator by 1.1 GB). The
@@ -83,6 +99,13 @@ class Budget(_Model):
     """Most wall-clock seconds the loop may run."""
 
 
+class Claimed(_Model):
+    """The runner's credential, handed out once per sandbox start."""
+
+    token: str
+    """The bearer token of every later request (a warm-pool sandbox's: of its `assignment` call)."""
+
+
 class WorkItem(_Model):
     """One turn of work for the runner. The conversation stays with the orchestrator: the runner
     sends only what is new (tool results) with each step."""
@@ -90,16 +113,16 @@ class WorkItem(_Model):
     interaction_id: str
     """The interaction this turn belongs to."""
     system: str | None = None
-    """The agent's system instruction (its base agents' first); the runner adds the skill index and a
-    listing of the workspace."""
+    """The agent's system instruction (its base agents' first). The orchestrator composes the model
+    request from it; the runner has no say in it."""
     tools: list[ToolDeclaration] = Field(default_factory=list)
-    """The caller's client functions (the runner adds the built-ins' declarations itself)."""
+    """The caller's client functions (the orchestrator adds the built-ins' declarations)."""
     builtin_tools: list[str] = Field(default_factory=list)
     """Names of the built-in tools this agent may use (DESIGN.md section 3)."""
     client_tools: list[str] = Field(default_factory=list)
     """Names of client-side functions: calling one pauses the interaction as `requires_action`."""
     config: GenerationConfig = Field(default_factory=GenerationConfig)
-    """Generation settings passed through to the model."""
+    """Generation settings of every model call (applied by the orchestrator)."""
     budget: Budget = Field(default_factory=Budget)
     """The loop's limits."""
     first_turn: int = Field(0, ge=0)
@@ -154,15 +177,26 @@ class ToolResultReport(_Model):
     """How long the tool ran, in seconds."""
 
 
-class StepContext(_Model):
-    """What the model sees besides the conversation; the runner builds it once per turn of work."""
+class SkillBrief(_Model):
+    """One skill of the sandbox's `/skills` index."""
 
-    system: str | None = None
-    """The full system prompt (agent instruction, skill index, workspace listing)."""
-    tools: list[ToolDeclaration] = Field(default_factory=list)
-    """Every tool declaration the model may call."""
-    config: GenerationConfig = Field(default_factory=GenerationConfig)
-    """Generation settings."""
+    name: str = Field(max_length=64, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+    """The skill's name (its folder)."""
+    description: str = Field(max_length=1024)
+    """Its SKILL.md description."""
+
+
+class StepContext(_Model):
+    """What only the sandbox can see, as data; the runner reads it once per turn of work.
+
+    The orchestrator renders it under fixed headings after the agent's instruction: the runner
+    cannot set the system prompt, the tools or the generation settings (extra fields are refused).
+    """
+
+    skills: list[SkillBrief] = Field(default_factory=list, max_length=256)
+    """The skills mounted at `/skills` (names and descriptions)."""
+    workspace: list[Annotated[str, Field(max_length=4096)]] = Field(default_factory=list, max_length=256)
+    """Up to 200 workspace paths, two levels deep, folders ending in `/` (`...` when cut short)."""
 
 
 class StepCall(_Model):
@@ -212,14 +246,11 @@ class Control(_Model):
 #
 #     GET  /runner/v1/assignment?wait_s=N  -> Assignment (200), not yet (204), none (410)
 #
-# A warm-pool sandbox is started before any environment exists: its runner has an empty
-# `WARREN_RUNNER_TOKEN` and a per-sandbox `WARREN_POOL_SECRET` (sent as the bearer of this one call).
-# It long-polls its assignment, applies the variables to its own environment (the token among them)
-# before any tool starts, and then serves turns as usual. A restarted pool sandbox (stop, resume)
-# asks again and gets a fresh token.
-
-POOL_SECRET_ENV = "WARREN_POOL_SECRET"  # noqa: S105 (a variable name, not a secret)
-"""Environment variable holding a warm-pool sandbox's own secret: proves which sandbox asks."""
+# A warm-pool sandbox (`WARREN_POOLED=1`) is started before any environment exists: its runner
+# claims the slot's secret (`claim`, as every runner does) and sends it as the bearer of this call.
+# It long-polls its assignment, applies the variables to its own environment before any tool
+# starts, switches to the runner token it was given, and then serves turns as usual. A restarted
+# pool sandbox (stop, resume) claims a fresh runner token and asks again with it.
 
 
 class Assignment(_Model):
@@ -227,4 +258,7 @@ class Assignment(_Model):
 
     env: dict[str, str]
     """Variables the runner sets in its own environment before starting anything: the environment's
-    `env`, the runner token (`WARREN_RUNNER_TOKEN`), and the proxy variables of an allowlist."""
+    `env` and the proxy variables of an allowlist (never a credential)."""
+    token: str | None = None
+    """The environment's runner token, for a slot's first assignment (kept in the runner's memory,
+    never in its environment); None keeps the token the runner claimed."""

@@ -4,6 +4,11 @@ It pulls a turn of work from the orchestrator, then loops: ask the model (throug
 orchestrator's gateway; no model key ever enters the sandbox), run each built-in tool call here,
 report each result, until the model answers without tool calls, calls a client function, a budget
 runs out or a cancel arrives.
+
+The runner shares its uid with the code the model runs, so its credential is kept where that code
+cannot reach: it is claimed over the socket at start (never in the environment), and the process
+makes itself non-dumpable first, which closes `/proc/<pid>/mem` and `/proc/<pid>/environ` to
+processes of the same uid.
 """
 
 from __future__ import annotations
@@ -16,20 +21,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from agents.channel import Channel, ChannelClosedError, ChannelRefusedError
+from agents.channel import Channel, ChannelClosedError, ChannelRefusedError, claim
 from agents.model_types import ImagePart, ToolCallPart
 from agents.protocol import (
+    POOLED_ENV,
     SOCKET_PATH,
     TOKEN_ENV,
+    Assignment,
     FinishReport,
     Outcome,
+    SkillBrief,
     StepCall,
     StepContext,
     ToolResultReport,
     WorkItem,
 )
 from agents.skills import discover
-from agents.tools.declarations import builtin_declarations
 from agents.tools.results import ToolResult
 from agents.uds_http import ChannelTransportError, UnixHttp
 
@@ -37,6 +44,7 @@ __all__ = ["Runner", "Tools", "main"]
 
 log = logging.getLogger("agents.runner")
 _CANCEL_POLL_S = 0.25
+_PR_SET_DUMPABLE = 4
 
 
 class Tools(Protocol):
@@ -130,15 +138,14 @@ class Runner:
         )
         return ending.outcome
 
-    def context(self, work: WorkItem) -> str:
-        """The system prompt: the agent's instruction, the skill index and the workspace listing."""
-        parts = [work.system or ""]
+    def context(self, work: WorkItem) -> StepContext:
+        """What only the sandbox sees: its skill index and workspace listing (the orchestrator
+        renders them into the system prompt it builds)."""
         skills = discover(self.skills_root) if "load_skill" in work.builtin_tools else []
-        if skills:
-            index = "\n".join(f"- {skill.name}: {skill.description}" for skill in skills)
-            parts.append(f"## Skills (call load_skill with a name before following one)\n{index}")
-        parts.append(f"## Workspace ({self.workspace})\n{_listing(self.workspace)}")
-        return "\n\n".join(part for part in parts if part)
+        return StepContext(
+            skills=[SkillBrief(name=skill.name, description=skill.description) for skill in skills],
+            workspace=_listing(self.workspace),
+        )
 
     async def _watch_cancel(self, interaction_id: str, cancelled: asyncio.Event) -> None:
         while not cancelled.is_set():
@@ -152,11 +159,7 @@ class Runner:
 
         The orchestrator enforces the budgets too; checking them here saves a step.
         """
-        context = StepContext(
-            system=self.context(work),
-            tools=[*builtin_declarations(work.builtin_tools), *work.tools],
-            config=work.config,
-        )
+        context = self.context(work)
         started, tokens, budget = time.monotonic(), 0, work.budget
         while True:
             if progress.turn >= budget.max_steps:
@@ -219,7 +222,7 @@ class Runner:
             raise _Ending("cancelled")
 
 
-def _listing(root: Path, limit: int = 200) -> str:
+def _listing(root: Path, limit: int = 200) -> list[str]:
     """Up to `limit` workspace paths, two levels deep, folders marked with `/`; hidden ones skipped."""
     lines: list[str] = []
     for path in sorted([*root.glob("*"), *root.glob("*/*")]):
@@ -230,14 +233,23 @@ def _listing(root: Path, limit: int = 200) -> str:
         if len(lines) >= limit:
             lines.append("...")
             break
-    return "\n".join(lines) or "(empty)"
+    return lines
 
 
-async def _assignment(socket_path: str) -> dict[str, str]:
+def _not_dumpable() -> None:
+    """prctl(PR_SET_DUMPABLE, 0): `/proc/<pid>/{mem,environ}` become root's and ptrace is refused, so
+    code of the same uid (what the model runs) cannot read the token from this process."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_DUMPABLE, 0) failed: refusing to hold a credential")
+
+
+async def _assignment(socket_path: str, secret: str) -> Assignment:
     """A warm-pool runner's wait for its environment: the variables to apply before anything starts."""
-    from agents.protocol import POOL_SECRET_ENV, PREFIX, Assignment
+    from agents.protocol import PREFIX
 
-    secret = os.environ.pop(POOL_SECRET_ENV, "")  # proves which sandbox asks; no tool inherits it
     http = UnixHttp(socket_path, {"authorization": f"Bearer {secret}"})
     delay = 0.05
     try:
@@ -249,9 +261,10 @@ async def _assignment(socket_path: str) -> dict[str, str]:
                 delay = min(delay * 2, 2.0)
                 continue
             if response.status == 200:
-                env = Assignment.model_validate_json(response.body).env
-                _export({k: v for k, v in env.items() if k != TOKEN_ENV}, os.environ.get("BASH_ENV"))
-                return env
+                assignment = Assignment.model_validate_json(response.body)
+                assignment.env.pop(TOKEN_ENV, None)  # a credential never goes into the environment
+                _export(assignment.env, os.environ.get("BASH_ENV"))
+                return assignment
             if response.status >= 500:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 2.0)
@@ -265,7 +278,7 @@ def _export(env: dict[str, str], path: str | None) -> None:
     """Write `env` where the pool sandbox's shells read it (`BASH_ENV`; login shells via `~/.profile`).
 
     The container's own variables were fixed before its environment existed, so `docker exec bash`
-    (files, `warren attach`) learns them here. The runner token is never written.
+    (files, `warren attach`) learns them here. No credential is ever among them.
     """
     if not path:
         return
@@ -283,6 +296,8 @@ def _export(env: dict[str, str], path: str | None) -> None:
 def main() -> None:
     """Entry point inside the sandbox: connect over the socket and serve turns forever."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    _not_dumpable()  # before any secret enters this process
+    os.environ.pop(TOKEN_ENV, None)  # an older orchestrator's variable: no tool may inherit it
     from agents.tools import Toolbox  # the toolbox pulls in Playwright: only in the sandbox
 
     socket_path = os.environ.get("WARREN_SOCKET", SOCKET_PATH)
@@ -290,9 +305,16 @@ def main() -> None:
     async def serve() -> None:
         from agents import forwarder
 
-        if not os.environ.get(TOKEN_ENV):  # a warm-pool sandbox: wait until it is given an environment
-            os.environ.update(await _assignment(socket_path))
-        channel = Channel(socket_path, os.environ[TOKEN_ENV])
+        try:
+            token = await claim(socket_path)
+        except ChannelClosedError as exc:  # someone claimed it first: never serve on a shared credential
+            raise SystemExit(f"runner: {exc}") from exc
+        if os.environ.get(POOLED_ENV):  # a warm-pool sandbox: wait until it is given an environment
+            assignment = await _assignment(socket_path, token)
+            os.environ.update(assignment.env)
+            token = assignment.token or token
+        channel = Channel(socket_path, token)
+        del token
         egress = os.environ.get(forwarder.EGRESS_SOCKET_ENV)
         port = int(os.environ.get(forwarder.PORT_ENV, forwarder.DEFAULT_PORT))
         proxy = await forwarder.serve(egress, port) if egress else None  # allowlist: the only way out

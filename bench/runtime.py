@@ -36,8 +36,8 @@ from agents.protocol import (
     ToolResultReport,
     WorkItem,
 )
-from agents.tools.declarations import builtin_declarations
 from bench.stats import run_like_server, summary
+from orchestrator.channel.context import compose
 from orchestrator.channel.hub import RunnerHub
 from orchestrator.channel.server import SOCKET_NAME, ChannelServers
 from orchestrator.gateway.provider import ProviderRegistry
@@ -128,7 +128,8 @@ async def step_overhead(runs: int, workdir: Path) -> dict[str, dict[str, Any]]:
     runner = Channel(str(channels.folder("env-bench") / SOCKET_NAME), "token")  # the runner's own client
     totals: list[float] = []
     requests: list[ModelRequest] = []
-    context = StepContext(system="bench", tools=builtin_declarations(["list_files"]))
+    context = StepContext(workspace=["a.txt"])
+    composed = compose(work, context)  # what the hub sends the model with every step
     results: list[ToolResultReport] = []
     assert await runner.next_work(wait_s=5) is not None
     for turn in range(runs):
@@ -139,7 +140,8 @@ async def step_overhead(runs: int, workdir: Path) -> dict[str, dict[str, Any]]:
         answer = await runner.step(call)
         totals.append(time.perf_counter() - started)
         assert answer.response is not None, answer
-        requests.append(ModelRequest(system=context.system, messages=list(conversation), tools=context.tools))
+        request = ModelRequest(system=composed.system, messages=list(conversation), tools=composed.tools)
+        requests.append(request)
         tool_call = next(p for p in answer.response.parts if isinstance(p, ToolCallPart))
         result = ToolResultReport(
             interaction_id=record.id, call_id=tool_call.id, name=tool_call.name, output="a.txt"

@@ -129,6 +129,9 @@ class Settings(BaseModel):
     """Default step budget of an agent interaction: most model calls; past it, `budget_exceeded`."""
     max_wall_s: float = Field(1800.0, gt=0)
     """Default wall-clock budget of an agent interaction, in seconds; past it, `budget_exceeded`."""
+    max_total_tokens: int = Field(2_000_000, ge=1)
+    """Default token budget of an agent interaction (input + output of all its model calls) when
+    its agent sets no `max_total_tokens`; past it, `budget_exceeded`."""
 
     sandbox_labels: dict[str, str] = Field(default_factory=dict)
     """Extra labels on every container and volume this server makes (`WARREN_SANDBOX_LABELS`, a

@@ -7,8 +7,10 @@ Two quotas, both answered with 429 `resource_exhausted` naming the limit and its
   `UsageMeter` writes per tenant, key and UTC day, plus what it has not flushed yet. Day rows cannot
   say when in a day a token was used, so a past day the window touches is weighted by the part of it
   inside the window (a sliding-window counter), and today always counts whole. An interaction's
-  tokens count once it ends: a quota stops new work, it does not cut a running interaction short
-  (its own budget does that).
+  tokens are written once it ends, so the check made before each model call of a running agent
+  interaction (`in_run_token_quota`, called by the runner hub) adds the tokens of the tenant's
+  running turns: a tenant past its quota gets no further model call, and the interaction ends
+  `budget_exceeded` with the reason.
 - **sandboxes**: an agent interaction that will need a new or resumed sandbox is refused at once when
   the tenant already has `WARREN_TENANT_MAX_SANDBOXES` running; `EnvironmentService` enforces the same
   cap again, under the tenant's lock, when the sandbox is actually made.
@@ -16,6 +18,7 @@ Two quotas, both answered with 429 `resource_exhausted` naming the limit and its
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +30,7 @@ from orchestrator.store import Store
 if TYPE_CHECKING:
     from orchestrator.api.deps import Services
 
-__all__ = ["check_interaction_quotas", "check_token_quota", "tokens_used"]
+__all__ = ["check_interaction_quotas", "check_token_quota", "in_run_token_quota", "tokens_used"]
 
 
 async def tokens_used(
@@ -65,6 +68,29 @@ async def check_token_quota(
             f"tenant token quota exhausted: {int(used)} of {limit} tokens used in the last "
             f"{window_s:g} s (WARREN_TENANT_TOKEN_LIMIT={limit}, WARREN_TENANT_TOKEN_WINDOW_S={window_s:g})"
         )
+
+
+def in_run_token_quota(
+    store: Store, meter: UsageMeter, limit: int, window_s: float
+) -> Callable[[str, int], Awaitable[str | None]] | None:
+    """The check the runner hub makes before each model call (None when there is no quota, 0).
+
+    It answers why the tenant may not make another call, counting `in_flight` tokens of its running
+    turns besides what is stored and metered, or None.
+    """
+    if limit <= 0:
+        return None
+
+    async def check(tenant: str, in_flight: int) -> str | None:
+        used = await tokens_used(store, meter, tenant, window_s) + in_flight
+        if used < limit:
+            return None
+        return (
+            f"tenant token quota exhausted: {int(used)} of {limit} tokens used in the last {window_s:g} s, "
+            f"running interactions included (WARREN_TENANT_TOKEN_LIMIT={limit})"
+        )
+
+    return check
 
 
 async def _environment_of(

@@ -31,7 +31,9 @@ from orchestrator.gateway.provider import ProviderRegistry
 from orchestrator.gateway.retry import RetryPolicy
 from orchestrator.interactions.agent_run import SandboxAgentRunner
 from orchestrator.interactions.service import InteractionService
+from orchestrator.interactions.usage import UsageMeter
 from orchestrator.lifecycle import Lifecycle
+from orchestrator.quotas import in_run_token_quota
 from orchestrator.scheduler import Scheduler
 from orchestrator.store import Store
 from orchestrator.store.retention import run_retention
@@ -85,11 +87,17 @@ async def build_services(settings: Settings) -> Services:
     scripts = [settings.scripts_dir] if settings.scripts_dir is not None else []
     gateway = ProviderRegistry(policy=policy, scripts_dirs=scripts)
     agent_runner = None
+    usage = UsageMeter(store)
     if environments is not None:
-        hub = RunnerHub(gateway, runner_timeout_s=settings.runner_timeout_s)
+        quota = in_run_token_quota(store, usage, settings.tenant_token_limit, settings.tenant_token_window_s)
+        hub = RunnerHub(gateway, runner_timeout_s=settings.runner_timeout_s, quota=quota)
         channels = ChannelServers(hub, settings.data_dir / "run")
         channels.egress = EgressProxy.from_settings(store, settings)
-        budget = Budget(max_steps=settings.max_steps, max_wall_s=settings.max_wall_s)
+        budget = Budget(
+            max_steps=settings.max_steps,
+            max_wall_s=settings.max_wall_s,
+            max_total_tokens=settings.max_total_tokens,
+        )
         agent_runner = SandboxAgentRunner(store, environments, hub, channels, budget)
         environments.on_stop = channels.drop_polls
         from orchestrator.environments.pool import WarmPool, reassignment
@@ -106,7 +114,7 @@ async def build_services(settings: Settings) -> Services:
                 RUNNER_COMMAND,
                 reserve_ttl_s=settings.idle_stop_s or 600.0,
             )
-    interactions = InteractionService(store, gateway, scheduler, agent_runner=agent_runner)
+    interactions = InteractionService(store, gateway, scheduler, agent_runner=agent_runner, usage=usage)
     return Services(
         settings=settings,
         store=store,

@@ -7,8 +7,14 @@ is recorded and stored *before* the answer goes back. That makes the log the led
 needs: a step retried after a restart is answered from what was stored, so no tool result is
 stored twice and no tool call is handed to the runner twice.
 
-The orchestrator, not the sandbox, enforces the budgets (steps, tokens, wall time): a runner that
-ignored them could not get another model call anyway.
+The orchestrator, not the sandbox, enforces the budgets (steps, tokens, wall time) and the tenant's
+token quota before every model call: a runner that ignored them could not get another model call
+anyway. It also owns what each call carries (`channel.context`: the agent's instruction, tools and
+generation settings), and it stores results only for tool calls the model made.
+
+Each sandbox start arms one claim of the runner's credential (`arm`); the runner, the sandbox's
+first process, takes it (`claim`), and every later claim is refused, so code the model runs
+cannot become the runner.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ import contextlib
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 
 from agents.model_types import (
@@ -32,21 +38,29 @@ from agents.model_types import (
 )
 from agents.protocol import (
     Ack,
-    Budget,
     Control,
     FinishReport,
     ModelCallResult,
     StepCall,
-    StepContext,
     ToolResultReport,
     WorkItem,
 )
+from orchestrator.channel.context import ModelContext, compose
 from orchestrator.gateway.errors import GatewayError
 from orchestrator.gateway.provider import ProviderRegistry
 from orchestrator.interactions.history import result_step
 from orchestrator.interactions.recorder import Recorder
 
-__all__ = ["ChannelBusy", "ChannelError", "Resumed", "RunnerHub", "RunnerLost", "answers_of"]
+__all__ = [
+    "ChannelBusy",
+    "ChannelError",
+    "Issuer",
+    "QuotaCheck",
+    "Resumed",
+    "RunnerHub",
+    "RunnerLost",
+    "answers_of",
+]
 
 log = logging.getLogger("orchestrator.channel")
 _CANCEL_GRACE_S = 5.0
@@ -56,6 +70,13 @@ _UNKNOWN_OUTCOME = (
     "This call was interrupted: the server restarted while it ran, and its outcome is unknown. "
     "It was not run again; check its effect before repeating it."
 )
+
+
+Issuer = Callable[[], Awaitable[str]]
+"""Makes the credential a claim hands out (and makes every older one stop working)."""
+QuotaCheck = Callable[[str, int], Awaitable[str | None]]
+"""`(tenant, tokens its running turns used so far)` -> why the tenant may not make another model
+call (its token quota is used up), or None."""
 
 
 class ChannelError(LookupError):
@@ -85,14 +106,17 @@ class _Running:
     """A turn handed to a runner and not yet finished."""
 
     environment_id: str
+    tenant: str
     model: str
     recorder: Recorder
-    budget: Budget
+    work: WorkItem
     conversation: list[Message]
     finished: asyncio.Future[FinishReport]
     answers: list[ModelResponse] = field(default_factory=list)
     reported: set[str] = field(default_factory=set)
-    context: StepContext | None = None
+    issued: dict[str, str] = field(default_factory=dict)
+    """Built-in tool calls the model made in this turn (call id -> tool name): the only results stored."""
+    context: ModelContext | None = None
     cancel: asyncio.Event = field(default_factory=asyncio.Event)
     started: float = field(default_factory=time.monotonic)
     seen: float = field(default_factory=time.monotonic)
@@ -108,11 +132,16 @@ class RunnerHub:
         runner_timeout_s: a turn whose environment's runner stays silent this long (**seconds**)
             fails. A live runner is never that quiet: it polls for work and, during a turn, for
             cancels every quarter second.
+        quota: the tenant's token quota, asked before every model call; None: no quota.
     """
 
-    def __init__(self, gateway: ProviderRegistry, runner_timeout_s: float = 30.0) -> None:
+    def __init__(
+        self, gateway: ProviderRegistry, runner_timeout_s: float = 30.0, quota: QuotaCheck | None = None
+    ) -> None:
         self.gateway = gateway
         self.runner_timeout_s = runner_timeout_s
+        self.quota = quota
+        self._claims: dict[str, Issuer] = {}
         self._queues: defaultdict[str, asyncio.Queue[WorkItem]] = defaultdict(asyncio.Queue)
         self._running: dict[str, _Running] = {}
         self._closing: defaultdict[str, asyncio.Event] = defaultdict(asyncio.Event)
@@ -129,11 +158,15 @@ class RunnerHub:
         recorder: Recorder,
         conversation: list[Message],
         resumed: Resumed | None = None,
+        *,
+        tenant: str = "",
     ) -> FinishReport:
         """Hand a turn to the environment's runner and wait for it to finish.
 
         `conversation` is what the model has seen so far (with `resumed`, up to the last stored
-        step); the hub keeps it, so the runner's steps carry only what is new.
+        step); the hub keeps it, so the runner's steps carry only what is new. `work` is also what
+        every model call's instruction, tools and settings come from; `tenant` names whose token
+        quota each call counts against.
 
         With `resumed`, the turn was started by a previous process: its runner may still be in it
         (it retries its last request until this process answers) or may never have pulled it (the
@@ -146,14 +179,17 @@ class RunnerHub:
         """
         running = _Running(
             environment_id,
+            tenant,
             model,
             recorder,
-            work.budget,
+            work,
             list(conversation),
             asyncio.get_running_loop().create_future(),
         )
         if resumed is not None:
             running.answers, running.reported = list(resumed.answers), set(resumed.reported)
+            for answer in running.answers:
+                _issue(running, answer)
         self._running[work.interaction_id] = running
         self._expected.discard(work.interaction_id)
         self._committed[work.interaction_id] = asyncio.Event()
@@ -200,6 +236,19 @@ class RunnerHub:
         """Server shutdown: from now on, cancelling a turn leaves its runner running (resumable)."""
         self._detached = True
 
+    def arm(self, environment_id: str, issue: Issuer) -> None:
+        """The environment's sandbox is about to start: its runner may claim a credential, once."""
+        self._claims[environment_id] = issue
+
+    def disarm(self, environment_id: str) -> None:
+        """The sandbox did not start after all: no claim is open."""
+        self._claims.pop(environment_id, None)
+
+    async def claim(self, environment_id: str) -> str | None:
+        """The credential of the runner that asks first after `arm`; None for every later ask."""
+        issue = self._claims.pop(environment_id, None)  # first claim wins: nothing awaited before
+        return None if issue is None else await issue()
+
     def _turn(self, environment_id: str, interaction_id: str) -> _Running:
         running = self._running.get(interaction_id)
         if running is None and (self._detached or interaction_id in self._expected):
@@ -241,28 +290,40 @@ class RunnerHub:
         """Record the last tool results, then make the next model call; stored before answering."""
         running = self._turn(environment_id, call.interaction_id)
         async with running.lock:  # a retried request must wait for the first to settle
-            if call.context is not None:
-                running.context = call.context
+            if call.context is not None and running.context is None:
+                running.context = compose(running.work, call.context)
             if call.turn < len(running.answers):  # answered before the reply was lost: replay it
                 return ModelCallResult(response=running.answers[call.turn], cancelled=running.cancel.is_set())
             if call.turn != len(running.answers):
                 raise ChannelError(f"step {call.turn} out of order: expected step {len(running.answers)}")
             if running.context is None:
                 return ModelCallResult(need_context=True)
+            _check_issued(running, call.results)
             await self._record_results(running, call.results)
             if call.turn > 0:
                 await self._record_results(running, _unknown_outcomes(running, call.turn - 1))
             if running.cancel.is_set():
                 await _store(running)
                 return ModelCallResult(cancelled=True)
-            over = _over_budget(running, call.turn)
+            over = _over_budget(running, call.turn) or await self._over_quota(running)
             if over is not None:
                 await _store(running)
                 return ModelCallResult(error=over, ending="budget_exceeded")
             return await self._model_call(running)
 
+    async def _over_quota(self, running: _Running) -> str | None:
+        """Why the tenant's token quota allows no further model call, counting its running turns."""
+        if self.quota is None:
+            return None
+        in_flight = sum(
+            other.recorder.usage.total_tokens
+            for other in self._running.values()
+            if other.tenant == running.tenant
+        )
+        return await self.quota(running.tenant, in_flight)
+
     async def _model_call(self, running: _Running) -> ModelCallResult:
-        context = running.context
+        context = running.context  # the orchestrator's, whatever the runner asked for
         assert context is not None
         request = ModelRequest.model_construct(  # parts are validated already: skip a re-validation
             system=context.system,
@@ -279,6 +340,7 @@ class RunnerHub:
             return ModelCallResult(error=str(exc))
         await running.recorder.settle()  # the calls are stored before the runner may run them
         running.answers.append(response)
+        _issue(running, response)
         running.conversation.append(Message(role="model", parts=list(response.parts)))
         return ModelCallResult(response=response, cancelled=running.cancel.is_set())
 
@@ -306,6 +368,7 @@ class RunnerHub:
         """The runner's loop ended: record its last results, then wait until the ending is stored."""
         running = self._turn(environment_id, report.interaction_id)
         async with running.lock:
+            _check_issued(running, report.results)
             await self._record_results(running, report.results)
             await _store(running)
         committed = self._committed.get(report.interaction_id)
@@ -325,6 +388,23 @@ class RunnerHub:
             return Control(cancel=True)  # unknown to us: the runner should stop working on it
         running.seen = time.monotonic()
         return Control(cancel=running.cancel.is_set())
+
+
+def _issue(running: _Running, answer: ModelResponse) -> None:
+    """Note the built-in tool calls of one of the model's answers: results may come for these."""
+    client = set(running.work.client_tools)
+    for part in answer.parts:
+        if isinstance(part, ToolCallPart) and part.name not in client:
+            running.issued[part.id] = part.name
+
+
+def _check_issued(running: _Running, results: Iterable[ToolResultReport]) -> None:
+    """Refuse results for calls the model never made (or under another tool's name)."""
+    for index, report in enumerate(results):
+        if running.issued.get(report.call_id) != report.name:
+            raise ChannelError(
+                f"results[{index}]: no tool call the model made in this turn has this call_id and name"
+            )
 
 
 def _unknown_outcomes(running: _Running, turn: int) -> list[ToolResultReport]:
@@ -356,7 +436,7 @@ async def _store(running: _Running) -> None:
 
 def _over_budget(running: _Running, turn: int) -> str | None:
     """Why the next model call would break the turn's budget, or None."""
-    budget = running.budget
+    budget = running.work.budget
     if turn >= budget.max_steps:
         return f"step budget of {budget.max_steps} model calls reached"
     if time.monotonic() - running.started > budget.max_wall_s:

@@ -35,7 +35,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from agents.protocol import PREFIX, Assignment, FinishReport, StepCall
+from agents.protocol import PREFIX, Assignment, Claimed, FinishReport, StepCall
 from orchestrator.channel.guard import ChannelConfig
 from orchestrator.channel.hub import ChannelBusy, ChannelError, RunnerHub
 from orchestrator.channel.limits import ChannelLimits, ConnectionBudget, Throttle, channel_share
@@ -160,6 +160,14 @@ def runner_app(
     async def control(request: Request) -> Response:
         return _json(hub.control(environment_id, request.query_params.get("interaction_id", "")))
 
+    async def claim(request: Request) -> Response:
+        token = await hub.claim(environment_id)  # armed once per sandbox start: the first ask wins
+        if token is None:
+            return _error(403, "no runner credential to claim: it was claimed already")
+        bound.accepted.clear()  # the new token replaces every older one at once
+        bound.secret = token  # and is what a pool sandbox's `assignment` call must prove
+        return _json(Claimed(token=token))
+
     async def assignment(request: Request) -> Response:
         scheme, _, secret = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not secret:
@@ -199,6 +207,7 @@ def runner_app(
             Route(f"{PREFIX}/step", endpoint(step), methods=["POST"]),
             Route(f"{PREFIX}/finish", endpoint(finish), methods=["POST"]),
             Route(f"{PREFIX}/control", endpoint(control), methods=["GET"]),
+            Route(f"{PREFIX}/claim", claim, methods=["POST"]),
         ]
     )
 

@@ -14,16 +14,19 @@ adds only a socket, so one profile serves both policies); a fork (`from_environm
 Unassigned sandboxes never count against a tenant, and the pool does not fill while the host's
 available memory is below twice one sandbox's memory limit.
 
-Every pool container carries `dev.warren.pool=<id>` and the hash of its secret. When a pooled
-sandbox restarts (stop, resume), its runner asks again and gets a fresh token, once the row names
-that very container and the runner proves its secret (`reassignment`), even after a server restart.
+No credential is in a pool container's environment (every process there, and `docker exec`,
+would inherit it). The slot's secret is armed as the one claim of its start: the runner claims it
+over the socket, proves itself with it while it waits, and is handed the environment's runner token
+with its assignment. Every pool container carries `dev.warren.pool=<id>`. When a pooled sandbox
+restarts (stop, resume), its start arms a claim of a fresh runner token like any other sandbox's;
+the runner claims it and asks again with it for its settings (`reassignment`), which it gets once
+the row names that very container, even after a server restart.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 import os
 import secrets
@@ -35,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from agents.protocol import POOL_SECRET_ENV, SOCKET_PATH, TOKEN_ENV, Assignment
+from agents.protocol import POOLED_ENV, SOCKET_PATH, Assignment
 from agents.skills import SKILL_FILE
 from orchestrator.sandbox import Mount, SandboxError, SandboxSpec
 from orchestrator.sandbox.backend import LABEL_PREFIX
@@ -48,14 +51,12 @@ if TYPE_CHECKING:
     from orchestrator.channel.server import ChannelServers
     from orchestrator.environments.service import EnvironmentService
 
-__all__ = ["POOL_LABEL", "SECRET_LABEL", "WarmPool", "available_memory_mb", "reassignment"]
+__all__ = ["POOL_LABEL", "WarmPool", "available_memory_mb", "reassignment"]
 
 log = logging.getLogger("orchestrator.pool")
 
 POOL_LABEL = f"{LABEL_PREFIX}pool"
 """On every pool container: the environment id it was made for."""
-SECRET_LABEL = f"{LABEL_PREFIX}pool-secret"
-"""On every pool container: the SHA-256 of the secret its runner proves itself with."""
 ENV_FILE = f"{HOME}/.warren-env"
 """Where a pool sandbox's runner writes its environment's variables (`BASH_ENV`), so that
 `docker exec bash` (the files API, `warren attach`) sees them too; never the runner token."""
@@ -73,10 +74,6 @@ def available_memory_mb() -> float | None:
     except OSError:
         pass
     return None
-
-
-def _digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 @dataclass
@@ -205,21 +202,26 @@ class WarmPool:
         skills = self.root / env_id
         await asyncio.to_thread(self._bundled_skills, skills)
         asked = await self.channels.serve_slot(env_id, secret)
+
+        async def issue() -> str:
+            return secret
+
         spec = SandboxSpec(
             environment_id=env_id,
             tenant="",
-            env={TOKEN_ENV: "", "WARREN_SOCKET": SOCKET_PATH, POOL_SECRET_ENV: secret, "BASH_ENV": ENV_FILE},
+            env={"WARREN_SOCKET": SOCKET_PATH, POOLED_ENV: "1", "BASH_ENV": ENV_FILE},
             limits=service.limits,
             mounts=(self.channels.mount(env_id), _skills_mount(skills)),
             runtime=service.runtime,
             command=self.command,
-            labels={**service.labels, POOL_LABEL: env_id, SECRET_LABEL: _digest(secret)},
+            labels={**service.labels, POOL_LABEL: env_id},
         )
         slot = _Slot(env_id, "", secret, skills)
         try:
             info = await service.backend.create(spec)
             slot.sandbox_id = info.id
             self._unclaimed.add(info.id)
+            self.channels.hub.arm(env_id, issue)  # the runner's first request takes it
             await service.backend.start(info.id)
             ready = asyncio.ensure_future(asked.wait())
             closing = asyncio.ensure_future(self._closing.wait())
@@ -253,6 +255,7 @@ class WarmPool:
             log.warning("could not destroy warm-pool sandbox %s: %s", slot.sandbox_id, exc)
         finally:
             self._unclaimed.discard(slot.sandbox_id)
+            self.channels.hub.disarm(slot.environment_id)
             await self.channels.close(slot.environment_id)
             await asyncio.to_thread(shutil.rmtree, slot.skills, True)
 
@@ -301,7 +304,8 @@ class WarmPool:
             async def check(token: str) -> bool:
                 return await store.environments.check_runner_token(record.tenant, record.id, token)
 
-            await self.channels.assign(record.id, check, Assignment(env=env))
+            token = await store.environments.issue_runner_token(record.tenant, record.id)
+            await self.channels.assign(record.id, check, Assignment(env=env, token=token))
         except BaseException:
             await self._destroy(slot)
             with contextlib.suppress(Exception):
@@ -348,22 +352,21 @@ async def _row(environments: EnvironmentService, environment_id: str) -> Environ
 
 
 async def reassignment(
-    environments: EnvironmentService, environment_id: str, secret: str
+    environments: EnvironmentService, environment_id: str, token: str
 ) -> Assignment | None:
-    """Settings and a fresh token for a pool sandbox whose runner started again (stop, resume).
+    """Settings for a pool sandbox whose runner started again (stop, resume) and claimed its token.
 
-    Only when the environment's row names a pool container whose secret the caller proved. Works
-    with the pool turned off too (sandboxes an earlier process took from its pool).
+    Only when `token` is the environment's runner token (claimed at this start) and its row names
+    a pool container. Works with the pool turned off too (sandboxes an earlier process took from
+    its pool).
     """
     record = await _row(environments, environment_id)
     if record is None or not record.sandbox_id:
         return None
+    if not await environments.store.environments.check_runner_token(record.tenant, record.id, token):
+        return None
     listed = await environments.backend.list({POOL_LABEL: environment_id})
-    proof = _digest(secret)
-    if not any(
-        info.id == record.sandbox_id and secrets.compare_digest(info.labels.get(SECRET_LABEL, ""), proof)
-        for info in listed
-    ):
+    if not any(info.id == record.sandbox_id for info in listed):
         return None
     env = {k: v for k, v in (record.spec.get("env") or {}).items() if isinstance(v, str)}
     if environments.hook is not None:

@@ -62,7 +62,15 @@ class SandboxHook(Protocol):
     """Called before an environment's sandbox is created."""
 
     async def extras(self, record: EnvironmentRecord) -> SandboxExtras:
-        """Mounts, environment variables and main process for the new sandbox."""
+        """Mounts, environment variables and main process for the new sandbox (never a credential)."""
+        ...
+
+    async def starting(self, record: EnvironmentRecord) -> None:
+        """The environment's stopped (or new) sandbox is about to start: open its runner's one claim."""
+        ...
+
+    async def not_started(self, record: EnvironmentRecord) -> None:
+        """The start after `starting` failed: close that claim."""
         ...
 
     async def released(self, record: EnvironmentRecord) -> None:
@@ -211,7 +219,7 @@ class EnvironmentService:
             if record.sandbox_id:
                 try:
                     async with self._sandbox_slot(tenant, env_id, needed=record.status == "stopped"):
-                        await self.backend.start(record.sandbox_id)  # no-op when running
+                        await self._start(record, record.sandbox_id)
                         if record.status == "stopped":  # counted as running before the slot goes
                             await self.store.environments.update(
                                 tenant, env_id, EnvironmentUpdate(status="active")
@@ -310,7 +318,7 @@ class EnvironmentService:
                 assert isinstance(self.backend, WorkspaceCopier)
                 await self.backend.copy_workspace(copy_of, info.id)
                 return info.id
-            await self.backend.start(info.id)
+            await self._start(record, info.id, new=True)
             if workspace_tar is not None:
                 await self.backend.put_archive(info.id, "/workspace", workspace_tar)
         except BaseException:
@@ -318,6 +326,26 @@ class EnvironmentService:
             await self.store.environments.update(record.tenant, record.id, EnvironmentUpdate(sandbox_id=None))
             raise
         return info.id
+
+    async def _start(self, record: EnvironmentRecord, sandbox_id: str, *, new: bool = False) -> None:
+        """Start (or resume) the sandbox; a runner that will start with it gets one claim first.
+
+        A sandbox that already runs is left alone, whatever the row says: no claim opens (its
+        runner holds its token, and a claim open now would be its own code's to take).
+        """
+        if self.hook is None or (not new and await self._runs(record.id, sandbox_id)):
+            await self.backend.start(sandbox_id)  # no-op when running
+            return
+        await self.hook.starting(record)
+        try:
+            await self.backend.start(sandbox_id)
+        except BaseException:
+            await self.hook.not_started(record)
+            raise
+
+    async def _runs(self, env_id: str, sandbox_id: str) -> bool:
+        present = await self.backend.list({f"{LABEL_PREFIX}environment": env_id})
+        return any(info.id == sandbox_id and info.status == "running" for info in present)
 
     async def files(self, tenant: str, env_id: str) -> WorkspaceFiles:
         """File operations on the environment's workspace (starting its sandbox if needed)."""

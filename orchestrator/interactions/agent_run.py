@@ -3,6 +3,10 @@
 At create time (`prepare`) the agent is resolved and the environment chosen or created, so the row
 exists before any container does. At run time the environment's sandbox is started with the runner
 as its main process and the channel socket mounted, and the turn goes through the `RunnerHub`.
+
+No credential is put in a sandbox's environment (every process there, and `docker exec`, would
+inherit it): each start arms one claim on the hub, and the runner claims a fresh token over the
+socket as the sandbox's first process.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from agents.model_types import ToolDeclaration
-from agents.protocol import SOCKET_PATH, TOKEN_ENV, Budget, WorkItem
+from agents.protocol import SOCKET_PATH, Budget, WorkItem
 from orchestrator.api.errors import NotFound
 from orchestrator.catalog import BUILTIN_TOOLS, merged, resolve_agent
 from orchestrator.channel.hub import Resumed, RunnerHub, RunnerLost, answers_of
@@ -69,13 +73,12 @@ class SandboxAgentRunner:
     # ---- the environment's sandbox -------------------------------------------------------------
 
     async def extras(self, record: EnvironmentRecord) -> SandboxExtras:
-        """New sandboxes run the runner (channel socket, fresh token) and show the agent's skills."""
+        """New sandboxes run the runner (channel socket; no credential) and show the agent's skills."""
         from orchestrator.egress import EgressPolicy
         from orchestrator.egress.proxy import SOCKET_NAME as EGRESS_SOCKET
         from orchestrator.skills import agent_skill_set
 
-        token = await self.store.environments.issue_runner_token(record.tenant, record.id)
-        env = {TOKEN_ENV: token, "WARREN_SOCKET": SOCKET_PATH}
+        env = {"WARREN_SOCKET": SOCKET_PATH}
         if EgressPolicy.from_network(record.spec.get("network")) is not None:  # allowlist: proxy env
             proxy = "http://127.0.0.1:3128"
             env |= {name: proxy for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")}
@@ -87,6 +90,18 @@ class SandboxAgentRunner:
             command=RUNNER_COMMAND,
             skills=await agent_skill_set(self.store, self.environments.skills, record.tenant, record.id),
         )
+
+    async def starting(self, record: EnvironmentRecord) -> None:
+        """The sandbox is about to start: its runner may claim a fresh token once (older ones die)."""
+
+        async def issue() -> str:
+            return await self.store.environments.issue_runner_token(record.tenant, record.id)
+
+        self.hub.arm(record.id, issue)
+
+    async def not_started(self, record: EnvironmentRecord) -> None:
+        """The start failed: close the claim it opened."""
+        self.hub.disarm(record.id)
 
     async def released(self, record: EnvironmentRecord) -> None:
         """Stop the deleted environment's channel and remove its socket folder."""
@@ -187,7 +202,9 @@ class SandboxAgentRunner:
             work.first_turn = len(resumed.answers)
         model, conversation = _model(record.request, chain), to_messages(history)
         try:
-            report = await self.hub.run(record.environment_id, model, work, recorder, conversation, resumed)
+            report = await self.hub.run(
+                record.environment_id, model, work, recorder, conversation, resumed, tenant=tenant
+            )
         except RunnerLost as exc:
             return "failed", [{"code": "runner_lost", "message": str(exc)}]
         if report.outcome in ("failed", "budget_exceeded", "incomplete") and report.error:

@@ -118,7 +118,9 @@ async def test_new_environments_get_pool_sandboxes_with_their_settings(
         container = docker_client.containers.get(sandbox_id)
         assert container.labels["dev.warren.environment"] == env_id
         assert await sh(server, sandbox_id, 'echo "$GREETING"') == "hello pool\n", "docker exec sees it"
-        assert "WARREN_RUNNER_TOKEN=\n" in await sh(server, sandbox_id, "env"), "no token in the container"
+        container_env = await sh(server, sandbox_id, "env")
+        assert "WARREN_RUNNER_TOKEN" not in container_env, "no token in the container"
+        assert "WARREN_POOL_SECRET" not in container_env, "nor the pool secret (the runner claims it)"
 
         await wait_for(lambda: pool.ready == 2, "the pool to refill", timeout_s=60)
         other_id = (await server.client.post(f"{V}/environments", json={})).json()["id"]

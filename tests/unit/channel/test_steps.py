@@ -46,9 +46,11 @@ class CountingModel:
     """The scripted model, counting its calls: a replayed step must not call it again."""
 
     calls = 0
+    folder = Path()
+    """Where the test's scripts are (the operator's scripts folder: a model names a script, not a path)."""
 
     def __init__(self, model: str, _policy: RetryPolicy | None = None) -> None:
-        self.inner = ScriptedProvider(model)
+        self.inner = ScriptedProvider(model, folders=(CountingModel.folder,))
 
     async def stream(self, request: ModelRequest) -> AsyncIterator[StreamEvent]:
         CountingModel.calls += 1
@@ -112,7 +114,8 @@ async def _any_token(_token: str) -> bool:
 
 def _script(path: Path, turns: list[dict[str, Any]]) -> str:
     path.write_text(yaml.safe_dump({"turns": turns}))
-    return f"scripted:{path}"
+    CountingModel.folder = path.parent
+    return f"scripted:{path.stem}"
 
 
 TWO_TOOLS = [
@@ -186,7 +189,7 @@ async def test_a_whole_loop_stores_each_step_once_in_order(rig: Rig) -> None:
 
 async def test_a_retried_step_is_answered_from_the_ledger_not_the_model(rig: Rig) -> None:
     running = asyncio.create_task(rig.hub.run(ENV, rig.model, _work(rig), rig.recorder(), CONVERSATION))
-    context = StepContext(system="s")
+    context = StepContext()
     async with httpx.AsyncClient(
         transport=rig.transport(), base_url="http://o" + PREFIX, headers={"authorization": "Bearer t"}
     ) as runner:
@@ -210,9 +213,7 @@ async def test_after_a_restart_the_runner_carries_on_and_nothing_repeats(rig: Ri
     channel = Channel(rig.socket(), "token", max_backoff_s=0.2)
     pulled = await channel.next_work(wait_s=5)
     assert pulled is not None
-    answer = await channel.step(
-        StepCall(interaction_id=rig.interaction_id, turn=0, context=StepContext(system="s"))
-    )
+    answer = await channel.step(StepCall(interaction_id=rig.interaction_id, turn=0, context=StepContext()))
     assert answer.response is not None
     tool_call = answer.response.parts[0]
     assert isinstance(tool_call, ToolCallPart)
