@@ -127,7 +127,8 @@ def test_no_model_credential_is_visible_inside_the_sandbox(client: genai.Client)
     seen = subprocess.run(
         ["docker", "exec", containers[0].id, "sh", "-c", probe], capture_output=True, text=True, check=False
     ).stdout
-    assert "WARREN_RUNNER_TOKEN" in seen, "the probe really read the runner's environment"
+    assert "WARREN_SOCKET=" in seen, "the probe really read the sandbox's environment"
+    assert "WARREN_RUNNER_TOKEN" not in seen, "the runner claims its token: it is in no environment"
     for secret in SECRET_KEYS.values():
         assert secret not in seen
 
