@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 WARREN := $(VENV)/bin/warren
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install engine test-deps image lint test test-unit demo bench clean
+.PHONY: install engine test-deps image lint test test-unit mutation demo bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -32,6 +32,9 @@ test: lint image test-deps  ## everything: lint, unit, integration (real engine)
 
 test-unit: install test-deps  ## the tests that need no engine
 	$(VENV)/bin/pytest tests/unit
+
+mutation: install  ## mutmut over the security-critical modules; survivors must be in tests/mutation/EQUIVALENT.md
+	scripts/mutation.sh
 
 demo: image  ## the main job: a real task in a real sandbox
 	$(PY) -m orchestrator.demo
