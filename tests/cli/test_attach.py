@@ -49,6 +49,9 @@ def test_shell_resize_detach_and_reattach(server: Server, environment_id: str) -
     again.expect(_PROMPT)
     again.sendline("cat earlier.txt")
     again.expect(r"kept\r\n")
+    # Ctrl-D only once the prompt is back: typed while `cat` still owns the (cooked) terminal it is
+    # not an EOF to bash's line editor, and the faster event-loop relay made that window reachable.
+    again.expect(_PROMPT)
     again.sendcontrol("d")  # the shell exits: the session ends, the sandbox stays
     again.expect(pexpect.EOF)
     again.close()
