@@ -66,6 +66,8 @@ def _reason(address: IPAddress, own: frozenset[IPAddress]) -> str | None:
         (address.is_unspecified, "unspecified"),
         (address.is_loopback, "loopback"),
         (address.is_link_local, "link-local (cloud metadata)"),
+        # fec0::/10, deprecated (RFC 3879) yet still routed inside some sites: `is_global` calls it global
+        (isinstance(address, ipaddress.IPv6Address) and address.is_site_local, "site-local"),
         (isinstance(address, ipaddress.IPv4Address) and address in _SHARED, "shared/CGNAT (metadata)"),
         (address.is_multicast, "multicast"),
         (address.is_private, "private"),
