@@ -45,6 +45,7 @@ from agents.protocol import (
     ToolResultReport,
     WorkItem,
 )
+from orchestrator.channel.budget import over_budget
 from orchestrator.channel.context import ModelContext, compose
 from orchestrator.gateway.errors import GatewayError
 from orchestrator.gateway.provider import ProviderRegistry
@@ -305,7 +306,9 @@ class RunnerHub:
             if running.cancel.is_set():
                 await _store(running)
                 return ModelCallResult(cancelled=True)
-            over = _over_budget(running, call.turn) or await self._over_quota(running)
+            over = over_budget(
+                running.work.budget, call.turn, running.started, running.recorder.usage.total_tokens
+            ) or await self._over_quota(running)
             if over is not None:
                 await _store(running)
                 return ModelCallResult(error=over, ending="budget_exceeded")
@@ -432,19 +435,6 @@ async def _store(running: _Running) -> None:
     """Hand what is pending to the store and wait for the commit."""
     await running.recorder.flush()
     await running.recorder.settle()
-
-
-def _over_budget(running: _Running, turn: int) -> str | None:
-    """Why the next model call would break the turn's budget, or None."""
-    budget = running.work.budget
-    if turn >= budget.max_steps:
-        return f"step budget of {budget.max_steps} model calls reached"
-    if time.monotonic() - running.started > budget.max_wall_s:
-        return f"wall-clock budget of {budget.max_wall_s:.0f}s reached"
-    tokens = running.recorder.usage.total_tokens
-    if budget.max_total_tokens is not None and tokens >= budget.max_total_tokens:
-        return f"token budget of {budget.max_total_tokens} reached ({tokens} used)"
-    return None
 
 
 def answers_of(conversation: Iterable[Message]) -> list[ModelResponse]:

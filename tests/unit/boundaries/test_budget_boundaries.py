@@ -3,9 +3,9 @@
 
 The mutation pass found the wall-clock budget never enforced, the token budget off by one and
 `agent_config.max_total_tokens` ignored, and no engine-free test noticed. The orchestrator checks the
-budget before every model call (`channel.hub._over_budget`); the budget itself is built from the
-agent chain and the request (`interactions.agent_run._work`). Both are called here as they are,
-with a fake clock for the wall-clock budget.
+budget before every model call (`channel.budget.over_budget`, called by `channel.hub`); the budget
+itself is built from the agent chain and the request (`interactions.agent_run._work`). Both are called
+here as they are, with a fake clock for the wall-clock budget.
 """
 
 from __future__ import annotations
@@ -16,10 +16,9 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from agents.model_types import Usage
-from agents.protocol import Budget, WorkItem
+from agents.protocol import Budget
 from orchestrator.api.wire.agents import AgentConfig
-from orchestrator.channel import hub
+from orchestrator.channel import budget as budget_check
 from orchestrator.interactions.agent_run import _work
 
 START = 1000.0
@@ -27,7 +26,7 @@ START = 1000.0
 
 
 class FakeClock:
-    """Stands in for the `time` module in `hub`: `monotonic()` answers what the test set."""
+    """Stands in for the `time` module of `channel.budget`: `monotonic()` answers what the test set."""
 
     def __init__(self) -> None:
         self.now = START
@@ -39,22 +38,19 @@ class FakeClock:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
     fake = FakeClock()
-    monkeypatch.setattr(hub, "time", fake)
+    monkeypatch.setattr(budget_check, "time", fake)
     return fake
 
 
-def _running(budget: Budget, tokens: int = 0) -> Any:
-    """What `_over_budget` reads of a running turn: its budget (also as part of its work item), start
-    time and recorded usage."""
-    work = WorkItem(interaction_id="int_budget", budget=budget)
-    recorder = SimpleNamespace(usage=Usage(total_tokens=tokens))
-    return SimpleNamespace(work=work, budget=budget, started=START, recorder=recorder)
+def _over(budget: Budget, turn: int, tokens: int = 0, started: float = START) -> str | None:
+    """The check as the hub calls it for a turn that started at `started` and used `tokens`."""
+    return budget_check.over_budget(budget, turn, started, tokens)
 
 
 @pytest.mark.parametrize(("turn", "over"), [(0, False), (4, False), (5, True), (6, True)])
 def test_step_budget(clock: FakeClock, turn: int, over: bool) -> None:
     """`turn` model calls were made; the sixth call (turn 5) of a 5-step budget is refused."""
-    why = hub._over_budget(_running(Budget(max_steps=5)), turn)
+    why = _over(Budget(max_steps=5), turn)
     assert (why is not None) is over, why
     if over:
         assert why == "step budget of 5 model calls reached"
@@ -63,14 +59,14 @@ def test_step_budget(clock: FakeClock, turn: int, over: bool) -> None:
 @pytest.mark.parametrize(("used", "over"), [(0, False), (99, False), (100, True), (101, True)])
 def test_token_budget(clock: FakeClock, used: int, over: bool) -> None:
     """At the limit no further call is made: it could only add tokens past it."""
-    why = hub._over_budget(_running(Budget(max_total_tokens=100), tokens=used), 1)
+    why = _over(Budget(max_total_tokens=100), 1, tokens=used)
     assert (why is not None) is over, why
     if over:
         assert why == f"token budget of 100 reached ({used} used)"
 
 
 def test_no_token_budget_means_none(clock: FakeClock) -> None:
-    assert hub._over_budget(_running(Budget(max_total_tokens=None), tokens=10**12), 1) is None
+    assert _over(Budget(max_total_tokens=None), 1, tokens=10**12) is None
 
 
 @pytest.mark.parametrize(
@@ -79,7 +75,7 @@ def test_no_token_budget_means_none(clock: FakeClock) -> None:
 def test_wall_clock_budget(clock: FakeClock, elapsed: float, over: bool) -> None:
     """The loop may run `max_wall_s` seconds; a call after that is refused."""
     clock.now = START + elapsed
-    why = hub._over_budget(_running(Budget(max_wall_s=60)), 1)
+    why = _over(Budget(max_wall_s=60), 1)
     assert (why is not None) is over, why
     if over:
         assert why == "wall-clock budget of 60s reached"
@@ -87,19 +83,17 @@ def test_wall_clock_budget(clock: FakeClock, elapsed: float, over: bool) -> None
 
 def test_the_clock_is_the_monotonic_one(clock: FakeClock) -> None:
     """A budget measured from the turn's own start, on the clock the hub reads (not wall time)."""
-    running = _running(Budget(max_wall_s=60))
-    running.started = START + 100
     clock.now = START + 159
-    assert hub._over_budget(running, 1) is None
+    assert _over(Budget(max_wall_s=60), 1, started=START + 100) is None
     clock.now = START + 161
-    assert hub._over_budget(running, 1) is not None
+    assert _over(Budget(max_wall_s=60), 1, started=START + 100) is not None
 
 
 def test_the_step_budget_is_checked_first(clock: FakeClock) -> None:
     clock.now = START + 10_000
-    why = hub._over_budget(_running(Budget(max_steps=1, max_total_tokens=1, max_wall_s=1), tokens=5), 1)
+    why = _over(Budget(max_steps=1, max_total_tokens=1, max_wall_s=1), 1, tokens=5)
     assert why is not None and why.startswith("step budget")
-    why = hub._over_budget(_running(Budget(max_steps=9, max_total_tokens=1, max_wall_s=1), tokens=5), 1)
+    why = _over(Budget(max_steps=9, max_total_tokens=1, max_wall_s=1), 1, tokens=5)
     assert why is not None and why.startswith("wall-clock budget")
 
 
@@ -162,8 +156,7 @@ def test_agent_config_budgets_are_enforced(
 ) -> None:
     """The overrides reach the check: each at its limit - 1 passes and at its limit (+1) is refused."""
     clock.now = START + elapsed
-    running = _running(_work(_record(config), _chain(), DEFAULTS).budget, tokens)
-    why = hub._over_budget(running, turn)
+    why = _over(_work(_record(config), _chain(), DEFAULTS).budget, turn, tokens)
     if over is None:
         assert why is None, why
     else:
