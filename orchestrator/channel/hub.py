@@ -73,6 +73,9 @@ _UNKNOWN_OUTCOME = (
 )
 
 
+Reviver = Callable[[], Awaitable[bool]]
+"""Starts the environment's sandbox again if it no longer runs (its runner died with it); returns
+whether it did."""
 Issuer = Callable[[], Awaitable[str]]
 """Makes the credential a claim hands out (and makes every older one stop working)."""
 QuotaCheck = Callable[[str, int], Awaitable[str | None]]
@@ -161,6 +164,7 @@ class RunnerHub:
         resumed: Resumed | None = None,
         *,
         tenant: str = "",
+        revive: Reviver | None = None,
     ) -> FinishReport:
         """Hand a turn to the environment's runner and wait for it to finish.
 
@@ -172,7 +176,10 @@ class RunnerHub:
         With `resumed`, the turn was started by a previous process: its runner may still be in it
         (it retries its last request until this process answers) or may never have pulled it (the
         work is queued again; a runner that already finished it skips the copy). If the
-        environment's runner stays silent for `runner_timeout_s`, `RunnerLost` is raised.
+        environment's runner stays silent for `runner_timeout_s`, `RunnerLost` is raised; before
+        that, a silent runner's sandbox that no longer runs is started again by `revive` (its runner
+        died with it, e.g. refused its claim after a restart) and the turn is queued again from the
+        last answer, so the new runner carries on where the ledger stands and runs no call twice.
 
         Cancelling this coroutine asks the runner to stop (it polls) and waits a short grace for
         its `cancelled` report, so a cancelled interaction leaves no tool running; after `detach`
@@ -196,7 +203,7 @@ class RunnerHub:
         self._committed[work.interaction_id] = asyncio.Event()
         await self._queues[environment_id].put(work)
         try:
-            return await self._wait_alive(running)
+            return await self._wait_alive(running, revive)
         except asyncio.CancelledError:
             if not self._detached:
                 running.cancel.set()
@@ -206,16 +213,26 @@ class RunnerHub:
         finally:
             self._running.pop(work.interaction_id, None)
 
-    async def _wait_alive(self, running: _Running) -> FinishReport:
+    async def _wait_alive(self, running: _Running, revive: Reviver | None) -> FinishReport:
         while True:
             with contextlib.suppress(TimeoutError):
                 return await asyncio.wait_for(asyncio.shield(running.finished), self.runner_timeout_s / 4)
             heard = max(running.seen, self._heard.get(running.environment_id, 0.0))
-            if time.monotonic() - heard > self.runner_timeout_s:
+            silent = time.monotonic() - heard
+            if revive is not None and silent > self.runner_timeout_s / 4 and await revive():
+                await self._requeue(running)
+                continue
+            if silent > self.runner_timeout_s:
                 raise RunnerLost(
                     f"the sandbox's runner has not been heard from for {self.runner_timeout_s:.0f}s "
                     "(its sandbox was stopped or removed, or the runner is stuck)"
                 )
+
+    async def _requeue(self, running: _Running) -> None:
+        """Queue the turn again for a new runner, from the last answer (`step` settles the rest)."""
+        running.seen = time.monotonic()
+        work = running.work.model_copy(update={"first_turn": len(running.answers)})
+        await self._queues[running.environment_id].put(work)
 
     def expect(self, interaction_ids: Iterable[str]) -> None:
         """At start-up, before any channel opens: these turns will be resumed, so their runners'

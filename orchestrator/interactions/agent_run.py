@@ -11,6 +11,7 @@ socket as the sandbox's first process.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from agents.model_types import ToolDeclaration
@@ -166,12 +167,6 @@ class SandboxAgentRunner:
         )
         return await self._drive(tenant, record, recorder, history, resumed)
 
-    async def alive(self, tenant: str, record: InteractionRecord) -> bool:
-        """Whether the interaction's sandbox still runs (its runner may still be in the turn)."""
-        if record.environment_id is None:
-            return False
-        return await self.environments.running(tenant, record.environment_id)
-
     async def committed(self, interaction_id: str) -> None:
         """The interaction's ending is stored: the runner's finish call may return."""
         self.hub.committed(interaction_id)
@@ -195,21 +190,34 @@ class SandboxAgentRunner:
         chain = await resolve_agent(self.store, tenant, str(record.agent))
         assert record.environment_id is not None
         await self._channel(tenant, record.environment_id)
-        if resumed is None:
-            await self.environments.sandbox(tenant, record.environment_id)
+        await self.environments.sandbox(tenant, record.environment_id)  # a no-op if it still runs
         work = _work(record, chain, self.budget)
         if resumed is not None:
             work.first_turn = len(resumed.answers)
         model, conversation = _model(record.request, chain), to_messages(history)
         try:
             report = await self.hub.run(
-                record.environment_id, model, work, recorder, conversation, resumed, tenant=tenant
+                record.environment_id,
+                model,
+                work,
+                recorder,
+                conversation,
+                resumed,
+                tenant=tenant,
+                revive=partial(self._revive, tenant, record.environment_id),
             )
         except RunnerLost as exc:
             return "failed", [{"code": "runner_lost", "message": str(exc)}]
         if report.outcome in ("failed", "budget_exceeded", "incomplete") and report.error:
             return report.outcome, [{"code": report.outcome, "message": report.error}]
         return report.outcome, None
+
+    async def _revive(self, tenant: str, environment_id: str) -> bool:
+        """Start the environment's sandbox again if it stopped; whether it did."""
+        if await self.environments.running(tenant, environment_id):
+            return False
+        await self.environments.sandbox(tenant, environment_id)
+        return True
 
 
 def _model(request: dict[str, Any], chain: list[dict[str, Any]]) -> str:

@@ -58,10 +58,6 @@ class AgentRunner(Protocol):
         """Carry on, from its stored steps, an interaction a previous process started."""
         ...
 
-    async def alive(self, tenant: str, record: InteractionRecord) -> bool:
-        """Whether the interaction's sandbox still runs, so `resume` can pick it up."""
-        ...
-
     async def committed(self, interaction_id: str) -> None:
         """The interaction's ending is stored."""
         ...
@@ -292,13 +288,16 @@ class InteractionService:
     async def recover(self) -> tuple[int, int]:
         """At start-up: resume what a previous process left running, end the rest `failed`.
 
-        An agent interaction whose sandbox still runs is resumed: its runner carries on and retries
-        its last request until this process answers. Every other unfinished interaction (model
-        form, or its sandbox gone) ends `failed` with a clear error. Returns (resumed, failed).
+        Every agent interaction is resumed in its environment: a runner still in the turn retries its
+        last request until this process answers; a sandbox that stopped or was never started (the
+        process died while making it) is started again and its new runner picks the turn up from
+        the stored steps, where calls that may have run get an "interrupted, not run again" result.
+        A model-form interaction cannot resume (its call is gone) and ends `failed` with a clear
+        error. Returns (resumed, failed).
         """
         runner, resumable, failed = self.agent_runner, [], 0
         for record in await self.store.interactions.unfinished():
-            if record.agent and runner is not None and await runner.alive(record.tenant, record):
+            if record.agent and runner is not None and record.environment_id is not None:
                 resumable.append(record)
             else:
                 await fail_interaction(self.store, record)

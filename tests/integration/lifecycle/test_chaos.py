@@ -10,6 +10,7 @@ import contextlib
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import tempfile
@@ -163,28 +164,39 @@ def _events(client: httpx.Client, interaction_id: str) -> list[dict[str, Any]]:
 
 
 def _check_ledger(client: httpx.Client, interaction: dict[str, Any]) -> None:
-    """No step lost or stored twice, no tool call run twice, a clear error for a failure."""
+    """The interaction completed with nothing lost or stored twice and no tool call run twice.
+
+    A call the server was killed during gets an "interrupted, not run again" result: its marker may
+    or may not be in the ledger (it ran or not before the kill), but never twice; every other call's
+    marker is there exactly once, in order.
+    """
     steps = interaction["steps"]
-    calls = [s["id"] for s in steps if s["type"] == "code_execution_call"]
-    results = [s["call_id"] for s in steps if s["type"] == "code_execution_result"]
-    assert len(calls) == len(set(calls)), f"a call stored twice: {calls}"
-    assert len(results) == len(set(results)), f"a result stored twice: {results}"
-    assert set(results) <= set(calls)
+    assert interaction["status"] == "completed", (interaction["status"], interaction.get("errors"))
+    calls = {s["id"]: _marker(s) for s in steps if s["type"] == "code_execution_call"}
+    results = [s for s in steps if s["type"] == "code_execution_result"]
+    result_ids = [s["call_id"] for s in results]
+    assert len(calls) == TOOL_TURNS == len(result_ids), f"a call lost or stored twice: {steps}"
+    assert len(result_ids) == len(set(result_ids)) and set(result_ids) == set(calls), result_ids
+    interrupted = {s["call_id"] for s in results if "interrupted" in json.dumps(s)}
     ledger = client.get(
         f"/environments/{interaction['environment_id']}/files/ledger.txt", params={"alt": "media"}
     )
+    assert ledger.status_code == 200 or len(interrupted) == TOOL_TURNS, (ledger.status_code, ledger.text)
     lines = ledger.text.split() if ledger.status_code == 200 else []
     assert len(lines) == len(set(lines)), f"a tool call with a side effect ran twice: {lines}"
-    if interaction["status"] == "completed":
-        assert len(results) == len(calls) == TOOL_TURNS, steps
-        assert lines == [f"t{k}" for k in range(TOOL_TURNS)], (ledger.status_code, ledger.text[:500])
-        assert steps[-1]["content"][0]["text"] == "all turns done"
-    else:
-        assert interaction["status"] == "failed", interaction
-        assert interaction["errors"] and interaction["errors"][0]["message"], "a failure says why"
-        assert len(lines) <= len(calls), "no side effect without its stored call"
+    must = [marker for call_id, marker in calls.items() if call_id not in interrupted]
+    assert [line for line in lines if line in must] == must, (lines, must, interrupted)
+    assert set(lines) <= set(calls.values()), f"a side effect without its stored call: {lines}"
+    assert steps[-1]["content"][0]["text"] == "all turns done"
     ids = [int(event["event_id"]) for event in _events(client, interaction["id"])]
     assert ids == list(range(len(ids))), "events are stored once each, without gaps"
+
+
+def _marker(step: dict[str, Any]) -> str:
+    """The ledger line a `code_execution_call` step writes (`echo tK >> ledger.txt`)."""
+    found = re.search(r"echo (t\d+) >>", json.dumps(step))
+    assert found, step
+    return found.group(1)
 
 
 @pytest.mark.timeout(300)
@@ -238,8 +250,9 @@ def test_kill_9_at_random_points_loses_and_repeats_nothing(
     server.start()
     with server.client() as client:
         finished = _wait_all(client, ids, timeout_s=240)
-        statuses = [finished[i]["status"] for i in ids]
-        assert statuses.count("completed") >= rounds // 2, statuses
+        not_completed = {i: (finished[i]["status"], finished[i].get("errors")) for i in ids}
+        not_completed = {i: v for i, v in not_completed.items() if v[0] != "completed"}
+        assert not not_completed, f"every interaction resumes and completes: {not_completed}"
         for interaction_id in ids:
             _check_ledger(client, finished[interaction_id])
         for interaction in finished.values():

@@ -301,6 +301,39 @@ async def test_a_runner_that_dies_mid_turn_fails_the_turn(rig: Rig) -> None:
         await asyncio.wait_for(running, 5)
 
 
+async def test_a_stopped_sandbox_is_revived_and_its_new_runner_carries_on(rig: Rig) -> None:
+    """The runner died with its sandbox after step 0 handed out write_file; `revive` starts the
+    sandbox again, the turn is queued from the last answer, and the call is never run again."""
+    rig.hub.runner_timeout_s = 0.8
+    revived: list[float] = []
+
+    async def revive() -> bool:
+        revived.append(asyncio.get_running_loop().time())
+        return len(revived) == 1  # stopped the first time asked; running after that
+
+    work = _work(rig)
+    running = asyncio.create_task(
+        rig.hub.run(ENV, rig.model, work, rig.recorder(), CONVERSATION, revive=revive)
+    )
+    channel = Channel(rig.socket(), "token")
+    assert await channel.next_work(wait_s=5) is not None
+    assert await channel.step(StepCall(interaction_id=rig.interaction_id, turn=0, context=StepContext()))
+    await channel.close()  # and never a word again: the sandbox stopped
+
+    tools = FakeTools()
+    runner_channel = Channel(rig.socket(), "token")
+    pulled = await runner_channel.next_work(wait_s=5)
+    assert revived and pulled is not None and pulled.first_turn == 1, "queued again from the last answer"
+    runner = asyncio.create_task(Runner(runner_channel, tools, workspace=rig.root).run(pulled))
+    assert (await asyncio.wait_for(running, 10)).outcome == "completed"
+    rig.hub.committed(rig.interaction_id)
+    assert await runner == "completed"
+    assert [name for name, _ in tools.calls] == ["list_files"], "write_file was not run again"
+    results = [s for s in await rig.stored() if s["type"] == "function_result"]
+    assert results[0]["name"] == "write_file" and "not run again" in results[0]["result"][0]["text"]
+    await runner_channel.close()
+
+
 async def test_a_busy_runner_is_not_taken_for_dead(rig: Rig) -> None:
     """A tool running longer than the timeout: the runner's cancel polls show it is alive."""
 
