@@ -7,7 +7,6 @@ that never ask for them run without an engine.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import subprocess
 import uuid
@@ -22,10 +21,10 @@ from orchestrator.environments.service import STORE_LABEL
 from orchestrator.sandbox import DockerBackend, SandboxInfo, SandboxSpec
 from orchestrator.sandbox.backend import LABEL_PREFIX
 from orchestrator.sandbox.image import build_image
+from tests.support.sweep import TEST_LABEL, sweep_session
 
 REPO = Path(__file__).resolve().parents[1]
 TEST_SESSION = uuid.uuid4().hex[:10]
-TEST_LABEL = f"{LABEL_PREFIX}test-session"
 # Every server the tests start (in-process or a `warren serve` child, which inherits this) tags its
 # sandboxes with this session's label, so the sweep below removes only what this session made.
 os.environ["WARREN_SANDBOX_LABELS"] = f"{TEST_LABEL}={TEST_SESSION}"
@@ -97,16 +96,5 @@ def _sweep_session_sandboxes() -> Iterator[None]:
     this session's label is swept: a `warren serve` running beside the tests keeps its sandboxes.
     """
     yield
-    if not _engine_answers():
-        return
-    client = docker.from_env(version="auto")
-    ours = {"label": [f"{LABEL_PREFIX}managed=true", f"{TEST_LABEL}={TEST_SESSION}"]}
-    gone = (docker.errors.NotFound, docker.errors.APIError)  # removed meanwhile, or being removed
-    with contextlib.suppress(*gone):
-        for container in client.containers.list(all=True, filters=ours, sparse=True):
-            with contextlib.suppress(*gone):
-                container.remove(force=True, v=True)
-    with contextlib.suppress(*gone):
-        for volume in client.volumes.list(filters=ours):
-            with contextlib.suppress(*gone):
-                volume.remove(force=True)
+    if _engine_answers():
+        sweep_session(docker.from_env(version="auto"), TEST_SESSION)
