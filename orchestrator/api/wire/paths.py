@@ -113,8 +113,10 @@ def strip_union_tags(schema: Mapping[str, Any], loc: Sequence[int | str]) -> Loc
             out.append(part)
         elif kind in ("list", "set", "frozenset", "tuple") and isinstance(part, int):
             items = node.get("items_schema")
-            if isinstance(items, list):  # a tuple schema: one entry per position
-                items = items[part] if part < len(items) else None
+            if isinstance(items, list):  # a tuple schema: one entry per position, the last may repeat
+                variadic = node.get("variadic_item_index")
+                at = min(part, variadic) if variadic is not None and variadic == len(items) - 1 else part
+                items = items[at] if at < len(items) else None
             node = items
             out.append(part)
         elif kind == "dict":
