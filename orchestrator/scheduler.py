@@ -128,11 +128,13 @@ class Scheduler:
         job_id: str,
         job: Callable[[], Awaitable[None]],
         admission: Admission | None = None,
+        cancelled: Callable[[], Awaitable[None]] | None = None,
     ) -> asyncio.Task[None]:
         """Queue `job` under `job_id`; it starts when a global and a tenant slot are free.
 
         `admission` (from `admit`) is consumed; without one the queue limit does not apply (work
-        accepted earlier, such as interactions resumed after a restart).
+        accepted earlier, such as interactions resumed after a restart). `cancelled` runs instead of
+        `job` when the job is cancelled before it got a slot, so it can still record its ending.
         """
         if admission is not None:
             admission.release()
@@ -141,7 +143,12 @@ class Scheduler:
         self._served.setdefault(tenant, 0)
 
         async def run() -> None:
-            await entry.go
+            try:
+                await entry.go
+            except asyncio.CancelledError:
+                if cancelled is not None:
+                    await cancelled()
+                raise
             await job()
 
         task = asyncio.create_task(run(), name=f"interaction:{job_id}")

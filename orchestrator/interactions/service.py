@@ -141,7 +141,13 @@ class InteractionService:
         await live.append("interaction.created", interaction=snapshot(record))
         await live.append("interaction.status_update", interaction_id=record.id, status="in_progress")
         recorder = Recorder(live, self._persister(tenant, record.id), first_index=len(steps), inputs=steps)
-        self.scheduler.submit(tenant, record.id, lambda: self._run(tenant, record, recorder), admission)
+        self.scheduler.submit(
+            tenant,
+            record.id,
+            lambda: self._run(tenant, record, recorder),
+            admission,
+            cancelled=lambda: self._cancelled_in_queue(tenant, record, recorder),
+        )
         return record
 
     async def _previous(self, tenant: str, previous_id: str | None) -> InteractionRecord | None:
@@ -206,6 +212,12 @@ class InteractionService:
             log.exception("interaction %s crashed", record.id)
             errors = [{"code": "internal", "message": f"internal error ({type(exc).__name__})"}]
         await self._finish(tenant, record, recorder, status, errors)
+
+    async def _cancelled_in_queue(self, tenant: str, record: InteractionRecord, recorder: Recorder) -> None:
+        """Cancelled (or deleted) while it waited for a slot: it ends `cancelled` like a running one;
+        at shutdown it stays `in_progress` for the next process."""
+        if not self._detached:
+            await self._finish(tenant, record, recorder, "cancelled", None)
 
     async def _history(self, tenant: str, record: InteractionRecord, inputs: list[Step]) -> list[Step]:
         """This interaction's input after the steps of every interaction it continues, oldest first."""
@@ -320,7 +332,12 @@ class InteractionService:
         recorder = Recorder(live, self._persister(tenant, record.id), len(stored), inputs=stored[:inputs])
         recorder.steps = stored[inputs:]
         recorder.usage = neutral_usage(record.usage)  # the previous process's model turns count too
-        self.scheduler.submit(tenant, record.id, lambda: self._run(tenant, record, recorder, resume=True))
+        self.scheduler.submit(
+            tenant,
+            record.id,
+            lambda: self._run(tenant, record, recorder, resume=True),
+            cancelled=lambda: self._cancelled_in_queue(tenant, record, recorder),
+        )
 
     async def shutdown(self, grace_s: float) -> None:
         """SIGTERM: let running interactions finish for `grace_s` seconds, then leave the rest.
