@@ -46,6 +46,7 @@ from orchestrator.egress.relay import pipe, tunnel
 from orchestrator.store import Store
 from orchestrator.store.credentials import CredentialSecret
 from orchestrator.store.models import EnvironmentRow
+from orchestrator.store.sealing import SealError
 
 __all__ = ["SOCKET_NAME", "EgressLimits", "EgressProxy", "Refused"]
 
@@ -233,7 +234,16 @@ class EgressProxy:
         if rule.is_wildcard and (rule.credential or rule.headers):
             raise Refused(403, "credential-refused", "credentials and transforms need an exact host")
         if rule.credential:
-            secret = await self.store.credentials.secret(tenant, rule.credential)
+            try:
+                secret = await self.store.credentials.secret(tenant, rule.credential)
+            except SealError:  # sealed under another key, or tampered with: never injected
+                log.warning(
+                    "credential %s of tenant %s does not open under this key",
+                    *map(printable, (rule.credential, tenant)),
+                )
+                raise Refused(
+                    403, "credential-refused", f"credential {rule.credential!r} cannot be opened"
+                ) from None
             if secret is None:
                 raise Refused(403, "credential-refused", f"credential {rule.credential!r} not found")
             trusted = secret.config.get("trusted_domains") or []

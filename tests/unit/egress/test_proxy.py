@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from orchestrator.config import Settings
 from orchestrator.egress import EgressProxy
@@ -126,6 +127,24 @@ async def test_missing_credential_refuses(store: Store, tmp_path: Path, upstream
     proxy, socket = await _proxy(store, tmp_path, {"allowlist": [entry]})
     answer = await _request(socket, f"GET http://allowed.warren.test:{upstream.port}/ HTTP/1.1\r\n\r\n")
     assert "reason=credential-refused" in answer and upstream.connections == 0
+    await proxy.close_all()
+
+
+async def test_a_credential_that_does_not_open_is_refused_not_raised(
+    store: Store, tmp_path: Path, upstream: Listener
+) -> None:
+    """A sealed secret copied from another row (or sealed under another key) never opens: the
+    sandbox gets a clear 403 and the upstream nothing, instead of a dropped connection."""
+    await store.credentials.create("tenant-a", "gh", "bearer_token", "s3cret-value", {})
+    await store.credentials.create("tenant-b", "gh", "bearer_token", "b-token", {})
+    async with store.db.write() as session:
+        copy = "UPDATE credentials SET secret = (SELECT secret FROM credentials WHERE tenant = 'tenant-b')"
+        await session.execute(text(copy + " WHERE tenant = 'tenant-a'"))
+    entry = {"domain": f"allowed.warren.test:{upstream.port}", "credential": "gh"}
+    proxy, socket = await _proxy(store, tmp_path, {"allowlist": [entry]})
+    answer = await _request(socket, f"GET http://allowed.warren.test:{upstream.port}/ HTTP/1.1\r\n\r\n")
+    assert answer.startswith("HTTP/1.1 403") and "reason=credential-refused" in answer, answer
+    assert upstream.connections == 0 and "b-token" not in answer
     await proxy.close_all()
 
 
