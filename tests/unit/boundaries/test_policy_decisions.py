@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from orchestrator.egress import policy as policy_module
+from orchestrator.egress.addresses import forbidden_reason
 from orchestrator.egress.allowance import AddressAllowance
 from orchestrator.egress.policy import (
     DEFAULT_PORTS,
@@ -252,3 +253,57 @@ async def test_system_lookup_asks_for_stream_sockets_and_drops_scope_ids(
     found = await policy_module._system_lookup("api.test", 8443)
     assert found == [ipaddress.ip_address("fe80::1"), PUBLIC]
     assert asked == [("api.test", 8443, socket.SOCK_STREAM)]
+
+
+async def test_the_rule_that_allows_the_port_wins_over_a_more_specific_one() -> None:
+    """Which rule matched decides which credential is injected: it must be one that allows the port."""
+    policy = _policy(
+        {"domain": "api.test:8443", "credential": "narrow"}, {"domain": "*.test", "credential": "wide"}
+    )
+    decision = await Resolver(lookup=Lookups([PUBLIC]), own=OWN).decide(policy, "api.test", 443)
+    assert decision == Decision(True, "allowed", "api.test", 443, "", PUBLIC, policy.rules[1])
+    narrow = await Resolver(lookup=Lookups([PUBLIC]), own=OWN).decide(policy, "api.test", 8443)
+    assert narrow.rule == policy.rules[0]
+
+
+def test_brackets_around_a_name_are_dropped() -> None:
+    assert split_domain("[a.test]") == ("a.test", DEFAULT_PORTS)
+
+
+@pytest.mark.parametrize(
+    ("address", "reason"),
+    [
+        ("0.0.0.0", "unspecified"),
+        ("::", "unspecified"),
+        ("224.0.0.1", "multicast"),
+        ("fe7f:ffff::1", "reserved"),
+        ("fec0::1", "site-local"),
+        ("64:ff9b:1::5db8:d823", "NAT64 local-use prefix"),
+        ("2001:0:4136:e378::1", "Teredo tunnel"),
+        ("::93.184.216.35", "IPv4-compatible form (deprecated)"),
+        ("::2", "IPv4-compatible form of 0.0.0.2: private"),
+    ],
+)
+def test_forbidden_reasons_are_exact(address: str, reason: str) -> None:
+    """The reason goes into the 403 body and the audit line: each class names itself exactly."""
+    assert forbidden_reason(ipaddress.ip_address(address)) == reason
+
+
+@pytest.mark.parametrize(
+    ("text", "network", "port"),
+    [
+        ("127.0.0.1/8:8080", "127.0.0.0/8", 8080),
+        ("10.1.2.3/24:1", "10.1.2.0/24", 1),
+        ("10.1.2.3:65535", "10.1.2.3/32", 65535),
+        ("[fd00::1/64]:*", "fd00::/64", None),
+    ],
+)
+def test_allowance_forms(text: str, network: str, port: int | None) -> None:
+    """Host bits in a range are dropped (not refused); ports run 1-65535; `*` is every port."""
+    assert AddressAllowance.parse(text) == AddressAllowance(ipaddress.ip_network(network), port)
+
+
+@pytest.mark.parametrize("text", ["127.0.0.1:0", "127.0.0.1:65536", "127.0.0.1", "nope:80"])
+def test_allowance_refusals(text: str) -> None:
+    with pytest.raises(ValueError, match="egress address"):
+        AddressAllowance.parse(text)

@@ -10,10 +10,10 @@ test's own covers what Warren's wire models do not hold today (an aliased field 
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import pytest
-from pydantic import BaseModel, ConfigDict, Field, Tag, ValidationError
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError
 
 from orchestrator.api.wire import CreateInteraction
 from orchestrator.api.wire.error_body import FieldViolation
@@ -166,3 +166,83 @@ def test_tags_are_stripped_through_every_container(
 
 def test_a_position_past_a_fixed_tuple_keeps_the_rest() -> None:
     assert strip_union_tags(OUTER, ("pair", 5, "ta", "n")) == ("pair", 5, "ta", "n")
+
+
+# ---- the walk through every wrapper a core schema may hold (synthetic schemas) --------------------
+
+_MEMBER = {"type": "model-fields", "fields": {"n": {"type": "model-field", "schema": {"type": "int"}}}}
+_TAGGED = {"type": "tagged-union", "choices": {"ta": _MEMBER}}
+_LIST = {"type": "list", "items_schema": _TAGGED}
+_DECOY = {"type": "list", "items_schema": {"type": "int"}}
+"""What a wrong branch leads to: a list of ints, where the walk stops and keeps the tag."""
+
+WRAPPED = {
+    "json-or-python": {"type": "json-or-python", "json_schema": _LIST, "python_schema": _DECOY},
+    "lax-or-strict": {"type": "lax-or-strict", "lax_schema": _LIST, "strict_schema": _DECOY},
+    "chain": {"type": "chain", "steps": [_DECOY, {"type": "str"}, _LIST]},
+    "function-before": {"type": "function-before", "schema": _LIST},
+    "definitions": {
+        "type": "definitions",
+        "schema": {"type": "definition-ref", "schema_ref": "L"},
+        "definitions": [{**_LIST, "ref": "L"}],
+    },
+    "union labels": {"type": "list", "items_schema": {"type": "union", "choices": [_DECOY, (_MEMBER, "ta")]}},
+}
+
+
+@pytest.mark.parametrize("schema", WRAPPED.values(), ids=WRAPPED.keys())
+def test_every_wrapper_is_walked_through(schema: dict[str, Any]) -> None:
+    assert strip_union_tags(schema, (1, "ta", "n")) == (1, "n")
+
+
+def test_where_the_walk_stops() -> None:
+    """An empty chain or an unknown field stops the walk: the rest is kept. At a union a name is
+    always a member's label (a plain union labels members by class name): dropped, and the rest kept."""
+    assert strip_union_tags({"type": "chain", "steps": []}, (1, "ta")) == (1, "ta")
+    assert strip_union_tags({"type": "model-fields", "fields": {}}, ("x", "ta")) == ("x", "ta")
+    for union in ({"type": "union", "choices": [(_MEMBER, "tb")]}, {"type": "union", "choices": [_MEMBER]}):
+        assert strip_union_tags(union, ("ta", "n", "ta")) == ("n", "ta")
+
+
+def test_a_map_key_with_a_backslash_or_quote_is_escaped() -> None:
+    assert validation_violations([{"type": "missing", "loc": ("body", "env", 'a\\b"c')}]) == [
+        FieldViolation(field='env["a\\\\b\\"c"]', description="invalid value")
+    ]
+
+
+class _KindA(BaseModel):
+    Xkind: Literal["a"]
+    n: int
+
+
+class _KindB(BaseModel):
+    Xkind: Literal["b"]
+    m: int
+
+
+def _pick(value: Any) -> str | None:
+    return value.get("k") if isinstance(value, dict) else None
+
+
+class _Discriminated(BaseModel):
+    by_field: _KindA | _KindB = Field(discriminator="Xkind")
+    by_function: (
+        Annotated[Annotated[_KindA, Tag("a")] | Annotated[_KindB, Tag("b")], Discriminator(_pick)] | None
+    ) = None
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"by_field": {}}, "by_field.Xkind"),
+        ({"by_field": {"Xkind": "zz"}}, "by_field.Xkind"),
+        ({"by_field": {"Xkind": "a", "n": 1}, "by_function": {}}, "by_function"),
+        ({"by_field": {"Xkind": "a", "n": 1}, "by_function": {"k": "zz"}}, "by_function"),
+    ],
+)
+def test_tag_errors_name_the_discriminator_field_verbatim(body: object, field: str) -> None:
+    """A field discriminator is appended as written; a function discriminator names no field."""
+    errors = _errors(_Discriminated, body)
+    assert [v.field for v in validation_violations(errors, _Discriminated.__pydantic_core_schema__)] == [
+        field
+    ]
