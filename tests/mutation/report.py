@@ -28,7 +28,7 @@ ROOT = HERE.parent.parent
 MUTMUT = str(Path(sys.executable).with_name("mutmut"))
 _NAME = re.compile(r"^(?P<module>.+?)\.x(?:_|\u01c1)(?P<function>.+)__mutmut_\d+$")
 _ENTRY = re.compile(r"^### `(?P<id>[^`]+)`\n- change: `(?P<change>.*)`$", re.MULTILINE)
-_STRING = re.compile(r"""(?P<q>"|')(?P<text>(?:\\.|(?!(?P=q)).)*)(?P=q)""")
+_STRING = re.compile(r"""[rbfuRBFU]{0,2}(?P<q>"|')(?P<text>(?:\\.|(?!(?P=q)).)*)(?P=q)""")
 _LOGGERS = frozenset({"log", "logger", "_log"})
 KILLED = ("killed", "caught by type check", "timeout")
 
