@@ -333,9 +333,11 @@ class EnvironmentService:
         A sandbox that already runs is left alone, whatever the row says: no claim opens (its
         runner holds its token, and a claim open now would be its own code's to take).
         """
-        if self.hook is None or (not new and await self._runs(record.id, sandbox_id)):
+        if self.hook is None:
             await self.backend.start(sandbox_id)  # no-op when running
             return
+        if not new and await self._runs(record.id, sandbox_id):
+            return  # one engine call on the path of every interaction: no `start` on top of it
         await self.hook.starting(record)
         try:
             await self.backend.start(sandbox_id)
