@@ -250,10 +250,16 @@ def test_an_oversized_step_is_refused_as_it_streams(
             (hashlib.sha256(token.encode()).hexdigest(), environment_id),
         )
     peak = _status_kib(served.pid, "VmHWM")
+    idle_p50 = _p50_healthz(served.url)
 
-    answer = _stream(container, BIG_STEP, token, mode).get(timeout=120).split()
+    sent = _stream(container, BIG_STEP, token, mode)
+    during_p50 = _p50_healthz(served.url)  # while the sandbox pushes its body
+    answer = sent.get(timeout=120).split()
 
     assert answer[:2] == ["HTTP/1.1", "413"], answer
+    assert during_p50 <= 2 * idle_p50, (
+        f"/healthz p50 {idle_p50 * 1000:.2f} ms idle, {during_p50 * 1000:.2f} ms"
+    )
     assert int(answer[-1]) < 400, "the server stopped reading long before the end"
     grew = _status_kib(served.pid, "VmHWM") - peak
     assert grew < 96 * 1024, f"peak RSS grew by {grew} KiB"
