@@ -23,6 +23,7 @@ from orchestrator.egress.framing import (
     ("target", "host", "port", "path"),
     [
         ("http://a.test", "a.test", 80, "/"),
+        ("http://XX.test/", "XX.test", 80, "/"),
         ("http://a.test/", "a.test", 80, "/"),
         ("http://a.test/x", "a.test", 80, "/x"),
         ("http://a.test/x?y=1", "a.test", 80, "/x?y=1"),

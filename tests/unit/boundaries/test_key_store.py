@@ -78,7 +78,7 @@ async def test_concurrent_checks_of_one_key_share_one_read(
 
 
 async def test_listing_is_oldest_first_then_by_id(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
-    ids = iter(["key_c", "key_b", "key_a"])
+    ids = iter(["key_a", "key_c", "key_b"])  # ids in neither created nor insertion order
     monkeypatch.setattr(keys_module, "new_id", lambda prefix: next(ids))
     times = iter([datetime(2026, 1, 1, tzinfo=UTC), datetime(2025, 1, 1, tzinfo=UTC)] * 2)
     monkeypatch.setattr(keys_module, "utcnow", lambda: next(times))
@@ -88,9 +88,9 @@ async def test_listing_is_oldest_first_then_by_id(db: Database, monkeypatch: pyt
     monkeypatch.setattr(keys_module, "utcnow", lambda: datetime(2025, 1, 1, tzinfo=UTC))
     await keys.create_key("t1", "tie")
     assert [(k.name, k.id) for k in await keys.list_keys("t1")] == [
-        ("tie", "key_a"),
-        ("older", "key_b"),
-        ("newer", "key_c"),
+        ("tie", "key_b"),
+        ("older", "key_c"),
+        ("newer", "key_a"),
     ]
 
 
@@ -112,3 +112,14 @@ async def test_ids_and_not_found_errors(db: Database) -> None:
     with pytest.raises(NotFoundError) as missing:
         await keys.revoke("t2", record.id)
     assert (missing.value.kind, missing.value.id) == ("api_key", record.id)
+
+
+async def test_five_prefix_collisions_in_a_row_give_up(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    keys = ApiKeys(db)
+    real = secrets.token_hex
+    monkeypatch.setattr(secrets, "token_hex", lambda n: "0badcafe" if n == 4 else real(n))
+    await keys.create_key("t1", "first")
+    prefixes = iter(["0badcafe"] * 5 + ["12345678"])
+    monkeypatch.setattr(secrets, "token_hex", lambda n: next(prefixes) if n == 4 else real(n))
+    with pytest.raises(RuntimeError, match="could not draw an unused key prefix"):
+        await keys.create_key("t1", "second")

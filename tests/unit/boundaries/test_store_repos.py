@@ -130,3 +130,28 @@ async def test_a_claim_released_meanwhile_is_tried_again(
     with pytest.raises(IdempotencyConflictError) as conflict:
         await store.idempotency.reserve("t1", "k", "other", "interaction")
     assert conflict.value.key == "k"
+
+
+async def test_release_forgets_only_its_own_unfinished_key(store: Store) -> None:
+    for key in ("k1", "k2", "done"):
+        await store.idempotency.reserve("t1", key, "h", "interaction")
+    await store.idempotency.complete("t1", "done", "res")
+    await store.idempotency.release("t1", "k1")
+    await store.idempotency.release("t1", "done")
+    assert await store.idempotency.lookup("t1", "k1") is None
+    assert await store.idempotency.lookup("t1", "k2") is not None, "another request's claim stays"
+    assert await store.idempotency.lookup("t1", "done") is not None, "a finished key is never released"
+
+
+async def test_a_claim_that_keeps_vanishing_ends_in_a_conflict(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await store.idempotency.reserve("t1", "k", "h", "interaction")
+
+    async def always_missing(tenant: str, key: str) -> None:
+        return None
+
+    monkeypatch.setattr(store.idempotency, "lookup", always_missing)
+    with pytest.raises(IdempotencyConflictError) as conflict:
+        await store.idempotency.reserve("t1", "k", "h", "interaction")
+    assert conflict.value.key == "k"

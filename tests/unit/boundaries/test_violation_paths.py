@@ -137,6 +137,7 @@ class _Outer(BaseModel):
     each: set[_AB] = set()
     frozen: frozenset[_AB] = frozenset()
     named: dict[str, _AB] = {}
+    numbered: dict[int, _AB] = {}
 
 
 OUTER = _Outer.__pydantic_core_schema__
@@ -153,6 +154,7 @@ BAD = {"n": "x"}
         ("each", [{"n": 1}, BAD], ("each", 1)),
         ("frozen", [{"n": 1}, BAD], ("frozen", 1)),
         ("named", {"k": BAD}, ("named", "k")),
+        ("numbered", {5: BAD}, ("numbered", 5)),
     ],
 )
 def test_tags_are_stripped_through_every_container(
@@ -165,6 +167,7 @@ def test_tags_are_stripped_through_every_container(
 
 
 def test_a_position_past_a_fixed_tuple_keeps_the_rest() -> None:
+    assert strip_union_tags(OUTER, ("pair", 2, "ta", "n")) == ("pair", 2, "ta", "n")
     assert strip_union_tags(OUTER, ("pair", 5, "ta", "n")) == ("pair", 5, "ta", "n")
 
 
@@ -188,6 +191,28 @@ WRAPPED = {
     },
     "union labels": {"type": "list", "items_schema": {"type": "union", "choices": [_DECOY, (_MEMBER, "ta")]}},
 }
+
+
+_NESTED = {
+    "type": "model-fields",
+    "fields": {"x": {"type": "model-field", "schema": {"type": "tagged-union", "choices": {"tb": _MEMBER}}}},
+}
+
+
+def test_a_labelled_union_member_is_walked_into() -> None:
+    """The member with the label is followed, so tags deeper inside it are stripped as well."""
+    union = {"type": "union", "choices": [(_DECOY, "tz"), (_NESTED, "ta"), (_MEMBER, "tc")]}
+    assert strip_union_tags(union, ("ta", "x", "tb", "n")) == ("x", "n")
+
+
+def test_a_repeated_tuple_item_in_the_middle_is_not_guessed() -> None:
+    """`tuple[int, *tuple[A, ...], B]`: a position past the repeated item may be the last one, so
+    only positions before it are followed."""
+    tagged_b = {"type": "tagged-union", "choices": {"tb": _MEMBER}}
+    schema = {"type": "tuple", "items_schema": [{"type": "int"}, _TAGGED, tagged_b], "variadic_item_index": 1}
+    assert strip_union_tags(schema, (1, "ta", "n")) == (1, "n")
+    assert strip_union_tags(schema, (2, "tb", "n")) == (2, "n")
+    assert strip_union_tags(schema, (3, "ta", "n")) == (3, "ta", "n")
 
 
 @pytest.mark.parametrize("schema", WRAPPED.values(), ids=WRAPPED.keys())
