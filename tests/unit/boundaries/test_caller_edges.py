@@ -51,8 +51,6 @@ async def test_the_rate_limit_is_per_key_and_says_when_to_retry(
     with pytest.raises(RateLimited) as limited:
         await deps._caller(_request(first), services)  # type: ignore[arg-type]
     assert limited.value.retry_after_s == 2, "one request per 2 s: the next is free in 2 s"
-    assert limited.value.headers() == {"Retry-After": "2"}
-    assert "retry in 2 s" in str(limited.value)
     assert (await deps._caller(_request(second), services)).tenant == "t1", "another key is unaffected"  # type: ignore[arg-type]
 
 
