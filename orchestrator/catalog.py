@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from orchestrator.api.errors import InvalidArgument, NotFound
+from orchestrator.errors import InvalidArgument, NotFound
 from orchestrator.store import Store
 
 __all__ = ["BUILTIN_TOOLS", "DEFAULT_AGENT", "DEFAULT_AGENT_ID", "resolve_agent"]

@@ -20,17 +20,32 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from orchestrator.api.errors import QuotaExceeded
 from orchestrator.catalog import merged, resolve_agent
+from orchestrator.errors import QuotaExceeded
 from orchestrator.interactions.usage import UsageMeter
 from orchestrator.store import Store
 
 if TYPE_CHECKING:
-    from orchestrator.api.deps import Services
+    from orchestrator.config import Settings
+    from orchestrator.environments.service import EnvironmentService
+    from orchestrator.interactions.service import InteractionService
 
 __all__ = ["check_interaction_quotas", "check_token_quota", "in_run_token_quota", "tokens_used"]
+
+
+class Services(Protocol):
+    """The part of the API's services the quota checks read (a port, so this module never imports `api`)."""
+
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def store(self) -> Store: ...
+    @property
+    def interactions(self) -> InteractionService: ...
+    @property
+    def environments(self) -> EnvironmentService | None: ...
 
 
 async def tokens_used(

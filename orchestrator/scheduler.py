@@ -18,14 +18,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from types import TracebackType
 
-from orchestrator.errors import WarrenError
+from orchestrator.errors import QuotaExceeded
 
 __all__ = ["Admission", "QueueFullError", "Scheduler"]
 
 log = logging.getLogger("orchestrator.scheduler")
 
 
-class QueueFullError(WarrenError, RuntimeError):
+class QueueFullError(QuotaExceeded, RuntimeError):
     """A tenant already has `limit` jobs waiting for a slot; the message names the setting."""
 
     def __init__(self, limit: int) -> None:

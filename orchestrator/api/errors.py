@@ -1,7 +1,8 @@
 """The one place that turns errors into HTTP: domain exceptions, validation errors, unknown routes, crashes.
 
-Routes raise the `ApiError` subclasses below; `install_error_handlers` maps each to its status and to the
-wire error body `{"error": {"code", "message", "details"?}}` (spec section 11). Anything else becomes a
+Code raises the HTTP-free kinds of `orchestrator.errors` (re-exported here for the routes); `_WIRE` is the
+one table from kind to status and wire code, and `install_error_handlers` turns each into the wire error
+body `{"error": {"code", "message", "details"?}}` (spec section 11). Anything else becomes a
 500 `internal` with a generic message, logged here with its traceback and never shown to the client.
 """
 
@@ -11,7 +12,7 @@ import logging
 import math
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any, ClassVar
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -20,7 +21,20 @@ from pydantic import TypeAdapter
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from orchestrator.errors import WarrenError
+from orchestrator.errors import (
+    AlreadyExists,
+    Conflict,
+    DomainError,
+    FailedPrecondition,
+    InternalError,
+    InvalidArgument,
+    NotFound,
+    PayloadTooLarge,
+    PermissionDenied,
+    QuotaExceeded,
+    RateLimited,
+    Unauthenticated,
+)
 
 from .wire import BadRequest, ErrorBody, ErrorPayload, FieldViolation, to_wire, validation_violations
 
@@ -37,8 +51,12 @@ __all__ = [
     "QuotaExceeded",
     "RateLimited",
     "Unauthenticated",
+    "domain_error_response",
+    "error_body",
+    "error_headers",
     "error_response",
     "install_error_handlers",
+    "wire_status",
 ]
 
 log = logging.getLogger(__name__)
@@ -57,134 +75,60 @@ _CODE_BY_STATUS = {
 }
 
 
-class ApiError(WarrenError):
-    """Root of the errors a route raises on purpose; each subclass fixes an HTTP status and a wire code."""
+ApiError = DomainError
+"""Kept for the routes: the root of the errors raised on purpose (now `orchestrator.errors.DomainError`)."""
 
-    status_code: ClassVar[int] = 500
-    """The HTTP status."""
-    code: ClassVar[str] = "internal"
-    """The lowercase wire code."""
+_WIRE: dict[type[DomainError], tuple[int, str]] = {
+    InvalidArgument: (400, "invalid_argument"),
+    # 400 rather than 409 on purpose: the SDK retries 409 about four times, and a state that refused the
+    # request once (an interaction that is not `requires_action`, an expired environment) will refuse again.
+    FailedPrecondition: (400, "failed_precondition"),
+    Unauthenticated: (401, "unauthenticated"),
+    PermissionDenied: (403, "permission_denied"),
+    NotFound: (404, "not_found"),
+    Conflict: (409, "conflict"),  # the SDK retries 409
+    AlreadyExists: (409, "already_exists"),
+    PayloadTooLarge: (413, "payload_too_large"),
+    RateLimited: (429, "resource_exhausted"),
+    InternalError: (500, "internal"),
+}
+"""The one table from error kind to HTTP status and wire code; a subclass takes its nearest kind's row."""
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        """Create the error.
 
-        Args:
-            message: what went wrong, shown to the client; never include secrets or internals.
-            field: the JSON path of the offending field (e.g. `input[2].type`), when one is to blame.
-        """
-        super().__init__(message)
-        self.message = message
-        self.field = field
+def wire_status(error: DomainError) -> tuple[int, str]:
+    """The HTTP status and wire code of `error`: its nearest kind in `_WIRE`, else 500 `internal`."""
+    for kind in type(error).__mro__:
+        if kind in _WIRE:
+            return _WIRE[kind]
+    return 500, "internal"
 
-    def headers(self) -> dict[str, str]:
-        """Extra response headers (e.g. `Retry-After`)."""
+
+def error_headers(error: DomainError) -> dict[str, str]:
+    """`Retry-After` in whole seconds for a rate limit that knows its delay; nothing otherwise."""
+    if not isinstance(error, RateLimited) or error.retry_after_s is None:
         return {}
+    return {"Retry-After": str(max(0, math.ceil(error.retry_after_s)))}
 
-    def body(self) -> ErrorBody:
-        """The wire error body for this error."""
-        if self.field is None:
-            return ErrorBody(error=ErrorPayload(code=self.code, message=self.message))
-        violation = FieldViolation(field=self.field, description=self.message)
-        return ErrorBody(
-            error=ErrorPayload(
-                code=self.code,
-                message=f"{self.field}: {self.message}",
-                details=[BadRequest(field_violations=[violation])],
-            )
+
+def error_body(error: DomainError) -> ErrorBody:
+    """The wire error body for `error`; a `field` adds a `BadRequest` detail naming it."""
+    _, code = wire_status(error)
+    if error.field is None:
+        return ErrorBody(error=ErrorPayload(code=code, message=error.message))
+    violation = FieldViolation(field=error.field, description=error.message)
+    return ErrorBody(
+        error=ErrorPayload(
+            code=code,
+            message=f"{error.field}: {error.message}",
+            details=[BadRequest(field_violations=[violation])],
         )
+    )
 
 
-class InvalidArgument(ApiError, ValueError):
-    """400 `invalid_argument`: the request is malformed; `field` names the bad field."""
-
-    status_code = 400
-    code = "invalid_argument"
-
-
-class FailedPrecondition(ApiError):
-    """400 `failed_precondition`: the request is valid but the resource is not in a state to accept it.
-
-    400 rather than 409 on purpose: the SDK retries 409 about four times, and a state that refused the
-    request once (an interaction that is not `requires_action`, an expired environment) will refuse again.
-    """
-
-    status_code = 400
-    code = "failed_precondition"
-
-
-class Unauthenticated(ApiError, PermissionError):
-    """401 `unauthenticated`: no API key, or one Warren does not know."""
-
-    status_code = 401
-    code = "unauthenticated"
-
-
-class PermissionDenied(ApiError, PermissionError):
-    """403 `permission_denied`: the key is valid but may not do this."""
-
-    status_code = 403
-    code = "permission_denied"
-
-
-class NotFound(ApiError, LookupError):
-    """404 `not_found`: no such resource (or not visible to this key)."""
-
-    status_code = 404
-    code = "not_found"
-
-
-class Conflict(ApiError):
-    """409 `conflict`: the request conflicts with the resource's current state. The SDK retries 409."""
-
-    status_code = 409
-    code = "conflict"
-
-
-class AlreadyExists(Conflict):
-    """409 `already_exists`: a resource with this id exists (e.g. a duplicate agent id)."""
-
-    code = "already_exists"
-
-
-class PayloadTooLarge(ApiError):
-    """413 `payload_too_large`: the body or an uploaded file exceeds a limit."""
-
-    status_code = 413
-    code = "payload_too_large"
-
-
-class RateLimited(ApiError):
-    """429 `resource_exhausted`: a quota or rate limit was hit; the client may retry after a delay."""
-
-    status_code = 429
-    code = "resource_exhausted"
-
-    def __init__(self, message: str, *, retry_after_s: float | None = None) -> None:
-        """Create the error.
-
-        Args:
-            message: which limit was hit.
-            retry_after_s: **seconds** until a retry may succeed; sent as `Retry-After` (rounded up).
-        """
-        super().__init__(message)
-        self.retry_after_s = retry_after_s
-
-    def headers(self) -> dict[str, str]:
-        """`Retry-After` in whole seconds, when known."""
-        if self.retry_after_s is None:
-            return {}
-        return {"Retry-After": str(max(0, math.ceil(self.retry_after_s)))}
-
-
-class QuotaExceeded(RateLimited):
-    """429 `resource_exhausted`: a tenant quota (running sandboxes, model tokens) is used up.
-
-    The message names the limit and its setting; no `Retry-After` unless the caller knows one.
-    """
-
-
-class InternalError(ApiError):
-    """500 `internal`: Warren failed; the message must stay generic."""
+def domain_error_response(error: DomainError, headers: Mapping[str, str] | None = None) -> JSONResponse:
+    """The JSON response for a domain error: its table status, wire body and `Retry-After`, plus `headers`."""
+    status, _ = wire_status(error)
+    return error_response(status, error_body(error), {**error_headers(error), **(headers or {})})
 
 
 def error_response(
@@ -209,11 +153,11 @@ def _body_schema(request: Request | None) -> Mapping[str, Any] | None:
     return None if annotation is None else _schema_of(annotation)
 
 
-async def _on_api_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ApiError)
-    if exc.status_code >= 500:
+async def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    if wire_status(exc)[0] >= 500:
         log.error("%s %s failed: %s", request.method, request.url.path, exc, exc_info=exc)
-    return error_response(exc.status_code, exc.body(), exc.headers())
+    return domain_error_response(exc)
 
 
 async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -272,7 +216,7 @@ class _CatchAll:
 
 def install_error_handlers(app: FastAPI) -> None:
     """Map every error `app` can produce to the wire error body; call once, before the app starts."""
-    app.add_exception_handler(ApiError, _on_api_error)
+    app.add_exception_handler(DomainError, _on_domain_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_middleware(_CatchAll)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from orchestrator.api.errors import PayloadTooLarge, error_response
+from orchestrator.api.errors import PayloadTooLarge, domain_error_response
 
 __all__ = ["DEFAULT_MAX_MULTIPART_PARTS", "BodyLimit", "BodyTooLargeError"]
 
@@ -109,8 +109,7 @@ class BodyLimit:
             await self._refuse(scope, receive, send, exc.detail)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, message: str) -> None:
-        error = PayloadTooLarge(message)
-        response = error_response(error.status_code, error.body(), {"connection": "close"})
+        response = domain_error_response(PayloadTooLarge(message), {"connection": "close"})
         await response(scope, receive, send)
 
 

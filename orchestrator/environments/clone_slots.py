@@ -12,7 +12,7 @@ import contextlib
 from collections import Counter
 from collections.abc import Iterator
 
-from orchestrator.api.errors import QuotaExceeded
+from orchestrator.errors import QuotaExceeded
 
 __all__ = ["CloneSlots"]
 

@@ -21,7 +21,7 @@ from typing import IO
 
 from pydantic import BaseModel
 
-from orchestrator.errors import WarrenError
+from orchestrator.errors import InvalidArgument, NotFound, PayloadTooLarge, WarrenError
 from orchestrator.sandbox import ExecRequest, SandboxBackend, UnsafeArchiveError
 from orchestrator.sandbox.backend import (
     FileDownload,
@@ -51,15 +51,18 @@ _GZIP_MAGIC = b"\x1f\x8b"
 _INFLATE_CHUNK = 1 << 20
 
 
-class FilePathError(WarrenError, ValueError):
-    """A client-supplied workspace path is unsafe or malformed."""
+class FilePathError(InvalidArgument):
+    """A client-supplied workspace path is unsafe or malformed; the field is the `file_path` parameter."""
+
+    def __init__(self, message: str, *, field: str | None = "file_path") -> None:
+        super().__init__(message, field=field)
 
 
-class FileTooLargeError(WarrenError, ValueError):
+class FileTooLargeError(PayloadTooLarge, ValueError):
     """An upload or download exceeds its cap."""
 
 
-class FileMissingError(WarrenError, LookupError):
+class FileMissingError(NotFound):
     """No file or folder at that path."""
 
 

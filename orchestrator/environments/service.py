@@ -25,10 +25,10 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from sqlalchemy.engine import make_url
 
-from orchestrator.api.errors import InvalidArgument, QuotaExceeded
 from orchestrator.config import Settings
 from orchestrator.environments.files import WorkspaceFiles
 from orchestrator.environments.sources import SourceError, Sources
+from orchestrator.errors import InvalidArgument, QuotaExceeded
 from orchestrator.sandbox import Limits, Mount, SandboxBackend, SandboxNotFoundError, SandboxSpec
 from orchestrator.sandbox.backend import LABEL_PREFIX
 from orchestrator.skills import SkillSet

@@ -33,7 +33,6 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from orchestrator.api.errors import InvalidArgument
 from orchestrator.config import Settings
 from orchestrator.environments.clone_slots import CloneSlots
 from orchestrator.environments.files import WORKSPACE, workspace_path
@@ -47,6 +46,7 @@ from orchestrator.environments.git import (
     remote_target,
 )
 from orchestrator.environments.tree import TarBuilder, TreeTooLargeError, check_tree_size
+from orchestrator.errors import InvalidArgument
 from orchestrator.sandbox.tarsafe import TarLimits
 from orchestrator.skills import SkillSet, SkillStore, SkillUploadError, path_component
 

@@ -10,17 +10,40 @@ import secrets
 import time
 from dataclasses import dataclass, field
 
-from orchestrator.errors import WarrenError
+from orchestrator.errors import InvalidArgument, NotFound, PayloadTooLarge, QuotaExceeded, WarrenError
 
-__all__ = ["TooManyUploads", "UploadError", "UploadSession", "UploadSessions"]
+__all__ = [
+    "ChunkOffsetError",
+    "TooManyUploads",
+    "UploadError",
+    "UploadMissing",
+    "UploadSession",
+    "UploadSessions",
+    "UploadTooLarge",
+]
 
 
 class UploadError(WarrenError, ValueError):
     """A chunk does not fit its session (wrong offset, too large, unknown session)."""
 
 
-class TooManyUploads(UploadError):
+class TooManyUploads(UploadError, QuotaExceeded):
     """The tenant already holds its limit of open uploads: finish one, or wait for one to expire."""
+
+
+class UploadTooLarge(UploadError, PayloadTooLarge):
+    """The upload (declared or received so far) exceeds the per-upload byte limit."""
+
+
+class ChunkOffsetError(UploadError, InvalidArgument):
+    """A chunk's `offset` does not follow the bytes already received."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, field="offset")
+
+
+class UploadMissing(NotFound):
+    """No such upload session for this tenant (expired, finalized or never started)."""
 
 
 @dataclass
@@ -52,7 +75,7 @@ class UploadSessions:
     def start(self, session: UploadSession) -> str:
         """Open a session and return its id."""
         if session.declared_size is not None and session.declared_size > self.max_bytes:
-            raise UploadError(
+            raise UploadTooLarge(
                 f"upload of {session.declared_size} bytes exceeds the {self.max_bytes}-byte limit"
             )
         self._expire()
@@ -69,13 +92,14 @@ class UploadSessions:
         """Append a chunk at `offset`; returns the session."""
         session = self._sessions.get(upload_id)
         if session is None or session.tenant != tenant:
-            raise LookupError("no such upload session (expired or never started)")
+            raise UploadMissing("no such upload session (expired or never started)")
         if data and offset + len(data) == len(session.data) and session.data[offset:] == data:
             return session  # a retried chunk (its answer was lost): already appended
         if offset != len(session.data):
-            raise UploadError(f"chunk offset {offset} does not follow the {len(session.data)} bytes received")
+            received = len(session.data)
+            raise ChunkOffsetError(f"chunk offset {offset} does not follow the {received} bytes received")
         if len(session.data) + len(data) > self.max_bytes:
-            raise UploadError(f"upload exceeds the {self.max_bytes}-byte limit")
+            raise UploadTooLarge(f"upload exceeds the {self.max_bytes}-byte limit")
         session.data += data
         return session
 

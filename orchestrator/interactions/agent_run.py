@@ -16,11 +16,11 @@ from typing import Any
 
 from agents.model_types import ToolDeclaration
 from agents.protocol import SOCKET_PATH, Budget, WorkItem
-from orchestrator.api.errors import NotFound
 from orchestrator.catalog import BUILTIN_TOOLS, merged, resolve_agent
 from orchestrator.channel.hub import Resumed, RunnerHub, RunnerLost, answers_of
 from orchestrator.channel.server import ChannelServers
 from orchestrator.environments.service import EnvironmentService, SandboxExtras
+from orchestrator.errors import NotFound
 from orchestrator.interactions.history import to_messages
 from orchestrator.interactions.recorder import Recorder
 from orchestrator.store import Store

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
 from agents.model_types import GenerationConfig, ModelRequest, ToolCallPart, ToolDeclaration, Usage
-from orchestrator.api.errors import InvalidArgument, NotFound
+from orchestrator.errors import InvalidArgument, NotFound
 from orchestrator.gateway.errors import GatewayError, UnknownProviderError
 from orchestrator.gateway.provider import ProviderRegistry
 from orchestrator.interactions.history import input_steps, to_messages

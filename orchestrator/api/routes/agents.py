@@ -22,7 +22,6 @@ from orchestrator.api.wire.common import to_wire
 from orchestrator.catalog import DEFAULT_AGENT, DEFAULT_AGENT_ID, resolve_agent
 from orchestrator.environments.sources import SourceError
 from orchestrator.skills import SkillStore, SkillUploadError
-from orchestrator.store.errors import AlreadyExistsError, InvalidPageTokenError, NotFoundError
 
 router = APIRouter(prefix="/{api_version}/agents", tags=["agents"])
 
@@ -55,10 +54,7 @@ async def _create(services: Services, tenant: str, spec: dict[str, Any]) -> dict
     uploads: list[Mapping[str, Any]] = []
     if spec.get("skills") is not None:
         spec["skills"], uploads = _check_skills(skills, spec["skills"])
-    try:
-        record = await services.store.agents.create(tenant, spec["id"], spec)
-    except AlreadyExistsError as exc:
-        raise AlreadyExists(f"agent {spec['id']!r} already exists", field="id") from exc
+    record = await services.store.agents.create(tenant, spec["id"], spec)  # 409 `id` when taken
     try:
         for upload in uploads:
             await asyncio.to_thread(
@@ -140,10 +136,7 @@ async def list_agents(
     parent: Annotated[str | None, Query(description="Accepted for compatibility; ignored")] = None,
 ) -> dict[str, Any]:
     """List the built-in agent (on the first page) and this tenant's agents."""
-    try:
-        page = await services.store.agents.list(caller.tenant, page_size=page_size, page_token=page_token)
-    except InvalidPageTokenError as exc:
-        raise InvalidArgument(str(exc), field="page_token") from exc
+    page = await services.store.agents.list(caller.tenant, page_size=page_size, page_token=page_token)
     agents = ([DEFAULT_AGENT] if page_token is None else []) + [r.spec for r in page.items]
     body: dict[str, Any] = {"agents": agents}
     if page.next_page_token:
@@ -171,9 +164,6 @@ async def delete_agent(
     """Delete a custom agent."""
     if agent_id == DEFAULT_AGENT_ID:
         raise FailedPrecondition("the built-in agent 'default' cannot be deleted")
-    try:
-        await services.store.agents.delete(caller.tenant, agent_id)
-    except NotFoundError as exc:
-        raise NotFound(f"agent {agent_id!r} not found") from exc
+    await services.store.agents.delete(caller.tenant, agent_id)  # 404 "agent '<id>' not found"
     await asyncio.to_thread(_skill_store(services).remove, caller.tenant, "agents", agent_id)
     return {}

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query
 
 from orchestrator.api.deps import CallerDep, ServicesDep, VersionDep
-from orchestrator.api.errors import AlreadyExists, InvalidArgument, NotFound
+from orchestrator.api.errors import NotFound
 from orchestrator.api.wire.credentials import (
     BearerTokenCredential,
     CreateCredentialRequest,
@@ -20,7 +20,6 @@ from orchestrator.api.wire.credentials import (
     CredentialList,
 )
 from orchestrator.store.credentials import CredentialRecord
-from orchestrator.store.errors import AlreadyExistsError, InvalidPageTokenError, NotFoundError
 
 router = APIRouter(prefix="/{api_version}/credentials", tags=["credentials"])
 
@@ -49,16 +48,13 @@ async def create_credential(
         }
     else:
         secret, config = body.value, {"trusted_domains": body.trusted_domains}
-    try:
-        record = await services.store.credentials.create(
-            caller.tenant,
-            credential_id,
-            body.type,
-            secret,
-            {k: v for k, v in config.items() if v is not None},
-        )
-    except AlreadyExistsError as exc:
-        raise AlreadyExists(f"credential {credential_id!r} already exists", field="id") from exc
+    record = await services.store.credentials.create(  # 409 `id` when taken
+        caller.tenant,
+        credential_id,
+        body.type,
+        secret,
+        {k: v for k, v in config.items() if v is not None},
+    )
     return _public(record)
 
 
@@ -73,12 +69,7 @@ async def list_credentials(
     page_token: Annotated[str | None, Query(description="Token from the previous page")] = None,
 ) -> dict[str, Any]:
     """List this tenant's credentials (metadata only)."""
-    try:
-        page = await services.store.credentials.list(
-            caller.tenant, page_size=page_size, page_token=page_token
-        )
-    except InvalidPageTokenError as exc:
-        raise InvalidArgument(str(exc), field="page_token") from exc
+    page = await services.store.credentials.list(caller.tenant, page_size=page_size, page_token=page_token)
     body: dict[str, Any] = {"credentials": [_public(r) for r in page.items]}
     if page.next_page_token:
         body["next_page_token"] = page.next_page_token
@@ -106,8 +97,5 @@ async def delete_credential(
     credential_id: str, _v: VersionDep, caller: CallerDep, services: ServicesDep
 ) -> dict[str, Any]:
     """Delete a credential; entries that name it stop getting it at once."""
-    try:
-        await services.store.credentials.delete(caller.tenant, credential_id)
-    except NotFoundError as exc:
-        raise NotFound(f"credential {credential_id!r} not found") from exc
+    await services.store.credentials.delete(caller.tenant, credential_id)  # 404 when it is not there
     return {}

@@ -10,13 +10,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from orchestrator.api.deps import CallerDep, ServicesDep, VersionDep, sandboxes
-from orchestrator.api.errors import InvalidArgument, NotFound
+from orchestrator.api.errors import NotFound
 from orchestrator.api.idempotency import IdempotencyDep
 from orchestrator.api.wire.common import to_wire
 from orchestrator.api.wire.environments import CreateEnvironmentRequest, Environment, EnvironmentList
 from orchestrator.interactions.snapshot import rfc3339
 from orchestrator.store.environments import EnvironmentRecord
-from orchestrator.store.errors import InvalidPageTokenError, NotFoundError
+from orchestrator.store.errors import NotFoundError
 
 router = APIRouter(prefix="/{api_version}/environments", tags=["environments"])
 
@@ -82,12 +82,7 @@ async def list_environments(
     mode: Annotated[str | None, Query(description="Accepted for compatibility; ignored")] = None,
 ) -> dict[str, Any]:
     """List this tenant's environments, oldest first."""
-    try:
-        page = await services.store.environments.list(
-            caller.tenant, page_size=page_size, page_token=page_token
-        )
-    except InvalidPageTokenError as exc:
-        raise InvalidArgument(str(exc), field="page_token") from exc
+    page = await services.store.environments.list(caller.tenant, page_size=page_size, page_token=page_token)
     body: dict[str, Any] = {"environments": [environment_body(r) for r in page.items]}
     if page.next_page_token:
         body["next_page_token"] = page.next_page_token
@@ -115,10 +110,7 @@ async def delete_environment(
     environment_id: str, _v: VersionDep, caller: CallerDep, services: ServicesDep
 ) -> dict[str, Any]:
     """Delete an environment: its sandbox and workspace are destroyed."""
-    try:
-        await sandboxes(services).delete(caller.tenant, environment_id)
-    except NotFoundError as exc:
-        raise NotFound(f"environment {environment_id!r} not found") from exc
+    await sandboxes(services).delete(caller.tenant, environment_id)  # 404 when it is not there
     return {}
 
 
@@ -136,10 +128,7 @@ async def stop_environment(
     environment_id: str, _v: VersionDep, caller: CallerDep, services: ServicesDep
 ) -> dict[str, Any]:
     """Stop an environment's sandbox now, keeping `/workspace`; the next use resumes it (Warren extension)."""
-    try:
-        await sandboxes(services).stop(caller.tenant, environment_id)
-    except NotFoundError as exc:
-        raise NotFound(f"environment {environment_id!r} not found") from exc
+    await sandboxes(services).stop(caller.tenant, environment_id)  # 404 when it is not there
     return await get_environment(environment_id, _v, caller, services)
 
 
@@ -154,8 +143,5 @@ async def resume_environment(
     environment_id: str, _v: VersionDep, caller: CallerDep, services: ServicesDep
 ) -> dict[str, Any]:
     """Start an environment's sandbox (creating it if it has none), `/workspace` intact (Warren extension)."""
-    try:
-        await sandboxes(services).sandbox(caller.tenant, environment_id)
-    except NotFoundError as exc:
-        raise NotFound(f"environment {environment_id!r} not found") from exc
+    await sandboxes(services).sandbox(caller.tenant, environment_id)  # 404 when it is not there
     return await get_environment(environment_id, _v, caller, services)

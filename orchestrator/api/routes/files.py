@@ -9,16 +9,10 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from orchestrator.api.deps import CallerDep, ServicesDep, VersionDep, sandboxes
-from orchestrator.api.errors import InvalidArgument, NotFound, PayloadTooLarge, QuotaExceeded
+from orchestrator.api.errors import InvalidArgument, NotFound
 from orchestrator.api.wire.files import FileList
-from orchestrator.environments.files import (
-    FileEntry,
-    FileMissingError,
-    FilePathError,
-    FileTooLargeError,
-    workspace_path,
-)
-from orchestrator.environments.uploads import TooManyUploads, UploadError, UploadSession
+from orchestrator.environments.files import FileEntry, FilePathError, workspace_path
+from orchestrator.environments.uploads import UploadSession
 from orchestrator.interactions.snapshot import rfc3339
 from orchestrator.sandbox import UnsafeArchiveError
 from orchestrator.store.errors import NotFoundError
@@ -43,14 +37,11 @@ def _checked(file_path: str, *, root_ok: bool = True) -> str:
     The workspace helpers re-root an absolute path under `/workspace`; the API refuses it instead
     (SECURITY-CHECKLIST "Path traversal": reject absolute paths, `..` and NUL).
     """
-    try:
-        if file_path.startswith("/"):
-            raise FilePathError("path must be relative to the workspace, not absolute")
-        if not root_ok and not file_path.strip("/"):
-            raise FilePathError("a file path is required")
-        workspace_path(file_path)
-    except FilePathError as exc:
-        raise InvalidArgument(str(exc), field="file_path") from exc
+    if file_path.startswith("/"):
+        raise FilePathError("path must be relative to the workspace, not absolute")
+    if not root_ok and not file_path.strip("/"):
+        raise FilePathError("a file path is required")
+    workspace_path(file_path)
     return file_path
 
 
@@ -88,18 +79,11 @@ async def get_files(
     """List a folder (or stat a file), or download a file with `alt=media`."""
     _checked(file_path)
     workspace = await _workspace(services, caller.tenant, environment_id)
-    try:
-        if alt == "media":  # streamed: the server never holds the file (issue 13, finding 11)
-            download = await workspace.download(file_path)
-            headers = {"content-length": str(download.size)}
-            return StreamingResponse(download.chunks, media_type="application/octet-stream", headers=headers)
-        entries = await workspace.list(file_path, recursive=recursive)
-    except FilePathError as exc:
-        raise InvalidArgument(str(exc), field="file_path") from exc
-    except FileMissingError as exc:
-        raise NotFound(str(exc)) from exc
-    except FileTooLargeError as exc:
-        raise PayloadTooLarge(str(exc)) from exc
+    if alt == "media":  # streamed: the server never holds the file (issue 13, finding 11)
+        download = await workspace.download(file_path)
+        headers = {"content-length": str(download.size)}
+        return StreamingResponse(download.chunks, media_type="application/octet-stream", headers=headers)
+    entries = await workspace.list(file_path, recursive=recursive)
     start = int(page_token) if page_token and page_token.isdigit() else 0
     size = page_size or 1000
     page = entries[start : start + size]
@@ -143,12 +127,7 @@ async def start_upload(
         raise NotFound(f"environment {environment_id!r} not found")
     _checked(file_path, root_ok=extract)
     session = UploadSession(caller.tenant, env_id, file_path, overwrite, extract, size)
-    try:
-        upload_id = services.uploads.start(session)
-    except TooManyUploads as exc:
-        raise QuotaExceeded(str(exc)) from exc
-    except UploadError as exc:
-        raise PayloadTooLarge(str(exc)) from exc
+    upload_id = services.uploads.start(session)  # 429 past the open-upload cap, 413 past the size limit
     url = f"{request.url.path}?upload_id={upload_id}"
     return Response(content=b"{}", media_type="application/json", headers={"x-goog-upload-url": url})
 
@@ -172,14 +151,7 @@ async def upload_chunk(
 ) -> Response:
     """Receive one chunk; the final one (`upload, finalize`) writes the file into the workspace."""
     data = await request.body()
-    try:
-        session = services.uploads.chunk(caller.tenant, upload_id, offset, data)
-    except LookupError as exc:
-        raise NotFound(str(exc)) from exc
-    except UploadError as exc:
-        if "limit" in str(exc):
-            raise PayloadTooLarge(str(exc)) from exc
-        raise InvalidArgument(str(exc), field="offset") from exc
+    session = services.uploads.chunk(caller.tenant, upload_id, offset, data)  # 404, 400 `offset`, 413
     if "finalize" not in command:
         return Response(
             content=b"{}", media_type="application/json", headers={"x-goog-upload-status": "active"}
@@ -203,10 +175,6 @@ async def _finalize(services: Any, tenant: str, session: UploadSession) -> list[
         else:
             await workspace.write(session.path, bytes(session.data), overwrite=session.overwrite)
         entries: list[FileEntry] = await workspace.list(session.path)
-    except FileTooLargeError as exc:
-        raise PayloadTooLarge(str(exc)) from exc
-    except (FilePathError, UnsafeArchiveError) as exc:
+    except UnsafeArchiveError as exc:  # the sandbox's refusal, blamed on the request's `file_path`
         raise InvalidArgument(str(exc), field="file_path") from exc
-    except FileMissingError as exc:
-        raise NotFound(str(exc)) from exc
     return entries

@@ -10,13 +10,12 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from orchestrator.api.deps import CallerDep, ServicesDep, VersionDep
-from orchestrator.api.errors import InvalidArgument, QuotaExceeded
+from orchestrator.api.errors import InvalidArgument
 from orchestrator.api.idempotency import IdempotencyDep
 from orchestrator.api.wire.common import to_wire
 from orchestrator.api.wire.interactions import CreateInteraction, Interaction
 from orchestrator.interactions.live import Event
 from orchestrator.quotas import check_interaction_quotas
-from orchestrator.scheduler import QueueFullError
 
 router = APIRouter(prefix="/{api_version}/interactions", tags=["interactions"])
 
@@ -67,10 +66,8 @@ async def create_interaction(
 
     async def create() -> str:
         await check_interaction_quotas(services, caller.tenant, request)  # 429 past a tenant quota
-        try:
-            return (await services.interactions.create(caller.tenant, dict(request), caller.key_id)).id
-        except QueueFullError as exc:  # the tenant's queue is full: nothing was stored
-            raise QuotaExceeded(str(exc)) from exc
+        # a full tenant queue raises QueueFullError (429) before anything is stored
+        return (await services.interactions.create(caller.tenant, dict(request), caller.key_id)).id
 
     async def replay(interaction_id: str) -> str | None:
         found = await services.store.interactions.get(caller.tenant, interaction_id)

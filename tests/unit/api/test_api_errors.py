@@ -91,7 +91,7 @@ async def test_rate_limited_sets_retry_after(client: httpx.AsyncClient) -> None:
     """429 carries Retry-After in whole seconds, rounded up, which the SDK honours."""
     response = await client.get("/raise/8")
     assert response.headers["retry-after"] == "2"
-    assert e.RateLimited("x").headers() == {}
+    assert e.error_headers(e.RateLimited("x")) == {}
 
 
 async def test_unknown_route_and_method(client: httpx.AsyncClient) -> None:
