@@ -22,10 +22,11 @@ test-deps:  ## PostgreSQL, Chromium and ripgrep on the host, for the test suite
 image: install engine  ## build the sandbox image (cached by a hash of its inputs)
 	$(WARREN) image build
 
-lint: install  ## ruff and mypy
+lint: install  ## ruff, mypy and the layering contracts (import-linter, pyproject [tool.importlinter])
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache --no-logo
 
 test: lint image test-deps  ## everything: lint, unit, integration (real engine), conformance, security
 	$(VENV)/bin/pytest
