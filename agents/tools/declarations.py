@@ -6,6 +6,7 @@ pydantic, not Playwright.
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Iterable
 
@@ -51,12 +52,16 @@ def builtin_declarations(enabled: Iterable[str] | None = None) -> list[ToolDecla
     unknown = sorted(wanted - set(BUILTIN_TOOLS))
     if unknown:
         raise ValueError(f"unknown built-in tool(s): {', '.join(unknown)}; known: {', '.join(BUILTIN_TOOLS)}")
-    return [
-        ToolDeclaration(
-            name=name,
-            description=" ".join(inspect.cleandoc(args.__doc__ or "").split()),
-            parameters=json_schema(args),
-        )
-        for name, args in TOOL_ARGS.items()
-        if name in wanted
-    ]
+    return [_declaration(name).model_copy(deep=True) for name in BUILTIN_TOOLS if name in wanted]
+
+
+@functools.cache
+def _declaration(name: str) -> ToolDeclaration:
+    """One tool's declaration, made once: building its JSON schema costs pydantic about 1 ms, and the
+    orchestrator composes the tool list of every turn (callers get deep copies to change freely)."""
+    args = TOOL_ARGS[name]
+    return ToolDeclaration(
+        name=name,
+        description=" ".join(inspect.cleandoc(args.__doc__ or "").split()),
+        parameters=json_schema(args),
+    )
