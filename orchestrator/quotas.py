@@ -61,13 +61,8 @@ async def tokens_used(
     # a past day counts for the part of it inside the window; today (a window shorter than the time
     # since midnight) counts whole: erring towards refusing, as a cost cap should
     inside = 1.0 if day_end > now else (day_end - start).total_seconds() / 86400.0
-    pending = 0
-    if meter is not None:  # counted in memory, written within a second: count it now
-        pending = sum(
-            int(totals.get("total_tokens", 0))
-            for (owner, _key), totals in meter._pending.items()
-            if owner == tenant
-        )
+    # counted in memory, written within a second: count it now
+    pending = 0 if meter is None else meter.pending_tokens(tenant)
     return recent.total_tokens + oldest.total_tokens * inside + pending
 
 

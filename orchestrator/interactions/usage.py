@@ -36,6 +36,14 @@ class UsageMeter:
         for name, value in usage.items():
             totals[name] = totals.get(name, 0) + int(value or 0)
 
+    def pending_tokens(self, tenant: str) -> int:
+        """The tenant's `total_tokens` counted but not yet written: quotas add them to the stored sums."""
+        return sum(
+            int(totals.get("total_tokens", 0))
+            for (owner, _key), totals in self._pending.items()
+            if owner == tenant
+        )
+
     async def flush(self) -> None:
         """Write what was counted since the last flush."""
         pending, self._pending = self._pending, defaultdict(dict)
