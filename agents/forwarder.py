@@ -15,14 +15,13 @@ import contextlib
 import logging
 import os
 
-__all__ = ["DEFAULT_PORT", "EGRESS_SOCKET_ENV", "PORT_ENV", "serve"]
+from agents.protocol import EGRESS_SOCKET_ENV, FORWARDER_PORT
+
+__all__ = ["PORT_ENV", "serve"]
 
 log = logging.getLogger("agents.forwarder")
-EGRESS_SOCKET_ENV = "WARREN_EGRESS_SOCKET"
-"""Where the orchestrator's egress socket is mounted; the forwarder runs only when it is set."""
 PORT_ENV = "WARREN_EGRESS_PORT"
-"""The loopback port to listen on."""
-DEFAULT_PORT = 3128
+"""The loopback port to listen on (default `FORWARDER_PORT`)."""
 
 
 async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -52,7 +51,7 @@ async def _relay(socket_path: str, client_r: asyncio.StreamReader, client_w: asy
             writer.close()
 
 
-async def serve(socket_path: str, port: int = DEFAULT_PORT) -> asyncio.Server:
+async def serve(socket_path: str, port: int = FORWARDER_PORT) -> asyncio.Server:
     """Start listening on 127.0.0.1:`port`; each connection is piped to `socket_path`."""
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -62,7 +61,7 @@ async def serve(socket_path: str, port: int = DEFAULT_PORT) -> asyncio.Server:
 
 
 async def _main() -> None:
-    server = await serve(os.environ[EGRESS_SOCKET_ENV], int(os.environ.get(PORT_ENV, DEFAULT_PORT)))
+    server = await serve(os.environ[EGRESS_SOCKET_ENV], int(os.environ.get(PORT_ENV, FORWARDER_PORT)))
     async with server:
         await server.serve_forever()
 

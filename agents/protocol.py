@@ -36,7 +36,11 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from agents.model_types import GenerationConfig, ImagePart, ModelResponse, ToolDeclaration
 
 __all__ = [
+    "EGRESS_SOCKET_ENV",
+    "EGRESS_SOCKET_NAME",
+    "FORWARDER_PORT",
     "POOLED_ENV",
+    "SOCKET_ENV",
     "SOCKET_PATH",
     "Ack",
     "Budget",
@@ -54,6 +58,14 @@ __all__ = [
 
 SOCKET_PATH = "/run/warren/orchestrator.sock"
 """Where the orchestrator's socket appears inside every sandbox."""
+SOCKET_ENV = "WARREN_SOCKET"
+"""Environment variable naming the channel socket inside the sandbox (default `SOCKET_PATH`)."""
+EGRESS_SOCKET_NAME = "egress.sock"
+"""The egress proxy's socket file, beside the channel socket (`/run/warren/egress.sock` inside)."""
+EGRESS_SOCKET_ENV = "WARREN_EGRESS_SOCKET"
+"""Environment variable naming the egress socket inside the sandbox; the forwarder runs only when set."""
+FORWARDER_PORT = 3128
+"""The loopback port of the sandbox's forwarder, which `HTTP_PROXY`/`HTTPS_PROXY` point at."""
 TOKEN_ENV = "WARREN_RUNNER_TOKEN"  # noqa: S105 (a variable name, not a secret)
 """Environment variable that must never reach model-run code (kept hidden from tools defensively:
 the orchestrator no longer sets it; the runner claims its token over the socket)."""

@@ -8,12 +8,12 @@ async with Toolbox(ToolboxConfig(workspace=Path("/workspace"))) as tools:
 """
 
 from agents.model_types import ToolDeclaration
-from agents.tools.declarations import BUILTIN_TOOLS, builtin_declarations
+from agents.tools.declarations import BUILTIN_TOOL_NAMES, builtin_declarations
 from agents.tools.results import ImageData, ToolError, ToolResult
 from agents.tools.toolbox import Toolbox, ToolboxConfig
 
 __all__ = [
-    "BUILTIN_TOOLS",
+    "BUILTIN_TOOL_NAMES",
     "ImageData",
     "ToolDeclaration",
     "ToolError",

@@ -24,7 +24,14 @@ from agents.tools.args import (
     json_schema,
 )
 
-__all__ = ["BUILTIN_TOOLS", "TOOL_ARGS", "builtin_declarations"]
+__all__ = [
+    "BROWSER_TOOL",
+    "BUILTIN_TOOL_NAMES",
+    "CODE_TOOL",
+    "CODE_TOOLS",
+    "TOOL_ARGS",
+    "builtin_declarations",
+]
 
 TOOL_ARGS: dict[str, type[ToolArgs]] = {
     "run_code": RunCodeArgs,
@@ -38,21 +45,28 @@ TOOL_ARGS: dict[str, type[ToolArgs]] = {
 }
 """Each built-in tool's model-facing name (DESIGN.md section 3) and its argument model."""
 
-BUILTIN_TOOLS = tuple(TOOL_ARGS)
+BUILTIN_TOOL_NAMES = tuple(TOOL_ARGS)
 """The built-in tool names, in declaration order."""
+CODE_TOOL = "run_code"
+"""The tool whose calls and results the wire shows as `code_execution_call` / `_result` steps."""
+BROWSER_TOOL = "browser"
+"""The tool the wire types `url_context` and `google_search` enable."""
+CODE_TOOLS = tuple(name for name in BUILTIN_TOOL_NAMES if name != BROWSER_TOOL)
+"""The tools the wire type `code_execution` enables: every built-in but the browser."""
 
 
 def builtin_declarations(enabled: Iterable[str] | None = None) -> list[ToolDeclaration]:
-    """Declarations of the enabled built-in tools (default: all), in `BUILTIN_TOOLS` order.
+    """Declarations of the enabled built-in tools (default: all), in `BUILTIN_TOOL_NAMES` order.
 
     Raises:
         ValueError: `enabled` names a tool that is not built in.
     """
-    wanted = set(BUILTIN_TOOLS if enabled is None else enabled)
-    unknown = sorted(wanted - set(BUILTIN_TOOLS))
+    wanted = set(BUILTIN_TOOL_NAMES if enabled is None else enabled)
+    unknown = sorted(wanted - set(BUILTIN_TOOL_NAMES))
     if unknown:
-        raise ValueError(f"unknown built-in tool(s): {', '.join(unknown)}; known: {', '.join(BUILTIN_TOOLS)}")
-    return [_declaration(name).model_copy(deep=True) for name in BUILTIN_TOOLS if name in wanted]
+        known = ", ".join(BUILTIN_TOOL_NAMES)
+        raise ValueError(f"unknown built-in tool(s): {', '.join(unknown)}; known: {known}")
+    return [_declaration(name).model_copy(deep=True) for name in BUILTIN_TOOL_NAMES if name in wanted]
 
 
 @functools.cache

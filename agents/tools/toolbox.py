@@ -91,7 +91,7 @@ class Toolbox:
     def __init__(self, config: ToolboxConfig | None = None, *, enabled: Iterable[str] | None = None) -> None:
         """Args:
         config: where the tools work; defaults suit the sandbox (`/workspace`, `/skills`).
-        enabled: the subset of `BUILTIN_TOOLS` this agent may use (default: all).
+        enabled: the subset of `BUILTIN_TOOL_NAMES` this agent may use (default: all).
         """
         self.config = config or ToolboxConfig()
         cfg = self.config

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from agents.tools import BUILTIN_TOOLS, Toolbox, ToolboxConfig
+from agents.tools import BUILTIN_TOOL_NAMES as BUILTIN_TOOLS, Toolbox, ToolboxConfig
 
 from .conftest import SKILLS
 

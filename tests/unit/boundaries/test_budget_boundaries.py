@@ -3,7 +3,7 @@
 
 The mutation pass found the wall-clock budget never enforced, the token budget off by one and
 `agent_config.max_total_tokens` ignored, and no engine-free test noticed. The orchestrator checks the
-budget before every model call (`channel.budget.over_budget`, called by `channel.hub`); the budget
+budget before every model call (`agents.budget.over_budget`, called by `channel.hub`); the budget
 itself is built from the agent chain and the request (`interactions.agent_run._work`). Both are called
 here as they are, with a fake clock for the wall-clock budget.
 """
@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from agents.protocol import Budget
 from orchestrator.api.wire.agents import AgentConfig
-from orchestrator.channel import budget as budget_check
+from agents import budget as budget_check
 from orchestrator.interactions.agent_run import _work
 
 START = 1000.0
@@ -26,7 +26,7 @@ START = 1000.0
 
 
 class FakeClock:
-    """Stands in for the `time` module of `channel.budget`: `monotonic()` answers what the test set."""
+    """Stands in for the `time` module of `agents.budget`: `monotonic()` answers what the test set."""
 
     def __init__(self) -> None:
         self.now = START

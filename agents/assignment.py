@@ -1,0 +1,63 @@
+"""A warm-pool runner's wait for its environment (`GET /runner/v1/assignment`), and the export of that
+environment's variables to the shells the sandbox starts later.
+
+A pool sandbox starts before any environment exists; until it is assigned, nothing else may start,
+and its variables must reach `docker exec` shells too, which the container's fixed environment
+cannot do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shlex
+from pathlib import Path
+
+from agents.protocol import PREFIX, TOKEN_ENV, Assignment
+from agents.uds_http import ChannelTransportError, UnixHttp
+
+__all__ = ["wait_for_assignment"]
+
+
+async def wait_for_assignment(socket_path: str, secret: str) -> Assignment:
+    """Long-poll until this pool sandbox is given an environment; its variables are exported for
+    later shells (never a credential) before this returns."""
+    http = UnixHttp(socket_path, {"authorization": f"Bearer {secret}"})
+    delay = 0.05
+    try:
+        while True:
+            try:
+                response = await http.request("GET", f"{PREFIX}/assignment", params={"wait_s": "25"})
+            except ChannelTransportError:  # the orchestrator (re)starting: its socket comes back
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
+                continue
+            if response.status == 200:
+                assignment = Assignment.model_validate_json(response.body)
+                assignment.env.pop(TOKEN_ENV, None)  # a credential never goes into the environment
+                _export(assignment.env, os.environ.get("BASH_ENV"))
+                return assignment
+            if response.status >= 500:
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
+            elif response.status != 204:
+                raise SystemExit(f"no assignment for this sandbox: {response.status} {response.text}")
+    finally:
+        await http.close()
+
+
+def _export(env: dict[str, str], path: str | None) -> None:
+    """Write `env` where the pool sandbox's shells read it (`BASH_ENV`; login shells via `~/.profile`).
+
+    The container's own variables were fixed before its environment existed, so `docker exec bash`
+    (files, `warren attach`) learns them here. No credential is ever among them.
+    """
+    if not path:
+        return
+    lines = [f"export {k}={shlex.quote(v)}" for k, v in env.items() if re.fullmatch(r"[A-Za-z_]\w*", k)]
+    target = Path(path)
+    target.write_text("\n".join(lines) + "\n")
+    for startup in (target.parent / ".profile", target.parent / ".bashrc"):
+        if not startup.exists():
+            startup.write_text(f". {shlex.quote(path)}\n")
