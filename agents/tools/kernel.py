@@ -1,10 +1,10 @@
 """The persistent Python session behind `run_code` with `language: python`.
 
-One worker process (`agents/tools/pyworker.py`, stdlib only) is started on first use and
-kept: variables, imports and the working directory survive between calls. It replaced an
-ipykernel driven through jupyter_client, whose ZMQ round trip alone cost ~10 ms; here a
-call is one small frame each way on a pipe. The worker's fds 1 and 2 are one pipe read as
-the call's output (capped like bash's); requests and replies use two other pipes.
+One worker process (`agents/tools/pyworker.py`, stdlib only, driven by `worker_process.py`) is
+started on first use and kept: variables, imports and the working directory survive between calls.
+It replaced an ipykernel driven through jupyter_client, whose ZMQ round trip alone cost ~10 ms; here
+a call is one small frame each way on a pipe. The worker's fds 1 and 2 are one pipe read as the
+call's output (capped like bash's); requests and replies use two other pipes.
 
 A timeout or a cancel interrupts the run (SIGINT to the worker's process group, like
 Ctrl-C in a notebook); only a worker that ignores the interrupt is killed, and the result
@@ -14,180 +14,21 @@ says that its state was lost. A worker that died is replaced on the next call.
 from __future__ import annotations
 
 import asyncio
-import codecs
-import contextlib
-import json
 import os
-import secrets
 import signal
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from agents.tools import pyworker
-from agents.tools.procs import Proc, descendants, kill_tree
 from agents.tools.results import ImageData, ToolResult
 from agents.tools.text import DEFAULT_OUTPUT_LIMIT, OutputCollector, strip_ansi
+from agents.tools.worker_process import WorkerProcess
 
 __all__ = ["PythonKernel"]
 
 _INTERRUPT_GRACE_S = 3.0
 """How long interrupted code may take to stop before the worker is killed."""
-_SYNC_S = 2.0
-"""How long to wait for the end-of-run mark on the output pipe once the reply is in."""
-_EOF_S = 0.5
-_CHUNK = 65536
-_WORKER = Path(pyworker.__file__).resolve()
-_SESSION_ENV = {"PAGER": "cat", "GIT_PAGER": "cat", "TERM": "dumb"}
 _LOST = "variables and imports were lost"
-
-
-class _Worker:
-    """One running worker process and the readers of its output and reply pipes."""
-
-    def __init__(self, proc: asyncio.subprocess.Process, requests: asyncio.StreamWriter, mark: bytes) -> None:
-        self.proc = proc
-        self._requests = requests
-        self._mark = mark
-        self.replies: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
-        self.sink: OutputCollector | None = None
-        self.sent = 0
-        self._marks_seen = 0
-        self._marked = asyncio.Event()
-        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        self._tasks: list[asyncio.Task[None]] = []
-        self._replies_pipe: asyncio.BaseTransport | None = None
-
-    @classmethod
-    async def start(cls, cwd: Path, env: Mapping[str, str]) -> _Worker:
-        loop = asyncio.get_running_loop()
-        token = secrets.token_hex(8)
-        if not await asyncio.to_thread(cwd.is_dir):
-            cwd = Path.home()
-        request_r, request_w = os.pipe()
-        reply_r, reply_w = os.pipe()
-        try:
-            proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-P", str(_WORKER), str(request_r), str(reply_w), token,
-                stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.STDOUT, cwd=cwd,
-                env={**_SESSION_ENV, **env}, pass_fds=(request_r, reply_w), start_new_session=True,
-            )  # fmt: skip
-        except BaseException:
-            for fd in (request_w, reply_r):
-                os.close(fd)
-            raise
-        finally:
-            os.close(request_r)
-            os.close(reply_w)
-        transport, protocol = await loop.connect_write_pipe(
-            asyncio.streams.FlowControlMixin, os.fdopen(request_w, "wb", buffering=0)
-        )
-        requests = asyncio.StreamWriter(transport, protocol, None, loop)
-        reader = asyncio.StreamReader(limit=2**31)
-        replies, _ = await loop.connect_read_pipe(
-            lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(reply_r, "rb", buffering=0)
-        )
-        worker = cls(proc, requests, pyworker.end_mark(token))
-        worker._replies_pipe = replies
-        worker._tasks = [
-            asyncio.create_task(worker._read_replies(reader)),
-            asyncio.create_task(worker._pump_output()),
-            asyncio.create_task(worker._watch()),
-        ]
-        return worker
-
-    @property
-    def alive(self) -> bool:
-        return self.proc.returncode is None
-
-    def send(self, code: str, sink: OutputCollector) -> int:
-        """Queue one run; its output goes to `sink`. Returns the run's id."""
-        self.sent += 1
-        self.sink = sink
-        self._requests.write(pyworker.encode_frame({"id": self.sent, "code": code}))
-        return self.sent
-
-    async def reply(self, run_id: int, timeout_s: float) -> dict[str, Any] | None:
-        """The reply to `run_id` (None if the worker died); TimeoutError when it does not come in time."""
-        async with asyncio.timeout(timeout_s):
-            while True:
-                message = await self.replies.get()
-                if message is None:
-                    self.replies.put_nowait(None)  # every later wait sees the death too
-                    return None
-                if message.get("id") == run_id:
-                    return message
-
-    async def synced(self, run_id: int) -> None:
-        """Wait until the output pipe has delivered everything run `run_id` printed."""
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(_SYNC_S):
-                while self._marks_seen < run_id and self.alive:
-                    self._marked.clear()
-                    await self._marked.wait()
-
-    def signal(self, sig: int) -> None:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.proc.pid, sig)
-
-    async def _read_replies(self, reader: asyncio.StreamReader) -> None:
-        try:
-            while True:
-                header = await reader.readexactly(pyworker.HEADER.size)
-                body = await reader.readexactly(pyworker.HEADER.unpack(header)[0])
-                self.replies.put_nowait(json.loads(body))
-        except (asyncio.IncompleteReadError, ConnectionError):
-            self.replies.put_nowait(None)
-
-    async def _watch(self) -> None:
-        """The reply pipe may outlive the worker (a forked child holds it): its exit is what counts."""
-        await self.proc.wait()
-        self.replies.put_nowait(None)
-        self._marked.set()
-
-    async def _pump_output(self) -> None:
-        """Copy output to the current run's sink, counting end-of-run marks."""
-        stdout = self.proc.stdout
-        assert stdout is not None
-        mark, keep = self._mark, len(self._mark) - 1
-        pending = b""
-        while chunk := await stdout.read(_CHUNK):
-            pending += chunk
-            while (at := pending.find(mark)) >= 0:
-                self._emit(pending[:at])
-                pending = pending[at + len(mark) :]
-                self._marks_seen += 1
-                self._marked.set()
-            cut = pending.find(mark[:1], max(0, len(pending) - keep))
-            while cut >= 0 and not mark.startswith(pending[cut:]):  # hold back only a possible partial mark
-                cut = pending.find(mark[:1], cut + 1)
-            cut = len(pending) if cut < 0 else cut
-            self._emit(pending[:cut])
-            pending = pending[cut:]
-        self._emit(pending, final=True)
-
-    def _emit(self, data: bytes, *, final: bool = False) -> None:
-        text = self._decoder.decode(data, final)
-        if self.sink is not None and text:
-            self.sink.add(text)
-
-    async def stop(self) -> None:
-        """Kill the worker and everything it started; keep its last output for the current run."""
-        # Even a worker that already exited leaves its process group behind (a `Popen` child).
-        tree = descendants(self.proc.pid) if self.alive else []
-        kill_tree([*tree, Proc(pid=self.proc.pid, ppid=0, pgid=self.proc.pid)], signal.SIGKILL)
-        await self.proc.wait()
-        self._requests.close()
-        reading = self._tasks[1]
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.shield(reading), _EOF_S)
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self._replies_pipe is not None:
-            self._replies_pipe.close()
 
 
 class PythonKernel:
@@ -202,7 +43,7 @@ class PythonKernel:
         self._cwd = cwd
         self._env = dict(os.environ if env is None else env)
         self._limit = output_limit
-        self._worker: _Worker | None = None
+        self._worker: WorkerProcess | None = None
         self._lock = asyncio.Lock()
         self._running = False
         self._interrupted = False
@@ -217,7 +58,7 @@ class PythonKernel:
                 notes.append(f"[the Python process had exited, so a fresh one was started: {_LOST}]")
                 worker = None
             if worker is None:
-                worker = self._worker = await _Worker.start(self._cwd, self._env)
+                worker = self._worker = await WorkerProcess.start(self._cwd, self._env)
             self._interrupted = False
             self._running = True
             try:
@@ -225,7 +66,9 @@ class PythonKernel:
             finally:
                 self._running = False
 
-    async def _execute(self, worker: _Worker, code: str, timeout_s: float, notes: list[str]) -> ToolResult:
+    async def _execute(
+        self, worker: WorkerProcess, code: str, timeout_s: float, notes: list[str]
+    ) -> ToolResult:
         out = OutputCollector(self._limit)
         run_id = worker.send(code, out)
         reply: dict[str, Any] | None = None
@@ -254,7 +97,7 @@ class PythonKernel:
         images = [ImageData(mime_type=mime, data_b64=data) for mime, data in (reply or {}).get("images", [])]
         return ToolResult(output=text, is_error=failed, images=images, exit_code=1 if failed else 0)
 
-    async def _stop(self, worker: _Worker, run_id: int, notes: list[str]) -> dict[str, Any] | None:
+    async def _stop(self, worker: WorkerProcess, run_id: int, notes: list[str]) -> dict[str, Any] | None:
         """Interrupt the run; kill the worker if it does not stop within the grace period."""
         worker.signal(signal.SIGINT)
         try:
@@ -268,13 +111,13 @@ class PythonKernel:
         await self._drop(worker)
         return None
 
-    async def _abandon(self, worker: _Worker, run_id: int) -> None:
+    async def _abandon(self, worker: WorkerProcess, run_id: int) -> None:
         """After a cancelled call: stop its run so the next call starts clean, or kill the worker."""
         worker.sink = None
         if await self._stop(worker, run_id, []) is not None:
             await worker.synced(run_id)
 
-    async def _drop(self, worker: _Worker) -> None:
+    async def _drop(self, worker: WorkerProcess) -> None:
         await worker.stop()
         if self._worker is worker:
             self._worker = None

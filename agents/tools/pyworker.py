@@ -1,6 +1,6 @@
 """The persistent Python process behind `run_code` (`language: python`); stdlib only.
 
-`agents.tools.kernel` starts it as `python -P pyworker.py REQ_FD REPLY_FD TOKEN` and keeps it
+`agents.tools.worker_process` starts it as `python -P pyworker.py REQ_FD REPLY_FD TOKEN` and keeps it
 for the session, so variables, imports and the working directory persist. Requests and
 replies are length-prefixed JSON frames on two dedicated pipes: the code's own stdout and
 stderr (fds 1 and 2, shared by any subprocess it starts) are a separate pipe the parent
@@ -14,6 +14,10 @@ become images, matplotlib figures (Agg backend) are returned as PNGs at `plt.sho
 the end of the run, top-level `await` works, `!cmd` / `%pip` / `%cd` lines work, and
 `from IPython.display import display, Image` works even when IPython is not installed.
 SIGINT raises KeyboardInterrupt in the running code only; between runs it is ignored.
+
+It stays one file past the size rule on purpose: it is the user's own process, run as a script by
+path, so every module it imported would sit in the user's `sys.modules`; one stdlib-only file keeps
+that process clean and its start fast.
 """
 
 from __future__ import annotations
