@@ -40,7 +40,7 @@ from bench.stats import run_like_server, summary
 from orchestrator.channel.context import compose
 from orchestrator.channel.hub import RunnerHub
 from orchestrator.channel.server import SOCKET_NAME, ChannelServers
-from orchestrator.gateway.provider import ProviderRegistry
+from orchestrator.gateway.registry import ProviderRegistry
 from orchestrator.interactions.live import LiveLogs
 from orchestrator.interactions.recorder import Recorder
 from orchestrator.interactions.snapshot import wire_usage

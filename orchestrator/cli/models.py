@@ -16,7 +16,8 @@ from orchestrator.cli.common import JsonOpt, fail
 from orchestrator.cli.console import err, literal, out, printable
 from orchestrator.config import Settings
 from orchestrator.gateway.errors import GatewayError, UnknownProviderError
-from orchestrator.gateway.provider import ProviderCheck, ProviderRegistry, split_model_name
+from orchestrator.gateway.provider import ProviderCheck
+from orchestrator.gateway.registry import ProviderRegistry, split_model_name
 from orchestrator.gateway.settings import ProviderSettings, provider_settings
 
 __all__ = ["NAME", "models"]

@@ -5,7 +5,7 @@
     hello = Message(role="user", parts=[TextPart(text="hi")])
     response = await provider.generate(ModelRequest(messages=[hello]))
 
-Model names are `provider:model`; see `provider.PROVIDERS`. Vendor SDKs load only when used.
+Model names are `provider:model`; see `registry.PROVIDERS`. Vendor SDKs load only when used.
 """
 
 from agents.model_types import (
@@ -37,14 +37,8 @@ from orchestrator.gateway.errors import (
     ScriptError,
     UnknownProviderError,
 )
-from orchestrator.gateway.provider import (
-    PROVIDERS,
-    ModelProvider,
-    ProviderCheck,
-    ProviderRegistry,
-    resolve,
-    split_model_name,
-)
+from orchestrator.gateway.provider import ModelProvider, ProviderCheck
+from orchestrator.gateway.registry import PROVIDERS, ProviderRegistry, resolve, split_model_name
 from orchestrator.gateway.retry import Retrier, RetryPolicy
 
 __all__ = [

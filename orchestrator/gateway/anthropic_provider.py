@@ -11,42 +11,20 @@ import os
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
-from agents.model_types import (
-    ModelRequest,
-    ModelResponse,
-    ResponseDone,
-    ResponsePart,
-    StreamEvent,
-    TextDelta,
-    TextPart,
-    ThoughtDelta,
-    ThoughtPart,
-    ToolCallEvent,
-    ToolCallPart,
-    Usage,
-    UsageEvent,
-)
-from orchestrator.gateway import anthropic_wire as wire
-from orchestrator.gateway.errors import ProviderError, redact, vendor_message
-from orchestrator.gateway.openai_wire import parse_arguments
+from agents.model_types import ModelRequest, ModelResponse, StreamEvent, ToolCallPart
+from orchestrator.gateway import anthropic_response as wire
+from orchestrator.gateway.anthropic_request import build_params
+from orchestrator.gateway.anthropic_stream import assemble
+from orchestrator.gateway.errors import ProviderError
+from orchestrator.gateway.probe import probe
 from orchestrator.gateway.provider import ProviderCheck
-from orchestrator.gateway.retry import Retrier, RetryPolicy, is_retryable_status, retry_after_s
+from orchestrator.gateway.retry import Retrier, RetryPolicy
+from orchestrator.gateway.vendor_errors import connection_error, status_error, vendor_message
 
 if TYPE_CHECKING:
     import anthropic
 
 __all__ = ["AnthropicProvider"]
-
-
-def _block_part(block: Any) -> ResponsePart | None:
-    kind = getattr(block, "type", None)
-    if kind == "text":
-        return TextPart(text=block.text)
-    if kind == "thinking":
-        return ThoughtPart(text=block.thinking, signature=block.signature or None)
-    if kind == "tool_use":
-        return ToolCallPart(id=block.id, name=block.name, arguments=dict(block.input or {}))
-    return None
 
 
 class AnthropicProvider:
@@ -95,23 +73,18 @@ class AnthropicProvider:
         import anthropic
 
         if isinstance(exc, anthropic.APIStatusError):
-            status = exc.status_code
-            return ProviderError(
-                self.name,
-                status,
-                redact(vendor_message(exc.body, exc.message), self._secrets),
-                retryable=is_retryable_status(status),
-                retry_after_s=retry_after_s(dict(exc.response.headers)),
+            message = vendor_message(exc.body, exc.message)
+            return status_error(
+                self.name, exc.status_code, message, dict(exc.response.headers), self._secrets
             )
-        detail = redact(str(exc) or type(exc).__name__, self._secrets)
-        return ProviderError(self.name, None, f"connection failed: {detail}", retryable=True)
+        return connection_error(self.name, exc, self._secrets)
 
     async def generate(self, request: ModelRequest) -> ModelResponse:
         """One `messages.create` call, retried under the policy."""
         import anthropic
 
         client = self._client()
-        params = wire.build_params(request, self.model)
+        params = build_params(request, self.model)
 
         async def attempt() -> Any:
             try:
@@ -120,7 +93,7 @@ class AnthropicProvider:
                 raise self._translate(exc) from None
 
         raw = await self._retrier.run(self.name, attempt)
-        parts = [p for p in (_block_part(b) for b in raw.content) if p is not None]
+        parts = [p for p in (wire.block_part(b) for b in raw.content) if p is not None]
         has_calls = any(isinstance(p, ToolCallPart) for p in parts)
         return ModelResponse(
             parts=parts,
@@ -134,7 +107,7 @@ class AnthropicProvider:
         import anthropic
 
         client = self._client()
-        params = {**wire.build_params(request, self.model), "stream": True}
+        params = {**build_params(request, self.model), "stream": True}
 
         async def events() -> AsyncIterator[Any]:
             try:
@@ -143,78 +116,19 @@ class AnthropicProvider:
             except anthropic.APIError as exc:
                 raise self._translate(exc) from None
 
-        blocks: dict[int, dict[str, Any]] = {}
-        parts: list[ResponsePart] = []
-        start_usage: Any = None
-        output_tokens: int | None = None
-        stop_reason: str | None = None
-        model = self.model
-        async for event in self._retrier.stream(self.name, events):
-            kind = event.type
-            if kind == "message_start":
-                start_usage, model = event.message.usage, event.message.model or model
-            elif kind == "content_block_start":
-                block = event.content_block
-                blocks[event.index] = {"block": block, "text": [], "json": [], "signature": None}
-            elif kind == "content_block_delta":
-                slot, delta = blocks[event.index], event.delta
-                if delta.type == "text_delta":
-                    slot["text"].append(delta.text)
-                    yield TextDelta(text=delta.text)
-                elif delta.type == "thinking_delta":
-                    slot["text"].append(delta.thinking)
-                    yield ThoughtDelta(text=delta.thinking)
-                elif delta.type == "signature_delta":
-                    slot["signature"] = delta.signature
-                elif delta.type == "input_json_delta":
-                    slot["json"].append(delta.partial_json)
-            elif kind == "content_block_stop":
-                part = self._finish_block(blocks.pop(event.index))
-                if part is not None:
-                    parts.append(part)
-                    if isinstance(part, ToolCallPart):
-                        yield ToolCallEvent(call=part)
-            elif kind == "message_delta":
-                stop_reason = event.delta.stop_reason or stop_reason
-                output_tokens = event.usage.output_tokens if event.usage else output_tokens
-        usage = wire.usage(start_usage, output_tokens) if start_usage is not None else Usage()
-        yield UsageEvent(usage=usage)
-        has_calls = any(isinstance(p, ToolCallPart) for p in parts)
-        response = ModelResponse(
-            parts=parts, usage=usage, finish_reason=wire.finish_reason(stop_reason, has_calls), model=model
-        )
-        yield ResponseDone(response=response)
-
-    @staticmethod
-    def _finish_block(slot: dict[str, Any]) -> ResponsePart | None:
-        block = slot["block"]
-        kind = getattr(block, "type", None)
-        if kind == "text":
-            return TextPart(text=(block.text or "") + "".join(slot["text"]))
-        if kind == "thinking":
-            signature = slot["signature"] or getattr(block, "signature", None) or None
-            return ThoughtPart(text=(block.thinking or "") + "".join(slot["text"]), signature=signature)
-        if kind == "tool_use":
-            fragments = "".join(slot["json"])
-            arguments = parse_arguments(fragments) if fragments else dict(block.input or {})
-            return ToolCallPart(id=block.id, name=block.name, arguments=arguments)
-        return None
+        async for event in assemble(self._retrier.stream(self.name, events), self.model):
+            yield event
 
     async def check(self) -> ProviderCheck:
         """`GET /v1/models/{model}`: proves the key, the URL and the model name in one cheap call."""
         import anthropic
 
-        checker = Retrier(RetryPolicy(max_attempts=1, call_timeout_s=15, deadline_s=15))
-        try:
+        async def attempt() -> str:
             client = self._client()
+            try:
+                await client.models.retrieve(self.model)
+            except anthropic.APIError as exc:
+                raise self._translate(exc) from None
+            return "model found"
 
-            async def attempt() -> Any:
-                try:
-                    return await client.models.retrieve(self.model)
-                except anthropic.APIError as exc:
-                    raise self._translate(exc) from None
-
-            await checker.run(self.name, attempt)
-        except ProviderError as exc:
-            return ProviderCheck(provider=self.name, model=self.model, ok=False, detail=str(exc))
-        return ProviderCheck(provider=self.name, model=self.model, ok=True, detail="model found")
+        return await probe(self.name, self.model, attempt)

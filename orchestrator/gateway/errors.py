@@ -1,14 +1,12 @@
 """The gateway's errors: one root, each subclass also the builtin whose meaning it shares.
 
 A `ProviderError` is what the runner turns into a failed step, so it carries everything a user
-needs (provider, HTTP status, the vendor's own message) and nothing they must not see: the
-message is scrubbed of every credential the provider holds, and it is raised `from None` so the
-vendor SDK's exception (whose text may quote the request) is not chained into tracebacks.
+needs (provider, HTTP status, the vendor's own message) and nothing they must not see: providers
+build it with `vendor_errors` (which scrubs every credential they hold) and raise it `from None`,
+so the vendor SDK's exception (whose text may quote the request) is not chained into tracebacks.
 """
 
 from __future__ import annotations
-
-from collections.abc import Iterable
 
 from orchestrator.errors import WarrenError
 
@@ -18,8 +16,6 @@ __all__ = [
     "ProviderTimeoutError",
     "ScriptError",
     "UnknownProviderError",
-    "redact",
-    "vendor_message",
 ]
 
 
@@ -75,27 +71,3 @@ class ProviderError(GatewayError, RuntimeError):
 
 class ProviderTimeoutError(ProviderError, TimeoutError):
     """A call hung past its per-call timeout or the total deadline."""
-
-
-def redact(text: str, secrets: Iterable[str | None]) -> str:
-    """Replace every occurrence of each secret (and of its long prefixes a vendor may quote) with `***`."""
-    for secret in secrets:
-        if not secret or len(secret) < 4:
-            continue
-        text = text.replace(secret, "***")
-        # Vendors quote keys partly masked ("sk-abc...wxyz"); a long visible prefix still leaks.
-        if len(secret) >= 16:
-            text = text.replace(secret[:12], "***")
-    return text
-
-
-def vendor_message(body: object, fallback: str) -> str:
-    """The human message inside a vendor's error body (`{"error": {"message": ...}}`), else `fallback`."""
-    if isinstance(body, dict):
-        inner = body.get("error", body)
-        message = inner.get("message") if isinstance(inner, dict) else None
-        if isinstance(message, str):
-            return message
-        if isinstance(inner, str):
-            return inner
-    return fallback

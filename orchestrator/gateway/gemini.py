@@ -13,25 +13,15 @@ from typing import TYPE_CHECKING, Any
 
 from google.genai import errors as ge
 
-from agents.model_types import (
-    ModelRequest,
-    ModelResponse,
-    ResponseDone,
-    ResponsePart,
-    StreamEvent,
-    TextDelta,
-    TextPart,
-    ThoughtDelta,
-    ThoughtPart,
-    ToolCallEvent,
-    ToolCallPart,
-    Usage,
-    UsageEvent,
-)
-from orchestrator.gateway import gemini_wire as wire
-from orchestrator.gateway.errors import ProviderError, redact
+from agents.model_types import ModelRequest, ModelResponse, ResponsePart, StreamEvent
+from orchestrator.gateway import gemini_response as wire
+from orchestrator.gateway.errors import ProviderError
+from orchestrator.gateway.gemini_request import build_config, build_contents
+from orchestrator.gateway.gemini_stream import assemble
+from orchestrator.gateway.probe import probe
 from orchestrator.gateway.provider import ProviderCheck
-from orchestrator.gateway.retry import Retrier, RetryPolicy, is_retryable_status, retry_after_s
+from orchestrator.gateway.retry import Retrier, RetryPolicy
+from orchestrator.gateway.vendor_errors import connection_error, redact, status_error
 
 if TYPE_CHECKING:
     from google import genai
@@ -101,22 +91,16 @@ class GeminiProvider:
         if isinstance(exc, ge.APIError):
             headers = getattr(exc.response, "headers", None)
             message = exc.message or exc.status or "no message"
-            return ProviderError(
-                self.name,
-                exc.code,
-                redact(message, self._secrets),
-                retryable=is_retryable_status(exc.code),
-                retry_after_s=retry_after_s(dict(headers) if headers is not None else None),
-            )
-        detail = redact(str(exc) or type(exc).__name__, self._secrets)
-        return ProviderError(self.name, None, f"connection failed: {detail}", retryable=True)
+            found = dict(headers) if headers is not None else None
+            return status_error(self.name, exc.code, message, found, self._secrets)
+        return connection_error(self.name, exc, self._secrets)
 
     def _call_args(self, request: ModelRequest) -> dict[str, Any]:
         timeout_ms = int((self._retrier.policy.call_timeout_s + 5) * 1000)
         return {
             "model": self.model,
-            "contents": wire.build_contents(request.messages),
-            "config": wire.build_config(request, timeout_ms=timeout_ms),
+            "contents": build_contents(request.messages),
+            "config": build_config(request, timeout_ms=timeout_ms),
         }
 
     async def generate(self, request: ModelRequest) -> ModelResponse:
@@ -133,7 +117,7 @@ class GeminiProvider:
         raw = await self._retrier.run(self.name, attempt)
         parts: list[ResponsePart] = []
         candidate = raw.candidates[0] if raw.candidates else None
-        for sdk_part in (candidate.content.parts if candidate and candidate.content else None) or []:
+        for sdk_part in wire.candidate_parts(candidate):
             neutral = wire.to_neutral(sdk_part)
             if neutral is not None:
                 wire.merge_part(parts, neutral)
@@ -156,49 +140,18 @@ class GeminiProvider:
             except self._catch as exc:
                 raise self._translate(exc) from None
 
-        parts: list[ResponsePart] = []
-        usage = Usage()
-        finish: object = None
-        model = self.model
-        async for chunk in self._retrier.stream(self.name, chunks):
-            candidate = chunk.candidates[0] if chunk.candidates else None
-            for sdk_part in (candidate.content.parts if candidate and candidate.content else None) or []:
-                neutral = wire.to_neutral(sdk_part)
-                if neutral is None:
-                    continue
-                if isinstance(neutral, ThoughtPart) and neutral.text:
-                    yield ThoughtDelta(text=neutral.text)
-                elif isinstance(neutral, TextPart) and neutral.text:
-                    yield TextDelta(text=neutral.text)
-                elif isinstance(neutral, ToolCallPart):
-                    yield ToolCallEvent(call=neutral)
-                wire.merge_part(parts, neutral)
-            if candidate is not None and candidate.finish_reason is not None:
-                finish = candidate.finish_reason
-            if chunk.usage_metadata is not None:
-                usage = wire.usage(chunk.usage_metadata)
-            model = chunk.model_version or model
-        yield UsageEvent(usage=usage)
-        response = ModelResponse(
-            parts=parts, usage=usage, finish_reason=wire.finish_reason(finish, parts), model=model
-        )
-        yield ResponseDone(response=response)
+        async for event in assemble(self._retrier.stream(self.name, chunks), self.model):
+            yield event
 
     async def check(self) -> ProviderCheck:
         """`GET models/{model}`: proves the key, the URL and the model name in one cheap call."""
-        checker = Retrier(RetryPolicy(max_attempts=1, call_timeout_s=15, deadline_s=15))
-        try:
+
+        async def attempt() -> str:
             client = self._client()
+            try:
+                found = await client.aio.models.get(model=self.model)
+            except self._catch as exc:
+                raise self._translate(exc) from None
+            return f"model {found.name or self.model} found"
 
-            async def attempt() -> gt.Model:
-                try:
-                    return await client.aio.models.get(model=self.model)
-                except self._catch as exc:
-                    raise self._translate(exc) from None
-
-            found = await checker.run(self.name, attempt)
-        except ProviderError as exc:
-            return ProviderCheck(provider=self.name, model=self.model, ok=False, detail=str(exc))
-        return ProviderCheck(
-            provider=self.name, model=self.model, ok=True, detail=f"model {found.name or self.model} found"
-        )
+        return await probe(self.name, self.model, attempt)

@@ -11,25 +11,15 @@ import os
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
-from agents.model_types import (
-    ModelRequest,
-    ModelResponse,
-    ResponseDone,
-    ResponsePart,
-    StreamEvent,
-    TextDelta,
-    TextPart,
-    ThoughtDelta,
-    ThoughtPart,
-    ToolCallEvent,
-    ToolCallPart,
-    Usage,
-    UsageEvent,
-)
-from orchestrator.gateway import openai_wire as wire
-from orchestrator.gateway.errors import ProviderError, redact, vendor_message
+from agents.model_types import ModelRequest, ModelResponse, StreamEvent, ToolCallPart
+from orchestrator.gateway import openai_response as wire
+from orchestrator.gateway.errors import ProviderError
+from orchestrator.gateway.openai_request import build_params
+from orchestrator.gateway.openai_stream import assemble
+from orchestrator.gateway.probe import probe
 from orchestrator.gateway.provider import ProviderCheck
-from orchestrator.gateway.retry import Retrier, RetryPolicy, is_retryable_status, retry_after_s
+from orchestrator.gateway.retry import Retrier, RetryPolicy
+from orchestrator.gateway.vendor_errors import connection_error, status_error, vendor_message
 
 if TYPE_CHECKING:
     import openai
@@ -88,20 +78,14 @@ class OpenAIProvider:
         import openai
 
         if isinstance(exc, openai.APIStatusError):
-            status = exc.status_code
             message = vendor_message(exc.body, exc.message)
-            return ProviderError(
-                self.name,
-                status,
-                redact(message, self._secrets),
-                retryable=is_retryable_status(status),
-                retry_after_s=retry_after_s(dict(exc.response.headers)),
+            return status_error(
+                self.name, exc.status_code, message, dict(exc.response.headers), self._secrets
             )
-        detail = redact(str(exc) or type(exc).__name__, self._secrets)
-        return ProviderError(self.name, None, f"connection failed: {detail}", retryable=True)
+        return connection_error(self.name, exc, self._secrets)
 
     def _params(self, request: ModelRequest) -> dict[str, Any]:
-        return wire.build_params(request, self.model, official=self._base_url is None)
+        return build_params(request, self.model, official=self._base_url is None)
 
     async def generate(self, request: ModelRequest) -> ModelResponse:
         """One chat completion, retried under the policy."""
@@ -118,22 +102,7 @@ class OpenAIProvider:
 
         raw = await self._retrier.run(self.name, attempt)
         choice = raw.choices[0] if raw.choices else None
-        parts: list[ResponsePart] = []
-        message = choice.message if choice else None
-        if message is not None:
-            reasoning = wire.reasoning_of(message)
-            if reasoning:
-                parts.append(ThoughtPart(text=reasoning))
-            if message.content:
-                parts.append(TextPart(text=message.content))
-            for call in message.tool_calls or []:
-                function = getattr(call, "function", None)
-                if function is not None:
-                    parts.append(
-                        ToolCallPart(
-                            id=call.id, name=function.name, arguments=wire.parse_arguments(function.arguments)
-                        )
-                    )
+        parts = wire.message_parts(choice.message if choice else None)
         has_calls = any(isinstance(p, ToolCallPart) for p in parts)
         return ModelResponse(
             parts=parts,
@@ -156,48 +125,8 @@ class OpenAIProvider:
             except openai.APIError as exc:
                 raise self._translate(exc) from None
 
-        thought, text = [], []
-        calls: dict[int, dict[str, Any]] = {}
-        usage, finish, model = Usage(), None, self.model
-        async for chunk in self._retrier.stream(self.name, chunks):
-            model = chunk.model or model
-            if chunk.usage is not None:
-                usage = wire.usage(chunk.usage)
-            for choice in chunk.choices or []:
-                delta = choice.delta
-                finish = choice.finish_reason or finish
-                reasoning = wire.reasoning_of(delta)
-                if reasoning:
-                    thought.append(reasoning)
-                    yield ThoughtDelta(text=reasoning)
-                if delta.content:
-                    text.append(delta.content)
-                    yield TextDelta(text=delta.content)
-                for frag in delta.tool_calls or []:
-                    slot = calls.setdefault(frag.index, {"id": None, "name": "", "args": []})
-                    slot["id"] = frag.id or slot["id"]
-                    if frag.function is not None:
-                        slot["name"] += frag.function.name or ""
-                        slot["args"].append(frag.function.arguments or "")
-        parts: list[ResponsePart] = []
-        if thought:
-            parts.append(ThoughtPart(text="".join(thought)))
-        if text:
-            parts.append(TextPart(text="".join(text)))
-        for index in sorted(calls):
-            slot = calls[index]
-            call = ToolCallPart(
-                id=slot["id"] or f"call_{index}",
-                name=slot["name"],
-                arguments=wire.parse_arguments("".join(slot["args"])),
-            )
-            parts.append(call)
-            yield ToolCallEvent(call=call)
-        yield UsageEvent(usage=usage)
-        response = ModelResponse(
-            parts=parts, usage=usage, finish_reason=wire.finish_reason(finish, bool(calls)), model=model
-        )
-        yield ResponseDone(response=response)
+        async for event in assemble(self._retrier.stream(self.name, chunks), self.model):
+            yield event
 
     async def check(self) -> ProviderCheck:
         """`GET /models/{model}`: proves the key, the URL and the model name in one cheap call.
@@ -207,26 +136,20 @@ class OpenAIProvider:
         """
         import openai
 
-        checker = Retrier(RetryPolicy(max_attempts=1, call_timeout_s=15, deadline_s=15))
-        try:
+        async def attempt() -> str:
             client = self._client()
-
-            async def attempt() -> str:
+            try:
                 try:
-                    try:
-                        await client.models.retrieve(self.model)
-                    except openai.NotFoundError:
-                        if self._base_url is None:
-                            raise
-                        return await self._listed(client)
-                except openai.APIError as exc:
-                    raise self._translate(exc) from None
-                return f"model found at {self._base_url or 'api.openai.com'}"
+                    await client.models.retrieve(self.model)
+                except openai.NotFoundError:
+                    if self._base_url is None:
+                        raise
+                    return await self._listed(client)
+            except openai.APIError as exc:
+                raise self._translate(exc) from None
+            return f"model found at {self._base_url or 'api.openai.com'}"
 
-            detail = await checker.run(self.name, attempt)
-        except ProviderError as exc:
-            return ProviderCheck(provider=self.name, model=self.model, ok=False, detail=str(exc))
-        return ProviderCheck(provider=self.name, model=self.model, ok=True, detail=detail)
+        return await probe(self.name, self.model, attempt)
 
     async def _listed(self, client: openai.AsyncOpenAI) -> str:
         """The model in a compatible server's `GET /models` (`qwen3` matches Ollama's `qwen3:latest`)."""

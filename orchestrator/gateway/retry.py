@@ -1,7 +1,7 @@
 """The one retry policy every provider uses, so behaviour under load is the same for all vendors.
 
-Full-jitter exponential backoff on 429, 408, 5xx, connection errors and timeouts; a vendor's
-`Retry-After` (seconds or HTTP date) or `retry-after-ms` wins over the computed delay; every
+Full-jitter exponential backoff on what `retry_signals` calls retryable (429, 408, 5xx,
+connection errors, timeouts); a vendor's `Retry-After` wins over the computed delay; every
 attempt has a per-call timeout and the whole call a total deadline; any other status (400, 401,
 403, 404...) fails at once. The SDKs' own retries are switched off so the two never stack.
 
@@ -12,25 +12,16 @@ taken back, so a failure after that point is final.
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import random
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from orchestrator.gateway.errors import ProviderError, ProviderTimeoutError
 
-__all__ = [
-    "ProviderError",
-    "ProviderTimeoutError",
-    "Retrier",
-    "RetryPolicy",
-    "is_retryable_status",
-    "retry_after_s",
-]
+__all__ = ["Retrier", "RetryPolicy"]
 
 T = TypeVar("T")
 
@@ -50,39 +41,6 @@ class RetryPolicy(BaseModel):
     """Longest wait for one attempt (or, when streaming, for the next event), in seconds."""
     deadline_s: float = Field(default=300.0, gt=0)
     """Longest time for the whole call, retries and waits included, in seconds."""
-
-
-def is_retryable_status(status: int | None) -> bool:
-    """True for statuses worth another try: 408, 429 and every 5xx (Anthropic's 529 included)."""
-    return status is not None and (status in (408, 429) or 500 <= status <= 599)
-
-
-def retry_after_s(headers: Mapping[str, str] | None, *, now: float | None = None) -> float | None:
-    """The wait a vendor asked for, in seconds: `retry-after-ms`, else `Retry-After` (seconds or date)."""
-    if not headers:
-        return None
-    lowered = {k.lower(): v for k, v in headers.items()}
-    ms = lowered.get("retry-after-ms")
-    if ms is not None:
-        try:
-            return max(0.0, float(ms) / 1000.0)
-        except ValueError:
-            pass
-    value = lowered.get("retry-after")
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    current = datetime.now(UTC).timestamp() if now is None else now
-    return max(0.0, when.timestamp() - current)
 
 
 class Retrier:

@@ -5,14 +5,12 @@
 A name is never a path: the model name comes from a tenant. The script is read on first use, in a
 worker thread, so making a provider does no I/O on the event loop. The provider keeps no state
 between calls: the turn is chosen from the request alone. Usage is counted as characters / 4,
-rounded up, so token accounting can be tested end to end.
+rounded up (`scripted_text`), so token accounting can be tested end to end.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-import math
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
@@ -28,51 +26,16 @@ from agents.model_types import (
     ThoughtPart,
     ToolCallEvent,
     ToolCallPart,
-    ToolResultPart,
-    Usage,
     UsageEvent,
 )
 from orchestrator.gateway.errors import ProviderError, ScriptError
 from orchestrator.gateway.names import check_script_name
 from orchestrator.gateway.provider import ProviderCheck
-from orchestrator.gateway.script import Script, ScriptTurn, load_script, render
+from orchestrator.gateway.script import Script, ScriptTurn, render
+from orchestrator.gateway.script_loader import load_script
+from orchestrator.gateway.scripted_text import placeholder_values, split_deltas, usage_of
 
-__all__ = ["ScriptedProvider", "count_tokens"]
-
-_DELTAS = 3
-"""Text is streamed in this many pieces (fewer when it is shorter)."""
-
-
-def count_tokens(text: str) -> int:
-    """The scripted model's token count: characters / 4, rounded up."""
-    return math.ceil(len(text) / 4)
-
-
-def _result_text(part: ToolResultPart) -> str:
-    return part.output if isinstance(part.output, str) else json.dumps(part.output, sort_keys=True)
-
-
-def _request_text(request: ModelRequest) -> str:
-    pieces = [request.system or ""]
-    for message in request.messages:
-        for part in message.parts:
-            if isinstance(part, TextPart | ThoughtPart):
-                pieces.append(part.text)
-            elif isinstance(part, ToolCallPart):
-                pieces.append(part.name + json.dumps(part.arguments, sort_keys=True))
-            elif isinstance(part, ToolResultPart):
-                pieces.append(_result_text(part))
-    return "".join(pieces)
-
-
-def _split(text: str, pieces: int = _DELTAS) -> list[str]:
-    """Cut `text` into up to `pieces` chunks at word boundaries; they concatenate to `text`."""
-    if not text:
-        return []
-    words = text.split(" ")
-    size = max(1, math.ceil(len(words) / pieces))
-    chunks = [" ".join(words[i : i + size]) for i in range(0, len(words), size)]
-    return [c + " " for c in chunks[:-1]] + [chunks[-1]]
+__all__ = ["ScriptedProvider"]
 
 
 class ScriptedProvider:
@@ -118,7 +81,7 @@ class ScriptedProvider:
             if isinstance(part, ThoughtPart):
                 yield ThoughtDelta(text=part.text)
             elif isinstance(part, TextPart):
-                for chunk in _split(part.text):
+                for chunk in split_deltas(part.text):
                     if delay:
                         await asyncio.sleep(delay)
                     yield TextDelta(text=chunk)
@@ -136,7 +99,7 @@ class ScriptedProvider:
         return ProviderCheck(provider=self.name, model=self.model, ok=True, detail="offline, deterministic")
 
     def _answer(self, script: Script | None, request: ModelRequest) -> ModelResponse:
-        values = self._values(request)
+        values = placeholder_values(request)
         turn_index = sum(1 for m in request.messages if m.role == "model")
         if script is None:
             turn = ScriptTurn(text=values["last_user_text"] or values["last_result"])
@@ -166,39 +129,7 @@ class ScriptedProvider:
             )
         return ModelResponse(
             parts=parts,
-            usage=self._usage(request, parts),
+            usage=usage_of(request, parts),
             finish_reason="max_tokens" if turn.truncated else "tool_calls" if turn.tool_calls else "stop",
             model=f"scripted:{self.model}",
-        )
-
-    @staticmethod
-    def _values(request: ModelRequest) -> dict[str, str]:
-        """Placeholder values: the last user text, the last tool result, each tool's last result."""
-        values = {"last_user_text": "", "last_result": ""}
-        for message in request.messages:
-            if message.role != "user":
-                continue
-            for part in message.parts:
-                if isinstance(part, TextPart):
-                    values["last_user_text"] = part.text
-                elif isinstance(part, ToolResultPart):
-                    values["last_result"] = values[f"result:{part.name}"] = _result_text(part)
-        return values
-
-    @staticmethod
-    def _usage(request: ModelRequest, parts: list[ResponsePart]) -> Usage:
-        input_tokens = count_tokens(_request_text(request))
-        thought_tokens = sum(count_tokens(p.text) for p in parts if isinstance(p, ThoughtPart))
-        output_tokens = sum(
-            count_tokens(p.text)
-            if isinstance(p, TextPart)
-            else count_tokens(p.name + json.dumps(p.arguments))
-            for p in parts
-            if not isinstance(p, ThoughtPart)
-        )
-        return Usage(
-            input_tokens=input_tokens,
-            output_tokens=output_tokens,
-            thought_tokens=thought_tokens,
-            total_tokens=input_tokens + output_tokens + thought_tokens,
         )

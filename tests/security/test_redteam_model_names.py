@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from orchestrator.config import Settings
-from orchestrator.gateway.provider import ProviderRegistry
+from orchestrator.gateway.registry import ProviderRegistry
 from tests.unit.api_app.conftest import App, start_app
 
 pytestmark = [pytest.mark.security, pytest.mark.timeout(60)]

@@ -28,7 +28,7 @@ from agents.channel import Channel
 from agents.model_types import GenerationConfig, ModelRequest, StreamEvent, ToolCallPart, ToolDeclaration
 from agents.protocol import PREFIX, Budget, StepCall, StepContext, ToolResultReport, WorkItem
 from orchestrator.config import Settings
-from orchestrator.gateway.provider import ProviderRegistry
+from orchestrator.gateway.registry import ProviderRegistry
 from orchestrator.interactions.agent_run import SandboxAgentRunner, _work
 from orchestrator.interactions.usage import UsageMeter
 from orchestrator.quotas import in_run_token_quota

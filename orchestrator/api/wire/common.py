@@ -21,7 +21,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
 from orchestrator.gateway.errors import UnknownProviderError
 from orchestrator.gateway.names import MAX_MODEL_NAME_CHARS, check_model_name, model_name_pattern
-from orchestrator.gateway.provider import PROVIDERS
+from orchestrator.gateway.registry import PROVIDERS
 
 __all__ = [
     "INT64_MAX",

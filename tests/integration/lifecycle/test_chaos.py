@@ -23,7 +23,7 @@ import docker
 import httpx
 import pytest
 
-from orchestrator.gateway.scripted import count_tokens
+from orchestrator.gateway.scripted_text import count_tokens
 from orchestrator.sandbox.backend import LABEL_PREFIX
 from tests.support.serve import WARREN, create_key, free_port, wait_healthy
 

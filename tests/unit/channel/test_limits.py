@@ -20,7 +20,7 @@ from agents.protocol import PREFIX, Assignment
 from orchestrator.channel.hub import RunnerHub
 from orchestrator.channel.limits import ChannelLimits, ConnectionBudget, Throttle
 from orchestrator.channel.server import SOCKET_NAME, ChannelServers
-from orchestrator.gateway.provider import ProviderRegistry
+from orchestrator.gateway.registry import ProviderRegistry
 
 ENV = "env-limits"
 TOKEN = "good-token"

@@ -10,8 +10,8 @@ import pytest
 
 from orchestrator.gateway import ProviderRegistry, ScriptError, UnknownProviderError
 from orchestrator.gateway.names import MAX_MODEL_NAME_CHARS, check_model_name, model_name_pattern
-from orchestrator.gateway.provider import PROVIDERS
-from orchestrator.gateway.script import MAX_SCRIPT_BYTES, load_script
+from orchestrator.gateway.registry import PROVIDERS
+from orchestrator.gateway.script_loader import MAX_SCRIPT_BYTES, load_script
 
 GOOD = [
     "scripted:echo",

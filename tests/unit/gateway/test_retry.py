@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from orchestrator.gateway import ProviderError, ProviderTimeoutError, Retrier, RetryPolicy
-from orchestrator.gateway.errors import redact, vendor_message
-from orchestrator.gateway.retry import is_retryable_status, retry_after_s
+from orchestrator.gateway.retry_signals import is_retryable_status, retry_after_s
+from orchestrator.gateway.vendor_errors import redact, vendor_message
 
 
 class FakeClock:

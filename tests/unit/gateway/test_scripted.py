@@ -20,7 +20,8 @@ from orchestrator.gateway import (
     UsageEvent,
     resolve,
 )
-from orchestrator.gateway.scripted import ScriptedProvider, count_tokens
+from orchestrator.gateway.scripted import ScriptedProvider
+from orchestrator.gateway.scripted_text import count_tokens
 
 SCRIPT = """
 turns:

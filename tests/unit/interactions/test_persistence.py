@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator.gateway.provider import ProviderRegistry
+from orchestrator.gateway.registry import ProviderRegistry
 from orchestrator.interactions.service import InteractionService
 from orchestrator.scheduler import Scheduler
 from orchestrator.store import Store

@@ -1,4 +1,4 @@
-"""Translation between the neutral format and Anthropic messages, kept apart from the I/O.
+"""Neutral request to Anthropic `messages.create` parameters, kept apart from the I/O.
 
 Thinking blocks go back with their `signature` unchanged (Anthropic verifies it); a thought
 without a signature came from another vendor and is left out. Tool results lead their user
@@ -12,7 +12,6 @@ import json
 from typing import Any
 
 from agents.model_types import (
-    FinishReason,
     ImagePart,
     Message,
     ModelRequest,
@@ -20,21 +19,12 @@ from agents.model_types import (
     ThoughtPart,
     ToolCallPart,
     ToolResultPart,
-    Usage,
 )
 
-__all__ = ["DEFAULT_MAX_TOKENS", "build_params", "finish_reason", "usage"]
+__all__ = ["DEFAULT_MAX_TOKENS", "build_params"]
 
 DEFAULT_MAX_TOKENS = 8192
 """Anthropic requires `max_tokens`; this is used when the request leaves it unset."""
-
-_FINISH: dict[str, FinishReason] = {
-    "end_turn": "stop",
-    "stop_sequence": "stop",
-    "max_tokens": "max_tokens",
-    "tool_use": "tool_calls",
-    "refusal": "safety",
-}
 
 
 def _image(part: ImagePart) -> dict[str, Any]:
@@ -100,23 +90,3 @@ def build_params(request: ModelRequest, model: str) -> dict[str, Any]:
     if cfg.thinking_budget:
         params["thinking"] = {"type": "enabled", "budget_tokens": cfg.thinking_budget}
     return params
-
-
-def usage(raw: Any, output_tokens: int | None = None) -> Usage:
-    """Anthropic usage as neutral usage; cached input counts as input (thinking is not split out)."""
-    if raw is None:
-        return Usage()
-    inp = (
-        (getattr(raw, "input_tokens", 0) or 0)
-        + (getattr(raw, "cache_creation_input_tokens", 0) or 0)
-        + (getattr(raw, "cache_read_input_tokens", 0) or 0)
-    )
-    out = output_tokens if output_tokens is not None else getattr(raw, "output_tokens", 0) or 0
-    return Usage(input_tokens=inp, output_tokens=out, total_tokens=inp + out)
-
-
-def finish_reason(reason: str | None, has_calls: bool) -> FinishReason:
-    """Anthropic's stop reason as the neutral one."""
-    if has_calls:
-        return "tool_calls"
-    return _FINISH.get(reason or "end_turn", "other")

@@ -1,10 +1,8 @@
-"""Translation between the neutral format and OpenAI chat completions, kept apart from the I/O.
+"""Neutral request to OpenAI chat-completions parameters, kept apart from the I/O.
 
 Chat completions has no place for thoughts in the history, so thoughts are dropped on the way
-out; reasoning that compatible servers stream (`reasoning_content` from vLLM and DeepSeek,
-`reasoning` from Ollama) comes back in as thought deltas. Tool results become `tool` messages
-right after the assistant turn; images a tool returned follow in a user message, because a
-`tool` message may hold only text.
+out. Tool results become `tool` messages right after the assistant turn; images a tool returned
+follow in a user message, because a `tool` message may hold only text.
 """
 
 from __future__ import annotations
@@ -14,7 +12,6 @@ import json
 from typing import Any
 
 from agents.model_types import (
-    FinishReason,
     ImagePart,
     Message,
     ModelRequest,
@@ -22,18 +19,9 @@ from agents.model_types import (
     ThoughtPart,
     ToolCallPart,
     ToolResultPart,
-    Usage,
 )
 
-__all__ = ["build_messages", "build_params", "finish_reason", "parse_arguments", "reasoning_of", "usage"]
-
-_FINISH: dict[str, FinishReason] = {
-    "stop": "stop",
-    "length": "max_tokens",
-    "tool_calls": "tool_calls",
-    "function_call": "tool_calls",
-    "content_filter": "safety",
-}
+__all__ = ["build_messages", "build_params"]
 
 
 def _image(part: ImagePart) -> dict[str, Any]:
@@ -126,43 +114,3 @@ def build_params(request: ModelRequest, model: str, *, official: bool) -> dict[s
             "json_schema": {"name": "response", "schema": cfg.response_schema},
         }
     return params
-
-
-def parse_arguments(raw: str | None) -> dict[str, Any]:
-    """Tool-call arguments from their JSON text; anything that is not an object is wrapped."""
-    if not raw:
-        return {}
-    try:
-        value = json.loads(raw)
-    except json.JSONDecodeError:
-        return {"_raw": raw}
-    return value if isinstance(value, dict) else {"_value": value}
-
-
-def reasoning_of(obj: Any) -> str | None:
-    """Reasoning text a compatible server put beside the content (not part of OpenAI's schema)."""
-    extra = getattr(obj, "model_extra", None) or {}
-    value = extra.get("reasoning_content") or extra.get("reasoning")
-    return value if isinstance(value, str) and value else None
-
-
-def usage(raw: Any) -> Usage:
-    """Chat-completions usage as neutral usage; reasoning tokens are split out of the output."""
-    if raw is None:
-        return Usage()
-    details = getattr(raw, "completion_tokens_details", None)
-    thought = (getattr(details, "reasoning_tokens", None) or 0) if details else 0
-    completion = raw.completion_tokens or 0
-    return Usage(
-        input_tokens=raw.prompt_tokens or 0,
-        output_tokens=max(0, completion - thought),
-        thought_tokens=thought,
-        total_tokens=raw.total_tokens or (raw.prompt_tokens or 0) + completion,
-    )
-
-
-def finish_reason(reason: str | None, has_calls: bool) -> FinishReason:
-    """OpenAI's finish reason as the neutral one."""
-    if has_calls:
-        return "tool_calls"
-    return _FINISH.get(reason or "stop", "other")
