@@ -39,7 +39,7 @@ from sqlalchemy.engine import make_url
 
 from orchestrator.environments.service import STORE_LABEL
 from orchestrator.sandbox.backend import LABEL_PREFIX
-from orchestrator.sandbox.docker_backend import _image_of, _release_image
+from orchestrator.sandbox.workspace_images import image_of, release_image
 from orchestrator.store.db import normalise_url
 from tests.support.serve import wait_healthy
 
@@ -196,7 +196,7 @@ def sweep(labels: Mapping[str, str], environments: set[str]) -> dict[str, int]:
         for volume in volumes.values():
             with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
                 volume.remove(force=True)
-            _release_image(_image_of(volume.attrs))
+            release_image(image_of(volume.attrs))
         return {"containers": len(containers), "volumes": len(volumes)}
     finally:
         client.close()

@@ -52,7 +52,7 @@ def sandbox_image(docker_client: docker.DockerClient) -> str:
 async def backend(sandbox_image: str, docker_client: docker.DockerClient) -> AsyncIterator[DockerBackend]:
     """The real Docker backend; at the end of the session no container the tests made directly (not
     through a server, whose environments outlive requests by design) may remain."""
-    async with DockerBackend(image=sandbox_image) as backend:
+    async with DockerBackend(image=sandbox_image, extra_labels={TEST_LABEL: TEST_SESSION}) as backend:
         yield backend
         tagged = await backend.list({TEST_LABEL: TEST_SESSION})
         left = [info for info in tagged if STORE_LABEL not in info.labels]

@@ -42,7 +42,10 @@ async def small_disk(sandbox_image: str, tmp_path: Path) -> AsyncIterator[tuple[
     """A backend whose workspaces are 64 MiB filesystems; its sandboxes are destroyed afterwards."""
     made: list[str] = []
     async with DockerBackend(
-        image=sandbox_image, workspace_bytes=_WORKSPACE_BYTES, workspace_dir=Path("/var/lib/warren/test-ws")
+        image=sandbox_image,
+        workspace_bytes=_WORKSPACE_BYTES,
+        workspace_dir=Path("/var/lib/warren/test-ws"),
+        extra_labels={TEST_LABEL: TEST_SESSION},
     ) as backend:
         yield backend, made
         await asyncio.gather(*(backend.destroy(sandbox_id) for sandbox_id in made))

@@ -1,0 +1,116 @@
+"""Commands in a running sandbox: a docker exec under a hard deadline, streamed, then swept.
+
+The command runs under `timeout -s KILL`, which kills its whole process group at the deadline; a
+sweep by the exec's marker (`EXEC_MARKER` in every process's environment) then kills anything that
+left the group with setsid. The output is pumped from a worker thread to the event loop as it
+arrives. A SIGKILL exit counts as an OOM kill only if the sandbox's own memory cgroup says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from collections.abc import AsyncIterator
+
+from orchestrator.sandbox.backend import ExecChunk, ExecRequest, ExecResult, SandboxError
+from orchestrator.sandbox.docker_engine import DockerEngine
+from orchestrator.sandbox.docker_labels import EXEC_MARKER
+
+__all__ = ["exec_stream", "oom_kills", "sweep"]
+
+_KILLED_EXIT_CODES = (124, 137)  # `timeout` itself, or the group it took down with SIGKILL
+_DEADLINE_GRACE_S = 5.0
+# Kills every process that carries this exec's marker in its environment, including ones that
+# left the process group with setsid. Runs as the sandbox user, who owns all of them.
+_SWEEP = (
+    'for d in /proc/[0-9]*; do grep -qzx "' + EXEC_MARKER + '=$1" "$d/environ" 2>/dev/null'
+    ' && kill -9 "${d#/proc/}" 2>/dev/null; done; exit 0'
+)
+_OOM_COUNT = (
+    "cat /sys/fs/cgroup/memory/memory.oom_control /sys/fs/cgroup/memory.events 2>/dev/null"
+    " | awk '$1 == \"oom_kill\" { print $2; exit }'"
+)
+_Frame = tuple[bytes | None, bytes | None]
+
+
+async def exec_stream(engine: DockerEngine, request: ExecRequest) -> AsyncIterator[ExecChunk | ExecResult]:
+    """Run a command, yielding output as it arrives and the `ExecResult` last."""
+    client = await engine.client()
+    exec_id = secrets.token_hex(8)
+    cmd = ["timeout", "-s", "KILL", f"{request.timeout_s:.3f}", *request.cmd]
+    env = {**request.env, EXEC_MARKER: exec_id}
+    started = time.monotonic()
+    handle = await engine.call(
+        client.api.exec_create, request.sandbox_id, cmd, environment=env, workdir=request.workdir
+    )
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[_Frame | BaseException | None] = asyncio.Queue()
+
+    def pump() -> None:
+        try:
+            for frame in client.api.exec_start(handle["Id"], stream=True, demux=True):
+                loop.call_soon_threadsafe(queue.put_nowait, frame)
+            loop.call_soon_threadsafe(queue.put_nowait, None)
+        except BaseException as exc:  # handed to the event loop, re-raised there
+            loop.call_soon_threadsafe(queue.put_nowait, exc)
+
+    pumping = engine.submit(pump)
+    stdout, stderr = bytearray(), bytearray()
+    deadline = started + request.timeout_s + _DEADLINE_GRACE_S
+    swept = False
+    while True:
+        try:
+            item = await asyncio.wait_for(queue.get(), timeout=max(0.0, deadline - time.monotonic()))
+        except TimeoutError:
+            # The inner `timeout` should have fired; make sure, then keep draining.
+            await sweep(engine, request.sandbox_id, exec_id)
+            swept, deadline = True, time.monotonic() + _DEADLINE_GRACE_S
+            continue
+        if item is None:
+            break
+        if isinstance(item, BaseException):
+            raise SandboxError(f"exec stream failed: {item}") from item
+        out, err = item
+        if out:
+            stdout += out
+            yield ExecChunk(stream="stdout", data=out)
+        if err:
+            stderr += err
+            yield ExecChunk(stream="stderr", data=err)
+    await pumping
+    inspected = await engine.call(client.api.exec_inspect, handle["Id"])
+    duration = time.monotonic() - started
+    exit_code: int | None = inspected.get("ExitCode")
+    timed_out = swept or (exit_code in _KILLED_EXIT_CODES and duration >= request.timeout_s * 0.95)
+    if timed_out:
+        await sweep(engine, request.sandbox_id, exec_id)
+        exit_code = None
+    oom_killed = exit_code == 137 and await oom_kills(engine, request.sandbox_id) > 0
+    yield ExecResult(
+        exit_code=exit_code,
+        stdout=bytes(stdout),
+        stderr=bytes(stderr),
+        timed_out=timed_out,
+        oom_killed=oom_killed,
+        duration_s=duration,
+    )
+
+
+async def sweep(engine: DockerEngine, sandbox_id: str, exec_id: str) -> None:
+    """Kill every process in the sandbox that carries `exec_id` as its marker."""
+    client = await engine.client()
+    handle = await engine.call(client.api.exec_create, sandbox_id, ["sh", "-c", _SWEEP, "sweep", exec_id])
+    await engine.call(client.api.exec_start, handle["Id"])
+
+
+async def oom_kills(engine: DockerEngine, sandbox_id: str) -> int:
+    """How many processes the kernel's OOM killer has killed in this sandbox so far.
+
+    Read from the sandbox's own memory cgroup (v1 `memory.oom_control` or v2 `memory.events`): the
+    engine's `OOMKilled` flag only covers the container's main process, not execs.
+    """
+    client = await engine.client()
+    handle = await engine.call(client.api.exec_create, sandbox_id, ["sh", "-c", _OOM_COUNT])
+    output: bytes = await engine.call(client.api.exec_start, handle["Id"])
+    return int(output.strip() or 0)
