@@ -18,7 +18,8 @@ from orchestrator.config import Settings
 from orchestrator.gateway.errors import GatewayError, UnknownProviderError
 from orchestrator.gateway.provider import ProviderCheck
 from orchestrator.gateway.registry import ProviderRegistry, split_model_name
-from orchestrator.gateway.settings import ProviderSettings, provider_settings
+from orchestrator.gateway.settings import ProviderSettings
+from orchestrator.gateway.vendor_settings import provider_settings
 
 __all__ = ["NAME", "models"]
 
