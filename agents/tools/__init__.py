@@ -10,7 +10,8 @@ async with Toolbox(ToolboxConfig(workspace=Path("/workspace"))) as tools:
 from agents.model_types import ToolDeclaration
 from agents.tools.declarations import BUILTIN_TOOL_NAMES, builtin_declarations
 from agents.tools.results import ImageData, ToolError, ToolResult
-from agents.tools.toolbox import Toolbox, ToolboxConfig
+from agents.tools.toolbox import Toolbox
+from agents.tools.toolbox_config import ToolboxConfig
 
 __all__ = [
     "BUILTIN_TOOL_NAMES",

@@ -1,13 +1,13 @@
 """Argument models of the built-in tools: the model-facing contract of DESIGN.md section 3.
 
 Each class docstring is the tool's description for the model, and each field docstring
-is the parameter's description, so the JSON schema the model sees is generated from
-the same code that validates its calls.
+is the parameter's description, so the JSON schema the model sees (`declarations.py`) is
+generated from the same code that validates its calls.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -21,7 +21,6 @@ __all__ = [
     "SearchFilesArgs",
     "ToolArgs",
     "WriteFileArgs",
-    "json_schema",
 ]
 
 
@@ -143,41 +142,3 @@ class LoadSkillArgs(ToolArgs):
 
     name: str = Field(min_length=1, max_length=64)
     """The skill's name, as listed in the skill index."""
-
-
-def _clean(node: Any, defs: dict[str, Any]) -> Any:
-    """Inline `$ref`s, drop titles and collapse `X | None` so every provider accepts the schema."""
-    if isinstance(node, list):
-        return [_clean(item, defs) for item in node]
-    if not isinstance(node, dict):
-        return node
-    if "$ref" in node:
-        return _clean(defs[node["$ref"].rsplit("/", 1)[-1]], defs)
-    out: dict[str, Any] = {}
-    for key, value in node.items():
-        if key in ("title", "$defs"):
-            continue
-        if key == "properties":
-            out[key] = {name: _clean(prop, defs) for name, prop in value.items()}
-        elif key == "anyOf":
-            options = [opt for opt in value if opt != {"type": "null"}]
-            if len(options) == 1:
-                out.update(_clean(options[0], defs))
-            else:
-                out[key] = _clean(options, defs)
-        elif key == "description" and isinstance(value, str):
-            out[key] = " ".join(value.split())
-        else:
-            out[key] = _clean(value, defs)
-    if out.get("default", 0) is None:
-        del out["default"]
-    return out
-
-
-def json_schema(model: type[ToolArgs]) -> dict[str, Any]:
-    """The self-contained JSON schema of a tool's arguments, without the description of the tool."""
-    raw = model.model_json_schema()
-    cleaned: dict[str, Any] = _clean(raw, raw.get("$defs", {}))
-    cleaned.pop("description", None)
-    cleaned.pop("additionalProperties", None)
-    return cleaned

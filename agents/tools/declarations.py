@@ -1,7 +1,8 @@
 """The built-in tools' declarations for the model, importable without starting anything.
 
 The orchestrator can build a work item's tool list from here: this module needs only
-pydantic, not Playwright.
+pydantic, not Playwright. It also holds the built-in tool names the orchestrator groups by wire
+tool type, and turns each argument model into the plain JSON schema every provider accepts.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Iterable
+from typing import Any
 
 from agents.model_types import ToolDeclaration
 from agents.tools.args import (
@@ -21,7 +23,6 @@ from agents.tools.args import (
     SearchFilesArgs,
     ToolArgs,
     WriteFileArgs,
-    json_schema,
 )
 
 __all__ = [
@@ -77,5 +78,43 @@ def _declaration(name: str) -> ToolDeclaration:
     return ToolDeclaration(
         name=name,
         description=" ".join(inspect.cleandoc(args.__doc__ or "").split()),
-        parameters=json_schema(args),
+        parameters=_json_schema(args),
     )
+
+
+def _clean(node: Any, defs: dict[str, Any]) -> Any:
+    """Inline `$ref`s, drop titles and collapse `X | None` so every provider accepts the schema."""
+    if isinstance(node, list):
+        return [_clean(item, defs) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if "$ref" in node:
+        return _clean(defs[node["$ref"].rsplit("/", 1)[-1]], defs)
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key in ("title", "$defs"):
+            continue
+        if key == "properties":
+            out[key] = {name: _clean(prop, defs) for name, prop in value.items()}
+        elif key == "anyOf":
+            options = [opt for opt in value if opt != {"type": "null"}]
+            if len(options) == 1:
+                out.update(_clean(options[0], defs))
+            else:
+                out[key] = _clean(options, defs)
+        elif key == "description" and isinstance(value, str):
+            out[key] = " ".join(value.split())
+        else:
+            out[key] = _clean(value, defs)
+    if out.get("default", 0) is None:
+        del out["default"]
+    return out
+
+
+def _json_schema(model: type[ToolArgs]) -> dict[str, Any]:
+    """The self-contained JSON schema of a tool's arguments, without the description of the tool."""
+    raw = model.model_json_schema()
+    cleaned: dict[str, Any] = _clean(raw, raw.get("$defs", {}))
+    cleaned.pop("description", None)
+    cleaned.pop("additionalProperties", None)
+    return cleaned
