@@ -14,7 +14,8 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from orchestrator.environments.service import EnvironmentService
-from orchestrator.reconcile import Reconciler, fail_unfinished
+from orchestrator.interactions.ending import fail_unfinished
+from orchestrator.reconcile import Reconciler
 from orchestrator.store import Store
 from orchestrator.store.errors import NotFoundError
 from orchestrator.store.models import utcnow

@@ -6,9 +6,10 @@ Rows are written before containers are created, so after a crash the store is th
   workspace volume, once it is older than a grace period (it may be a sandbox being created);
   a warm-pool container is matched to its row by container id (its labels name no tenant), and one
   no row names is reaped the same way unless the live pool holds it (a dead process's slots);
-- a row that names a container that no longer exists forgets it (the next use makes a new one);
-- at start-up only: interactions still `queued` or `in_progress` belonged to the previous process
-  and end `failed`, with the final SSE events appended so a reader of the stream sees the end.
+- a row that names a container that no longer exists forgets it (the next use makes a new one).
+
+The interactions a dead process left running are ended by `interactions/ending.py`, which renders
+their snapshot; this module touches sandboxes and environment rows only.
 
 Only sandboxes labelled with this server's store (`STORE_LABEL`) are considered, so two servers
 (or two test runs) on one engine never reap each other's.
@@ -19,26 +20,16 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
-
-from sqlalchemy import select
+from typing import Protocol, runtime_checkable
 
 from orchestrator.environments.service import EnvironmentService
-from orchestrator.interactions.snapshot import snapshot
 from orchestrator.sandbox.backend import LABEL_PREFIX, SandboxError, SandboxInfo
 from orchestrator.store import Store
-from orchestrator.store.interactions import InteractionRecord
-from orchestrator.store.models import EnvironmentRow, InteractionRow, utcnow
 
-__all__ = ["RESTART_ERROR", "ReconcileReport", "Reconciler", "fail_interaction", "fail_unfinished"]
+__all__ = ["ReconcileReport", "Reconciler"]
 
 log = logging.getLogger("orchestrator.reconcile")
 
-RESTART_ERROR = {
-    "code": "orchestrator_restarted",
-    "message": "the server stopped while this interaction was running; it did not finish. Start a new one.",
-}
-"""The error an interaction left running by a previous server process ends with."""
 _CREATED = f"{LABEL_PREFIX}created"
 _POOL = f"{LABEL_PREFIX}pool"
 
@@ -128,9 +119,8 @@ class Reconciler:
             return None
         if created is None or float(created) > cutoff or not info.environment_id:
             return None
-        stmt = select(EnvironmentRow.tenant).where(EnvironmentRow.id == info.environment_id)
-        tenants = await self.store.db.run_read(lambda conn: conn.execute(stmt).scalars().all())
-        return str(tenants[0]) if len(tenants) == 1 else ""
+        record = await self.store.environments.get_across_tenants(info.environment_id)
+        return "" if record is None else record.tenant
 
     @staticmethod
     def _reapable(info: SandboxInfo, cutoff: float) -> bool:
@@ -138,35 +128,3 @@ class Reconciler:
             return False  # warm-pool sandboxes belong to no environment yet
         created = info.labels.get(_CREATED)
         return created is not None and float(created) <= cutoff
-
-
-async def fail_unfinished(store: Store) -> int:
-    """End every `queued` or `in_progress` interaction `failed`: start-up only, when none can be running.
-
-    Each gets `errors: [RESTART_ERROR]` and, in the same transaction, the `interaction.status_update`
-    and `interaction.completed` events after its last stored one. Returns how many were ended.
-    """
-    unfinished = await store.interactions.unfinished()
-    for record in unfinished:
-        await fail_interaction(store, record)
-    if unfinished:
-        log.warning("%d interactions of a previous process ended failed", len(unfinished))
-    return len(unfinished)
-
-
-async def fail_interaction(store: Store, record: InteractionRecord) -> None:
-    """End one interaction of a previous process `failed` with `RESTART_ERROR` and its final events."""
-    change: dict[str, Any] = {"status": "failed", "errors": [RESTART_ERROR]}
-    final = record.model_copy(update={**change, "updated": utcnow()})
-    stmt = select(InteractionRow.next_event_seq).where(InteractionRow.id == record.id)
-    first = int(await store.db.run_read(lambda conn: conn.execute(stmt).scalar_one()))
-    events: list[dict[str, Any]] = [
-        {
-            "event_type": "interaction.status_update",
-            "event_id": str(first),
-            "interaction_id": record.id,
-            "status": "failed",
-        },
-        {"event_type": "interaction.completed", "event_id": str(first + 1), "interaction": snapshot(final)},
-    ]
-    await store.steps.append_batch(record.tenant, record.id, [], events, interaction=change)

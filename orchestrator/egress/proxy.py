@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 import h11
-from sqlalchemy import select
 
 from orchestrator.config import Settings
 from orchestrator.egress.allowance import AddressAllowance
@@ -45,7 +44,6 @@ from orchestrator.egress.policy import Decision, EgressPolicy, Resolver, Rule
 from orchestrator.egress.relay import pipe, tunnel
 from orchestrator.store import Store
 from orchestrator.store.credentials import CredentialSecret
-from orchestrator.store.models import EnvironmentRow
 from orchestrator.store.sealing import SealError
 
 __all__ = ["SOCKET_NAME", "EgressLimits", "EgressProxy", "Refused"]
@@ -109,14 +107,11 @@ class EgressProxy:
 
     async def policy(self, environment_id: str) -> tuple[str, EgressPolicy] | None:
         """The environment's tenant and policy; None when it has no egress (or is unknown)."""
-        async with self.store.db.read() as session:
-            rows = (
-                await session.scalars(select(EnvironmentRow).where(EnvironmentRow.id == environment_id))
-            ).all()
-        if len(rows) != 1:  # ids are server-made and unique; two tenants with one id gets nothing
+        record = await self.store.environments.get_across_tenants(environment_id)
+        if record is None:
             return None
-        policy = EgressPolicy.from_network(rows[0].spec.get("network"))
-        return None if policy is None else (rows[0].tenant, policy)
+        policy = EgressPolicy.from_network(record.spec.get("network"))
+        return None if policy is None else (record.tenant, policy)
 
     async def serve(self, environment_id: str, folder: Path) -> None:
         """Serve `folder/egress.sock` for the environment when its policy is an allowlist."""

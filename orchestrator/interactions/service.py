@@ -21,7 +21,7 @@ from orchestrator.interactions.live import Event, LiveLog, LiveLogs
 from orchestrator.interactions.recorder import Persist, Recorder
 from orchestrator.interactions.snapshot import TERMINAL, neutral_usage, snapshot, wire_usage
 from orchestrator.interactions.usage import UsageMeter
-from orchestrator.reconcile import fail_interaction
+from orchestrator.interactions.ending import fail_interaction
 from orchestrator.scheduler import Admission, Scheduler
 from orchestrator.store import Store
 from orchestrator.store.interactions import InteractionCreate, InteractionRecord

@@ -35,7 +35,8 @@ from orchestrator.store.interactions import (
 from orchestrator.store.keys import ApiKeyRecord, ApiKeys
 from orchestrator.store.records import Page
 from orchestrator.store.retention import purge_expired, run_retention
-from orchestrator.store.steps import EventRecord, StepLog, StepRecord
+from orchestrator.store.step_records import EventRecord, StepRecord
+from orchestrator.store.steps import StepLog
 from orchestrator.store.usage import TokenUsage, UsageTotals
 
 __all__ = [

@@ -195,6 +195,18 @@ class EnvironmentRepository:
             rows = (await session.scalars(stmt.order_by(EnvironmentRow.created))).all()
             return [EnvironmentRecord.model_validate(r) for r in rows]
 
+    async def get_across_tenants(self, id: str) -> EnvironmentRecord | None:
+        """The environment with this id whatever its tenant, for callers that know only the id.
+
+        The egress proxy and the warm pool learn an environment from its socket or container, which
+        name no tenant. Ids are server-made and unique, so two tenants with one id means something
+        is wrong: that gives None, like a missing id. Never expose this through a tenant's API.
+        """
+        stmt = select(EnvironmentRow).where(EnvironmentRow.id == id)
+        async with self._db.read() as session:
+            rows = (await session.scalars(stmt)).all()
+            return EnvironmentRecord.model_validate(rows[0]) if len(rows) == 1 else None
+
     @staticmethod
     async def _locked(session: AsyncSession, tenant: str, id: str) -> EnvironmentRow:
         row: EnvironmentRow | None = await session.get(EnvironmentRow, (tenant, id), with_for_update=True)

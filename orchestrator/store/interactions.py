@@ -17,7 +17,7 @@ from orchestrator.store.errors import NotFoundError
 from orchestrator.store.models import InteractionRow, StepRow, utcnow
 from orchestrator.store.paging import fetch_page
 from orchestrator.store.records import Page, Record
-from orchestrator.store.steps import step_type
+from orchestrator.store.step_records import step_type
 from orchestrator.store.tokens import new_id
 
 __all__ = ["InteractionCreate", "InteractionRecord", "InteractionRepository", "InteractionUpdate"]
@@ -62,7 +62,7 @@ class InteractionUpdate(BaseModel):
 
 
 class InteractionRecord(Record):
-    """A stored interaction, without its steps (`StepLog.list_steps`)."""
+    """A stored interaction, without its steps (`StepReader.list_steps`)."""
 
     id: str
     """Server-made id, `int_` and 32 hex digits."""

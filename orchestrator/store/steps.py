@@ -10,19 +10,18 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
-from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
-from sqlalchemy import Integer, bindparam, insert, select, update
+from sqlalchemy import Integer, bindparam, insert, update
 from sqlalchemy.engine import Connection
 
-from orchestrator.store.db import Database
 from orchestrator.store.errors import NotFoundError
 from orchestrator.store.models import EventRow, InteractionRow, StepRow, utcnow
 from orchestrator.store.prepared import Prepared
-from orchestrator.store.records import Record
+from orchestrator.store.step_reads import StepReader
+from orchestrator.store.step_records import EventRecord, FirstNumbers, StepRecord, event_type, step_type
 
-__all__ = ["EventRecord", "FirstNumbers", "StepLog", "StepRecord", "step_type"]
+__all__ = ["StepLog"]
 
 _SETTABLE = frozenset({"status", "usage", "errors"})
 """Interaction columns `append_batch` may set in the same transaction."""
@@ -50,58 +49,11 @@ def _advance(columns: tuple[str, ...]) -> Prepared:
     )
 
 
-class FirstNumbers(NamedTuple):
-    """Where a batch landed: the numbers of its first step and first event, and its time."""
+class StepLog(StepReader):
+    """Append to and read an interaction's steps and events; every call is scoped to one tenant.
 
-    step: int
-    event: int
-    created: datetime
-
-
-class StepRecord(Record):
-    """One stored step."""
-
-    interaction_id: str
-    """The interaction it belongs to."""
-    seq: int
-    """Its position in the interaction, from 0."""
-    type: str
-    """The wire step `type`, copied from the payload."""
-    payload: dict[str, Any]
-    """The whole wire Step object."""
-    created: datetime
-    """When it was appended (UTC)."""
-
-
-class EventRecord(Record):
-    """One stored SSE event."""
-
-    interaction_id: str
-    """The interaction it belongs to."""
-    seq: int
-    """Its position in the interaction's event log, from 0; the API derives `event_id` from it."""
-    event_type: str
-    """The wire `event_type`, copied from the payload."""
-    payload: dict[str, Any]
-    """The event JSON as sent (the API adds `event_id`)."""
-    created: datetime
-    """When it was appended (UTC)."""
-
-
-def step_type(step: Mapping[str, Any]) -> str:
-    """The wire step's `type`, kept in its own column.
-
-    Raises:
-        ValueError: the step has no string `type`.
+    The reads (bounded pages) are `StepReader`'s; this class adds the appends.
     """
-    return _kind(step, "type")
-
-
-class StepLog:
-    """Append to and read an interaction's steps and events; every call is scoped to one tenant."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
 
     async def append_step(self, tenant: str, interaction_id: str, step: Mapping[str, Any]) -> StepRecord:
         """Append one wire Step and return it with its sequence number.
@@ -136,7 +88,7 @@ class StepLog:
             ValueError: the event has no string `event_type`.
         """
         first = await self.append_batch(tenant, interaction_id, [], [event])
-        kind = _kind(event, "event_type")
+        kind = event_type(event)
         return EventRecord(
             interaction_id=interaction_id,
             seq=first.event,
@@ -172,7 +124,7 @@ class StepLog:
                 is not the next number, or an `interaction` column that cannot be set here.
         """
         step_kinds = [step_type(s) for s in steps]
-        event_kinds = [_kind(e, "event_type") for e in events]
+        event_kinds = [event_type(e) for e in events]
         change = dict(interaction or {})
         if unknown := set(change) - _SETTABLE:
             raise ValueError(f"cannot set {sorted(unknown)} with the step log")
@@ -220,39 +172,3 @@ class StepLog:
 
         first_step, first_event = await self._db.run_write(append)
         return FirstNumbers(first_step, first_event, now)
-
-    async def list_steps(self, tenant: str, interaction_id: str) -> list[StepRecord]:
-        """The interaction's steps in order; empty for an unknown or foreign interaction."""
-        stmt = (
-            select(*(getattr(StepRow, name) for name in StepRecord.model_fields))
-            .where(StepRow.tenant == tenant, StepRow.interaction_id == interaction_id)
-            .order_by(StepRow.seq)
-        )
-        rows = await self._db.run_read(lambda conn: conn.execute(stmt).mappings().all())
-        return [StepRecord(**r) for r in rows]
-
-    async def events_after(
-        self, tenant: str, interaction_id: str, after_seq: int = -1, *, limit: int | None = None
-    ) -> list[EventRecord]:
-        """Events with `seq > after_seq`, in order: the replay for `last_event_id`.
-
-        The default `-1` replays from the start; an unknown or foreign interaction gives no events.
-        """
-        stmt = (
-            select(*(getattr(EventRow, name) for name in EventRecord.model_fields))
-            .where(
-                EventRow.tenant == tenant, EventRow.interaction_id == interaction_id, EventRow.seq > after_seq
-            )
-            .order_by(EventRow.seq)
-        )
-        if limit is not None:
-            stmt = stmt.limit(limit)
-        rows = await self._db.run_read(lambda conn: conn.execute(stmt).mappings().all())
-        return [EventRecord(**r) for r in rows]
-
-
-def _kind(obj: Mapping[str, Any], field: str) -> str:
-    value = obj.get(field)
-    if not isinstance(value, str) or not value:
-        raise ValueError(f"missing string `{field}`")
-    return value

@@ -14,7 +14,8 @@ from typing import Any
 import docker
 import pytest
 
-from orchestrator.reconcile import RESTART_ERROR, Reconciler
+from orchestrator.interactions.ending import RESTART_ERROR
+from orchestrator.reconcile import Reconciler
 from orchestrator.store.interactions import InteractionCreate
 from tests.integration.lifecycle.conftest import V, leftovers, wait_for
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from orchestrator.reconcile import RESTART_ERROR, fail_unfinished
+from orchestrator.interactions.ending import RESTART_ERROR, fail_unfinished
 from orchestrator.store import Store
 from orchestrator.store.interactions import InteractionCreate
 

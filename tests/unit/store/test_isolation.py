@@ -77,3 +77,13 @@ async def test_keys_and_idempotency_are_per_tenant(store: Store) -> None:
     assert await store.idempotency.lookup(B, "k1") is None
     mine = await store.idempotency.remember(B, "k1", "other", "agent", "b1")
     assert mine.resource_id == "b1", "the same key from another tenant is a different key"
+
+
+async def test_the_cross_tenant_read_by_id_refuses_an_id_two_tenants_share(store: Store) -> None:
+    """The egress proxy and the warm pool know an environment by id alone; a shared id gives nothing."""
+    await store.environments.create(A, "env_a", {"network": "none"})
+    found = await store.environments.get_across_tenants("env_a")
+    assert found is not None and found.tenant == A and found.spec == {"network": "none"}
+    assert await store.environments.get_across_tenants("env_missing") is None
+    await store.environments.create(B, "env_a", {})
+    assert await store.environments.get_across_tenants("env_a") is None

@@ -70,3 +70,32 @@ async def test_appends_need_a_live_interaction_and_a_type(store: Store) -> None:
     assert (await store.steps.append_step("t1", item.id, {"type": "thought"})).seq == 0, (
         "failed appends use no seq"
     )
+
+
+async def test_reads_are_bounded_and_page_through_the_whole_log(store: Store) -> None:
+    """Issue 14: no read returns more than `MAX_ROWS` rows; the pages walk the whole log in order."""
+    from orchestrator.store.step_reads import MAX_ROWS
+
+    item = await store.interactions.create("t1", InteractionCreate(request={}))
+    total = MAX_ROWS + 3
+    await store.steps.append_batch(
+        "t1", item.id, [{"type": "thought", "n": n} for n in range(total)], [{"event_type": "e"}] * total
+    )
+    assert len(await store.steps.list_steps("t1", item.id)) == MAX_ROWS
+    assert len(await store.steps.events_after("t1", item.id, limit=MAX_ROWS + 50)) == MAX_ROWS
+    assert [s.seq for s in await store.steps.list_steps("t1", item.id, after_seq=MAX_ROWS - 2)] == [
+        MAX_ROWS - 1,
+        MAX_ROWS,
+        MAX_ROWS + 1,
+        MAX_ROWS + 2,
+    ]
+    assert await store.steps.list_steps("t1", item.id, limit=-1) == []
+    pages = [page async for page in store.steps.step_pages("t1", item.id)]
+    assert [len(page) for page in pages] == [MAX_ROWS, 3]
+    assert [s.seq for page in pages for s in page] == list(range(total))
+    events = [e.seq async for page in store.steps.event_pages("t1", item.id, 5) for e in page]
+    assert events == list(range(6, total))
+    assert [page async for page in store.steps.step_pages("t2", item.id)] == []
+    assert await store.steps.next_event_seq("t1", item.id) == total
+    with pytest.raises(NotFoundError):
+        await store.steps.next_event_seq("t2", item.id)
