@@ -10,7 +10,8 @@ import docker.errors
 import typer
 
 from orchestrator.cli.console import err, literal, out
-from orchestrator.sandbox.image import ImageBuildError, build_image, image_exists, image_ref
+from orchestrator.sandbox.image import ImageBuildError, build_image, image_exists
+from orchestrator.sandbox.image_tags import image_ref
 
 NAME = "image"
 app = typer.Typer(help="Build and inspect the sandbox image.", no_args_is_help=True)

@@ -3,9 +3,10 @@
 This class is the seam's one Docker entry point and holds no logic of its own: each method hands
 its work to the room that owns it (`docker_engine` the client and threads, `docker_lifecycle`,
 `docker_volumes` + `workspace_images` the bounded workspaces, `docker_copy` the fork copy,
-`docker_exec` and `docker_attach` the commands, `docker_files` the file moves, `docker_inspect`
-the listing and stats). Every setting comes from the constructor: the composition root passes the
-server's `Settings`; the defaults are the same values, for tests, benchmarks and scripts.
+`docker_exec` and `docker_attach` the commands, `docker_files` and `docker_file_read` the file
+moves, `docker_inspect` the listing and stats). Every setting comes from the constructor: the
+composition root passes the server's `Settings`; the defaults are the same values, for tests,
+benchmarks and scripts.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import IO
 
 import docker
 
-from orchestrator.sandbox import docker_files, docker_inspect, docker_lifecycle
+from orchestrator.sandbox import docker_file_read, docker_files, docker_inspect, docker_lifecycle
 from orchestrator.sandbox.backend import (
     ExecChunk,
     ExecRequest,
@@ -143,7 +144,7 @@ class DockerBackend:
     async def read_file(self, sandbox_id: str, path: str, max_bytes: int) -> FileDownload:
         """Stream one regular workspace file, read as the sandbox user; its size is checked first."""
         client = await self._engine.client()
-        return await docker_files.read_file(client, sandbox_id, path, max_bytes, self._engine.call)
+        return await docker_file_read.read_file(client, sandbox_id, path, max_bytes, self._engine.call)
 
     async def list(self, labels: dict[str, str] | None = None) -> list[SandboxInfo]:
         """List Warren's containers (running or not), narrowed by `labels`."""

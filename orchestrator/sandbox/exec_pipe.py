@@ -8,16 +8,21 @@ socket operation has an inactivity deadline (`io_timeout_s`), so a helper the sa
 
 from __future__ import annotations
 
+import secrets
 import socket
 import struct
 from typing import Any
 
 import docker
 
+from orchestrator.sandbox.docker_labels import EXEC_MARKER
 from orchestrator.sandbox.hardening import SANDBOX_GID, SANDBOX_UID
 from orchestrator.sandbox.pty import raw_socket
 
-__all__ = ["ExecPipe"]
+__all__ = ["IO_TIMEOUT_S", "ExecPipe", "helper_pipe"]
+
+IO_TIMEOUT_S = 60.0
+"""Longest silence of the helper (one send or receive), in **seconds**, before the move fails."""
 
 _HEADER = struct.Struct(">BxxxL")  # the engine's stream multiplexing: stream id, payload size
 _STDOUT, _STDERR = 1, 2
@@ -133,3 +138,8 @@ class ExecPipe:
                 return None
             data += chunk
         return bytes(data)
+
+
+def helper_pipe(client: docker.DockerClient, sandbox_id: str, cmd: list[str]) -> ExecPipe:
+    """Start the workspace helper's `cmd` with a fresh exec marker and the helper's I/O deadline."""
+    return ExecPipe(client, sandbox_id, cmd, {EXEC_MARKER: secrets.token_hex(8)}, IO_TIMEOUT_S)

@@ -1,4 +1,4 @@
-"""Build the sandbox image from Debian packages alone, tagged by a hash of its inputs.
+"""Build the sandbox image from Debian packages alone, under the tags `image_tags` computes.
 
 No registry is reachable, so the base is a debootstrapped rootfs (`sandbox_image/base.sh`) and the
 image is built on top of it from `sandbox_image/Dockerfile`. An unchanged tree never rebuilds; a
@@ -7,76 +7,27 @@ changed `agents/` rebuilds only the layers that copy it (the engine's layer cach
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 
 import docker
 import docker.errors
 
 from orchestrator.sandbox.backend import SandboxError
+from orchestrator.sandbox.image_tags import IMAGE_REPO, SKIPPED_PARTS, ImageRef, image_ref, source_root
 
-__all__ = ["ImageBuildError", "ImageRef", "build_image", "image_exists", "image_ref", "source_root"]
+__all__ = ["ImageBuildError", "build_image", "image_exists"]
 
-IMAGE_REPO = "warren-sandbox"
-BASE_REPO = "warren-base"
 HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
-_SKIPPED_PARTS = {"__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache"}
 
 Progress = Callable[[str], None]
 
 
 class ImageBuildError(SandboxError):
     """The image build failed; the message names the step and the output that explains it."""
-
-
-@dataclass(frozen=True)
-class ImageRef:
-    """The tags the current source tree maps to."""
-
-    base: str
-    """Tag of the debootstrapped base image (hash of the base recipe)."""
-    sandbox: str
-    """Tag of the sandbox image (hash of every input, base included)."""
-
-
-def source_root() -> Path:
-    """The repository root holding `sandbox_image/`, `agents/` and `skills/`."""
-    root = Path(__file__).resolve().parents[2]
-    if not (root / "sandbox_image" / "Dockerfile").is_file():
-        raise SandboxError(f"sandbox_image/Dockerfile not found under {root}: run from a source checkout")
-    return root
-
-
-def _files(root: Path, relative_dirs: Iterable[str]) -> list[Path]:
-    found: list[Path] = []
-    for name in relative_dirs:
-        top = root / name
-        candidates = [top] if top.is_file() else sorted(top.rglob("*"))
-        found += [p for p in candidates if p.is_file() and not _SKIPPED_PARTS.intersection(p.parts)]
-    return found
-
-
-def _digest(root: Path, files: Iterable[Path]) -> str:
-    sha = hashlib.sha256()
-    for path in files:
-        sha.update(str(path.relative_to(root)).encode() + b"\0")
-        sha.update(path.read_bytes() + b"\0")
-    return sha.hexdigest()[:16]
-
-
-def image_ref(root: Path | None = None) -> ImageRef:
-    """Compute the tags for the tree at `root` without touching the engine."""
-    root = root or source_root()
-    base = f"{BASE_REPO}:{_digest(root, _files(root, ['sandbox_image/base.sh']))}"
-    inputs = _files(root, ["sandbox_image", "agents", "skills"])
-    sha = hashlib.sha256(base.encode())
-    sha.update(_digest(root, inputs).encode())
-    return ImageRef(base=base, sandbox=f"{IMAGE_REPO}:{sha.hexdigest()[:16]}")
 
 
 def image_exists(client: docker.DockerClient, tag: str) -> bool:
@@ -103,7 +54,7 @@ def _context(root: Path, into: Path) -> None:
     for name in ("Dockerfile", "requirements.txt"):
         shutil.copy2(image_dir / name, into / name)
     shutil.copy2(HOST_CA_BUNDLE, into / "host-ca.crt")
-    ignore = shutil.ignore_patterns(*_SKIPPED_PARTS)
+    ignore = shutil.ignore_patterns(*SKIPPED_PARTS)
     shutil.copytree(root / "agents", into / "agents", ignore=ignore)
     shutil.copytree(root / "skills", into / "skills", ignore=ignore)
 

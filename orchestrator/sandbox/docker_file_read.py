@@ -1,0 +1,71 @@
+"""Streaming one workspace file out of a sandbox, read by the in-sandbox helper as uid 1000.
+
+The helper's `cat` answers with the file's size first (refused above the caller's cap before a
+byte is read), then the bytes. Opening runs on the backend's worker threads; the bytes are then
+pulled chunk by chunk in worker threads as the caller iterates, so a large download never holds
+the event loop and an abandoned one (`aclose`) ends the helper.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import docker
+
+from orchestrator.sandbox import workspace_helper as helper
+from orchestrator.sandbox.backend import FileDownload, SandboxError
+from orchestrator.sandbox.exec_pipe import ExecPipe, helper_pipe
+from orchestrator.sandbox.workspace_io import helper_command, raise_for_exit, relative_to_workspace
+
+__all__ = ["AsyncOpen", "open_file", "read_file"]
+
+AsyncOpen = Callable[..., Awaitable[Any]]
+"""Runs a blocking function in a worker thread, mapping the engine's errors (`DockerEngine.call`)."""
+_CHUNK = 1 << 20
+
+
+def open_file(
+    client: docker.DockerClient, sandbox_id: str, path: str, max_bytes: int
+) -> tuple[int, ExecPipe]:
+    """Start the helper's `cat` of one regular file; its size (checked against `max_bytes`) and the pipe."""
+    relative = relative_to_workspace(path)
+    pipe = helper_pipe(client, sandbox_id, helper_command("cat", relative, max_bytes))
+    try:
+        header = pipe.read_exactly(helper.SIZE.size)
+        if header is None:
+            raise_for_exit(pipe.finish(), bytes(pipe.stderr), relative)
+            raise SandboxError(f"{relative}: the helper ended without an answer")
+    except OSError as exc:
+        pipe.close()
+        raise SandboxError(f"reading the workspace stalled or failed: {exc.__class__.__name__}") from exc
+    (size,) = helper.SIZE.unpack(header)
+    return size, pipe
+
+
+async def read_file(
+    client: docker.DockerClient, sandbox_id: str, path: str, max_bytes: int, opener: AsyncOpen
+) -> FileDownload:
+    """Open one file (through `opener`, the backend's error-mapping thread call) for streaming."""
+    size, pipe = await opener(open_file, client, sandbox_id, path, max_bytes)
+    return FileDownload(size=size, chunks=_chunks(pipe, size))
+
+
+async def _chunks(pipe: ExecPipe, size: int) -> AsyncIterator[bytes]:
+    left, done = size, False
+    try:
+        while left:
+            chunk = await asyncio.to_thread(pipe.read, min(left, _CHUNK))
+            if not chunk:
+                raise SandboxError("the file ended early: it changed while it was read")
+            left -= len(chunk)
+            yield chunk
+        code = await asyncio.to_thread(pipe.finish)
+        done = True
+        raise_for_exit(code, bytes(pipe.stderr), "the file")
+    except OSError as exc:
+        raise SandboxError(f"reading the workspace stalled or failed: {exc.__class__.__name__}") from exc
+    finally:
+        if not done:
+            await asyncio.to_thread(pipe.close)
