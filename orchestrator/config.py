@@ -8,6 +8,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from orchestrator.address_allowance import AddressAllowance
+
 __all__ = ["Settings"]
 
 
@@ -166,8 +168,6 @@ class Settings(BaseModel):
     @field_validator("egress_allow_addresses")
     @classmethod
     def _ranges_are_networks(cls, ranges: list[str]) -> list[str]:
-        from orchestrator.egress.allowance import AddressAllowance  # here: egress imports this module
-
         for item in ranges:
             AddressAllowance.parse(item)  # a ValueError names the entry and the form to write
         return ranges

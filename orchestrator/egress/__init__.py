@@ -7,12 +7,13 @@
 
 Every sandbox runs with `network_mode=none`; a forwarder inside it (`agents/forwarder.py`) relays
 127.0.0.1:3128 to the environment's own Unix socket, where `EgressProxy` decides each request.
-Modules: `policy` (allowlist and decision), `addresses` (forbidden ranges), `allowance` (the
-operator's address:port exceptions), `framing` (strict HTTP/1.1 with h11), `relay` (byte pipes
-with idle deadlines), `logsafe` (escaping logged values), `proxy` (the sockets).
+Modules: `policy` (allowlist and decision), `addresses` (forbidden ranges), `framing` (strict
+HTTP/1.1 with h11), `relay` (byte pipes with idle deadlines), `logsafe` (escaping logged values),
+`proxy` (the sockets). The operator's address:port exceptions are parsed by
+`orchestrator.address_allowance`, below `config`, which checks them at start-up.
 """
 
-from orchestrator.egress.allowance import AddressAllowance
+from orchestrator.address_allowance import AddressAllowance
 from orchestrator.egress.policy import Decision, EgressPolicy, Resolver, Rule, forbidden_reason
 from orchestrator.egress.proxy import SOCKET_NAME, EgressLimits, EgressProxy
 

@@ -23,8 +23,8 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from orchestrator.address_allowance import AddressAllowance
 from orchestrator.egress.addresses import IPAddress, IPNetwork, forbidden_reason, host_addresses
-from orchestrator.egress.allowance import AddressAllowance
 from orchestrator.egress.logsafe import printable
 
 __all__ = [

@@ -29,8 +29,8 @@ from typing import Any
 
 import h11
 
+from orchestrator.address_allowance import AddressAllowance
 from orchestrator.config import Settings
-from orchestrator.egress.allowance import AddressAllowance
 from orchestrator.egress.framing import (
     BadRequest,
     ProxyRequest,

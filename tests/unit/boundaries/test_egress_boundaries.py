@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from orchestrator.address_allowance import AddressAllowance
 from orchestrator.egress import addresses
 from orchestrator.egress.addresses import embedded_ipv4, forbidden_reason, host_addresses
-from orchestrator.egress.allowance import AddressAllowance
 from orchestrator.egress.policy import EgressPolicy, IPAddress, Resolver, Rule, parse_host, split_domain
 
 OWN = "93.184.216.34"

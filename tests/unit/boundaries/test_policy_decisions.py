@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
+from orchestrator.address_allowance import AddressAllowance
 from orchestrator.egress import policy as policy_module
 from orchestrator.egress.addresses import forbidden_reason
-from orchestrator.egress.allowance import AddressAllowance
 from orchestrator.egress.policy import (
     DEFAULT_PORTS,
     Decision,

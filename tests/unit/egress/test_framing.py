@@ -8,7 +8,7 @@ import ipaddress
 import h11
 import pytest
 
-from orchestrator.egress.allowance import AddressAllowance
+from orchestrator.address_allowance import AddressAllowance
 from orchestrator.egress.framing import BadRequest, parse_head, read_body, upstream_request
 from orchestrator.egress.logsafe import printable
 

@@ -6,7 +6,7 @@ import ipaddress
 
 import pytest
 
-from orchestrator.egress.allowance import AddressAllowance
+from orchestrator.address_allowance import AddressAllowance
 from orchestrator.egress.policy import EgressPolicy, IPAddress, Resolver, forbidden_reason, parse_host
 
 NETWORK = {

@@ -3,6 +3,9 @@
 `WARREN_EGRESS_ALLOW_ADDRESSES=127.0.0.1:8443,10.1.2.0/24:443,[fd00::/64]:80` opens exactly those
 ports; `10.1.2.0/24:*` opens every port of the range, and only when written so. A bare range is an
 error: it used to open every port, which let a sandbox reach any service of an allowed host.
+
+The grammar lives below `config` (it imports nothing of Warren's), so the settings can refuse a bad
+entry at start-up and the egress resolver (`egress/policy.py`) can apply the parsed entries.
 """
 
 from __future__ import annotations
