@@ -17,8 +17,10 @@ from typing import Any
 from agents.model_types import ToolDeclaration
 from agents.protocol import SOCKET_PATH, Budget, WorkItem
 from orchestrator.catalog import BUILTIN_TOOLS, merged, resolve_agent
-from orchestrator.channel.hub import Resumed, RunnerHub, RunnerLost, answers_of
+from orchestrator.channel.errors import RunnerLost
+from orchestrator.channel.hub import RunnerHub
 from orchestrator.channel.server import ChannelServers
+from orchestrator.channel.turn import Resumed, answers_of
 from orchestrator.environments.service import EnvironmentService, SandboxExtras
 from orchestrator.errors import NotFound
 from orchestrator.interactions.history import to_messages

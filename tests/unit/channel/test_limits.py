@@ -58,8 +58,8 @@ async def rig() -> AsyncIterator[Rig]:
         lookups.append(secret)
         return None
 
-    channels = ChannelServers(RunnerHub(ProviderRegistry({})), root / "run", LIMITS, ConnectionBudget(6))
-    channels.assignments = assignments
+    hub = RunnerHub(ProviderRegistry({}))
+    channels = ChannelServers(hub, root / "run", LIMITS, ConnectionBudget(6), assignments=assignments)
     await channels.ensure(ENV, check)
     yield Rig(channels, str(channels.folder(ENV) / SOCKET_NAME), checks, lookups)
     await channels.close_all()

@@ -29,9 +29,12 @@ from agents.protocol import (
 )
 from agents.runner import Runner
 from agents.tools.results import ToolResult
-from orchestrator.channel.hub import Resumed, RunnerHub, RunnerLost, answers_of
+from orchestrator.channel.errors import RunnerLost
+from orchestrator.channel.hub import RunnerHub
 from orchestrator.channel.server import SOCKET_NAME, ChannelServers
-from orchestrator.gateway.provider import ProviderRegistry, RetryPolicy
+from orchestrator.channel.turn import Resumed, answers_of
+from orchestrator.gateway.registry import ProviderRegistry
+from orchestrator.gateway.retry import RetryPolicy
 from orchestrator.gateway.scripted import ScriptedProvider
 from orchestrator.interactions.history import to_messages
 from orchestrator.interactions.live import LiveLogs

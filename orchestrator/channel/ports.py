@@ -1,0 +1,53 @@
+"""What the channel needs from the rest of the orchestrator, as small ports it owns.
+
+The hub records a turn through a `TurnRecorder` and asks the composition root's callables for a
+runner credential, the tenant's token quota and a sandbox revival. The interactions package drives
+the hub and its `Recorder` satisfies `TurnRecorder` structurally, so the channel never imports
+`interactions` and the two packages do not form a cycle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, Protocol
+
+from agents.model_types import ModelResponse, StreamEvent, Usage
+
+__all__ = ["Issuer", "QuotaCheck", "Reviver", "Step", "TurnRecorder"]
+
+Step = dict[str, Any]
+"""One wire step (the JSON of `spec/managed-agents-wire.md`), as the recorder stores it."""
+
+Reviver = Callable[[], Awaitable[bool]]
+"""Starts the environment's sandbox again if it no longer runs (its runner died with it); returns
+whether it did."""
+Issuer = Callable[[], Awaitable[str]]
+"""Makes the credential a claim hands out (and makes every older one stop working)."""
+QuotaCheck = Callable[[str, int], Awaitable[str | None]]
+"""`(tenant, tokens its running turns used so far)` -> why the tenant may not make another model
+call (its token quota is used up), or None."""
+
+
+class TurnRecorder(Protocol):
+    """Records one interaction's steps, events and usage, and stores them in batches."""
+
+    @property
+    def usage(self) -> Usage:
+        """Tokens of every model turn of the interaction so far."""
+        ...
+
+    async def model_turn(self, stream: AsyncIterator[StreamEvent]) -> ModelResponse:
+        """Record a model call's stream as events and steps, stored at its end; the assembled answer."""
+        ...
+
+    async def step(self, step: Step, *, flush: bool = True) -> int:
+        """Record one step; `flush=False` keeps it pending until the next flush."""
+        ...
+
+    async def flush(self) -> None:
+        """Hand what is pending to the store."""
+        ...
+
+    async def settle(self) -> None:
+        """Wait until everything handed to the store is committed."""
+        ...

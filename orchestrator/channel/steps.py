@@ -1,0 +1,79 @@
+"""One runner step: record the last tool results, then make the next model call, or say why not.
+
+Under the turn's lock, a step the hub answered before (its reply was lost) is replayed, an
+out-of-order step is refused, and a first step without the runner's context asks for it. Otherwise
+the results are recorded, then cancel, the turn's budget and the tenant's token quota are checked,
+and only then does the gateway get the call, which the orchestrator composes (`channel.context`).
+The model's answer, with the calls the runner may now run, is stored before the reply goes back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from agents.budget import over_budget
+from agents.model_types import Message, ModelRequest
+from agents.protocol import ModelCallResult, StepCall
+from orchestrator.channel.context import compose
+from orchestrator.channel.errors import ChannelError
+from orchestrator.channel.ledger import check_issued, issue, record_results, store, unknown_outcomes
+from orchestrator.channel.turn import Turn
+from orchestrator.gateway.errors import GatewayError
+from orchestrator.gateway.registry import ProviderRegistry
+
+__all__ = ["take_step"]
+
+OverQuota = Callable[[Turn], Awaitable[str | None]]
+"""Why the turn's tenant may make no further model call (its token quota), or None."""
+
+
+async def take_step(
+    turn: Turn, call: StepCall, gateway: ProviderRegistry, over_quota: OverQuota
+) -> ModelCallResult:
+    """Record the last tool results, then make the next model call; stored before answering."""
+    async with turn.lock:  # a retried request must wait for the first to settle
+        if call.context is not None and turn.context is None:
+            turn.context = compose(turn.work, call.context)
+        if call.turn < len(turn.answers):  # answered before the reply was lost: replay it
+            return ModelCallResult(response=turn.answers[call.turn], cancelled=turn.cancel.is_set())
+        if call.turn != len(turn.answers):
+            raise ChannelError(f"step {call.turn} out of order: expected step {len(turn.answers)}")
+        if turn.context is None:
+            return ModelCallResult(need_context=True)
+        check_issued(turn, call.results)
+        await record_results(turn, call.results)
+        if call.turn > 0:
+            await record_results(turn, unknown_outcomes(turn, call.turn - 1))
+        if turn.cancel.is_set():
+            await store(turn)
+            return ModelCallResult(cancelled=True)
+        over = over_budget(
+            turn.work.budget, call.turn, turn.started, turn.recorder.usage.total_tokens
+        ) or await over_quota(turn)
+        if over is not None:
+            await store(turn)
+            return ModelCallResult(error=over, ending="budget_exceeded")
+        return await _model_call(turn, gateway)
+
+
+async def _model_call(turn: Turn, gateway: ProviderRegistry) -> ModelCallResult:
+    context = turn.context  # the orchestrator's, whatever the runner asked for
+    assert context is not None
+    request = ModelRequest.model_construct(  # parts are validated already: skip a re-validation
+        system=context.system,
+        messages=list(turn.conversation),
+        tools=context.tools,
+        config=context.config,
+    )
+    try:
+        provider = gateway.resolve(turn.model)
+        response = await turn.recorder.model_turn(provider.stream(request))
+    except GatewayError as exc:
+        await turn.recorder.step({"type": "model_output", "error": {"message": str(exc)}})
+        await store(turn)
+        return ModelCallResult(error=str(exc))
+    await turn.recorder.settle()  # the calls are stored before the runner may run them
+    turn.answers.append(response)
+    issue(turn, response)
+    turn.conversation.append(Message(role="model", parts=list(response.parts)))
+    return ModelCallResult(response=response, cancelled=turn.cancel.is_set())

@@ -1,0 +1,65 @@
+"""One turn handed to a runner: its state while it runs, and where a resumed one stood.
+
+A `Turn` is what the hub keeps per running interaction (the conversation the model has seen, its
+answers and the calls they made, the results stored, the cancel flag, when the runner was last
+heard). `Resumed` is the same ledger rebuilt from stored steps after a restart, so a retried step is
+answered from the store instead of from a second model call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from agents.model_types import Message, ModelResponse, TextPart, ThoughtPart, ToolCallPart
+from agents.protocol import FinishReport, WorkItem
+from orchestrator.channel.context import ModelContext
+from orchestrator.channel.ports import TurnRecorder
+
+__all__ = ["Resumed", "Turn", "answers_of"]
+
+_ANSWER_PARTS = (TextPart, ThoughtPart, ToolCallPart)
+
+
+@dataclass
+class Resumed:
+    """Where a turn stood when the process that ran it died: rebuilt from the stored steps."""
+
+    answers: list[ModelResponse]
+    """The model's answers already stored in this interaction, one per step, in order."""
+    reported: set[str]
+    """Call ids whose results are already stored."""
+
+
+@dataclass
+class Turn:
+    """A turn handed to a runner and not yet finished."""
+
+    environment_id: str
+    tenant: str
+    model: str
+    recorder: TurnRecorder
+    work: WorkItem
+    conversation: list[Message]
+    finished: asyncio.Future[FinishReport]
+    answers: list[ModelResponse] = field(default_factory=list)
+    reported: set[str] = field(default_factory=set)
+    issued: dict[str, str] = field(default_factory=dict)
+    """Built-in tool calls the model made in this turn (call id -> tool name): the only results stored."""
+    context: ModelContext | None = None
+    cancel: asyncio.Event = field(default_factory=asyncio.Event)
+    started: float = field(default_factory=time.monotonic)
+    seen: float = field(default_factory=time.monotonic)
+    """When the runner last asked anything about this turn (monotonic seconds)."""
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+def answers_of(conversation: Iterable[Message]) -> list[ModelResponse]:
+    """The model's answers in a stored conversation, as responses a retried step can replay."""
+    return [
+        ModelResponse(parts=[p for p in message.parts if isinstance(p, _ANSWER_PARTS)])
+        for message in conversation
+        if message.role == "model"
+    ]
