@@ -12,9 +12,9 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import docker
 import docker.errors
@@ -22,9 +22,15 @@ from docker.models.containers import Container
 
 from orchestrator.sandbox.backend import SandboxError, SandboxNotFoundError
 
-__all__ = ["DockerEngine"]
+__all__ = ["DockerCall", "DockerEngine"]
 
 T = TypeVar("T")
+
+
+class DockerCall(Protocol):
+    """Runs a blocking Docker SDK call off the event loop with the error mapping (`DockerEngine.call`)."""
+
+    def __call__(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Awaitable[T]: ...
 
 
 class DockerEngine:

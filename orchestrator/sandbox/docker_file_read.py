@@ -9,20 +9,18 @@ the event loop and an abandoned one (`aclose`) ends the helper.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from collections.abc import AsyncIterator
 
 import docker
 
 from orchestrator.sandbox import workspace_helper as helper
 from orchestrator.sandbox.backend import FileDownload, SandboxError
+from orchestrator.sandbox.docker_engine import DockerCall
 from orchestrator.sandbox.exec_pipe import ExecPipe, helper_pipe
 from orchestrator.sandbox.workspace_io import helper_command, raise_for_exit, relative_to_workspace
 
-__all__ = ["AsyncOpen", "open_file", "read_file"]
+__all__ = ["open_file", "read_file"]
 
-AsyncOpen = Callable[..., Awaitable[Any]]
-"""Runs a blocking function in a worker thread, mapping the engine's errors (`DockerEngine.call`)."""
 _CHUNK = 1 << 20
 
 
@@ -45,7 +43,7 @@ def open_file(
 
 
 async def read_file(
-    client: docker.DockerClient, sandbox_id: str, path: str, max_bytes: int, opener: AsyncOpen
+    client: docker.DockerClient, sandbox_id: str, path: str, max_bytes: int, opener: DockerCall
 ) -> FileDownload:
     """Open one file (through `opener`, the backend's error-mapping thread call) for streaming."""
     size, pipe = await opener(open_file, client, sandbox_id, path, max_bytes)

@@ -5,7 +5,7 @@ The exec runs with `tty=True, stdin=True`; its hijacked socket carries raw termi
 loop: a shell is idle most of its life, and a worker thread parked in `recv` for each one starved
 every other blocking call of the process (issue 13: eight idle shells of one tenant made another
 tenant's file listing time out). Resize and inspect are Docker API calls and go through the
-backend's own executor (`DockerCall`).
+backend's own executor (`docker_engine.DockerCall`).
 """
 
 from __future__ import annotations
@@ -15,25 +15,18 @@ import contextlib
 import socket
 import ssl
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol, TypeVar
+from typing import Any
 
 import docker
 
 from orchestrator.sandbox.backend import SandboxError
+from orchestrator.sandbox.docker_engine import DockerCall
 
-__all__ = ["DockerCall", "DockerPty"]
-
-T = TypeVar("T")
+__all__ = ["DockerPty", "raw_socket"]
 
 _READ_BYTES = 64 << 10
 _RETRY_READ = (BlockingIOError, InterruptedError, ssl.SSLWantReadError)
 _RETRY_WRITE = (BlockingIOError, InterruptedError, ssl.SSLWantWriteError)
-
-
-class DockerCall(Protocol):
-    """Runs a blocking Docker SDK call off the event loop (the backend's executor and error mapping)."""
-
-    def __call__(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Awaitable[T]: ...
 
 
 def raw_socket(hijacked: Any) -> socket.socket:
