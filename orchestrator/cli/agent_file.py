@@ -24,7 +24,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from orchestrator.cli.common import UsageProblem
-from orchestrator.cli.workspace import SKIPPED_DIRS
+from orchestrator.cli.sources import SKIPPED_DIRS
 
 __all__ = ["AgentFile", "load_agent_file"]
 

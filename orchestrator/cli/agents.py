@@ -10,7 +10,8 @@ import typer
 from rich.table import Column, Table
 
 from orchestrator.cli.agent_file import load_agent_file
-from orchestrator.cli.common import ApiKeyOpt, JsonOpt, UrlOpt, connection, run_async
+from orchestrator.cli.common import ApiKeyOpt, JsonOpt, UrlOpt, run_async
+from orchestrator.cli.connection import connection
 from orchestrator.cli.console import err, literal, out
 
 NAME = "agents"

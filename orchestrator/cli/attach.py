@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from orchestrator.cli.common import ApiKeyOpt, UrlOpt, UsageProblem, connection, run_async
+from orchestrator.cli.common import ApiKeyOpt, UrlOpt, UsageProblem, run_async
+from orchestrator.cli.connection import connection
 from orchestrator.cli.console import err
 from orchestrator.cli.terminal import attach_terminal
 

@@ -18,7 +18,8 @@ from types import TracebackType
 
 import uvicorn
 
-from orchestrator.cli.common import CliError, Connection
+from orchestrator.cli.common import CliError
+from orchestrator.cli.connection import Connection
 from orchestrator.config import Settings
 
 __all__ = ["EmbeddedServer"]

@@ -2,36 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path, PurePosixPath
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
-from rich.tree import Tree
 
-from orchestrator.cli.common import ApiKeyOpt, JsonOpt, UrlOpt, UsageProblem, connection, run_async
+from orchestrator.cli.artifacts import download_tree
+from orchestrator.cli.common import ApiKeyOpt, JsonOpt, UrlOpt, UsageProblem, run_async
+from orchestrator.cli.connection import connection
 from orchestrator.cli.console import err, literal, out, printable
-from orchestrator.cli.workspace import download_tree, pack_sources
+from orchestrator.cli.files_display import transfer_progress, workspace_tree
+from orchestrator.cli.sources import pack_sources
 
 NAME = "files"
 app = typer.Typer(help="List, download and upload workspace files.", no_args_is_help=True)
 
 EnvArg = Annotated[str, typer.Argument(help="The environment's id.")]
-
-
-def _tree(entries: list[dict[str, Any]], root: str) -> Tree:
-    tree = Tree(f"[bold]{literal(root or '/workspace')}[/]")
-    nodes: dict[str, Tree] = {root.strip("/"): tree}
-    for entry in sorted(entries, key=lambda e: str(e["path"])):
-        parent = str(PurePosixPath(entry["path"]).parent)
-        parent = "" if parent == "." else parent
-        node = nodes.get(parent, tree)
-        if entry.get("type") == "directory":
-            nodes[entry["path"]] = node.add(f"[blue]{literal(entry['name'])}/[/]")
-        else:
-            node.add(f"{literal(entry['name'])} [dim]{literal(entry.get('size_bytes', '?'))} B[/]")
-    return tree
 
 
 @app.command("ls")
@@ -56,7 +44,7 @@ def ls(
         if as_json:
             out.print_json(json.dumps(entries))
         elif recursive:
-            out.print(_tree(entries, path))
+            out.print(workspace_tree(entries, path))
         else:
             for entry in entries:
                 suffix = "/" if entry.get("type") == "directory" else ""
@@ -89,12 +77,11 @@ def get(
             )
             if single:
                 data = await client.download(environment_id, path)
-                target = dest / PurePosixPath(path).name if dest.is_dir() else dest
-                target.write_bytes(data)
+                target = await asyncio.to_thread(_save_single, dest, path, data)
                 err.print(f"saved {literal(target)} ({len(data)} bytes)")
                 return
             paths = [str(e["path"]) for e in entries if e.get("type") == "file"]
-            with _progress() as bar:
+            with transfer_progress() as bar:
                 task = bar.add_task("downloading", total=len(paths))
                 artifacts = await download_tree(
                     client,
@@ -132,14 +119,14 @@ def put(
             raise UsageProblem(f"no such file or folder: {local}")
         target = path.strip("/") or local.name
         if local.is_dir():
-            data, count = pack_sources([(local, target)])
+            data, count = await asyncio.to_thread(pack_sources, [(local, target)])
             where, extract, label = "", True, f"{count} files"
         else:
-            data, where, extract, label = local.read_bytes(), target, False, local.name
+            data, where, extract, label = await asyncio.to_thread(local.read_bytes), target, False, local.name
         conn = connection(url, api_key)
         assert conn is not None
         async with conn.client() as client:
-            with _progress(bytes_=True) as bar:
+            with transfer_progress(bytes_=True) as bar:
                 task = bar.add_task(f"uploading {label}", total=len(data))
                 await client.upload(
                     environment_id,
@@ -153,10 +140,8 @@ def put(
     run_async(go())
 
 
-def _progress(bytes_: bool = False) -> Progress:
-    columns: list[Any] = [TextColumn("{task.description}"), BarColumn()]
-    if bytes_:
-        columns += [DownloadColumn(), TransferSpeedColumn()]
-    else:
-        columns.append(TextColumn("{task.completed}/{task.total}"))
-    return Progress(*columns, console=err, transient=True)
+def _save_single(dest: Path, path: str, data: bytes) -> Path:
+    """Write one downloaded file to `dest` (or into it, when it is a folder); blocking, for a thread."""
+    target = dest / PurePosixPath(path).name if dest.is_dir() else dest
+    target.write_bytes(data)
+    return target

@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from orchestrator.cli.common import ApiKeyOpt, JsonOpt, UrlOpt, connection, run_async
+from orchestrator.cli.common import ApiKeyOpt, JsonOpt, UrlOpt, run_async
+from orchestrator.cli.connection import connection
 from orchestrator.cli.console import err, literal, out
 from orchestrator.cli.render import LiveView, PlainView, StepView
 

@@ -1,7 +1,7 @@
 """The `warren` root command: it only wires the sub-apps, one per noun."""
 
 from orchestrator.cli import agents, attach, envs, files, image, keys, logs, models, run, serve
-from orchestrator.cli.common import WarrenTyper
+from orchestrator.cli.typer_app import WarrenTyper
 
 app = WarrenTyper(
     name="warren",

@@ -1,7 +1,8 @@
-"""The terminal side of `warren attach`: raw mode, window size, the `~.` escape, and the WebSocket.
+"""The network side of `warren attach`: the shell's WebSocket, between the terminal and the sandbox.
 
 Keystrokes go out as binary frames, window changes as `{"type": "resize"}` text frames; output
-comes back as binary frames and is written to the terminal unchanged.
+comes back as binary frames and is written to the terminal unchanged. The local TTY handling
+(raw mode, size, the `~.` escape) is in `keyboard.py`.
 """
 
 from __future__ import annotations
@@ -10,72 +11,20 @@ import asyncio
 import contextlib
 import json
 import os
-import shutil
 import signal
-import termios
-import tty
-from collections.abc import Iterator
 from urllib.parse import urlencode
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
 from orchestrator.cli.common import CliError
+from orchestrator.cli.keyboard import EscapeFilter, raw_mode, terminal_size
 
-__all__ = ["EscapeFilter", "attach_terminal"]
-
-
-class EscapeFilter:
-    """Finds `~.` typed at the start of a line (ssh's detach escape); `~~` sends one `~`."""
-
-    def __init__(self) -> None:
-        self._line_start = True
-        self._tilde = False
-        self.detached = False
-
-    def feed(self, data: bytes) -> bytes:
-        """The bytes to send on; sets `detached` when the escape was typed."""
-        sent = bytearray()
-        for byte in data:
-            char = bytes([byte])
-            if self._tilde:
-                self._tilde = False
-                if char == b".":
-                    self.detached = True
-                    break
-                sent += b"~" if char == b"~" else b"~" + char
-            elif self._line_start and char == b"~":
-                self._tilde = True
-                continue
-            else:
-                sent += char
-            self._line_start = char in (b"\r", b"\n")
-        return bytes(sent)
-
-
-@contextlib.contextmanager
-def _raw(fd: int) -> Iterator[None]:
-    if not os.isatty(fd):
-        yield
-        return
-    saved = termios.tcgetattr(fd)
-    try:
-        tty.setraw(fd)
-        yield
-    finally:
-        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
-
-
-def _size(fd: int) -> tuple[int, int]:
-    try:
-        size = os.get_terminal_size(fd)
-    except OSError:
-        size = shutil.get_terminal_size()
-    return size.columns, size.lines
+__all__ = ["attach_terminal"]
 
 
 async def _open(url: str, api_key: str, fd: int) -> ClientConnection:
-    cols, rows = _size(fd)
+    cols, rows = terminal_size(fd)
     query = urlencode({"cols": cols, "rows": rows, "term": os.environ.get("TERM") or "xterm-256color"})
     try:
         return await connect(
@@ -112,7 +61,7 @@ async def attach_terminal(url: str, api_key: str, stdin_fd: int = 0, stdout_fd: 
         keys.put_nowait(data)
 
     def on_resize() -> None:
-        cols, rows = _size(stdout_fd)
+        cols, rows = terminal_size(stdout_fd)
         message = json.dumps({"type": "resize", "cols": cols, "rows": rows})
         loop.create_task(websocket.send(message))  # noqa: RUF006 - fire and forget; the socket keeps it
 
@@ -137,7 +86,7 @@ async def attach_terminal(url: str, api_key: str, stdin_fd: int = 0, stdout_fd: 
                     return f"the shell exited with {control.get('exit_code')}"
         return "the server closed the shell"
 
-    with _raw(stdin_fd):
+    with raw_mode(stdin_fd):
         loop.add_reader(stdin_fd, on_stdin)
         with contextlib.suppress(NotImplementedError, RuntimeError):  # loop has no signal handlers
             loop.add_signal_handler(signal.SIGWINCH, on_resize)

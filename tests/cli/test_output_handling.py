@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from rich.console import Console
 
+from orchestrator.cli.artifacts import download_tree
 from orchestrator.cli.render import LiveView, PlainView
-from orchestrator.cli.workspace import download_tree
 from tests.cli.conftest import Server, script, warren
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from orchestrator.cli.common import UsageProblem
+from orchestrator.cli.keyboard import EscapeFilter
 from orchestrator.cli.render import StepAssembler, describe
-from orchestrator.cli.run import parse_duration
-from orchestrator.cli.terminal import EscapeFilter
+from orchestrator.cli.run_job import parse_duration
 
 
 def test_escape_detaches_only_at_line_start() -> None:

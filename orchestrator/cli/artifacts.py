@@ -1,31 +1,23 @@
-"""Moving files between this machine and an environment's workspace (sources in, artifacts out)."""
+"""The files a run produced: a before/after snapshot of the workspace, and their download.
+
+`warren run --output` compares the workspace listing (size and modification time) before and
+after the run and downloads what is new or changed; `warren files get` reuses the download. A
+file that fails is recorded in its `Artifact` and the others still come down; no path may
+escape the output folder.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from orchestrator.cli.client import ClientError, WarrenClient
-from orchestrator.cli.common import UsageProblem
-from orchestrator.sandbox.tarsafe import pack_files
+from orchestrator.cli.client import WarrenClient
+from orchestrator.cli.client_transport import ClientError
 
-__all__ = [
-    "Artifact",
-    "Snapshot",
-    "as_json",
-    "changed",
-    "download_tree",
-    "pack_sources",
-    "parse_source",
-    "snapshot",
-]
-
-SKIPPED_DIRS = frozenset({".git", "__pycache__", ".venv", "node_modules"})
-"""Folders never uploaded as sources."""
+__all__ = ["Artifact", "Snapshot", "as_json", "changed", "download_tree", "snapshot"]
 
 Snapshot = dict[str, tuple[str, str]]
 """`{workspace path: (size_bytes, modified)}` of every file."""
@@ -43,45 +35,6 @@ class Artifact:
     """Where it was written locally (`None` when the download failed)."""
     error: str | None = None
     """Why the download failed."""
-
-
-def parse_source(spec: str) -> tuple[Path, str]:
-    """`PATH[:TARGET]` → the local path and its workspace target.
-
-    A folder lands at the workspace's top (its contents), a file under its own name, unless TARGET
-    says otherwise.
-
-    Raises:
-        UsageProblem: the path does not exist or the target is not a relative path.
-    """
-    local, sep, target = spec.partition(":")
-    path = Path(local).expanduser()
-    if not path.exists():
-        raise UsageProblem(f"--source {spec!r}: no such file or folder")
-    if not sep:
-        target = "" if path.is_dir() else path.name
-    pure = PurePosixPath(target)
-    if pure.is_absolute() or ".." in pure.parts:
-        raise UsageProblem(f"--source {spec!r}: the target must be a relative path inside the workspace")
-    return path, str(pure) if target not in ("", ".") else ""
-
-
-def pack_sources(sources: list[tuple[Path, str]]) -> tuple[bytes, int]:
-    """An uncompressed tar of the sources (owned by the sandbox user) and its file count."""
-    files: dict[str, bytes] = {}
-    for path, target in sources:
-        if path.is_file():
-            files[target or path.name] = path.read_bytes()
-            continue
-        for root, dirs, names in os.walk(path):
-            dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
-            for name in sorted(names):
-                full = Path(root) / name
-                if full.is_symlink() or not full.is_file():
-                    continue
-                relative = PurePosixPath(full.relative_to(path).as_posix())
-                files[str(PurePosixPath(target) / relative) if target else str(relative)] = full.read_bytes()
-    return pack_files(files), len(files)
 
 
 async def snapshot(client: WarrenClient, environment_id: str) -> Snapshot:
