@@ -40,7 +40,7 @@ from sqlalchemy.engine import make_url
 from orchestrator.environments.service import STORE_LABEL
 from orchestrator.sandbox.backend import LABEL_PREFIX
 from orchestrator.sandbox.workspace_images import image_of, release_image
-from orchestrator.store.db import normalise_url
+from orchestrator.store.urls import normalise_url
 from tests.support.serve import wait_healthy
 
 __all__ = [

@@ -9,7 +9,7 @@ exactly like a missing one (None, or `NotFoundError`).
 """
 
 from orchestrator.store.agents import AgentRecord, AgentRepository
-from orchestrator.store.db import Database, default_database_url
+from orchestrator.store.db import Database
 from orchestrator.store.environments import (
     EnvironmentRecord,
     EnvironmentRepository,
@@ -37,6 +37,7 @@ from orchestrator.store.records import Page
 from orchestrator.store.retention import purge_expired, run_retention
 from orchestrator.store.step_records import EventRecord, StepRecord
 from orchestrator.store.steps import StepLog
+from orchestrator.store.urls import default_database_url
 from orchestrator.store.usage import TokenUsage, UsageTotals
 
 __all__ = [

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import text
 
 from orchestrator.store import InteractionCreate, NotFoundError, Store
-from orchestrator.store import db as store_db
+from orchestrator.store import sqlite_sync as store_db
 
 
 @pytest.fixture

@@ -10,9 +10,9 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
 from orchestrator.store import Database, Store, default_database_url
-from orchestrator.store.db import normalise_url
 from orchestrator.store.migrate import current_revision, head_revision
 from orchestrator.store.models import Base
+from orchestrator.store.urls import normalise_url
 
 EXPECTED_TABLES = {
     "agents",
