@@ -1,0 +1,68 @@
+"""Ending an interaction this process ran: its final status, steps, events and usage stored at once.
+
+The last steps and events, the final status, errors and usage go to the store in one transaction,
+after every earlier batch, so a reader never sees the final status without the final steps. Then
+the agent runner hears the ending is stored, the usage meter counts the tokens, and the final
+snapshot is kept for the foreground caller waiting on it, which then needs no read-back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from orchestrator.interactions.ports import AgentRunner
+from orchestrator.interactions.recorder import Recorder
+from orchestrator.interactions.snapshot import snapshot, wire_usage
+from orchestrator.interactions.usage import UsageMeter
+from orchestrator.store import Store
+from orchestrator.store.interactions import InteractionRecord
+from orchestrator.store.models import utcnow
+
+__all__ = ["Finisher"]
+
+_MAX_ANSWERS = 1024
+
+
+class Finisher:
+    """Stores interactions' endings and keeps their final snapshots for foreground waiters."""
+
+    def __init__(self, store: Store, agent_runner: AgentRunner | None, usage: UsageMeter) -> None:
+        self._store = store
+        self._agent_runner = agent_runner
+        self._usage = usage
+        self._answers: dict[str, dict[str, Any]] = {}
+
+    async def finish(
+        self,
+        tenant: str,
+        record: InteractionRecord,
+        recorder: Recorder,
+        status: str,
+        errors: list[dict[str, str]] | None,
+    ) -> None:
+        """Store the last steps and events with the final status and usage, in one transaction."""
+        usage = wire_usage(recorder.usage)
+        change: dict[str, Any] = {"status": status, "usage": usage}
+        if errors:
+            change["errors"] = errors
+        final = record.model_copy(update={**change, "updated": utcnow()})
+        await recorder.event(
+            "interaction.status_update", interaction_id=record.id, status=status, usage=usage
+        )
+        await recorder.event("interaction.completed", interaction=snapshot(final))
+        await recorder.settle()  # earlier batches first: the final one must follow them
+        steps, events = recorder.drain()
+        await asyncio.shield(
+            self._store.steps.append_batch(tenant, record.id, steps, events, interaction=change)
+        )
+        if self._agent_runner is not None and record.agent:
+            await self._agent_runner.committed(record.id)
+        self._usage.add(tenant, record.api_key_id, usage)
+        if len(self._answers) >= _MAX_ANSWERS:  # nobody waited for the oldest: forget it
+            self._answers.pop(next(iter(self._answers)))
+        self._answers[record.id] = snapshot(final, [*recorder.inputs, *recorder.steps])
+
+    def answer(self, interaction_id: str) -> dict[str, Any] | None:
+        """The final snapshot of an interaction that ended here, once (None if forgotten or not ended)."""
+        return self._answers.pop(interaction_id, None)

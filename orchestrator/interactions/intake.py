@@ -1,0 +1,98 @@
+"""Turning a create request into the interaction row to store, after checking what it refers to.
+
+Everything that can refuse a request before anything is stored happens here: the input is parsed
+into steps, `previous_interaction_id` must name a finished interaction of the same tenant, every
+`function_result` must answer a call that interaction left pending, and the target is resolved
+(a model name through the gateway, or an agent and its environment through the `AgentRunner`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from orchestrator.errors import InvalidArgument, NotFound
+from orchestrator.gateway.errors import UnknownProviderError
+from orchestrator.gateway.registry import ProviderRegistry
+from orchestrator.interactions.history import input_steps
+from orchestrator.interactions.ports import AgentRunner
+from orchestrator.interactions.snapshot import TERMINAL
+from orchestrator.interactions.step_reads import all_steps
+from orchestrator.store import Store
+from orchestrator.store.interactions import InteractionCreate, InteractionRecord
+
+__all__ = ["Intake"]
+
+Step = dict[str, Any]
+
+
+class Intake:
+    """Checks a create request against the store and resolves its model or agent."""
+
+    def __init__(self, store: Store, gateway: ProviderRegistry, agent_runner: AgentRunner | None) -> None:
+        self._store = store
+        self._gateway = gateway
+        self._agent_runner = agent_runner
+
+    async def accept(self, tenant: str, request: dict[str, Any], api_key_id: str | None) -> InteractionCreate:
+        """The row and input steps to store for `request`.
+
+        Raises:
+            InvalidArgument: a bad reference, an unknown model, or no sandbox backend for an agent.
+            NotFound: `previous_interaction_id` names no interaction of this tenant.
+        """
+        steps = input_steps(request.get("input"))
+        previous = await self._previous(tenant, request.get("previous_interaction_id"))
+        if previous is not None:
+            await self._check_results(tenant, previous, steps)
+        environment_id = previous.environment_id if previous else None
+        if request.get("model"):
+            try:
+                self._gateway.resolve(request["model"])
+            except UnknownProviderError as exc:
+                raise InvalidArgument(str(exc), field="model") from exc
+        else:
+            if self._agent_runner is None:
+                raise InvalidArgument(
+                    "agent interactions need a sandbox backend; this server has none", field="agent"
+                )
+            resolved = await self._agent_runner.prepare(tenant, {**request, "environment_id": environment_id})
+            environment_id = resolved.get("environment_id", environment_id)
+        return InteractionCreate(
+            request=request,
+            agent=request.get("agent"),
+            model=request.get("model"),
+            environment_id=environment_id,
+            previous_interaction_id=request.get("previous_interaction_id"),
+            api_key_id=api_key_id,
+            steps=steps,
+        )
+
+    async def _previous(self, tenant: str, previous_id: str | None) -> InteractionRecord | None:
+        if not previous_id:
+            return None
+        previous = await self._store.interactions.get(tenant, previous_id)
+        if previous is None:
+            raise NotFound(f"no interaction {previous_id!r}", field="previous_interaction_id")
+        if previous.status not in TERMINAL:
+            raise InvalidArgument(
+                f"interaction {previous_id!r} is still {previous.status}", field="previous_interaction_id"
+            )
+        return previous
+
+    async def _check_results(self, tenant: str, previous: InteractionRecord, steps: list[Step]) -> None:
+        """Every `function_result` must answer a call the previous interaction left pending."""
+        pending = set()
+        if previous.status == "requires_action":
+            answered = set()
+            for step in await all_steps(self._store, tenant, previous.id):
+                if step.get("type") == "function_call":
+                    pending.add(step["id"])
+                elif step.get("type") == "function_result":
+                    answered.add(step.get("call_id"))
+            pending -= answered
+        for index, step in enumerate(steps):
+            if step.get("type") == "function_result" and step.get("call_id") not in pending:
+                raise InvalidArgument(
+                    f"no pending function call {step.get('call_id')!r} in interaction {previous.id!r}",
+                    field=f"input[{index}].call_id",
+                )

@@ -1,0 +1,109 @@
+"""Running an interaction as a scheduler job, whatever its form, and turning any failure into its ending.
+
+A job runs the model turn here (model form) or hands the turn to the `AgentRunner` (agent form),
+with the conversation it continues. A gateway error, a crash or a cancel becomes the final status
+and errors, and the job always ends through `Finisher`. At shutdown the jobs are detached: a run
+cancelled then stays `in_progress` (every step so far stored), for the next process to resume.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from agents.model_types import Usage
+from orchestrator.gateway.errors import GatewayError
+from orchestrator.gateway.registry import ProviderRegistry
+from orchestrator.interactions.finish import Finisher
+from orchestrator.interactions.live import Event, LiveLog
+from orchestrator.interactions.model_form import run_model_turn
+from orchestrator.interactions.ports import AgentRunner
+from orchestrator.interactions.recorder import Recorder
+from orchestrator.interactions.snapshot import wire_usage
+from orchestrator.interactions.step_reads import conversation
+from orchestrator.scheduler import Admission, Scheduler
+from orchestrator.store import Store
+from orchestrator.store.interactions import InteractionRecord
+
+__all__ = ["InteractionJobs"]
+
+log = logging.getLogger("orchestrator.interactions")
+Step = dict[str, Any]
+
+
+class InteractionJobs:
+    """Submits interactions to the scheduler and runs each to its stored ending."""
+
+    def __init__(
+        self,
+        store: Store,
+        gateway: ProviderRegistry,
+        scheduler: Scheduler,
+        agent_runner: AgentRunner | None,
+        finisher: Finisher,
+    ) -> None:
+        self._store = store
+        self._gateway = gateway
+        self._scheduler = scheduler
+        self._agent_runner = agent_runner
+        self._finisher = finisher
+        self.detached = False
+        """Shutting down: a cancelled run is left unfinished, to be resumed by the next process."""
+
+    def recorder(
+        self, live: LiveLog, tenant: str, interaction_id: str, first_index: int, inputs: list[Step]
+    ) -> Recorder:
+        """A recorder that stores the interaction's batches; its next step is number `first_index`."""
+
+        async def persist(steps: list[Step], events: list[Event], usage: Usage | None) -> None:
+            change = None if usage is None else {"usage": wire_usage(usage)}
+            await self._store.steps.append_batch(tenant, interaction_id, steps, events, interaction=change)
+
+        return Recorder(live, persist, first_index, inputs=inputs)
+
+    def submit(
+        self,
+        tenant: str,
+        record: InteractionRecord,
+        recorder: Recorder,
+        admission: Admission | None = None,
+        *,
+        resume: bool = False,
+    ) -> None:
+        """Queue the interaction's run; `resume` carries on one a previous process started."""
+        self._scheduler.submit(
+            tenant,
+            record.id,
+            lambda: self._run(tenant, record, recorder, resume),
+            admission,
+            cancelled=lambda: self._cancelled_in_queue(tenant, record, recorder),
+        )
+
+    async def _run(self, tenant: str, record: InteractionRecord, recorder: Recorder, resume: bool) -> None:
+        status, errors = "failed", None
+        try:
+            history = await conversation(self._store, tenant, record, [*recorder.inputs, *recorder.steps])
+            if record.model:
+                status = await run_model_turn(self._gateway, record, recorder, history)
+            else:
+                assert self._agent_runner is not None
+                drive = self._agent_runner.resume if resume else self._agent_runner.run
+                status, errors = await drive(tenant, record, recorder, history)
+        except asyncio.CancelledError:
+            if self.detached:
+                raise  # left `in_progress`: the next process resumes or ends it
+            status = "cancelled"
+        except GatewayError as exc:
+            errors = [{"code": "model_error", "message": str(exc)}]
+            await recorder.step({"type": "model_output", "error": {"message": str(exc)}})
+        except Exception as exc:
+            log.exception("interaction %s crashed", record.id)
+            errors = [{"code": "internal", "message": f"internal error ({type(exc).__name__})"}]
+        await self._finisher.finish(tenant, record, recorder, status, errors)
+
+    async def _cancelled_in_queue(self, tenant: str, record: InteractionRecord, recorder: Recorder) -> None:
+        """Cancelled (or deleted) while it waited for a slot: it ends `cancelled` like a running one;
+        at shutdown it stays `in_progress` for the next process."""
+        if not self.detached:
+            await self._finisher.finish(tenant, record, recorder, "cancelled", None)

@@ -1,0 +1,59 @@
+"""Start-up recovery: carry on the interactions a previous process left running, or end them.
+
+Every agent interaction is resumed in its environment: a runner still in the turn retries its last
+request until this process answers; a sandbox that stopped or was never started (the process died
+while making it) is started again and its new runner picks the turn up from the stored steps, where
+calls that may have run get an "interrupted, not run again" result. A model-form interaction cannot
+resume (its call is gone) and ends `failed` with a clear error.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from orchestrator.interactions.ending import fail_interaction
+from orchestrator.interactions.history import input_steps
+from orchestrator.interactions.jobs import InteractionJobs
+from orchestrator.interactions.live import LiveLogs
+from orchestrator.interactions.ports import AgentRunner
+from orchestrator.interactions.snapshot import neutral_usage
+from orchestrator.interactions.step_reads import all_events, all_steps
+from orchestrator.store import Store
+from orchestrator.store.interactions import InteractionRecord
+
+__all__ = ["recover"]
+
+log = logging.getLogger("orchestrator.interactions")
+
+
+async def recover(
+    store: Store, logs: LiveLogs, jobs: InteractionJobs, runner: AgentRunner | None
+) -> tuple[int, int]:
+    """Resume what can be resumed, end the rest `failed`; returns (resumed, failed)."""
+    resumable, failed = [], 0
+    for record in await store.interactions.unfinished():
+        if record.agent and runner is not None and record.environment_id is not None:
+            resumable.append(record)
+        else:
+            await fail_interaction(store, record)
+            failed += 1
+    if runner is not None:
+        runner.expect([record.id for record in resumable])
+    for record in resumable:
+        await _resume(store, logs, jobs, record)
+    resumed = len(resumable)
+    if resumed or failed:
+        log.warning("left by the previous process: %d interactions resumed, %d failed", resumed, failed)
+    return resumed, failed
+
+
+async def _resume(store: Store, logs: LiveLogs, jobs: InteractionJobs, record: InteractionRecord) -> None:
+    """Reopen the interaction's live log and recorder from the store, and queue its run again."""
+    tenant = record.tenant
+    stored = await all_steps(store, tenant, record.id)
+    inputs = len(input_steps(record.request.get("input")))
+    live = logs.open(record.id, stored=await all_events(store, tenant, record.id))
+    recorder = jobs.recorder(live, tenant, record.id, len(stored), stored[:inputs])
+    recorder.steps = stored[inputs:]
+    recorder.usage = neutral_usage(record.usage)  # the previous process's model turns count too
+    jobs.submit(tenant, record, recorder, resume=True)
