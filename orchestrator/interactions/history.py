@@ -1,13 +1,13 @@
 """Between the wire's steps and the gateway's neutral messages.
 
 Requests arrive as wire input (four forms) and are stored as wire steps; the model sees neutral
-messages. This module is the one place that translates, in both directions.
+messages. This module is the one place that reads wire steps for the model; the other direction
+(a model turn as wire steps) is `turn_steps`, and a runner's tool result is `channel.result_steps`.
 """
 
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -20,12 +20,11 @@ from agents.model_types import (
     ToolCallPart,
     ToolResultPart,
 )
+from agents.tools.declarations import CODE_TOOL
 
-__all__ = ["CODE_TOOL", "input_steps", "result_step", "to_messages"]
+__all__ = ["input_steps", "to_messages"]
 
 Step = dict[str, Any]
-CODE_TOOL = "run_code"
-"""The built-in tool that appears on the wire as `code_execution_call` / `code_execution_result`."""
 _CONTENT_TYPES = frozenset({"text", "image", "audio", "video", "document"})
 
 
@@ -119,26 +118,3 @@ def to_messages(steps: Iterable[Mapping[str, Any]]) -> list[Message]:
         else:
             messages.append(Message(role=role, parts=parts))
     return messages
-
-
-def result_step(
-    call_id: str, name: str, output: str, is_error: bool, images: Iterable[ImagePart] = ()
-) -> Step:
-    """The wire step for a server-executed tool's result."""
-    if name == CODE_TOOL:
-        step: Step = {"type": "code_execution_result", "call_id": call_id, "result": output}
-    else:
-        content: list[dict[str, Any]] = [{"type": "text", "text": output}]
-        content += [
-            {"type": "image", "mime_type": image.mime_type, "data": base64.b64encode(image.data).decode()}
-            for image in images
-        ]
-        step = {"type": "function_result", "call_id": call_id, "name": name, "result": content}
-    if is_error:
-        step["is_error"] = True
-    return step
-
-
-def arguments_json(arguments: Mapping[str, Any]) -> str:
-    """Tool-call arguments as the JSON text streamed in `arguments_delta` events."""
-    return json.dumps(arguments, separators=(",", ":"))
