@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from agents.tools import BUILTIN_TOOL_NAMES as BUILTIN_TOOLS, Toolbox, ToolboxConfig
+from agents.tools import BUILTIN_TOOL_NAMES as BUILTIN_TOOLS
+from agents.tools import Toolbox, ToolboxConfig
 
 from .conftest import SKILLS
 

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from agents import budget as budget_check
 from agents.protocol import Budget
 from orchestrator.api.wire.agents import AgentConfig
-from agents import budget as budget_check
 from orchestrator.interactions.agent_run import _work
 
 START = 1000.0
