@@ -9,7 +9,8 @@ Every sandbox runs with `network_mode=none`; a forwarder inside it (`agents/forw
 127.0.0.1:3128 to the environment's own Unix socket, where `EgressProxy` decides each request.
 Modules: `policy` (allowlist and decision), `addresses` (forbidden ranges), `framing` (strict
 HTTP/1.1 with h11), `relay` (byte pipes with idle deadlines), `logsafe` (escaping logged values),
-`proxy` (the sockets). The operator's address:port exceptions are parsed by
+`proxy` (the sockets), `injection` (credential and transform headers), `answers` (the proxy's
+own refusals). The operator's address:port exceptions are parsed by
 `orchestrator.address_allowance`, below `config`, which checks them at start-up.
 """
 

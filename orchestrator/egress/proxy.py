@@ -7,10 +7,9 @@ request: `CONNECT host:port` (HTTPS, tunnelled as bytes) or a plain-HTTP absolut
 logs the decision with the environment id before it opens any connection; a refusal is a 403 (a
 malformed request a 400) whose `X-Warren-Egress` header names the reason.
 
-Header injection applies to plain-HTTP requests only: the entry's `transform` headers and its
-`credential` are added (replacing any the sandbox sent under the same names), and only for an entry
-that names one exact host. A CONNECT tunnel is end-to-end TLS, which the proxy does not intercept,
-so no header is added inside it.
+Header injection (`injection.py`) applies to plain-HTTP requests only; a CONNECT tunnel is
+end-to-end TLS, which the proxy does not intercept, so no header is added inside it. The proxy's
+own answers (refusals) are written by `answers.py`.
 
 Every wait is bounded (`EgressLimits`): the request head, each read of a body or response, and a
 tunnel in which nothing moves; an environment has a cap on its open connections.
@@ -25,36 +24,25 @@ import os
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import h11
 
 from orchestrator.address_allowance import AddressAllowance
 from orchestrator.config import Settings
-from orchestrator.egress.framing import (
-    BadRequest,
-    ProxyRequest,
-    parse_head,
-    read_body,
-    upstream_request,
-    valid_header,
-)
+from orchestrator.egress.answers import Refused, answer, linger
+from orchestrator.egress.framing import BadRequest, ProxyRequest, parse_head, read_body, upstream_request
+from orchestrator.egress.injection import injected_headers
 from orchestrator.egress.logsafe import printable
-from orchestrator.egress.policy import Decision, EgressPolicy, Resolver, Rule
+from orchestrator.egress.policy import Decision, EgressPolicy, Resolver
 from orchestrator.egress.relay import pipe, tunnel
 from orchestrator.store import Store
-from orchestrator.store.credentials import CredentialSecret
-from orchestrator.store.sealing import SealError
 
-__all__ = ["SOCKET_NAME", "EgressLimits", "EgressProxy", "Refused"]
+__all__ = ["SOCKET_NAME", "EgressLimits", "EgressProxy"]
 
 log = logging.getLogger("orchestrator.egress")
 SOCKET_NAME = "egress.sock"
 """The proxy's socket in the environment's channel folder (`/run/warren/egress.sock` inside)."""
-PLACEHOLDER = "{{credential}}"
-"""Replaced by the credential's secret in an entry's `transform` header values."""
 _HEAD_LIMIT = 64 * 1024
-_LINGER_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -69,14 +57,6 @@ class EgressLimits:
     """Time to open the upstream connection."""
     max_connections: int = 64
     """Most connections one environment may have open through the proxy at once (more get 429)."""
-
-
-class Refused(Exception):
-    """A request the proxy answers itself, with `status` and `reason`."""
-
-    def __init__(self, status: int, reason: str, detail: str) -> None:
-        super().__init__(detail)
-        self.status, self.reason, self.detail = status, reason, detail
 
 
 class EgressProxy:
@@ -156,8 +136,8 @@ class EgressProxy:
             async with slots:
                 await self._relay(environment_id, reader, writer)
         except Refused as refused:
-            await _answer(writer, refused.status, refused.reason, refused.detail)
-            await _linger(reader, writer)
+            await answer(writer, refused.status, refused.reason, refused.detail)
+            await linger(reader, writer)
         except (TimeoutError, OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
             pass  # the sandbox or the upstream went away
         finally:
@@ -217,48 +197,11 @@ class EgressProxy:
         inject: list[tuple[str, str]] = []
         if decision.allowed and decision.rule is not None and request.method != "CONNECT":
             try:
-                inject = await self._headers(tenant, decision.rule, decision.host)
+                inject = await injected_headers(self.store.credentials, tenant, decision.rule, decision.host)
             except Refused as refused:
                 decision = Decision(False, "credential-refused", decision.host, decision.port, refused.detail)
         self._record(environment_id, request.method, decision)
         return decision, inject
-
-    async def _headers(self, tenant: str, rule: Rule, host: str) -> list[tuple[str, str]]:
-        """The entry's transform headers with the credential filled in, and the credential's own header."""
-        secret: CredentialSecret | None = None
-        if rule.is_wildcard and (rule.credential or rule.headers):
-            raise Refused(403, "credential-refused", "credentials and transforms need an exact host")
-        if rule.credential:
-            try:
-                secret = await self.store.credentials.secret(tenant, rule.credential)
-            except SealError:  # sealed under another key, or tampered with: never injected
-                log.warning(
-                    "credential %s of tenant %s does not open under this key",
-                    *map(printable, (rule.credential, tenant)),
-                )
-                raise Refused(
-                    403, "credential-refused", f"credential {rule.credential!r} cannot be opened"
-                ) from None
-            if secret is None:
-                raise Refused(403, "credential-refused", f"credential {rule.credential!r} not found")
-            trusted = secret.config.get("trusted_domains") or []
-            if trusted and not any(Rule(str(d).lower()).matches(host) for d in trusted):
-                raise Refused(
-                    403, "credential-refused", f"credential {rule.credential!r} is not trusted here"
-                )
-        headers: list[tuple[str, str]] = []
-        used = False
-        for name, value in rule.headers:
-            if PLACEHOLDER in value:
-                if secret is None:
-                    raise Refused(403, "credential-refused", f"header {name!r} needs a credential")
-                value, used = value.replace(PLACEHOLDER, secret.secret), True
-            headers.append((name, value))
-        if secret is not None and not used:
-            headers.append(secret.header())
-        if not all(valid_header(name, value) for name, value in headers):
-            raise Refused(403, "credential-refused", "an injected header is not a valid header")
-        return headers
 
     def _record(self, environment_id: str, method: str, decision: Decision) -> None:
         self.recent.append((environment_id, method, decision))
@@ -269,34 +212,3 @@ def _host_header(decision: Decision) -> str:
     """The `Host` the proxy sends: the checked name, bracketed when IPv6, with a non-default port."""
     host = f"[{decision.host}]" if ":" in decision.host else decision.host
     return host if decision.port == 80 else f"{host}:{decision.port}"
-
-
-async def _linger(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    """After a refusal, half-close and read what the sandbox still sends (at most 1 s), so closing
-    with unread input does not reset the connection before the sandbox has read the answer."""
-    with contextlib.suppress(OSError, RuntimeError, TimeoutError):
-        if writer.can_write_eof():
-            writer.write_eof()
-        async with asyncio.timeout(_LINGER_S):
-            while await reader.read(1 << 16):
-                pass
-
-
-async def _answer(writer: asyncio.StreamWriter, status: int, reason: str, detail: str) -> None:
-    """The proxy's own answer: a short text body and `X-Warren-Egress: refused; reason=...`."""
-    phrases: dict[int, Any] = {
-        400: "Bad Request",
-        403: "Forbidden",
-        429: "Too Many Requests",
-        502: "Bad Gateway",
-    }
-    body = f"warren egress proxy: {reason}: {detail}\n".encode()
-    head = (
-        f"HTTP/1.1 {status} {phrases.get(status, 'Error')}\r\n"
-        f"X-Warren-Egress: refused; reason={reason}\r\n"
-        "Content-Type: text/plain; charset=utf-8\r\n"
-        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
-    )
-    with contextlib.suppress(OSError):
-        writer.write(head.encode() + body)
-        await writer.drain()
