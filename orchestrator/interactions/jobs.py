@@ -48,8 +48,7 @@ class InteractionJobs:
         self._scheduler = scheduler
         self._agent_runner = agent_runner
         self._finisher = finisher
-        self.detached = False
-        """Shutting down: a cancelled run is left unfinished, to be resumed by the next process."""
+        self._detached = False  # shutting down: a cancelled run is left unfinished, to be resumed
 
     def recorder(
         self, live: LiveLog, tenant: str, interaction_id: str, first_index: int, inputs: list[Step]
@@ -80,6 +79,14 @@ class InteractionJobs:
             cancelled=lambda: self._cancelled_in_queue(tenant, record, recorder),
         )
 
+    async def shutdown(self, grace_s: float) -> None:
+        """Let running jobs finish for `grace_s` seconds, then detach: the rest stay `in_progress`."""
+        await self._scheduler.drain(grace_s)
+        self._detached = True
+        if self._agent_runner is not None:
+            self._agent_runner.detach()
+        await self._scheduler.shutdown()
+
     async def _run(self, tenant: str, record: InteractionRecord, recorder: Recorder, resume: bool) -> None:
         status, errors = "failed", None
         try:
@@ -91,7 +98,7 @@ class InteractionJobs:
                 drive = self._agent_runner.resume if resume else self._agent_runner.run
                 status, errors = await drive(tenant, record, recorder, history)
         except asyncio.CancelledError:
-            if self.detached:
+            if self._detached:
                 raise  # left `in_progress`: the next process resumes or ends it
             status = "cancelled"
         except GatewayError as exc:
@@ -105,5 +112,5 @@ class InteractionJobs:
     async def _cancelled_in_queue(self, tenant: str, record: InteractionRecord, recorder: Recorder) -> None:
         """Cancelled (or deleted) while it waited for a slot: it ends `cancelled` like a running one;
         at shutdown it stays `in_progress` for the next process."""
-        if not self.detached:
+        if not self._detached:
             await self._finisher.finish(tenant, record, recorder, "cancelled", None)

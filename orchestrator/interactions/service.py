@@ -84,11 +84,7 @@ class InteractionService:
         What is left stays `in_progress` with every step so far stored; agent interactions keep
         running in their sandboxes and resume when the server starts again (`recover`).
         """
-        await self.scheduler.drain(grace_s)
-        self._jobs.detached = True
-        if self.agent_runner is not None:
-            self.agent_runner.detach()
-        await self.scheduler.shutdown()
+        await self._jobs.shutdown(grace_s)
 
     async def get(self, tenant: str, interaction_id: str, include_input: bool = False) -> dict[str, Any]:
         """The stored interaction with its steps."""
