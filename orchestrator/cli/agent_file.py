@@ -1,4 +1,7 @@
-"""The agent YAML file of `warren agents create -f`, checked with errors that name line and field.
+"""The agent YAML file of `warren agents create -f`: its fields, and loading it (blocking I/O).
+
+Errors name line and field (`agent_file_lines.py`); the checked file becomes the wire body in
+`agent_wire.py`. An example:
 
 id: repo-fixer
 description: Fixes failing tests
@@ -16,19 +19,17 @@ base_environment:
 
 from __future__ import annotations
 
-import base64
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from orchestrator.cli.agent_file_lines import line_map, line_of, problems
+from orchestrator.cli.agent_wire import to_wire
 from orchestrator.cli.common import UsageProblem
-from orchestrator.cli.sources import SKIPPED_DIRS
 
 __all__ = ["AgentFile", "load_agent_file"]
-
-_MAX_INLINE_BYTES = 16 << 20
 
 
 class _Model(BaseModel):
@@ -88,54 +89,6 @@ class AgentFile(_Model):
     """Reserved: the server has no per-agent skills yet (the bundled skills are always there)."""
 
 
-def _lines(node: yaml.Node, path: tuple[Any, ...], found: dict[tuple[Any, ...], int]) -> None:
-    found[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            _lines(value, (*path, key.value), found)
-            found[(*path, key.value, "<key>")] = key.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _lines(item, (*path, index), found)
-
-
-def _line_of(lines: dict[tuple[Any, ...], int], loc: tuple[Any, ...]) -> int:
-    for end in range(len(loc), -1, -1):
-        key = tuple(str(p) if not isinstance(p, int) else p for p in loc[:end])
-        if key in lines:
-            return lines[key]
-    return 1
-
-
-_UNION_TAGS = frozenset({"str", "int", "EnvironmentEntry", "SourceEntry"})
-
-
-def _clean(loc: tuple[Any, ...]) -> tuple[Any, ...]:
-    """The location without the union member tags pydantic inserts (`str`, `dict[str,any]`, ...)."""
-    return tuple(p for p in loc if isinstance(p, int) or (p not in _UNION_TAGS and "[" not in str(p)))
-
-
-def _field(loc: tuple[Any, ...]) -> str:
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "(top)"
-
-
-def _problems(exc: ValidationError, path: Path, lines: dict[tuple[Any, ...], int]) -> list[str]:
-    """One `file:line: field: message` per error; a union's "not a string" is dropped when the
-    object branch explains more."""
-    errors = [(_clean(tuple(e["loc"])), e) for e in exc.errors()]
-    kept = [
-        (loc, e)
-        for loc, e in errors
-        if not (
-            e["type"] == "string_type" and any(len(o) > len(loc) and o[: len(loc)] == loc for o, _ in errors)
-        )
-    ]
-    return [f"{path}:{_line_of(lines, loc)}: {_field(loc)}: {e['msg']}" for loc, e in kept]
-
-
 def load_agent_file(path: Path) -> dict[str, Any]:
     """Read, check and convert an agent YAML file to the wire `Agent` body.
 
@@ -156,71 +109,14 @@ def load_agent_file(path: Path) -> dict[str, Any]:
         raise UsageProblem(f"{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
     lines: dict[tuple[Any, ...], int] = {}
     if node is not None:
-        _lines(node, (), lines)
+        line_map(node, (), lines)
     try:
         agent = AgentFile.model_validate(data if data is not None else {})
     except ValidationError as exc:
-        raise UsageProblem("\n".join(_problems(exc, path, lines))) from None
+        raise UsageProblem("\n".join(problems(exc, path, lines))) from None
     if agent.skills:
         raise UsageProblem(
-            f"{path}:{_line_of(lines, ('skills',))}: skills: per-agent skills are not supported by the "
+            f"{path}:{line_of(lines, ('skills',))}: skills: per-agent skills are not supported by the "
             "server yet; the bundled skills are available to every agent"
         )
-    return _to_wire(agent, path.parent, lines, path)
-
-
-def _to_wire(agent: AgentFile, base: Path, lines: dict[tuple[Any, ...], int], path: Path) -> dict[str, Any]:
-    body: dict[str, Any] = agent.model_dump(
-        exclude_none=True, exclude={"model", "max_total_tokens", "tools", "base_environment", "skills"}
-    )
-    if agent.model or agent.max_total_tokens:
-        config: dict[str, Any] = {"type": "antigravity"}
-        if agent.model:
-            config["model"] = agent.model
-        if agent.max_total_tokens:
-            config["max_total_tokens"] = str(agent.max_total_tokens)
-        body["agent_config"] = config
-    if agent.tools is not None:
-        body["tools"] = [{"type": t} if isinstance(t, str) else t for t in agent.tools]
-    env = agent.base_environment
-    if isinstance(env, str):
-        body["base_environment"] = env
-    elif env is not None:
-        wire: dict[str, Any] = {"type": "remote"}
-        wire.update(env.model_dump(exclude_none=True, exclude={"sources"}))
-        if env.sources is not None:
-            wire["sources"] = []
-            for index, source in enumerate(env.sources):
-                if source.path is None:
-                    wire["sources"].append(source.model_dump(exclude_none=True))
-                    continue
-                where = f"{path}:{_line_of(lines, ('base_environment', 'sources', index))}"
-                wire["sources"] += _inline(base / source.path, source.target, where)
-        body["base_environment"] = wire
-    return body
-
-
-def _inline(local: Path, target: str | None, where: str) -> list[dict[str, Any]]:
-    if not local.exists():
-        raise UsageProblem(f"{where}: base_environment.sources.path: no such file or folder {str(local)!r}")
-    files = [local] if local.is_file() else sorted(p for p in local.rglob("*") if p.is_file())
-    files = [f for f in files if not SKIPPED_DIRS.intersection(f.parts) and not f.is_symlink()]
-    total = sum(f.stat().st_size for f in files)
-    if total > _MAX_INLINE_BYTES:
-        raise UsageProblem(
-            f"{where}: base_environment.sources.path: {total} bytes is more than 16 MiB inline"
-        )
-    root = target if target is not None else (local.name if local.is_file() else "")
-    sources = []
-    for file in files:
-        relative = file.relative_to(local).as_posix() if local.is_dir() else ""
-        destination = "/".join(p for p in (root.strip("/"), relative) if p)
-        sources.append(
-            {
-                "type": "inline",
-                "target": destination,
-                "content": base64.b64encode(file.read_bytes()).decode(),
-                "encoding": "base64",
-            }
-        )
-    return sources
+    return to_wire(agent, path.parent, lines, path)

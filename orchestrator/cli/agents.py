@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Annotated, Any
@@ -40,7 +41,7 @@ def create(
     """
 
     async def go() -> None:
-        spec = load_agent_file(file)
+        spec = await asyncio.to_thread(load_agent_file, file)
         conn = connection(url, api_key)
         assert conn is not None
         async with conn.client() as client:

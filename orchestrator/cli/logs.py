@@ -10,7 +10,8 @@ import typer
 from orchestrator.cli.common import ApiKeyOpt, JsonOpt, UrlOpt, run_async
 from orchestrator.cli.connection import connection
 from orchestrator.cli.console import err, literal, out
-from orchestrator.cli.render import LiveView, PlainView, StepView
+from orchestrator.cli.live_view import LiveView
+from orchestrator.cli.render import PlainView, StepView
 
 __all__ = ["logs"]
 

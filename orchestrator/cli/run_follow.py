@@ -15,7 +15,8 @@ import time
 from orchestrator.cli.client import TERMINAL, WarrenClient
 from orchestrator.cli.client_transport import Json
 from orchestrator.cli.console import err, out
-from orchestrator.cli.render import LiveView, PlainView
+from orchestrator.cli.live_view import LiveView
+from orchestrator.cli.render import PlainView
 from orchestrator.cli.run_job import RunJob
 
 __all__ = ["follow", "settled"]

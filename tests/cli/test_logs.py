@@ -11,7 +11,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from orchestrator.cli.render import describe
+from orchestrator.cli.step_text import describe
 from tests.cli.conftest import Server, script, warren
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]

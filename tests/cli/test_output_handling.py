@@ -19,7 +19,8 @@ import pytest
 from rich.console import Console
 
 from orchestrator.cli.artifacts import download_tree
-from orchestrator.cli.render import LiveView, PlainView
+from orchestrator.cli.live_view import LiveView
+from orchestrator.cli.render import PlainView
 from tests.cli.conftest import Server, script, warren
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(300)]

@@ -6,8 +6,9 @@ import pytest
 
 from orchestrator.cli.common import UsageProblem
 from orchestrator.cli.keyboard import EscapeFilter
-from orchestrator.cli.render import StepAssembler, describe
 from orchestrator.cli.run_job import parse_duration
+from orchestrator.cli.step_assembler import StepAssembler
+from orchestrator.cli.step_text import describe
 
 
 def test_escape_detaches_only_at_line_start() -> None:
