@@ -36,7 +36,9 @@ from orchestrator.errors import (
     Unauthenticated,
 )
 
-from .wire import BadRequest, ErrorBody, ErrorPayload, FieldViolation, to_wire, validation_violations
+from .wire.common import to_wire
+from .wire.error_body import BadRequest, ErrorBody, ErrorPayload, FieldViolation
+from .wire.paths import validation_violations
 
 __all__ = [
     "AlreadyExists",

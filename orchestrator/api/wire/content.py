@@ -1,35 +1,33 @@
-"""Content blocks (spec section 8): text, image, audio, video and document, discriminated by `type`."""
+"""Content blocks (spec section 8): text, image, audio, video and document, discriminated by `type`.
+
+The media types each block accepts live here too; the annotations a text block carries are in
+`annotations`.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
+from .annotations import Annotation
 from .common import WireModel
 from .media import AudioProcessing, DocumentProcessing, VideoProcessing
 
 __all__ = [
     "CONTENT_TYPES",
-    "Annotation",
     "AudioContent",
     "AudioMimeType",
     "Content",
     "DocumentContent",
     "DocumentMimeType",
-    "FileCitation",
     "ImageContent",
     "ImageMimeType",
     "MediaResolution",
-    "PlaceCitation",
-    "ReviewSnippet",
-    "SpeechAnnotation",
     "TextContent",
     "ThoughtSummaryContent",
-    "URLCitation",
     "VideoContent",
     "VideoMimeType",
-    "WordInfo",
 ]
 
 ImageMimeType = Literal[
@@ -70,114 +68,6 @@ DocumentMimeType = Literal[
 """The document media types the wire knows."""
 MediaResolution = Literal["low", "medium", "high", "ultra_high"]
 """How finely the model looks at an image, a video or a document."""
-
-
-class URLCitation(WireModel):
-    """A citation of a web page inside a text block."""
-
-    type: Literal["url_citation"] = "url_citation"
-    """Always `url_citation`."""
-    url: str | None = None
-    """The cited page."""
-    title: str | None = None
-    """The page's title."""
-    start_index: int | None = None
-    """First character of the cited span in the text."""
-    end_index: int | None = None
-    """One past the last character of the cited span."""
-
-
-class FileCitation(WireModel):
-    """A citation of a file or document inside a text block."""
-
-    type: Literal["file_citation"] = "file_citation"
-    """Always `file_citation`."""
-    document_uri: str | None = None
-    """The cited document."""
-    file_name: str | None = None
-    """The cited file's name."""
-    source: str | None = None
-    """Where the file came from."""
-    media_id: str | None = None
-    """An id of the cited media."""
-    page_number: int | None = None
-    """The cited page, 1-based."""
-    custom_metadata: dict[str, Any] | None = None
-    """Free-form metadata of the file."""
-    start_index: int | None = None
-    """First character of the cited span in the text."""
-    end_index: int | None = None
-    """One past the last character of the cited span."""
-
-
-class ReviewSnippet(WireModel):
-    """A review quoted for a place."""
-
-    review_id: str | None = None
-    """The review's id."""
-    title: str | None = None
-    """The review's title."""
-    url: str | None = None
-    """Where the review lives."""
-
-
-class PlaceCitation(WireModel):
-    """A citation of a place inside a text block."""
-
-    type: Literal["place_citation"] = "place_citation"
-    """Always `place_citation`."""
-    name: str | None = None
-    """The place's name."""
-    place_id: str | None = None
-    """The place's id."""
-    url: str | None = None
-    """A link to the place."""
-    review_snippets: list[ReviewSnippet] | None = None
-    """Reviews quoted for the place."""
-    start_index: int | None = None
-    """First character of the cited span in the text."""
-    end_index: int | None = None
-    """One past the last character of the cited span."""
-
-
-class SpeechAnnotation(WireModel):
-    """Who speaks a span of text, and how."""
-
-    type: Literal["speech_metadata"] = "speech_metadata"
-    """Always `speech_metadata`."""
-    speaker: str | None = None
-    """The speaker."""
-    style: str | None = None
-    """The speaking style."""
-    start_index: int | None = None
-    """First character of the span."""
-    end_index: int | None = None
-    """One past the last character of the span."""
-
-
-class WordInfo(WireModel):
-    """Timing of one word of a transcript."""
-
-    type: Literal["word_info"] = "word_info"
-    """Always `word_info`."""
-    text: str | None = None
-    """The word."""
-    speaker: str | None = None
-    """Who said it."""
-    start_offset: str | None = None
-    """When it starts, as a duration string such as `1.5s`."""
-    end_offset: str | None = None
-    """When it ends, as a duration string."""
-    start_index: int | None = None
-    """First character of the word in the text."""
-    end_index: int | None = None
-    """One past the last character of the word."""
-
-
-Annotation = Annotated[
-    URLCitation | FileCitation | PlaceCitation | SpeechAnnotation | WordInfo, Field(discriminator="type")
-]
-"""An annotation on a text block, discriminated by `type`."""
 
 
 class TextContent(WireModel):

@@ -6,9 +6,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from .annotations import Annotation
 from .common import WireModel
 from .content import (
-    Annotation,
     AudioMimeType,
     DocumentMimeType,
     ImageMimeType,

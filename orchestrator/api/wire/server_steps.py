@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from .annotations import ReviewSnippet
 from .common import WireModel
-from .content import ReviewSnippet
 from .results import ToolResult
 from .tools import Function, SearchType
 

@@ -8,19 +8,25 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from orchestrator.api import wire as w
+from orchestrator.api.wire.agents import AgentList
+from orchestrator.api.wire.common import INT64_MAX, Int64, RelativePath, rfc3339, to_wire
+from orchestrator.api.wire.deltas import TextDelta
+from orchestrator.api.wire.environments import Environment
+from orchestrator.api.wire.events import StepDelta, encode_sse
+from orchestrator.api.wire.interactions import CreateInteraction
+from orchestrator.api.wire.steps import FunctionCallStep
 
 
 class _Sized(BaseModel):
-    size: w.Int64
+    size: Int64
 
 
 class _Placed(BaseModel):
-    target: w.RelativePath
+    target: RelativePath
 
 
 @pytest.mark.parametrize(
-    ("raw", "value"), [("0", 0), ("1000", 1000), (1000, 1000), ("+7", 7), (str(w.INT64_MAX), w.INT64_MAX)]
+    ("raw", "value"), [("0", 0), ("1000", 1000), (1000, 1000), ("+7", 7), (str(INT64_MAX), INT64_MAX)]
 )
 def test_int64_accepts_string_or_number(raw: object, value: int) -> None:
     """int64 fields take a JSON string or number and always serialize as a string."""
@@ -29,7 +35,7 @@ def test_int64_accepts_string_or_number(raw: object, value: int) -> None:
     assert model.model_dump(mode="json") == {"size": str(value)}
 
 
-@pytest.mark.parametrize("raw", ["-1", -1, "1e3", "", " 1", "0x10", True, 1.5, str(w.INT64_MAX + 1), None])
+@pytest.mark.parametrize("raw", ["-1", -1, "1e3", "", " 1", "0x10", True, 1.5, str(INT64_MAX + 1), None])
 def test_int64_refuses(raw: object) -> None:
     """Negative, garbage, boolean, fractional and out-of-range values are refused."""
     with pytest.raises(ValidationError):
@@ -38,13 +44,13 @@ def test_int64_refuses(raw: object) -> None:
 
 def test_timestamps_are_rfc3339_utc() -> None:
     """Timestamps go out in UTC with `Z`; sub-second precision only when present; naive means UTC."""
-    assert w.rfc3339(datetime(2026, 5, 20, 10, 0, tzinfo=UTC)) == "2026-05-20T10:00:00Z"
+    assert rfc3339(datetime(2026, 5, 20, 10, 0, tzinfo=UTC)) == "2026-05-20T10:00:00Z"
     assert (
-        w.rfc3339(datetime(2026, 5, 20, 12, 0, tzinfo=timezone(timedelta(hours=2)))) == "2026-05-20T10:00:00Z"
+        rfc3339(datetime(2026, 5, 20, 12, 0, tzinfo=timezone(timedelta(hours=2)))) == "2026-05-20T10:00:00Z"
     )
-    assert w.rfc3339(datetime(2026, 5, 20, 10, 0, 0, 250000)) == "2026-05-20T10:00:00.25Z"
-    env = w.Environment(id="e", created=datetime(2026, 5, 20, 10, 0, tzinfo=UTC))
-    assert w.to_wire(env) == {"id": "e", "created": "2026-05-20T10:00:00Z"}
+    assert rfc3339(datetime(2026, 5, 20, 10, 0, 0, 250000)) == "2026-05-20T10:00:00.25Z"
+    env = Environment(id="e", created=datetime(2026, 5, 20, 10, 0, tzinfo=UTC))
+    assert to_wire(env) == {"id": "e", "created": "2026-05-20T10:00:00Z"}
 
 
 @pytest.mark.parametrize("target", ["a.txt", "src/main.py", "a/..b/c", ".hidden", "dir/"])
@@ -64,15 +70,15 @@ def test_relative_path_refused(target: str) -> None:
 
 def test_to_wire_omits_unset_but_keeps_nulls_in_free_json() -> None:
     """Unset fields are omitted; a null inside function arguments is data and stays."""
-    step = w.FunctionCallStep(id="c", name="f", arguments={"x": None})
-    assert w.to_wire(step) == {"type": "function_call", "id": "c", "name": "f", "arguments": {"x": None}}
-    assert w.to_wire(w.AgentList()) == {}
+    step = FunctionCallStep(id="c", name="f", arguments={"x": None})
+    assert to_wire(step) == {"type": "function_call", "id": "c", "name": "f", "arguments": {"x": None}}
+    assert to_wire(AgentList()) == {}
 
 
 def test_encode_sse() -> None:
     """Events are framed as `event:`, `id:` and one `data:` line with the JSON; `[DONE]` closes."""
-    event = w.StepDelta(event_id="e3", index=0, delta=w.TextDelta(text="a\nb"))
-    frame = w.encode_sse(event)
+    event = StepDelta(event_id="e3", index=0, delta=TextDelta(text="a\nb"))
+    frame = encode_sse(event)
     assert frame.endswith("\n\n")
     lines = frame.strip("\n").split("\n")
     assert lines[:2] == ["event: step.delta", "id: e3"]
@@ -82,11 +88,11 @@ def test_encode_sse() -> None:
         "index": 0,
         "delta": {"type": "text", "text": "a\nb"},
     }
-    assert w.encode_sse(None) == "data: [DONE]\n\n"
+    assert encode_sse(None) == "data: [DONE]\n\n"
 
 
 def test_openapi_schema_has_field_docs() -> None:
     """Field docstrings reach the JSON schema (and so the OpenAPI document)."""
-    schema = w.CreateInteraction.model_json_schema()
+    schema = CreateInteraction.model_json_schema()
     assert schema["properties"]["previous_interaction_id"]["description"].startswith("Continue")
     assert schema["additionalProperties"] is False

@@ -10,7 +10,10 @@ import pytest
 from fastapi import FastAPI
 
 from orchestrator.api.errors import install_error_handlers
-from orchestrator.api.wire import BAD_REQUEST_TYPE, Agent, CreateEnvironmentRequest, CreateInteraction
+from orchestrator.api.wire.agents import Agent
+from orchestrator.api.wire.environments import CreateEnvironmentRequest
+from orchestrator.api.wire.error_body import BAD_REQUEST_TYPE
+from orchestrator.api.wire.interactions import CreateInteraction
 
 INTERACTIONS, AGENTS, ENVIRONMENTS = "/v1beta/interactions", "/v1beta/agents", "/v1beta/environments"
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from orchestrator.api.wire import CreateInteraction, field_path, strip_union_tags
+from orchestrator.api.wire.interactions import CreateInteraction
+from orchestrator.api.wire.paths import field_path, strip_union_tags
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,10 @@ from typing import Any
 import pytest
 from google import genai
 
-from orchestrator.api import wire as w
+from orchestrator.api.wire.agents import Agent
+from orchestrator.api.wire.common import to_wire
+from orchestrator.api.wire.environments import CreateEnvironmentRequest, EgressAllowlist
+from orchestrator.api.wire.interactions import CreateInteraction
 
 ENVIRONMENT = {
     "type": "remote",
@@ -116,7 +119,7 @@ def test_interactions_create(kwargs: dict[str, Any], sdk_capture: tuple[genai.Cl
     client, capture = sdk_capture
     client.interactions.create(**kwargs)
     body = capture.bodies()[-1]
-    parsed = w.CreateInteraction.model_validate(body)
+    parsed = CreateInteraction.model_validate(body)
     assert (parsed.model or parsed.agent) == kwargs.get("model", kwargs.get("agent"))
 
 
@@ -128,7 +131,7 @@ def test_interactions_create_stream(sdk_capture: tuple[genai.Client, Any]) -> No
             pass
     body = capture.bodies()[-1]
     assert body["stream"] is True
-    w.CreateInteraction.model_validate(body)
+    CreateInteraction.model_validate(body)
 
 
 def test_sdk_sends_int64_as_string(sdk_capture: tuple[genai.Client, Any]) -> None:
@@ -139,10 +142,10 @@ def test_sdk_sends_int64_as_string(sdk_capture: tuple[genai.Client, Any]) -> Non
     )
     body = capture.bodies()[-1]
     assert body["agent_config"]["max_total_tokens"] == "7"
-    parsed = w.CreateInteraction.model_validate(body)
+    parsed = CreateInteraction.model_validate(body)
     assert parsed.agent_config is not None
     assert parsed.agent_config.max_total_tokens == 7
-    assert w.to_wire(parsed.agent_config)["max_total_tokens"] == "7"
+    assert to_wire(parsed.agent_config)["max_total_tokens"] == "7"
 
 
 def test_agents_create(sdk_capture: tuple[genai.Client, Any]) -> None:
@@ -158,7 +161,7 @@ def test_agents_create(sdk_capture: tuple[genai.Client, Any]) -> None:
         tools=TOOLS,
     )
     client.agents.create(id="b", base_environment="env_1")
-    first, second = (w.Agent.model_validate(b) for b in capture.bodies())
+    first, second = (Agent.model_validate(b) for b in capture.bodies())
     assert first.agent_config is not None and first.agent_config.max_total_tokens == 200000
     assert second.base_environment == "env_1"
 
@@ -179,6 +182,6 @@ def test_environments_create(sdk_capture: tuple[genai.Client, Any]) -> None:
     client.environments.create(network={"allowlist": "disabled"}, from_environment="environments/env_1")
     bodies = capture.bodies()
     assert bodies[0] == {}
-    parsed = [w.CreateEnvironmentRequest.model_validate(b) for b in bodies]
+    parsed = [CreateEnvironmentRequest.model_validate(b) for b in bodies]
     assert parsed[1].network == "disabled"
-    assert isinstance(parsed[3].network, w.EgressAllowlist)
+    assert isinstance(parsed[3].network, EgressAllowlist)

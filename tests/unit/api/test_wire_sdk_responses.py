@@ -12,63 +12,114 @@ from google.genai import agents as sdk_agents
 from google.genai import environments as sdk_envs
 from google.genai import interactions as sdk_interactions
 
-from orchestrator.api import wire as w
-from orchestrator.api.wire import to_wire
+from orchestrator.api.wire.agents import Agent, AgentList, AntigravityAgentConfig
+from orchestrator.api.wire.common import to_wire
+from orchestrator.api.wire.content import TextContent
+from orchestrator.api.wire.deltas import Delta, TextDelta
+from orchestrator.api.wire.environments import (
+    AllowlistEntry,
+    EgressAllowlist,
+    Environment,
+    EnvironmentConfig,
+    EnvironmentList,
+    EnvVar,
+    Source,
+)
+from orchestrator.api.wire.error_body import Error
+from orchestrator.api.wire.events import (
+    ErrorEvent,
+    EventInteraction,
+    InteractionCompletedEvent,
+    InteractionCreatedEvent,
+    InteractionSSEEvent,
+    InteractionStatusUpdate,
+    StepDelta,
+    StepDeltaMetadata,
+    StepStart,
+    StepStop,
+    encode_sse,
+)
+from orchestrator.api.wire.files import EnvironmentFile, FileList
+from orchestrator.api.wire.generation import (
+    AudioResponseFormat,
+    GenerationConfig,
+    ImageConfig,
+    ImageResponseFormat,
+    SafetySetting,
+    SpeechConfig,
+    TextResponseFormat,
+    ToolChoiceConfig,
+    VideoConfig,
+    VideoResponseFormat,
+    WebhookConfig,
+)
+from orchestrator.api.wire.interactions import Interaction
+from orchestrator.api.wire.steps import STEP_TYPES, FunctionCallStep, ModelOutputStep, Step, UserInputStep
+from orchestrator.api.wire.tools import (
+    AllowedTools,
+    CodeExecution,
+    Function,
+    GoogleSearch,
+    MCPServer,
+    Tool,
+    URLContext,
+)
+from orchestrator.api.wire.usage import GroundingToolCount, ModalityTokens, Usage
 from tests.unit.api.wire_samples import DELTAS, STEPS, T0, TEXT
 
-ENV_CONFIG = w.EnvironmentConfig(
+ENV_CONFIG = EnvironmentConfig(
     environment_id="env_7f3a",
     mode="on_demand",
-    network=w.EgressAllowlist(
+    network=EgressAllowlist(
         allowlist=[
-            w.AllowlistEntry(domain="pypi.org"),
-            w.AllowlistEntry(domain="api.github.com", credential="cred-1", transform={"Authorization": "x"}),
-            w.AllowlistEntry(domain="www.example.com", transform=[{"X-A": "1"}, {"X-B": "2"}]),
+            AllowlistEntry(domain="pypi.org"),
+            AllowlistEntry(domain="api.github.com", credential="cred-1", transform={"Authorization": "x"}),
+            AllowlistEntry(domain="www.example.com", transform=[{"X-A": "1"}, {"X-B": "2"}]),
         ]
     ),
-    sources=[w.Source(type="repository", source="github.com/acme/app", target="app")],
+    sources=[Source(type="repository", source="github.com/acme/app", target="app")],
     custom_config={"k": 1},
-    env={"LOG_LEVEL": "debug", "GH_TOKEN": w.EnvVar(credential="cred-123")},
+    env={"LOG_LEVEL": "debug", "GH_TOKEN": EnvVar(credential="cred-123")},
 )
-TOOLS: list[w.Tool] = [
-    w.Function(name="notify", parameters={"type": "object"}, short_description="n", defer_loading=False),
-    w.CodeExecution(),
-    w.URLContext(),
-    w.GoogleSearch(search_types=["web_search", "image_search"]),
-    w.MCPServer(
+TOOLS: list[Tool] = [
+    Function(name="notify", parameters={"type": "object"}, short_description="n", defer_loading=False),
+    CodeExecution(),
+    URLContext(),
+    GoogleSearch(search_types=["web_search", "image_search"]),
+    MCPServer(
         name="docs",
         url="https://mcp.example.com",
         headers={"X-Key": "v"},
-        allowed_tools=[w.AllowedTools(mode="auto", tools=["search"])],
+        allowed_tools=[AllowedTools(mode="auto", tools=["search"])],
     ),
 ]
 
 
 @pytest.mark.parametrize("step", STEPS, ids=lambda s: s.type)
-def test_interaction_with_each_step_kind(step: w.Step, sdk_strict: Any) -> None:
+def test_interaction_with_each_step_kind(step: Step, sdk_strict: Any) -> None:
     """An Interaction carrying one step of each kind parses to the SDK's typed step class."""
-    interaction = w.Interaction(id="int_1", status="completed", steps=[step])
+    interaction = Interaction(id="int_1", status="completed", steps=[step])
     parsed = sdk_strict(sdk_interactions.Interaction, to_wire(interaction))
     assert parsed.steps[0].type == step.type
 
 
 def test_every_step_kind_is_covered() -> None:
     """The samples cover the whole Step union, so a new kind cannot slip past the strict test."""
-    assert {s.type for s in STEPS} == w.STEP_TYPES
+    assert {s.type for s in STEPS} == STEP_TYPES
 
 
 @pytest.mark.filterwarnings("ignore:.*DEPRECATED.*:DeprecationWarning")  # the SDK deprecates ImageConfig
 def test_full_interaction(sdk_strict: Any) -> None:
     """An Interaction with every field Warren may send, including echoes, usage and errors."""
-    interaction = w.Interaction(
+    interaction = Interaction(
         id="int_a1",
         status="requires_action",
         agent="repo-fixer",
-        agent_config=w.AntigravityAgentConfig(model="gemini:gemini-3-pro", max_total_tokens=200000),
+        agent_config=AntigravityAgentConfig(model="gemini:gemini-3-pro", max_total_tokens=200000),
         created=T0,
         updated=T0,
         steps=STEPS,
-        usage=w.Usage(
+        usage=Usage(
             total_input_tokens=5,
             total_output_tokens=4,
             total_thought_tokens=2,
@@ -76,18 +127,18 @@ def test_full_interaction(sdk_strict: Any) -> None:
             total_tool_use_tokens=1,
             total_tokens=11,
             initial_input_tokens=5,
-            input_tokens_by_modality=[w.ModalityTokens(modality="text", tokens=5)],
-            output_tokens_by_modality=[w.ModalityTokens(modality="image", tokens=4)],
+            input_tokens_by_modality=[ModalityTokens(modality="text", tokens=5)],
+            output_tokens_by_modality=[ModalityTokens(modality="image", tokens=4)],
             cached_tokens_by_modality=[],
-            tool_use_tokens_by_modality=[w.ModalityTokens(modality="text", tokens=1)],
-            grounding_tool_count=[w.GroundingToolCount(type="google_search", count=1)],
+            tool_use_tokens_by_modality=[ModalityTokens(modality="text", tokens=1)],
+            grounding_tool_count=[GroundingToolCount(type="google_search", count=1)],
         ),
         environment=ENV_CONFIG,
         environment_id="env_7f3a",
         previous_interaction_id="int_0",
         system_instruction="You fix tests.",
         tools=TOOLS,
-        generation_config=w.GenerationConfig(
+        generation_config=GenerationConfig(
             temperature=0.2,
             top_p=0.9,
             max_output_tokens=100,
@@ -95,23 +146,23 @@ def test_full_interaction(sdk_strict: Any) -> None:
             stop_sequences=["END"],
             thinking_level="high",
             thinking_summaries="auto",
-            tool_choice=w.ToolChoiceConfig(allowed_tools=w.AllowedTools(mode="any", tools=["notify"])),
-            speech_config=[w.SpeechConfig(voice="Kore", language="en-US")],
-            image_config=w.ImageConfig(aspect_ratio="16:9", image_size="1K"),
-            video_config=w.VideoConfig(task="text_to_video"),
+            tool_choice=ToolChoiceConfig(allowed_tools=AllowedTools(mode="any", tools=["notify"])),
+            speech_config=[SpeechConfig(voice="Kore", language="en-US")],
+            image_config=ImageConfig(aspect_ratio="16:9", image_size="1K"),
+            video_config=VideoConfig(task="text_to_video"),
         ),
         response_format=[
-            w.TextResponseFormat(mime_type="application/json", schema_={"type": "object"}),
-            w.ImageResponseFormat(aspect_ratio="1:1", mime_type="image/jpeg", delivery="inline"),
-            w.AudioResponseFormat(mime_type="audio/wav", sample_rate=24000),
-            w.VideoResponseFormat(aspect_ratio="16:9", resolution="720p", duration="8s"),
+            TextResponseFormat(mime_type="application/json", schema_={"type": "object"}),
+            ImageResponseFormat(aspect_ratio="1:1", mime_type="image/jpeg", delivery="inline"),
+            AudioResponseFormat(mime_type="audio/wav", sample_rate=24000),
+            VideoResponseFormat(aspect_ratio="16:9", resolution="720p", duration="8s"),
         ],
         service_tier="standard",
         labels={"team": "infra"},
-        safety_settings=[w.SafetySetting(type="harassment", threshold="block_none", method="severity")],
-        webhook_config=w.WebhookConfig(uris=["https://hooks.example.com"], user_metadata={"a": 1}),
-        input=[w.UserInputStep(content=[w.TextContent(text="Run the tests")])],
-        errors=[w.Error(code="internal", message="tool crashed")],
+        safety_settings=[SafetySetting(type="harassment", threshold="block_none", method="severity")],
+        webhook_config=WebhookConfig(uris=["https://hooks.example.com"], user_metadata={"a": 1}),
+        input=[UserInputStep(content=[TextContent(text="Run the tests")])],
+        errors=[Error(code="internal", message="tool crashed")],
     )
     data = to_wire(interaction)
     assert data["agent_config"]["max_total_tokens"] == "200000"
@@ -125,56 +176,54 @@ def test_full_interaction(sdk_strict: Any) -> None:
 @pytest.mark.parametrize(
     "interaction",
     [
-        w.Interaction(id="int_1", status="in_progress", model="scripted:demo"),
-        w.Interaction(id="int_2", status="completed", environment="env_1", input="Hello"),
-        w.Interaction(id="int_3", status="failed", input=TEXT, response_format=w.TextResponseFormat()),
-        w.Interaction(id="int_4", status="cancelled", input=[TEXT], generation_config=w.GenerationConfig()),
-        w.Interaction(
-            id="int_5", status="budget_exceeded", environment=w.EnvironmentConfig(network="disabled")
-        ),
+        Interaction(id="int_1", status="in_progress", model="scripted:demo"),
+        Interaction(id="int_2", status="completed", environment="env_1", input="Hello"),
+        Interaction(id="int_3", status="failed", input=TEXT, response_format=TextResponseFormat()),
+        Interaction(id="int_4", status="cancelled", input=[TEXT], generation_config=GenerationConfig()),
+        Interaction(id="int_5", status="budget_exceeded", environment=EnvironmentConfig(network="disabled")),
     ],
     ids=lambda i: i.status,
 )
-def test_interaction_variants(interaction: w.Interaction, sdk_strict: Any) -> None:
+def test_interaction_variants(interaction: Interaction, sdk_strict: Any) -> None:
     """String and object forms of `environment`, `input` and `response_format` parse strictly."""
     sdk_strict(sdk_interactions.Interaction, to_wire(interaction))
 
 
-def _events() -> list[w.InteractionSSEEvent]:
-    snapshot = w.EventInteraction(
+def _events() -> list[InteractionSSEEvent]:
+    snapshot = EventInteraction(
         id="int_1", status="in_progress", model="gemini-3.5-flash", object="interaction", created=T0
     )
-    usage = w.Usage(total_output_tokens=4)
+    usage = Usage(total_output_tokens=4)
     return [
-        w.InteractionCreatedEvent(event_id="e0", interaction=snapshot),
-        w.InteractionStatusUpdate(event_id="e1", interaction_id="int_1", status="in_progress", usage=usage),
-        w.StepStart(event_id="e2", index=0, step=w.ModelOutputStep(content=[])),
-        w.StepStart(event_id="e3", index=1, step=w.FunctionCallStep(id="call_1", name="f", arguments={})),
-        w.StepDelta(
+        InteractionCreatedEvent(event_id="e0", interaction=snapshot),
+        InteractionStatusUpdate(event_id="e1", interaction_id="int_1", status="in_progress", usage=usage),
+        StepStart(event_id="e2", index=0, step=ModelOutputStep(content=[])),
+        StepStart(event_id="e3", index=1, step=FunctionCallStep(id="call_1", name="f", arguments={})),
+        StepDelta(
             event_id="e4",
             index=0,
-            delta=w.TextDelta(text="Hi"),
-            metadata=w.StepDeltaMetadata(total_usage=usage),
+            delta=TextDelta(text="Hi"),
+            metadata=StepDeltaMetadata(total_usage=usage),
         ),
-        w.StepStop(event_id="e5", index=0, usage=usage, step_usage=usage),
-        w.InteractionCompletedEvent(
+        StepStop(event_id="e5", index=0, usage=usage, step_usage=usage),
+        InteractionCompletedEvent(
             event_id="e6",
-            interaction=w.EventInteraction(
+            interaction=EventInteraction(
                 id="int_1",
                 status="completed",
                 agent="default",
                 updated=T0,
                 service_tier="standard",
-                steps=[w.ModelOutputStep(content=[w.TextContent(text="Hi")])],
-                usage=w.Usage(total_tokens=11),
+                steps=[ModelOutputStep(content=[TextContent(text="Hi")])],
+                usage=Usage(total_tokens=11),
             ),
         ),
-        w.ErrorEvent(event_id="e7", error=w.Error(code="internal", message="model call failed")),
+        ErrorEvent(event_id="e7", error=Error(code="internal", message="model call failed")),
     ]
 
 
 @pytest.mark.parametrize("event", _events(), ids=lambda e: f"{e.event_type}-{e.event_id}")
-def test_each_sse_event(event: w.InteractionSSEEvent, sdk_strict: Any) -> None:
+def test_each_sse_event(event: InteractionSSEEvent, sdk_strict: Any) -> None:
     """Each SSE payload parses to its typed SDK event class, keyed by `event_type` in the JSON."""
     parsed = sdk_strict(sdk_interactions.InteractionSSEEvent, to_wire(event))
     assert parsed.event_type == event.event_type
@@ -182,40 +231,40 @@ def test_each_sse_event(event: w.InteractionSSEEvent, sdk_strict: Any) -> None:
 
 
 @pytest.mark.parametrize("delta", DELTAS, ids=lambda d: d.type)
-def test_step_delta_with_each_delta_kind(delta: w.Delta, sdk_strict: Any) -> None:
+def test_step_delta_with_each_delta_kind(delta: Delta, sdk_strict: Any) -> None:
     """A `step.delta` event parses strictly with every kind of delta."""
-    event = w.StepDelta(event_id="e1", index=3, delta=delta)
+    event = StepDelta(event_id="e1", index=3, delta=delta)
     parsed = sdk_strict(sdk_interactions.InteractionSSEEvent, to_wire(event))
     assert parsed.delta.type == delta.type
 
 
 def test_agent_and_agent_list(sdk_strict: Any) -> None:
     """Agent (inline and id-string base environment) and the list page parse strictly."""
-    agent = w.Agent(
+    agent = Agent(
         id="repo-fixer",
         description="Fixes failing tests",
         base_agent="default",
         system_instruction="You fix tests.",
-        agent_config=w.AntigravityAgentConfig(model="gemini:gemini-3-pro", max_total_tokens=200000),
+        agent_config=AntigravityAgentConfig(model="gemini:gemini-3-pro", max_total_tokens=200000),
         base_environment=ENV_CONFIG,
         tools=TOOLS,
     )
     data = to_wire(agent)
     assert data["agent_config"]["max_total_tokens"] == "200000"
     sdk_strict(sdk_agents.Agent, data)
-    page = w.AgentList(agents=[agent, w.Agent(id="b", base_environment="env_1")], next_page_token="p2")
+    page = AgentList(agents=[agent, Agent(id="b", base_environment="env_1")], next_page_token="p2")
     parsed = sdk_strict(sdk_agents.AgentListResponse, to_wire(page))
     assert parsed.agents[1].base_environment == "env_1"
 
 
 def test_environment_and_list(sdk_strict: Any) -> None:
     """Environment with int64 strings and RFC 3339 times, and the list page, parse strictly."""
-    env = w.Environment(
+    env = Environment(
         id="env_7f3a",
         status="active",
         mode="on_demand",
         network="disabled",
-        sources=[w.Source(type="inline", content="x", target="x.txt", encoding="base64")],
+        sources=[Source(type="inline", content="x", target="x.txt", encoding="base64")],
         custom_config={"k": "v"},
         created=T0,
         updated=T0,
@@ -230,16 +279,16 @@ def test_environment_and_list(sdk_strict: Any) -> None:
     assert data["last_accessed"] == "2026-05-20T10:00:00Z"
     parsed = sdk_strict(sdk_envs.Environment, data)
     assert parsed.size_bytes == 4096
-    allowlisted = w.Environment(id="env_2", network=w.EgressAllowlist(allowlist="disabled"))
-    page = w.EnvironmentList(environments=[env, allowlisted], next_page_token="tok")
+    allowlisted = Environment(id="env_2", network=EgressAllowlist(allowlist="disabled"))
+    page = EnvironmentList(environments=[env, allowlisted], next_page_token="tok")
     sdk_strict(sdk_envs.ListEnvironmentsResponse, to_wire(page))
 
 
 def test_environment_file_list(sdk_strict: Any) -> None:
     """A file listing (also the upload's final body) parses strictly, with datetimes and int64 strings."""
-    files = w.FileList(
+    files = FileList(
         files=[
-            w.EnvironmentFile(
+            EnvironmentFile(
                 name="main.py",
                 path="src/main.py",
                 type="file",
@@ -248,7 +297,7 @@ def test_environment_file_list(sdk_strict: Any) -> None:
                 created=T0,
                 modified=T0,
             ),
-            w.EnvironmentFile(name="lib", path="src/lib", type="directory", mime_type=""),
+            EnvironmentFile(name="lib", path="src/lib", type="directory", mime_type=""),
         ],
         next_page_token="tok",
     )
@@ -274,7 +323,7 @@ def test_strict_check_catches_unknowns(sdk_strict: Any) -> None:
 def test_sdk_reads_encoded_stream() -> None:
     """Frames from `encode_sse`, served as text/event-stream, come out of the real SDK client typed."""
     events = _events()
-    body = "".join(w.encode_sse(e) for e in events) + w.encode_sse(None)
+    body = "".join(encode_sse(e) for e in events) + encode_sse(None)
 
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, text=body, headers={"content-type": "text/event-stream"})

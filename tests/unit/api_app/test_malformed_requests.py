@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from orchestrator.api.wire import BAD_REQUEST_TYPE
+from orchestrator.api.wire.error_body import BAD_REQUEST_TYPE
 from tests.unit.api_app.conftest import App
 
 INTERACTIONS, AGENTS, ENVIRONMENTS = "/v1beta/interactions", "/v1beta/agents", "/v1beta/environments"

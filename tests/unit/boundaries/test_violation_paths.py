@@ -15,8 +15,8 @@ from typing import Annotated, Any, Literal
 import pytest
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError
 
-from orchestrator.api.wire import CreateInteraction
 from orchestrator.api.wire.error_body import FieldViolation
+from orchestrator.api.wire.interactions import CreateInteraction
 from orchestrator.api.wire.paths import strip_union_tags, validation_violations
 
 SCHEMA = CreateInteraction.__pydantic_core_schema__
