@@ -4,8 +4,8 @@ Every path a client names is checked here first: relative, no `..`, no NUL, unde
 Inside the sandbox the backend's helper moves the files as the sandbox user and refuses any link
 on the way, so a path the sandbox controls never leads a privileged reader or writer out of the
 workspace (issue 13, finding 10). Listings come back NUL-separated, so no file name can forge an
-entry; downloads stream; a gzipped upload is inflated into a temporary file, in a worker thread,
-under a size and a ratio cap (finding 11).
+entry; downloads stream. Uploads arrive as files and are packed or inflated into tar files in a
+worker thread (`archives`), never on the event loop.
 """
 
 from __future__ import annotations
@@ -13,28 +13,26 @@ from __future__ import annotations
 import asyncio
 import builtins
 import mimetypes
-import tempfile
-import zlib
 from datetime import UTC, datetime
 from pathlib import PurePosixPath
 from typing import IO
 
 from pydantic import BaseModel
 
+from orchestrator.environments.archives import as_tar, packed
 from orchestrator.errors import InvalidArgument, NotFound, PayloadTooLarge, WarrenError
-from orchestrator.sandbox import ExecRequest, SandboxBackend, UnsafeArchiveError
+from orchestrator.sandbox import ExecRequest, SandboxBackend
 from orchestrator.sandbox.backend import (
     FileDownload,
     WorkspaceFileMissingError,
     WorkspaceFileTooLargeError,
     WorkspacePathError,
 )
-from orchestrator.sandbox.tarsafe import TarLimits, pack_files
+from orchestrator.sandbox.tarsafe import TarLimits
 from orchestrator.sandbox.workspace_io import helper_command
 
 __all__ = [
     "MAX_DOWNLOAD_BYTES",
-    "MAX_GZIP_RATIO",
     "FileEntry",
     "FileMissingError",
     "FilePathError",
@@ -45,10 +43,6 @@ __all__ = [
 
 WORKSPACE = PurePosixPath("/workspace")
 MAX_DOWNLOAD_BYTES = 256 << 20
-MAX_GZIP_RATIO = 200
-"""A gzipped upload may inflate to at most this many times its size (a bomb inflates ~1000x)."""
-_GZIP_MAGIC = b"\x1f\x8b"
-_INFLATE_CHUNK = 1 << 20
 
 
 class FilePathError(InvalidArgument):
@@ -130,27 +124,27 @@ class WorkspaceFiles:
         except WorkspaceFileTooLargeError as exc:
             raise FileTooLargeError(f"{relative!r} is larger than {MAX_DOWNLOAD_BYTES} bytes") from exc
 
-    async def write(self, relative: str, data: bytes, overwrite: bool = True) -> None:
-        """Write one file, creating parent folders (owned by the sandbox user)."""
+    async def write(self, relative: str, data: IO[bytes], overwrite: bool = True) -> None:
+        """Write one file with the bytes of the (seekable) `data`, creating parent folders (owned by
+        the sandbox user)."""
         target = workspace_path(relative)
         if target == WORKSPACE:
             raise FilePathError("a file path is required")
         probe = 'test -e "$1" || test -L "$1" && echo y'
         if not overwrite and (await self._run(["sh", "-c", probe, "-", str(target)])).strip():
             raise FilePathError(f"{relative!r} exists and overwrite is false")
-        archive = await asyncio.to_thread(pack_files, {str(target.relative_to(WORKSPACE)): data})
-        await self._put(relative, str(WORKSPACE), archive)
+        with await asyncio.to_thread(packed, str(target.relative_to(WORKSPACE)), data) as archive:
+            await self._put(relative, str(WORKSPACE), archive)
 
-    async def extract(self, relative: str, archive: bytes) -> None:
-        """Unpack a tar (or gzipped tar, inflated into a temporary file under caps) into a folder."""
+    async def extract(self, relative: str, archive: IO[bytes]) -> None:
+        """Unpack a tar, or a gzipped tar (inflated into a temporary file under caps), into a folder."""
         target = workspace_path(relative)
-        if not archive.startswith(_GZIP_MAGIC):
-            await self._put(relative, str(target), archive)
-            return
-        cap = min(self._limits.max_total_bytes + (1 << 20), MAX_GZIP_RATIO * len(archive))
-        with tempfile.TemporaryFile(prefix="warren-upload-") as spool:
-            await asyncio.to_thread(_gunzip, archive, spool, cap)
-            await self._put(relative, str(target), spool)
+        tar = await asyncio.to_thread(as_tar, archive, self._limits.max_total_bytes)
+        try:
+            await self._put(relative, str(target), tar)
+        finally:
+            if tar is not archive:
+                tar.close()
 
     async def _put(self, relative: str, target: str, archive: bytes | IO[bytes]) -> None:
         try:
@@ -190,30 +184,3 @@ def _parse(output: bytes, base: PurePosixPath) -> builtins.list[FileEntry]:
             )
         )
     return entries
-
-
-def _gunzip(data: bytes, out: IO[bytes], cap: int) -> None:
-    """Inflate gzip `data` into `out` a chunk at a time; more than `cap` bytes is refused, not held.
-
-    Raises:
-        FileTooLargeError: past `cap` (the size or the ratio cap).
-        UnsafeArchiveError: not valid gzip.
-    """
-    inflater = zlib.decompressobj(wbits=31)
-    written, pending = 0, data
-    try:
-        while pending or not inflater.eof:
-            chunk = inflater.decompress(pending, _INFLATE_CHUNK)
-            pending = inflater.unconsumed_tail
-            if not chunk and not pending:
-                break
-            written += len(chunk)
-            if written > cap:
-                raise FileTooLargeError(f"the archive inflates to more than {cap} bytes")
-            out.write(chunk)
-        out.write(inflater.flush())
-    except zlib.error as exc:
-        raise UnsafeArchiveError("the archive is not valid gzip data") from exc
-    if not inflater.eof:
-        raise UnsafeArchiveError("the gzip data is truncated")
-    out.seek(0)

@@ -1,7 +1,9 @@
 """Resumable upload sessions (Google's protocol, as google-genai speaks it): start, chunks, finalize.
 
-Chunks are held in memory up to a cap per upload, then written into the sandbox in one checked tar.
-A tenant may hold only a few uploads open at once, so the memory they pin stays bounded.
+Chunks are held in memory up to a cap per upload, each as it came (appending to one growing buffer
+would copy the upload again and again on the event loop), then spooled to a temporary file in a
+worker thread and written into the sandbox in one checked tar. A tenant may hold only a few uploads
+open at once, so the memory they pin stays bounded.
 """
 
 from __future__ import annotations
@@ -56,8 +58,23 @@ class UploadSession:
     overwrite: bool
     extract: bool
     declared_size: int | None
-    data: bytearray = field(default_factory=bytearray)
+    parts: list[bytes] = field(default_factory=list)
+    """The chunks received, in order."""
+    received: int = 0
+    """Their total size in bytes."""
     started: float = field(default_factory=time.monotonic)
+
+    def ends_with(self, data: bytes) -> bool:
+        """Whether the bytes received so far end with `data` (compared piece by piece, not joined)."""
+        end = len(data)
+        for part in reversed(self.parts):
+            if end == 0:
+                break
+            take = min(end, len(part))
+            if part[len(part) - take :] != data[end - take : end]:
+                return False
+            end -= take
+        return end == 0
 
 
 class UploadSessions:
@@ -93,14 +110,16 @@ class UploadSessions:
         session = self._sessions.get(upload_id)
         if session is None or session.tenant != tenant:
             raise UploadMissing("no such upload session (expired or never started)")
-        if data and offset + len(data) == len(session.data) and session.data[offset:] == data:
+        if data and offset + len(data) == session.received and session.ends_with(data):
             return session  # a retried chunk (its answer was lost): already appended
-        if offset != len(session.data):
-            received = len(session.data)
+        if offset != session.received:
+            received = session.received
             raise ChunkOffsetError(f"chunk offset {offset} does not follow the {received} bytes received")
-        if len(session.data) + len(data) > self.max_bytes:
+        if session.received + len(data) > self.max_bytes:
             raise UploadTooLarge(f"upload exceeds the {self.max_bytes}-byte limit")
-        session.data += data
+        if data:
+            session.parts.append(data)
+            session.received += len(data)
         return session
 
     def finish(self, upload_id: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Annotated, Any
 
@@ -11,6 +12,7 @@ from fastapi.responses import StreamingResponse
 from orchestrator.api.deps import CallerDep, ServicesDep, VersionDep, sandboxes
 from orchestrator.api.errors import InvalidArgument, NotFound
 from orchestrator.api.wire.files import FileList
+from orchestrator.environments.archives import spooled
 from orchestrator.environments.files import FileEntry, FilePathError, workspace_path
 from orchestrator.environments.uploads import UploadSession
 from orchestrator.interactions.snapshot import rfc3339
@@ -170,10 +172,11 @@ async def _finalize(services: Any, tenant: str, session: UploadSession) -> list[
     """Write the finished upload into the workspace; the entries it made (or replaced)."""
     workspace = await _workspace(services, tenant, session.environment_id)
     try:
-        if session.extract:
-            await workspace.extract(session.path, bytes(session.data))
-        else:
-            await workspace.write(session.path, bytes(session.data), overwrite=session.overwrite)
+        with await asyncio.to_thread(spooled, session.parts) as upload:  # never one big copy on the loop
+            if session.extract:
+                await workspace.extract(session.path, upload)
+            else:
+                await workspace.write(session.path, upload, overwrite=session.overwrite)
         entries: list[FileEntry] = await workspace.list(session.path)
     except UnsafeArchiveError as exc:  # the sandbox's refusal, blamed on the request's `file_path`
         raise InvalidArgument(str(exc), field="file_path") from exc
