@@ -26,7 +26,7 @@ from typing import Any
 from bench.stats import latency_row
 
 RESULTS = Path(__file__).parent / "results"
-ORDER = ("provision", "sessions", "runtime", "api", "idle", "concurrent")
+ORDER = ("provision", "sessions", "runtime", "api", "idle", "concurrent", "upload")
 """Table order; other result files follow alphabetically."""
 SUMMARY = "summary.json"
 """What `--summarize` writes beside the results: the rows of one run and the machine that ran it."""
