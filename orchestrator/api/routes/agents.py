@@ -53,7 +53,8 @@ async def _create(services: Services, tenant: str, spec: dict[str, Any]) -> dict
     skills = _skill_store(services)
     uploads: list[Mapping[str, Any]] = []
     if spec.get("skills") is not None:
-        spec["skills"], uploads = _check_skills(skills, spec["skills"])
+        # decoding and checking uploaded folders (base64, gzip) is CPU work: off the event loop
+        spec["skills"], uploads = await asyncio.to_thread(_check_skills, skills, spec["skills"])
     record = await services.store.agents.create(tenant, spec["id"], spec)  # 409 `id` when taken
     try:
         for upload in uploads:
