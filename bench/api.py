@@ -1,6 +1,6 @@
 """API throughput benchmark: foreground `scripted:echo` interactions through the real HTTP stack.
 
-The server is Warren's own app (`create_app`, a fresh SQLite file, no sandboxes) served by uvicorn on
+The server is Warren's own app (`compose.build_app`, a fresh SQLite file, no sandboxes) served by uvicorn on
 a free 127.0.0.1 port inside this process, on the event loop and HTTP parser `warren serve` uses
 (uvloop, httptools). The clients run in one child process and talk to it over
 the loopback socket, so their CPU does not share the server's interpreter (on a 2-core machine the
@@ -41,8 +41,8 @@ import httpx
 import uvicorn
 
 from bench.stats import run_like_server, summary
-from orchestrator.api.app import create_app
 from orchestrator.api.deps import Services
+from orchestrator.compose import build_app
 from orchestrator.config import Settings
 
 MODEL = "scripted:echo"
@@ -260,7 +260,7 @@ async def main(
         settings = Settings(data_dir=Path(tmp), sandboxes=False, rate_limit_per_s=0)  # measure, not throttle
         port = _free_port()
         config = uvicorn.Config(
-            create_app(settings), host="127.0.0.1", port=port, log_level="warning", access_log=False
+            build_app(settings), host="127.0.0.1", port=port, log_level="warning", access_log=False
         )
         server = uvicorn.Server(config)
         serving = asyncio.create_task(server.serve())

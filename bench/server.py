@@ -37,7 +37,7 @@ import httpx
 import yaml
 from sqlalchemy.engine import make_url
 
-from orchestrator.environments.service import STORE_LABEL
+from orchestrator.environments.site import STORE_LABEL
 from orchestrator.sandbox.backend import LABEL_PREFIX
 from orchestrator.sandbox.workspace_images import image_of, release_image
 from orchestrator.store.urls import normalise_url

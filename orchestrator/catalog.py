@@ -7,19 +7,9 @@ from typing import Any
 from orchestrator.errors import InvalidArgument, NotFound
 from orchestrator.store import Store
 
-__all__ = ["BUILTIN_TOOLS", "DEFAULT_AGENT", "DEFAULT_AGENT_ID", "resolve_agent"]
+__all__ = ["DEFAULT_AGENT", "DEFAULT_AGENT_ID", "resolve_agent"]
 
 DEFAULT_AGENT_ID = "default"
-BUILTIN_TOOLS = (
-    "run_code",
-    "read_file",
-    "write_file",
-    "edit_file",
-    "list_files",
-    "search_files",
-    "browser",
-    "load_skill",
-)
 DEFAULT_AGENT: dict[str, Any] = {
     "id": DEFAULT_AGENT_ID,
     "description": "Warren's built-in agent: every built-in tool and the bundled skills.",

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 from rich.console import Console
 
-from orchestrator.api.app import create_app
+from orchestrator.compose import build_app
 from orchestrator.config import Settings
 from orchestrator.sandbox.image import build_image
 from orchestrator.store import Store
@@ -122,7 +122,7 @@ async def run_demo() -> int:
     settings = Settings(data_dir=data_dir, sandbox_image=image)
     async with await Store.open(f"sqlite+aiosqlite:///{data_dir / 'warren.db'}") as store:
         _record, key = await store.keys.create_key("demo", "demo")
-    app = create_app(settings)
+    app = build_app(settings)
     body: dict[str, Any] = {
         "agent": "default",
         "input": TASK,

@@ -11,25 +11,25 @@ Two quotas, both answered with 429 `resource_exhausted` naming the limit and its
   interaction (`in_run_token_quota`, called by the runner hub) adds the tokens of the tenant's
   running turns: a tenant past its quota gets no further model call, and the interaction ends
   `budget_exceeded` with the reason.
-- **sandboxes**: an agent interaction that will need a new or resumed sandbox is refused at once when
-  the tenant already has `WARREN_TENANT_MAX_SANDBOXES` running; `EnvironmentService` enforces the same
-  cap again, under the tenant's lock, when the sandbox is actually made.
+- **sandboxes**: an agent interaction that will need a new or resumed sandbox is refused at create
+  time when the tenant already has `WARREN_TENANT_MAX_SANDBOXES` running (checked where its
+  environment is chosen, `SandboxAgentRunner.prepare`, before anything is stored);
+  `EnvironmentService` enforces the same cap again, under the tenant's lock, when the sandbox is
+  actually made.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from orchestrator.catalog import merged, resolve_agent
 from orchestrator.errors import QuotaExceeded
 from orchestrator.interactions.usage import UsageMeter
 from orchestrator.store import Store
 
 if TYPE_CHECKING:
     from orchestrator.config import Settings
-    from orchestrator.environments.service import EnvironmentService
     from orchestrator.interactions.service import InteractionService
 
 __all__ = ["check_interaction_quotas", "check_token_quota", "in_run_token_quota", "tokens_used"]
@@ -44,8 +44,6 @@ class Services(Protocol):
     def store(self) -> Store: ...
     @property
     def interactions(self) -> InteractionService: ...
-    @property
-    def environments(self) -> EnvironmentService | None: ...
 
 
 async def tokens_used(
@@ -103,41 +101,15 @@ def in_run_token_quota(
     return check
 
 
-async def _environment_of(
-    services: Services, tenant: str, request: dict[str, Any]
-) -> tuple[bool, str | None]:
-    """(whether the check applies, the environment the interaction will use or None for a new one)."""
-    previous_id = request.get("previous_interaction_id")
-    if previous_id:
-        previous = await services.store.interactions.get(tenant, previous_id)
-        if previous is None:
-            return False, None  # the create answers 404 itself
-        if previous.environment_id:
-            return True, previous.environment_id
-    wanted = request.get("environment")
-    if wanted is None:
-        wanted = merged(await resolve_agent(services.store, tenant, request["agent"]), "base_environment")
-    if isinstance(wanted, str):
-        return True, wanted.removeprefix("environments/")
-    if isinstance(wanted, dict) and wanted.get("environment_id"):
-        return True, str(wanted["environment_id"]).removeprefix("environments/")
-    return True, None
-
-
-async def check_interaction_quotas(services: Services, tenant: str, request: dict[str, Any]) -> None:
-    """The tenant's quotas for a new interaction `request` (a wire CreateInteraction as a dict).
+async def check_interaction_quotas(services: Services, tenant: str) -> None:
+    """The tenant's token quota, checked before a new interaction is created (the sandbox cap is
+    checked where the interaction's environment is chosen).
 
     Raises:
-        QuotaExceeded: the token quota is used up, or the interaction needs a sandbox past the cap.
-        NotFound: the request names an agent this tenant does not have (as the create would).
+        QuotaExceeded: the token quota is used up.
     """
     settings = services.settings
     meter = services.interactions.usage
     await check_token_quota(
         services.store, meter, tenant, settings.tenant_token_limit, settings.tenant_token_window_s
     )
-    if request.get("model") or not request.get("agent") or services.environments is None:
-        return  # a model interaction runs no sandbox
-    applies, env_id = await _environment_of(services, tenant, request)
-    if applies:
-        await services.environments.check_sandbox_quota(tenant, env_id)

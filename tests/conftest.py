@@ -17,7 +17,7 @@ from typing import Any
 import docker
 import pytest
 
-from orchestrator.environments.service import STORE_LABEL
+from orchestrator.environments.site import STORE_LABEL
 from orchestrator.sandbox import DockerBackend, SandboxInfo, SandboxSpec
 from orchestrator.sandbox.backend import LABEL_PREFIX
 from orchestrator.sandbox.image import build_image

@@ -1,6 +1,6 @@
 """The embedded server of `warren run`: the whole API in this process, for one run.
 
-It serves the real app (the same `create_app` as `warren serve`) with uvicorn in a background
+It serves the real app (the same `compose.build_app` as `warren serve`) with uvicorn in a background
 thread, on a free loopback port, with a fresh SQLite store and data dir in a temporary folder and
 the local Docker engine. The CLI then talks to it over HTTP exactly as it would to a remote server.
 """
@@ -60,7 +60,7 @@ class EmbeddedServer:
         return settings.model_copy(update={"database_url": None, "dev": False, "sandboxes": True})
 
     async def _start(self) -> Connection:
-        from orchestrator.api.app import create_app
+        from orchestrator.compose import build_app
         from orchestrator.store import Store
 
         settings = self.settings()
@@ -70,7 +70,7 @@ class EmbeddedServer:
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])
         config = uvicorn.Config(
-            create_app(settings), log_config=None, log_level="warning", access_log=False, lifespan="on"
+            build_app(settings), log_config=None, log_level="warning", access_log=False, lifespan="on"
         )
         server = uvicorn.Server(config)
         self._server = server

@@ -43,8 +43,8 @@ def serve(
         key = asyncio.run(_dev_key(settings))
         err.print(f"[bold]dev API key[/] {key}")
         err.print(f"  export GOOGLE_GEMINI_BASE_URL=http://{host}:{port} GEMINI_API_KEY={key}")
-    from orchestrator.api.app import create_app
     from orchestrator.channel.limits import raise_open_file_limit
+    from orchestrator.compose import build_app
 
     # Every sandbox's sockets and every client share the descriptor table: use all the kernel allows
     # (the channels take at most a quarter of it, `channel_share`).
@@ -52,7 +52,7 @@ def serve(
     # On SIGTERM, open requests (foreground creates, streams) get the grace period too; then the
     # app's own shutdown gives running interactions theirs and leaves the rest resumable.
     uvicorn.run(
-        create_app(settings),
+        build_app(settings),
         host=host,
         port=port,
         log_level="info",

@@ -19,13 +19,14 @@ import ipaddress
 import logging
 import re
 import socket
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from orchestrator.address_allowance import AddressAllowance
 from orchestrator.egress.addresses import IPAddress, IPNetwork, forbidden_reason, host_addresses
 from orchestrator.egress.logsafe import printable
+from orchestrator.store.environment_spec import allowlist_entries
 
 __all__ = [
     "DEFAULT_PORTS",
@@ -129,9 +130,13 @@ class EgressPolicy:
         `"disabled"`, `{"allowlist": "disabled"}` and an absent value all mean no egress: Warren
         never gives a sandbox unrestricted network, only an allowlist through this proxy.
         """
-        if not isinstance(network, Mapping) or not isinstance(network.get("allowlist"), list):
-            return None
-        rules = (Rule.parse(entry) for entry in network["allowlist"] if isinstance(entry, Mapping))
+        entries = allowlist_entries(network)
+        return None if entries is None else cls.from_entries(entries)
+
+    @classmethod
+    def from_entries(cls, entries: Iterable[Mapping[str, Any]]) -> EgressPolicy:
+        """The policy of an allowlist's entries (`EnvironmentSpec.egress_allowlist`)."""
+        rules = (Rule.parse(entry) for entry in entries)
         return cls(tuple(rule for rule in rules if rule is not None))
 
     def rule_for(self, host: str, port: int | None = None) -> Rule | None:

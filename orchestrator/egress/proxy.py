@@ -90,7 +90,8 @@ class EgressProxy:
         record = await self.store.environments.get_across_tenants(environment_id)
         if record is None:
             return None
-        policy = EgressPolicy.from_network(record.spec.get("network"))
+        entries = record.spec.egress_allowlist
+        policy = None if entries is None else EgressPolicy.from_entries(entries)
         return None if policy is None else (record.tenant, policy)
 
     async def serve(self, environment_id: str, folder: Path) -> None:

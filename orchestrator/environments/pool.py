@@ -4,7 +4,7 @@ A container's mounts, variables and labels are fixed when it is made, so a pool 
 for an environment id that does not exist yet (`new_environment_id()`): its labels, workspace
 volume and channel folder (`run/<id>`, with the socket already served) are that id's. A new
 environment takes the id of a ready slot (`reserve`, when its row is created); its first use
-(`EnvironmentService._provision`) hands the slot its settings (`assign`): the row names the
+(`Provisioner.make`) hands the slot its settings (`assign`): the row names the
 container, the runner gets its token and variables over the socket, `/skills` (a host folder
 mounted read-only) is filled, and the sources are unpacked into `/workspace`. The pool refills in
 the background. A pool sandbox serves one environment and is destroyed with it, never recycled.
@@ -19,7 +19,7 @@ would inherit it). The slot's secret is armed as the one claim of its start: the
 over the socket, proves itself with it while it waits, and is handed the environment's runner token
 with its assignment. Every pool container carries `dev.warren.pool=<id>`. When a pooled sandbox
 restarts (stop, resume), its start arms a claim of a fresh runner token like any other sandbox's;
-the runner claims it and asks again with it for its settings (`reassignment`), which it gets once
+the runner claims it and asks again with it for its settings (`reassign.py`), which it gets once
 the row names that very container, even after a server restart.
 """
 
@@ -28,35 +28,27 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import secrets
 import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-from sqlalchemy import select
 
 from agents.protocol import POOLED_ENV, SOCKET_PATH, Assignment
-from agents.skills import SKILL_FILE
-from orchestrator.sandbox import Mount, SandboxError, SandboxSpec
-from orchestrator.sandbox.backend import LABEL_PREFIX
+from orchestrator.channel.server import ChannelServers
+from orchestrator.environments.pool_skills import bundled_skills, select_skills, skills_mount
+from orchestrator.environments.reassign import POOL_LABEL
+from orchestrator.environments.site import SandboxSite, new_environment_id
+from orchestrator.sandbox import SandboxError, SandboxSpec
 from orchestrator.sandbox.hardening import HOME
-from orchestrator.skills import SKILLS_MOUNT, SkillSet
+from orchestrator.skills import SkillSet, SkillStore
+from orchestrator.store import Store
 from orchestrator.store.environments import EnvironmentRecord, EnvironmentUpdate
-from orchestrator.store.models import EnvironmentRow
 
-if TYPE_CHECKING:
-    from orchestrator.channel.server import ChannelServers
-    from orchestrator.environments.service import EnvironmentService
-
-__all__ = ["POOL_LABEL", "WarmPool", "available_memory_mb", "reassignment"]
+__all__ = ["POOL_LABEL", "WarmPool", "available_memory_mb"]
 
 log = logging.getLogger("orchestrator.pool")
 
-POOL_LABEL = f"{LABEL_PREFIX}pool"
-"""On every pool container: the environment id it was made for."""
 ENV_FILE = f"{HOME}/.warren-env"
 """Where a pool sandbox's runner writes its environment's variables (`BASH_ENV`), so that
 `docker exec bash` (the files API, `warren attach`) sees them too; never the runner token."""
@@ -89,7 +81,9 @@ class WarmPool:
     """Keeps `size` started sandboxes waiting, and hands them to new environments.
 
     Args:
-        environments: the service whose backend, limits, labels, sources and hook the pool uses.
+        store: the environment rows (a slot's assignment names its container there).
+        site: the backend, limits, runtime and labels of every sandbox.
+        skills: the bundled skills a slot shows while it waits, and the uploads it may get.
         channels: serves each slot's socket (the runner waits on it for its assignment).
         root: host folder of the slots' `/skills` folders.
         size: how many ready sandboxes to keep.
@@ -100,7 +94,9 @@ class WarmPool:
 
     def __init__(
         self,
-        environments: EnvironmentService,
+        store: Store,
+        site: SandboxSite,
+        skills: SkillStore,
         channels: ChannelServers,
         root: Path,
         size: int,
@@ -108,7 +104,9 @@ class WarmPool:
         *,
         reserve_ttl_s: float = 600.0,
     ) -> None:
-        self.environments = environments
+        self.store = store
+        self.site = site
+        self.skills = skills
         self.channels = channels
         self.root = root
         self.size = size
@@ -137,7 +135,7 @@ class WarmPool:
 
     def _memory_ok(self) -> bool:
         available = available_memory_mb()
-        return available is None or available >= 2 * self.environments.limits.memory_mb
+        return available is None or available >= 2 * self.site.limits.memory_mb
 
     # ---- lifecycle -----------------------------------------------------------------------------
 
@@ -145,7 +143,7 @@ class WarmPool:
         """Drop folders of slots a previous process left, then fill in the background."""
         await asyncio.to_thread(self.root.mkdir, parents=True, exist_ok=True)
         for folder in await asyncio.to_thread(lambda: list(self.root.iterdir())):
-            if await self._row(folder.name) is None:
+            if await self.store.environments.get_across_tenants(folder.name) is None:
                 await asyncio.to_thread(shutil.rmtree, folder, True)
                 await asyncio.to_thread(shutil.rmtree, self.channels.folder(folder.name), True)
         self._task = asyncio.create_task(self._fill(), name="warren-pool")
@@ -195,12 +193,10 @@ class WarmPool:
 
     async def _make(self) -> _Slot:
         """One started sandbox whose runner already waits for its assignment."""
-        from orchestrator.environments.service import new_environment_id
-
-        service = self.environments
+        site = self.site
         env_id, secret = new_environment_id(), secrets.token_urlsafe(32)
         skills = self.root / env_id
-        await asyncio.to_thread(self._bundled_skills, skills)
+        await asyncio.to_thread(bundled_skills, self.skills, skills)
         asked = await self.channels.serve_slot(env_id, secret)
 
         async def issue() -> str:
@@ -210,19 +206,19 @@ class WarmPool:
             environment_id=env_id,
             tenant="",
             env={"WARREN_SOCKET": SOCKET_PATH, POOLED_ENV: "1", "BASH_ENV": ENV_FILE},
-            limits=service.limits,
-            mounts=(self.channels.mount(env_id), _skills_mount(skills)),
-            runtime=service.runtime,
+            limits=site.limits,
+            mounts=(self.channels.mount(env_id), skills_mount(skills)),
+            runtime=site.runtime,
             command=self.command,
-            labels={**service.labels, POOL_LABEL: env_id},
+            labels={**site.labels, POOL_LABEL: env_id},
         )
         slot = _Slot(env_id, "", secret, skills)
         try:
-            info = await service.backend.create(spec)
+            info = await site.backend.create(spec)
             slot.sandbox_id = info.id
             self._unclaimed.add(info.id)
             self.channels.hub.arm(env_id, issue)  # the runner's first request takes it
-            await service.backend.start(info.id)
+            await site.backend.start(info.id)
             ready = asyncio.ensure_future(asked.wait())
             closing = asyncio.ensure_future(self._closing.wait())
             await asyncio.wait(
@@ -237,20 +233,10 @@ class WarmPool:
             raise
         return slot
 
-    def _bundled_skills(self, folder: Path) -> None:
-        """A slot's `/skills`: every bundled skill, as the image holds them (readable, root-owned)."""
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True, mode=0o755)
-        folder.chmod(0o755)
-        bundled = self.environments.skills.bundled_dir
-        for name in self.environments.skills.bundled_names():
-            assert bundled is not None
-            _copy_skill(bundled / name, folder / name)
-
     async def _destroy(self, slot: _Slot) -> None:
         try:
             if slot.sandbox_id:
-                await self.environments.backend.destroy(slot.sandbox_id)
+                await self.site.backend.destroy(slot.sandbox_id)
         except SandboxError as exc:
             log.warning("could not destroy warm-pool sandbox %s: %s", slot.sandbox_id, exc)
         finally:
@@ -261,12 +247,12 @@ class WarmPool:
 
     # ---- handing slots out ---------------------------------------------------------------------
 
-    def reserve(self, spec: dict[str, Any]) -> str | None:
+    def reserve(self) -> str | None:
         """The id a new environment should take to get a ready slot, or None (make it cold).
 
         Called before the environment's row is created; `release` undoes it.
         """
-        if spec.get("from_environment") or not self._ready or len(self._reserved) >= self.max_reserved:
+        if not self._ready or len(self._reserved) >= self.max_reserved:
             return None
         slot = self._ready.pop(0)
         slot.reserved_at = time.monotonic()
@@ -290,16 +276,16 @@ class WarmPool:
 
         On failure the slot is destroyed and the row cleared again. Returns the sandbox id.
         """
-        store = self.environments.store
+        store = self.store
         try:
             await store.environments.update(
                 record.tenant, record.id, EnvironmentUpdate(sandbox_id=slot.sandbox_id)
             )
             self._unclaimed.discard(slot.sandbox_id)  # the row claims it now
             if skills.bundled is not None or skills.uploaded:
-                await asyncio.to_thread(self._select_skills, slot.skills, skills)
+                await asyncio.to_thread(select_skills, self.skills, slot.skills, skills)
             if workspace_tar is not None:
-                await self.environments.backend.put_archive(slot.sandbox_id, "/workspace", workspace_tar)
+                await self.site.backend.put_archive(slot.sandbox_id, "/workspace", workspace_tar)
 
             async def check(token: str) -> bool:
                 return await store.environments.check_runner_token(record.tenant, record.id, token)
@@ -319,66 +305,3 @@ class WarmPool:
         if slot is not None:
             await self._destroy(slot)
         await asyncio.to_thread(shutil.rmtree, self.root / environment_id, True)
-
-    def _select_skills(self, folder: Path, skills: SkillSet) -> None:
-        """Make `folder` (the slot's `/skills`) show exactly `skills`, changing it in place."""
-        store = self.environments.skills
-        bundled = store.bundled_dir
-        wanted: dict[str, Path] = {}
-        names = store.bundled_names() if skills.bundled is None else skills.bundled
-        for name in names:
-            if bundled is not None and (bundled / name / SKILL_FILE).is_file():
-                wanted[name] = bundled / name
-        uploads = {n: p for n, p in skills.uploaded.items() if (p / SKILL_FILE).is_file()}
-        for entry in folder.iterdir():
-            if entry.name not in wanted or entry.name in uploads:
-                shutil.rmtree(entry, ignore_errors=True)
-        for name, source in {**wanted, **uploads}.items():
-            if not (folder / name).exists():
-                _copy_skill(source, folder / name)
-
-    # ---- a restarted pool sandbox --------------------------------------------------------------
-
-    async def _row(self, environment_id: str) -> EnvironmentRecord | None:
-        return await _row(self.environments, environment_id)
-
-
-async def _row(environments: EnvironmentService, environment_id: str) -> EnvironmentRecord | None:
-    async with environments.store.db.read() as session:
-        rows = (
-            await session.scalars(select(EnvironmentRow).where(EnvironmentRow.id == environment_id))
-        ).all()
-    return EnvironmentRecord.model_validate(rows[0]) if len(rows) == 1 else None
-
-
-async def reassignment(
-    environments: EnvironmentService, environment_id: str, token: str
-) -> Assignment | None:
-    """Settings for a pool sandbox whose runner started again (stop, resume) and claimed its token.
-
-    Only when `token` is the environment's runner token (claimed at this start) and its row names
-    a pool container. Works with the pool turned off too (sandboxes an earlier process took from
-    its pool).
-    """
-    record = await _row(environments, environment_id)
-    if record is None or not record.sandbox_id:
-        return None
-    if not await environments.store.environments.check_runner_token(record.tenant, record.id, token):
-        return None
-    listed = await environments.backend.list({POOL_LABEL: environment_id})
-    if not any(info.id == record.sandbox_id for info in listed):
-        return None
-    env = {k: v for k, v in (record.spec.get("env") or {}).items() if isinstance(v, str)}
-    if environments.hook is not None:
-        env.update((await environments.hook.extras(record)).env)
-    return Assignment(env=env)
-
-
-def _skills_mount(folder: Path) -> Mount:
-    return Mount(source=str(folder), target=SKILLS_MOUNT)
-
-
-def _copy_skill(source: Path, target: Path) -> None:
-    shutil.copytree(source, target, symlinks=False)
-    for path in [target, *target.rglob("*")]:
-        os.chmod(path, 0o755 if path.is_dir() else 0o644)

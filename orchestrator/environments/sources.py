@@ -21,21 +21,16 @@ clones at once (`clone_slots`): one more environment with a repository gets 429.
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import contextlib
-import logging
-import os
+import functools
 import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from orchestrator.config import Settings
 from orchestrator.environments.clone_slots import CloneSlots
-from orchestrator.environments.files import WORKSPACE, workspace_path
 from orchestrator.environments.git import (
     CloneError,
     CloneTarget,
@@ -45,62 +40,13 @@ from orchestrator.environments.git import (
     parse_repository,
     remote_target,
 )
-from orchestrator.environments.tree import TarBuilder, TreeTooLargeError, check_tree_size
-from orchestrator.errors import InvalidArgument
-from orchestrator.sandbox.tarsafe import TarLimits
-from orchestrator.skills import SkillSet, SkillStore, SkillUploadError, path_component
+from orchestrator.environments.source_archive import workspace_archive
+from orchestrator.environments.source_checks import check_sources
+from orchestrator.environments.source_policy import SourceError, SourcePolicy
+from orchestrator.environments.tree import TreeTooLargeError, check_tree_size
+from orchestrator.skills import SkillSet, SkillStore, path_component
 
-__all__ = ["SOURCE_TYPES", "SourceError", "SourcePolicy", "Sources"]
-
-SOURCE_TYPES = ("inline", "repository", "folder", "skill_registry", "skill")
-"""The source types this server materialises (`gcs` is on the wire but not supported)."""
-
-_log = logging.getLogger(__name__)
-
-
-class SourceError(InvalidArgument):
-    """A data source is refused (400); `field` names it, e.g. `sources[2].target`."""
-
-
-@dataclass(frozen=True)
-class SourcePolicy:
-    """What sources may reach on this server."""
-
-    roots: tuple[Path, ...] = ()
-    """Host folders `folder` sources and `file://` repositories may read; empty refuses both."""
-    cache_dir: Path | None = None
-    """Where repository clones are kept until the environment is deleted; None: a temp folder."""
-    max_bytes: int = 256 << 20
-    """Most bytes one repository or folder may bring."""
-    max_files: int = 10_000
-    """Most files and folders one repository or folder may bring."""
-    clone_timeout_s: float = 120.0
-    """Deadline of one clone, in seconds."""
-    allow_private_hosts: bool = False
-    """Clone from hosts that resolve to loopback or private addresses (an internal git server), and
-    over plain `http://` from those hosts only."""
-    max_clones_per_tenant: int = 2
-    """Most environments of one tenant cloning repositories at once; one more is refused (429)."""
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> SourcePolicy:
-        """The policy `settings` describe; clones live in `data_dir/sources`."""
-        return cls(
-            roots=tuple(settings.source_roots),
-            cache_dir=settings.data_dir / "sources",
-            max_bytes=settings.max_source_bytes,
-            clone_timeout_s=settings.clone_timeout_s,
-            allow_private_hosts=settings.allow_private_repository_hosts,
-            max_clones_per_tenant=settings.max_clones_per_tenant,
-        )
-
-    def under_root(self, path: Path) -> Path | None:
-        """The real path of `path` when it resolves (links followed) inside an allowed root."""
-        real = Path(os.path.realpath(path))
-        for root in self.roots:
-            if real.is_relative_to(os.path.realpath(root)):
-                return real
-        return None
+__all__ = ["Sources"]
 
 
 class Sources:
@@ -124,19 +70,8 @@ class Sources:
     # ---- create time ---------------------------------------------------------------------------
 
     def check(self, sources: Sequence[Mapping[str, Any]]) -> None:
-        """Refuse bad sources without fetching anything.
-
-        Raises:
-            SourceError: the first bad source, naming `sources[i].<field>`.
-        """
-        names: set[str] = set()
-        for index, source in enumerate(sources):
-            _Check(self, index, source).run()
-            if source.get("type") in ("skill", "skill_registry"):
-                name = str(source.get("source"))
-                if name in names:
-                    raise SourceError(f"skill {name!r} is listed twice", field=f"sources[{index}].source")
-                names.add(name)
+        """Refuse bad sources without fetching anything (`source_checks.check_sources`)."""
+        check_sources(self.policy, self.skills, sources)
 
     async def prepare(
         self, tenant: str, env_id: str, sources: Sequence[Mapping[str, Any]]
@@ -217,29 +152,11 @@ class Sources:
         return local_target(repo, real)
 
     async def _measure_folder(self, index: int, source: str) -> None:
-        real = self.folder_path(index, source)
+        real = self.policy.folder_path(index, source)
         try:
             await asyncio.to_thread(check_tree_size, real, self.policy.max_bytes, self.policy.max_files)
         except TreeTooLargeError as exc:
             raise SourceError(f"folder {source!r} holds {exc}", field=f"sources[{index}].source") from exc
-
-    def folder_path(self, index: int, source: str) -> Path:
-        """The real host path of a folder source, inside an allowed root.
-
-        Raises:
-            SourceError: not absolute, outside every root (links resolved first), or not a folder.
-        """
-        field = f"sources[{index}].source"
-        if not source.startswith("/") or "\x00" in source:
-            raise SourceError("a folder source must be an absolute host path", field=field)
-        if not self.policy.roots:
-            raise SourceError("folder sources are disabled on this server (no source roots)", field=field)
-        real = self.policy.under_root(Path(source))
-        if real is None:
-            raise SourceError(f"folder {source!r} is not under an allowed source root", field=field)
-        if not real.is_dir():
-            raise SourceError(f"folder {source!r} does not exist or is not a folder", field=field)
-        return real
 
     # ---- provision time ------------------------------------------------------------------------
 
@@ -249,34 +166,8 @@ class Sources:
         Raises:
             SourceError: a folder left its root or vanished, or a clone is missing from the cache.
         """
-        return await asyncio.to_thread(self._archive, tenant, env_id, sources)
-
-    def _archive(self, tenant: str, env_id: str, sources: Sequence[Mapping[str, Any]]) -> bytes | None:
-        builder = TarBuilder(TarLimits())
-        for index, source in enumerate(sources):
-            kind = source.get("type")
-            target = _relative(source.get("target") or "")
-            try:
-                if kind == "inline":
-                    builder.add_file(target, _inline_bytes(index, source))
-                elif kind == "repository":
-                    clone_dir = self._clone_dir(tenant, env_id, index)
-                    if not clone_dir.is_dir():
-                        raise SourceError(
-                            "this repository's clone is missing on the server; create the environment again",
-                            field=f"sources[{index}].source",
-                        )
-                    builder.add_tree(clone_dir, target if source.get("target") else _default_target(source))
-                elif kind == "folder":
-                    real = self.folder_path(index, str(source["source"]))
-                    builder.add_tree(real, target if source.get("target") else PurePosixPath(real.name))
-            except TreeTooLargeError as exc:
-                raise SourceError(f"the workspace sources hold {exc}", field=f"sources[{index}]") from exc
-        if builder.dropped:
-            _log.warning(
-                "environment %s: links and special files not copied: %s", env_id, builder.dropped[:20]
-            )
-        return None if builder.empty else builder.finish()
+        clone_dir = functools.partial(self._clone_dir, tenant, env_id)
+        return await asyncio.to_thread(workspace_archive, self.policy, clone_dir, env_id, sources)
 
     def skill_set(self, tenant: str, env_id: str, sources: Sequence[Mapping[str, Any]]) -> SkillSet:
         """The skills an environment's sources add: bundled names and uploaded folders."""
@@ -292,108 +183,3 @@ class Sources:
         """Delete what `prepare` kept for an environment (clones, uploaded skills, the skills view)."""
         await asyncio.to_thread(shutil.rmtree, self._clone_dir(tenant, env_id), True)
         await asyncio.to_thread(self.skills.remove, tenant, "environments", env_id)
-
-
-class _Check:
-    """The create-time checks of one source."""
-
-    def __init__(self, sources: Sources, index: int, source: Mapping[str, Any]) -> None:
-        self.sources = sources
-        self.index = index
-        self.source = source
-
-    def fail(self, name: str, message: str) -> SourceError:
-        return SourceError(message, field=f"sources[{self.index}].{name}")
-
-    def run(self) -> None:
-        kind = self.source.get("type")
-        if kind not in SOURCE_TYPES:
-            raise self.fail(
-                "type", f"source type {kind!r} is not supported here; use one of {', '.join(SOURCE_TYPES)}"
-            )
-        target = self.source.get("target")
-        if target is not None:
-            try:
-                workspace_path(str(target))
-            except ValueError as exc:
-                raise self.fail("target", f"{exc}; targets stay inside /workspace") from exc
-        if kind != "inline" and self.source.get("content") is not None:
-            raise self.fail("content", "only inline sources carry content")
-        if kind != "skill" and self.source.get("files") is not None:
-            raise self.fail("files", "only skill sources carry files")
-        if kind != "inline" and not isinstance(self.source.get("source"), str):
-            raise self.fail("source", f"a {kind} source needs `source`")
-        getattr(self, f"_{kind}")()
-
-    def _inline(self) -> None:
-        if not self.source.get("target") or _relative(str(self.source["target"])) == PurePosixPath("."):
-            raise self.fail("target", "an inline source needs a target file path")
-        _inline_bytes(self.index, self.source)
-
-    def _repository(self) -> None:
-        try:
-            repo = parse_repository(str(self.source["source"]))
-        except CloneError as exc:
-            raise self.fail("source", str(exc)) from exc
-        if repo.local_path is not None and (
-            not self.sources.policy.roots or self.sources.policy.under_root(repo.local_path) is None
-        ):
-            raise self.fail("source", "a file:// repository must be under an allowed source root")
-        if repo.scheme == "http" and not self.sources.policy.allow_private_hosts:
-            raise self.fail("source", "plain http:// repositories are refused on this server; use https://")
-        if self.source.get("target") is None:
-            try:
-                _default_target(self.source)
-            except ValueError as exc:
-                raise self.fail(
-                    "target", f"cannot name a folder after this repository ({exc}); set target"
-                ) from exc
-
-    def _folder(self) -> None:
-        self.sources.folder_path(self.index, str(self.source["source"]))
-
-    def _skill_registry(self) -> None:
-        self._no_target()
-        try:
-            self.sources.skills.check_bundled(str(self.source["source"]))
-        except SkillUploadError as exc:
-            raise self.fail("source", exc.message) from exc
-
-    def _skill(self) -> None:
-        self._no_target()
-        files = self.source.get("files")
-        if not isinstance(files, Mapping) or not files:
-            raise self.fail("files", "a skill source needs `files`, with at least SKILL.md")
-        try:
-            self.sources.skills.check_upload(str(self.source["source"]), files, self.source.get("encoding"))
-        except SkillUploadError as exc:
-            raise self.fail(exc.field or "source", exc.message) from exc
-
-    def _no_target(self) -> None:
-        if self.source.get("target") is not None:
-            raise self.fail("target", "skills are mounted at /skills/<name>; leave `target` out")
-
-
-def _relative(target: str) -> PurePosixPath:
-    return PurePosixPath(workspace_path(target).relative_to(WORKSPACE))
-
-
-def _default_target(source: Mapping[str, Any]) -> PurePosixPath:
-    path = parse_repository(str(source["source"])).url.rstrip("/").rsplit("/", 1)[-1]
-    name = path.removesuffix(".git") or "repository"
-    return _relative(name)
-
-
-def _inline_bytes(index: int, source: Mapping[str, Any]) -> bytes:
-    content = str(source.get("content") or "")
-    encoding = source.get("encoding")
-    if encoding == "base64":
-        try:
-            return base64.b64decode(content, validate=True)
-        except binascii.Error as exc:
-            raise SourceError("not valid base64", field=f"sources[{index}].content") from exc
-    if encoding is not None:
-        raise SourceError(
-            f"unknown encoding {encoding!r}; use 'base64' or leave it out", field=f"sources[{index}].encoding"
-        )
-    return content.encode()

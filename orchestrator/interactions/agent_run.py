@@ -15,43 +15,43 @@ from functools import partial
 from typing import Any
 
 from agents.model_types import ToolDeclaration
-from agents.protocol import SOCKET_PATH, Budget, WorkItem
-from orchestrator.catalog import BUILTIN_TOOLS, merged, resolve_agent
+from agents.protocol import Budget, WorkItem
+from agents.tools.declarations import BROWSER_TOOL, BUILTIN_TOOL_NAMES, CODE_TOOLS
+from orchestrator.catalog import merged, resolve_agent
 from orchestrator.channel.errors import RunnerLost
 from orchestrator.channel.hub import RunnerHub
 from orchestrator.channel.server import ChannelServers
 from orchestrator.channel.turn import Resumed, answers_of
-from orchestrator.environments.service import EnvironmentService, SandboxExtras
+from orchestrator.environments.service import EnvironmentService
 from orchestrator.errors import NotFound
 from orchestrator.interactions.history import to_messages
 from orchestrator.interactions.recorder import Recorder
 from orchestrator.store import Store
-from orchestrator.store.environments import EnvironmentRecord
+from orchestrator.store.environment_spec import EnvironmentSpec
 from orchestrator.store.interactions import InteractionRecord
 
 __all__ = ["SandboxAgentRunner"]
 
 DEFAULT_MODEL = "scripted:demo"
-RUNNER_COMMAND = ("python", "-m", "agents.runner")
 _TOOLS_BY_WIRE_TYPE = {
-    "code_execution": (
-        "run_code",
-        "read_file",
-        "write_file",
-        "edit_file",
-        "list_files",
-        "search_files",
-        "load_skill",
-    ),
-    "url_context": ("browser",),
-    "google_search": ("browser",),
+    "code_execution": CODE_TOOLS,
+    "url_context": (BROWSER_TOOL,),
+    "google_search": (BROWSER_TOOL,),
 }
 _RESULT_STEPS = ("function_result", "code_execution_result")
 _ENV_FIELDS = ("mode", "network", "sources", "custom_config", "env")
 
 
 class SandboxAgentRunner:
-    """Runs agent interactions in their environments' sandboxes."""
+    """Runs agent interactions in their environments' sandboxes.
+
+    Args:
+        store: the database.
+        environments: makes and starts the sandboxes (its hook is `RunnerSandboxes`).
+        hub: hands turns to runners and records their steps.
+        channels: the per-environment channel servers.
+        budget: default budgets; an agent's or interaction's `agent_config` overrides them.
+    """
 
     def __init__(
         self,
@@ -63,52 +63,13 @@ class SandboxAgentRunner:
     ):
         self.store = store
         self.budget = budget or Budget()
-        """Default budgets; an agent's or interaction's `agent_config` overrides them."""
         self.environments = environments
         self.hub = hub
         self.channels = channels
-        environments.hook = self
 
     async def close(self) -> None:
         """Stop every channel server (shutdown)."""
         await self.channels.close_all()
-
-    # ---- the environment's sandbox -------------------------------------------------------------
-
-    async def extras(self, record: EnvironmentRecord) -> SandboxExtras:
-        """New sandboxes run the runner (channel socket; no credential) and show the agent's skills."""
-        from orchestrator.egress import EgressPolicy
-        from orchestrator.egress.proxy import SOCKET_NAME as EGRESS_SOCKET
-        from orchestrator.skills import agent_skill_set
-
-        env = {"WARREN_SOCKET": SOCKET_PATH}
-        if EgressPolicy.from_network(record.spec.get("network")) is not None:  # allowlist: proxy env
-            proxy = "http://127.0.0.1:3128"
-            env |= {name: proxy for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")}
-            env |= {"NO_PROXY": "localhost,127.0.0.1", "no_proxy": "localhost,127.0.0.1"}
-            env["WARREN_EGRESS_SOCKET"] = f"{self.channels.mount(record.id).target}/{EGRESS_SOCKET}"
-        return SandboxExtras(
-            mounts=(self.channels.mount(record.id),),
-            env=env,
-            command=RUNNER_COMMAND,
-            skills=await agent_skill_set(self.store, self.environments.skills, record.tenant, record.id),
-        )
-
-    async def starting(self, record: EnvironmentRecord) -> None:
-        """The sandbox is about to start: its runner may claim a fresh token once (older ones die)."""
-
-        async def issue() -> str:
-            return await self.store.environments.issue_runner_token(record.tenant, record.id)
-
-        self.hub.arm(record.id, issue)
-
-    async def not_started(self, record: EnvironmentRecord) -> None:
-        """The start failed: close the claim it opened."""
-        self.hub.disarm(record.id)
-
-    async def released(self, record: EnvironmentRecord) -> None:
-        """Stop the deleted environment's channel and remove its socket folder."""
-        await self.channels.close(record.id)
 
     async def _channel(self, tenant: str, environment_id: str) -> None:
         async def check(token: str) -> bool:
@@ -119,25 +80,41 @@ class SandboxAgentRunner:
     # ---- create time ---------------------------------------------------------------------------
 
     async def prepare(self, tenant: str, request: dict[str, Any]) -> dict[str, Any]:
-        """Resolve the agent and choose (or create) the environment; returns `environment_id`."""
+        """Resolve the agent, choose the environment, check the tenant's sandbox cap, and create the
+        environment when the choice is a new one; returns `environment_id`.
+
+        The one place that decides an interaction's environment: the request's `environment` (an id,
+        or an inline config), else the previous interaction's (`environment_id`), else a new one from
+        the agent's `base_environment`.
+
+        Raises:
+            NotFound: the agent, or a named environment, does not exist for this tenant.
+            QuotaExceeded: the interaction would need a sandbox past the tenant's cap (429, nothing stored).
+        """
         chain = await resolve_agent(self.store, tenant, request["agent"])
+        choice = await self._choose(tenant, request, chain)
+        if isinstance(choice, str):
+            await self.environments.check_sandbox_quota(tenant, choice)
+            return {"environment_id": choice}
+        await self.environments.check_sandbox_quota(tenant, None)
+        record = await self.environments.create(tenant, EnvironmentSpec(**choice))
+        return {"environment_id": record.id}
+
+    async def _choose(
+        self, tenant: str, request: dict[str, Any], chain: list[dict[str, Any]]
+    ) -> str | dict[str, Any]:
+        """An existing environment's id, or the spec of a new one."""
         wanted = request.get("environment")
         if wanted is None and request.get("environment_id"):
-            return {"environment_id": request["environment_id"]}
+            return str(request["environment_id"])
         if wanted is None:
             wanted = merged(chain, "base_environment")
         if isinstance(wanted, str):
-            return {"environment_id": await self._existing(tenant, wanted, "environment")}
+            return await self._existing(tenant, wanted, "environment")
         wanted = dict(wanted or {})
         if wanted.get("environment_id"):
-            return {
-                "environment_id": await self._existing(
-                    tenant, wanted["environment_id"], "environment.environment_id"
-                )
-            }
-        spec = {name: wanted[name] for name in _ENV_FIELDS if wanted.get(name) is not None}
-        record = await self.environments.create(tenant, spec)
-        return {"environment_id": record.id}
+            return await self._existing(tenant, wanted["environment_id"], "environment.environment_id")
+        return {name: wanted[name] for name in _ENV_FIELDS if wanted.get(name) is not None}
 
     async def _existing(self, tenant: str, environment_id: str, field: str) -> str:
         environment_id = environment_id.removeprefix("environments/")
@@ -261,7 +238,7 @@ def _builtin_tools(chain: list[dict[str, Any]]) -> list[str]:
     """All built-ins for agents that declare no tools; else those their wire tool types enable."""
     declared = chain[0].get("tools") if chain[0].get("id") != "default" else None
     if not declared:
-        return list(BUILTIN_TOOLS)
+        return list(BUILTIN_TOOL_NAMES)
     names: list[str] = []
     for tool in declared:
         names += [n for n in _TOOLS_BY_WIRE_TYPE.get(tool.get("type", ""), ()) if n not in names]

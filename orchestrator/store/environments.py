@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import builtins
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import delete, select
@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orchestrator.store.db import Database
+from orchestrator.store.environment_spec import EnvironmentSpec
 from orchestrator.store.errors import AlreadyExistsError, NotFoundError
 from orchestrator.store.models import EnvironmentRow, utcnow
 from orchestrator.store.paging import fetch_page
@@ -31,8 +32,8 @@ class EnvironmentRecord(Record):
     """The owner."""
     id: str
     """The environment id, unique within the tenant."""
-    spec: dict[str, Any]
-    """The wire CreateEnvironmentRequest (or inline EnvironmentConfig) it was made from."""
+    spec: EnvironmentSpec
+    """What it was made from: the checked wire request (or inline config)."""
     status: EnvironmentStatus
     """Lifecycle state."""
     sandbox_id: str | None
@@ -50,8 +51,6 @@ class EnvironmentUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    spec: dict[str, Any] | None = None
-    """A new wire request object."""
     status: EnvironmentStatus | None = None
     """A new lifecycle state."""
     sandbox_id: str | None = None
@@ -65,7 +64,7 @@ class EnvironmentRepository:
         self._db = db
 
     async def create(
-        self, tenant: str, id: str, spec: dict[str, Any], *, status: EnvironmentStatus = "active"
+        self, tenant: str, id: str, spec: EnvironmentSpec, *, status: EnvironmentStatus = "active"
     ) -> EnvironmentRecord:
         """Store a new environment.
 
@@ -76,7 +75,7 @@ class EnvironmentRepository:
         row = EnvironmentRow(
             tenant=tenant,
             id=id,
-            spec=spec,
+            spec=spec.stored(),
             status=status,
             sandbox_id=None,
             runner_token_hash=None,

@@ -19,7 +19,7 @@ import httpx
 import pytest
 import uvicorn
 
-from orchestrator.api.app import create_app
+from orchestrator.compose import build_app
 from orchestrator.config import Settings
 from tests.support.serve import RunningServer, free_port
 from tests.unit.api_app.conftest import make_keys
@@ -36,7 +36,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     noisy, quiet = asyncio.run(make_keys(data))
     port = free_port()
     config = uvicorn.Config(
-        create_app(Settings(data_dir=data, sandboxes=False)), host="127.0.0.1", port=port, log_level="warning"
+        build_app(Settings(data_dir=data, sandboxes=False)), host="127.0.0.1", port=port, log_level="warning"
     )
     uv = uvicorn.Server(config)
     thread = threading.Thread(target=uv.run, daemon=True)

@@ -124,7 +124,7 @@ async def test_an_environment_without_network_has_no_network_and_no_proxy(sandbo
     env = (await api.a.post(f"{V}/environments", json={})).json()["id"]
     assert (await api.a.get(f"{V}/environments/{env}/files")).status_code == 200
     record = await api.services.store.environments.get("tenant-a", env)
-    assert record is not None and record.sandbox_id and record.spec.get("network") is None
+    assert record is not None and record.sandbox_id and record.spec.network is None
     attrs = docker.from_env(version="auto").containers.get(record.sandbox_id).attrs
     assert attrs["HostConfig"]["NetworkMode"] == "none"
     variables = {item.partition("=")[0].lower() for item in attrs["Config"]["Env"]}

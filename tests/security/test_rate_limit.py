@@ -11,8 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from orchestrator.api.app import create_app
 from orchestrator.api.ratelimit import RateLimiter
+from orchestrator.compose import build_app
 from orchestrator.config import Settings
 from orchestrator.store import Store
 
@@ -35,7 +35,7 @@ async def clients(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, http
     async with await Store.open(f"sqlite+aiosqlite:///{data / 'warren.db'}") as store:
         _, noisy = await store.keys.create_key("tenant-a", "noisy")
         _, quiet = await store.keys.create_key("tenant-b", "quiet")
-    app = create_app(Settings(data_dir=data, sandboxes=False, rate_limit_per_s=10, rate_limit_burst=50))
+    app = build_app(Settings(data_dir=data, sandboxes=False, rate_limit_per_s=10, rate_limit_burst=50))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app)
         async with (

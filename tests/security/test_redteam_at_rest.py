@@ -23,8 +23,8 @@ from alembic import command
 from sqlalchemy import text
 from typer.testing import CliRunner
 
-from orchestrator.api.app import create_app
 from orchestrator.cli.main import app as warren_cli
+from orchestrator.compose import build_app
 from orchestrator.config import Settings
 from orchestrator.store import Database
 from orchestrator.store.migrate import alembic_config
@@ -70,7 +70,7 @@ async def test_data_folder_database_and_key_are_private_after_start(api: App) ->
 async def test_fresh_data_folder_is_private_from_the_start(tmp_path: Path) -> None:
     """No earlier file: the folder is made 0700 and the database 0600 before SQLite writes a byte."""
     settings = Settings(data_dir=tmp_path / "fresh" / "data", sandboxes=False)
-    app = create_app(settings)
+    app = build_app(settings)
     async with app.router.lifespan_context(app):
         assert _mode(settings.data_dir) == 0o700
         for path in settings.data_dir.glob("warren.db*"):

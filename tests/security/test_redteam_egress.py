@@ -25,6 +25,7 @@ from orchestrator.config import Settings
 from orchestrator.egress import EgressLimits, EgressPolicy, EgressProxy, Resolver
 from orchestrator.egress.policy import IPAddress
 from orchestrator.store import Store
+from orchestrator.store.environment_spec import EnvironmentSpec
 from tests.unit.api_app.conftest import App, api
 from tests.unit.egress.listener import listening
 
@@ -114,7 +115,7 @@ async def _proxy(
     limits: EgressLimits | None = None,
     env: str = "env_r",
 ) -> tuple[EgressProxy, Path]:
-    await store.environments.create("tenant-a", env, {"network": network})
+    await store.environments.create("tenant-a", env, EnvironmentSpec.model_validate({"network": network}))
     settings = Settings(
         data_dir=folder / "data",
         egress_allow_addresses=allow,

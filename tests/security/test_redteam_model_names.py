@@ -20,6 +20,7 @@ import pytest
 
 from orchestrator.config import Settings
 from orchestrator.gateway.registry import ProviderRegistry
+from orchestrator.store.environment_spec import EnvironmentSpec
 from tests.unit.api_app.conftest import App, start_app
 
 pytestmark = [pytest.mark.security, pytest.mark.timeout(60)]
@@ -164,7 +165,7 @@ async def test_the_provider_cache_stays_bounded(api: App) -> None:
 
 async def test_base_environment_of_another_tenant_is_refused(api: App) -> None:
     """An agent may not name tenant B's environment; the answer is the one for a missing environment."""
-    await api.services.store.environments.create("tenant-b", "env_of_b", {"type": "remote"})
+    await api.services.store.environments.create("tenant-b", "env_of_b", EnvironmentSpec())
     for base, field in (
         ("env_of_b", "base_environment"),
         ("environments/env_of_b", "base_environment"),
@@ -174,7 +175,7 @@ async def test_base_environment_of_another_tenant_is_refused(api: App) -> None:
         response = await api.a.post(f"{V}/agents", json={"id": "borrower", "base_environment": base})
         assert response.status_code == 404, response.text
         assert response.json()["error"]["details"][0]["fieldViolations"][0]["field"] == field
-    await api.services.store.environments.create("tenant-a", "env_of_a", {"type": "remote"})
+    await api.services.store.environments.create("tenant-a", "env_of_a", EnvironmentSpec())
     response = await api.a.post(f"{V}/agents", json={"id": "owner", "base_environment": "env_of_a"})
     assert response.status_code == 200, response.text
 

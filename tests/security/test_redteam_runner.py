@@ -34,6 +34,7 @@ from orchestrator.interactions.usage import UsageMeter
 from orchestrator.quotas import in_run_token_quota
 from orchestrator.sandbox import ExecRequest
 from orchestrator.store import InteractionCreate
+from orchestrator.store.environment_spec import EnvironmentSpec
 from tests.unit.api_app.conftest import App, start_app
 from tests.unit.channel.test_steps import CONVERSATION, ENV, TENANT, CountingModel, Rig, rig
 
@@ -231,7 +232,7 @@ async def test_sandbox_code_cannot_obtain_the_runner_credential(
 async def test_a_second_claim_is_refused_and_a_new_claim_retires_the_old_token_at_once(rig: Rig) -> None:
     """Only one claim per start; the low finding: a rotated token stayed accepted (cached) while its
     channel lived. A new claim makes every older token fail on the very next request."""
-    await rig.store.environments.create(TENANT, ENV, {})
+    await rig.store.environments.create(TENANT, ENV, EnvironmentSpec())
 
     async def check(token: str) -> bool:
         return await rig.store.environments.check_runner_token(TENANT, ENV, token)

@@ -23,7 +23,8 @@ import pytest
 from pydantic import ValidationError
 
 from orchestrator.config import Settings
-from orchestrator.environments.sources import SourceError, SourcePolicy, Sources
+from orchestrator.environments.source_policy import SourceError, SourcePolicy
+from orchestrator.environments.sources import Sources
 from orchestrator.skills import SkillStore
 from tests.support.git_http import GitHttpServer
 from tests.unit.api_app.conftest import App, start_app

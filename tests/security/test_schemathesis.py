@@ -29,7 +29,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.python.asgi import shutdown_lifespans
 from schemathesis.specs.openapi.checks import ignored_auth, response_schema_conformance
 
-from orchestrator.api.app import create_app
+from orchestrator.compose import build_app
 from orchestrator.config import Settings
 from tests.unit.api_app.conftest import make_keys
 
@@ -51,7 +51,7 @@ def api_schema(api_key: tuple[Path, str]) -> Iterator[schemathesis.BaseSchema]:
     """The app's OpenAPI document, loaded in-process; the app's lifespan ends with the module."""
     data, _ = api_key
     settings = Settings(data_dir=data, sandboxes=False, max_body_bytes=256 * 1024, public_docs=True)
-    app = create_app(settings)  # `public_docs`: Schemathesis reads the document at /openapi.json
+    app = build_app(settings)  # `public_docs`: Schemathesis reads the document at /openapi.json
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     try:
         yield schema
@@ -70,7 +70,7 @@ def _runnable(case: schemathesis.Case) -> schemathesis.Case:
 
 def _operations() -> list[tuple[str, str]]:
     """Every (path, method) of the document; building the app opens nothing (its lifespan does)."""
-    openapi = create_app(Settings(sandboxes=False)).openapi()
+    openapi = build_app(Settings(sandboxes=False)).openapi()
     return [(path, method.upper()) for path, item in openapi["paths"].items() for method in item]
 
 

@@ -20,7 +20,7 @@ from orchestrator.api.idempotency import IdempotencyDep
 from orchestrator.api.wire.agents import Agent, AgentList
 from orchestrator.api.wire.common import to_wire
 from orchestrator.catalog import DEFAULT_AGENT, DEFAULT_AGENT_ID, resolve_agent
-from orchestrator.environments.sources import SourceError
+from orchestrator.environments.source_policy import SourceError
 from orchestrator.skills import SkillStore, SkillUploadError
 
 router = APIRouter(prefix="/{api_version}/agents", tags=["agents"])

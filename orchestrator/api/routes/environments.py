@@ -15,6 +15,7 @@ from orchestrator.api.idempotency import IdempotencyDep
 from orchestrator.api.wire.common import to_wire
 from orchestrator.api.wire.environments import CreateEnvironmentRequest, Environment, EnvironmentList
 from orchestrator.interactions.snapshot import rfc3339
+from orchestrator.store.environment_spec import EnvironmentSpec
 from orchestrator.store.environments import EnvironmentRecord
 from orchestrator.store.errors import NotFoundError
 
@@ -32,7 +33,7 @@ def environment_body(record: EnvironmentRecord) -> dict[str, Any]:
         "updated": rfc3339(record.updated),
         "last_accessed": rfc3339(record.last_accessed),
     }
-    body.update({name: record.spec[name] for name in _ECHOED if record.spec.get(name) is not None})
+    body.update(record.spec.model_dump(include=set(_ECHOED), exclude_none=True))
     return body
 
 
@@ -56,10 +57,12 @@ async def create_environment(
         raise NotFound(f"environment {parent!r} not found", field="from_environment")
     service = sandboxes(services)
     spec = to_wire(body)
+    settings = EnvironmentSpec(**{k: v for k, v in spec.items() if k != "from_environment"})
 
     async def create() -> EnvironmentRecord:
         try:
-            return await service.create(caller.tenant, dict(spec))  # a bad source raises SourceError (400)
+            # a bad source raises SourceError (400)
+            return await service.create(caller.tenant, settings, from_environment=body.from_environment)
         except NotFoundError as exc:  # the parent was deleted meanwhile
             raise NotFound(f"environment {parent!r} not found", field="from_environment") from exc
 

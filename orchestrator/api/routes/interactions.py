@@ -65,7 +65,7 @@ async def create_interaction(
     request = to_wire(body)
 
     async def create() -> str:
-        await check_interaction_quotas(services, caller.tenant, request)  # 429 past a tenant quota
+        await check_interaction_quotas(services, caller.tenant)  # 429 past the token quota
         # a full tenant queue raises QueueFullError (429) before anything is stored
         return (await services.interactions.create(caller.tenant, dict(request), caller.key_id)).id
 

@@ -16,9 +16,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from orchestrator.api.app import create_app
+from orchestrator.compose import build_app
 from orchestrator.config import Settings
 from orchestrator.environments.service import EnvironmentService
+from orchestrator.environments.site import SandboxSite, store_labels
+from orchestrator.environments.sources import Sources
 from orchestrator.sandbox import DockerBackend, ExecRequest
 from orchestrator.store import Store
 from tests.unit.environments.conftest import SKILL_MD, make_repo
@@ -46,7 +48,9 @@ async def test_inline_repository_and_folder_sources_reach_the_workspace(
 ) -> None:
     settings = Settings(data_dir=tmp_path / "data", source_roots=[roots])
     async with await Store.open(f"sqlite+aiosqlite:///{tmp_path / 'w.db'}") as store:
-        service = EnvironmentService(store, backend, settings=settings)
+        site = SandboxSite(backend, store_labels(store.db.url))
+        sources = Sources.from_settings(settings)
+        service = EnvironmentService(store, site, sources, max_sandboxes=settings.tenant_max_sandboxes)
         record = await service.create(
             "tenant-a",
             {
@@ -80,7 +84,7 @@ async def api(sandbox_image: str, roots: Path) -> AsyncIterator[httpx.AsyncClien
     data = Path(tempfile.mkdtemp(prefix="wsk-"))
     async with await Store.open(f"sqlite+aiosqlite:///{data / 'warren.db'}") as store:
         _, key = await store.keys.create_key("tenant-a", "a")
-    app = create_app(Settings(data_dir=data, sandbox_image=sandbox_image, source_roots=[roots]))
+    app = build_app(Settings(data_dir=data, sandbox_image=sandbox_image, source_roots=[roots]))
     transport = httpx.ASGITransport(app)
     async with (
         app.router.lifespan_context(app),

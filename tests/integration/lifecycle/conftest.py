@@ -16,8 +16,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from orchestrator.api.app import create_app
 from orchestrator.api.deps import Services
+from orchestrator.compose import build_app
 from orchestrator.config import Settings
 from orchestrator.environments.service import EnvironmentService
 from orchestrator.sandbox.backend import LABEL_PREFIX
@@ -90,7 +90,7 @@ async def start(
     @asynccontextmanager
     async def run(**overrides: Any) -> AsyncIterator[Server]:
         settings = Settings(data_dir=data_dir, sandbox_image=sandbox_image, **overrides)
-        app = create_app(settings)
+        app = build_app(settings)
         async with (
             app.router.lifespan_context(app),
             httpx.AsyncClient(

@@ -9,11 +9,12 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 from orchestrator.api.wire.agents import AgentList
-from orchestrator.api.wire.common import INT64_MAX, Int64, RelativePath, rfc3339, to_wire
+from orchestrator.api.wire.common import to_wire
 from orchestrator.api.wire.deltas import TextDelta
 from orchestrator.api.wire.environments import Environment
 from orchestrator.api.wire.events import StepDelta, encode_sse
 from orchestrator.api.wire.interactions import CreateInteraction
+from orchestrator.api.wire.scalars import INT64_MAX, Int64, RelativePath, rfc3339
 from orchestrator.api.wire.steps import FunctionCallStep
 
 

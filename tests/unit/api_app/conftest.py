@@ -12,8 +12,8 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
 
-from orchestrator.api.app import create_app
 from orchestrator.api.deps import Services
+from orchestrator.compose import build_app
 from orchestrator.config import Settings
 from orchestrator.store import Store
 
@@ -76,7 +76,7 @@ def client(app: FastAPI, key: str) -> httpx.AsyncClient:
 async def start_app(settings: Settings) -> AsyncIterator[App]:
     """Run the app's lifespan and yield it with both tenants' clients."""
     key_a, key_b = await make_keys(settings.data_dir)
-    app = create_app(settings)
+    app = build_app(settings)
     async with app.router.lifespan_context(app), client(app, key_a) as a, client(app, key_b) as b:
         yield App(app, a, b)
 

@@ -10,6 +10,7 @@ import pytest
 
 from orchestrator.config import Settings
 from orchestrator.environments.uploads import TooManyUploads, UploadSession, UploadSessions
+from orchestrator.store.environment_spec import EnvironmentSpec
 from tests.unit.api_app.conftest import App, start_app
 
 LIMIT = 3
@@ -22,7 +23,7 @@ async def api(tmp_path: Path) -> AsyncIterator[App]:
     settings = Settings(data_dir=tmp_path / "data", sandboxes=False, max_open_uploads=LIMIT)
     async for started in start_app(settings):
         for tenant in ("tenant-a", "tenant-b"):
-            await started.services.store.environments.create(tenant, ENV, {})
+            await started.services.store.environments.create(tenant, ENV, EnvironmentSpec())
         yield started
 
 

@@ -22,6 +22,7 @@ from agents.tools.workspace import PathOutsideWorkspace, Workspace
 from orchestrator.config import Settings
 from orchestrator.environments.files import FilePathError, workspace_path
 from orchestrator.sandbox import workspace_helper
+from orchestrator.store.environment_spec import EnvironmentSpec
 from tests.unit.api_app.conftest import App, start_app
 
 SECRET = "sibling secret"
@@ -177,7 +178,7 @@ async def files_api(tmp_path: Path) -> AsyncIterator[tuple[App, str]]:
     """The app without sandboxes and one stored environment of tenant A (no container needed)."""
     settings = Settings(data_dir=tmp_path / "data", sandboxes=False)
     async for app in start_app(settings):
-        await app.services.store.environments.create("tenant-a", "env-paths", {})
+        await app.services.store.environments.create("tenant-a", "env-paths", EnvironmentSpec())
         yield app, "env-paths"
 
 

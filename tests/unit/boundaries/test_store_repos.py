@@ -25,6 +25,7 @@ from orchestrator.store import (
 from orchestrator.store import agents as agents_module
 from orchestrator.store import environments as environments_module
 from orchestrator.store import idempotency as idempotency_module
+from orchestrator.store.environment_spec import EnvironmentSpec
 from orchestrator.store.errors import IdempotencyInProgressError
 from orchestrator.store.idempotency import hash_request
 
@@ -40,7 +41,7 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
 async def test_delete_removes_exactly_one_row(store: Store) -> None:
     for id in ("a", "b"):
         await store.agents.create("t1", id, {})
-        await store.environments.create("t1", id, {})
+        await store.environments.create("t1", id, EnvironmentSpec())
     await store.agents.delete("t1", "a")
     await store.environments.delete("t1", "a")
     assert [r.id for r in (await store.agents.list("t1")).items] == ["b"]
@@ -49,12 +50,12 @@ async def test_delete_removes_exactly_one_row(store: Store) -> None:
 
 async def test_errors_name_the_kind_and_id(store: Store) -> None:
     await store.agents.create("t1", "a", {})
-    await store.environments.create("t1", "e", {})
+    await store.environments.create("t1", "e", EnvironmentSpec())
     cases: list[tuple[Any, type[Exception], str, str]] = [
         (store.agents.create("t1", "a", {}), AlreadyExistsError, "agent", "a"),
         (store.agents.update("t1", "nope", {}), NotFoundError, "agent", "nope"),
         (store.agents.delete("t1", "nope"), NotFoundError, "agent", "nope"),
-        (store.environments.create("t1", "e", {}), AlreadyExistsError, "environment", "e"),
+        (store.environments.create("t1", "e", EnvironmentSpec()), AlreadyExistsError, "environment", "e"),
         (store.environments.update("t1", "nope", EnvironmentUpdate()), NotFoundError, "environment", "nope"),
         (store.environments.delete("t1", "nope"), NotFoundError, "environment", "nope"),
         (store.idempotency.complete("t1", "k-nope", "res"), NotFoundError, "idempotency_key", "k-nope"),
@@ -74,7 +75,8 @@ async def test_listing_pages_oldest_first_then_by_id(
     stamps = {"c": datetime(2025, 1, 1, tzinfo=UTC), "b": datetime(2026, 1, 1, tzinfo=UTC)}
     for id in ("c", "b", "a"):
         monkeypatch.setattr(module, "utcnow", lambda id=id: stamps.get(id, datetime(2026, 1, 1, tzinfo=UTC)))
-        await repository.create("t1", id, {})
+        spec = {} if module is agents_module else EnvironmentSpec()
+        await repository.create("t1", id, spec)  # type: ignore[arg-type]
     first = await repository.list("t1", page_size=2)
     assert [r.id for r in first.items] == ["c", "a"] and first.next_page_token is not None
     rest = await repository.list("t1", page_size=2, page_token=first.next_page_token)
@@ -86,7 +88,7 @@ async def test_sandboxed_environments_are_listed_oldest_first(
 ) -> None:
     for id, year in (("x", 2026), ("y", 2024), ("z", 2025)):
         monkeypatch.setattr(environments_module, "utcnow", lambda year=year: datetime(year, 1, 1, tzinfo=UTC))
-        await store.environments.create("t1", id, {})
+        await store.environments.create("t1", id, EnvironmentSpec())
         await store.environments.update("t1", id, EnvironmentUpdate(sandbox_id=f"sb-{id}"))
     assert [r.id for r in await store.environments.with_sandboxes()] == ["y", "z", "x"]
 

@@ -17,6 +17,7 @@ from sqlalchemy import text
 from orchestrator.config import Settings
 from orchestrator.egress import EgressProxy
 from orchestrator.store import Store
+from orchestrator.store.environment_spec import EnvironmentSpec
 from tests.unit.egress.listener import Listener, listening
 
 
@@ -33,7 +34,7 @@ async def upstream() -> AsyncIterator[Listener]:
 
 
 async def _proxy(store: Store, tmp_path: Path, network: Any, env: str = "env_a") -> tuple[EgressProxy, Path]:
-    await store.environments.create("tenant-a", env, {"network": network})
+    await store.environments.create("tenant-a", env, EnvironmentSpec.model_validate({"network": network}))
     settings = Settings(
         data_dir=tmp_path,
         egress_allow_addresses=["127.0.0.1:*"],

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator.environments.sources import SourcePolicy, Sources
+from orchestrator.environments.source_policy import SourcePolicy
+from orchestrator.environments.sources import Sources
 from orchestrator.skills import SkillStore
 
 REPO = Path(__file__).resolve().parents[3]

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator.environments.sources import SourceError, Sources
+from orchestrator.environments.source_policy import SourceError
+from orchestrator.environments.sources import Sources
 from orchestrator.skills import SkillSet, SkillStore, SkillUploadError
 from tests.unit.environments.conftest import REPO, SKILL_MD
 

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from orchestrator.environments.sources import SourceError, SourcePolicy, Sources
+from orchestrator.environments.source_policy import SourceError, SourcePolicy
+from orchestrator.environments.sources import Sources
 from tests.unit.environments.conftest import make_repo
 
 

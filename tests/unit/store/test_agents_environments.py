@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from orchestrator.store import AlreadyExistsError, EnvironmentUpdate, NotFoundError, Store
+from orchestrator.store.environment_spec import EnvironmentSpec
 
 
 async def test_agent_crud(store: Store) -> None:
@@ -39,13 +40,15 @@ async def test_duplicate_agent_id_is_refused_but_other_tenants_may_use_it(store:
 
 
 async def test_environment_crud_and_state(store: Store) -> None:
-    env = await store.environments.create("t1", "env_1", {"network": "disabled"})
+    env = await store.environments.create(
+        "t1", "env_1", EnvironmentSpec(network="disabled")
+    )
     assert (env.status, env.sandbox_id) == ("active", None)
     with pytest.raises(AlreadyExistsError):
-        await store.environments.create("t1", "env_1", {})
+        await store.environments.create("t1", "env_1", EnvironmentSpec())
 
     env = await store.environments.update("t1", "env_1", EnvironmentUpdate(sandbox_id="c0ffee"))
-    assert env.sandbox_id == "c0ffee" and env.spec == {"network": "disabled"}
+    assert env.sandbox_id == "c0ffee" and env.spec.network == "disabled"
     env = await store.environments.update("t1", "env_1", EnvironmentUpdate(status="stopped"))
     assert (env.status, env.sandbox_id) == ("stopped", "c0ffee"), "unset fields keep their value"
     assert [e.id for e in await store.environments.with_sandboxes()] == ["env_1"]
@@ -67,7 +70,7 @@ async def test_environment_crud_and_state(store: Store) -> None:
 
 
 async def test_runner_token_is_stored_hashed_and_rotates(store: Store) -> None:
-    await store.environments.create("t1", "env_1", {})
+    await store.environments.create("t1", "env_1", EnvironmentSpec())
     assert not await store.environments.check_runner_token("t1", "env_1", "anything")
     first = await store.environments.issue_runner_token("t1", "env_1")
     assert await store.environments.check_runner_token("t1", "env_1", first)
@@ -83,7 +86,7 @@ async def test_concurrent_read_then_write_updates_all_land(store: Store) -> None
     """Read-then-write transactions racing on one row all commit (on SQLite a deferred BEGIN would fail
     them with "database is locked" when a read lock cannot be upgraded)."""
     await store.agents.create("t1", "busy", {"n": -1})
-    await store.environments.create("t1", "env_busy", {})
+    await store.environments.create("t1", "env_busy", EnvironmentSpec())
     await asyncio.gather(
         *(store.agents.update("t1", "busy", {"n": n}) for n in range(20)),
         *(store.environments.touch("t1", "env_busy") for _ in range(20)),

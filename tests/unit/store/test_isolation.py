@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from orchestrator.store import EnvironmentUpdate, InteractionCreate, InteractionUpdate, NotFoundError, Store
+from orchestrator.store.environment_spec import EnvironmentSpec
 
 A, B = "tenant-a", "tenant-b"
 
@@ -24,7 +25,7 @@ async def test_agents_are_invisible_to_other_tenants(store: Store) -> None:
 
 
 async def test_environments_are_invisible_to_other_tenants(store: Store) -> None:
-    await store.environments.create(A, "env_a", {})
+    await store.environments.create(A, "env_a", EnvironmentSpec())
     token = await store.environments.issue_runner_token(A, "env_a")
     assert await store.environments.get(B, "env_a") is None
     assert (await store.environments.list(B)).items == []
@@ -81,9 +82,9 @@ async def test_keys_and_idempotency_are_per_tenant(store: Store) -> None:
 
 async def test_the_cross_tenant_read_by_id_refuses_an_id_two_tenants_share(store: Store) -> None:
     """The egress proxy and the warm pool know an environment by id alone; a shared id gives nothing."""
-    await store.environments.create(A, "env_a", {"network": "none"})
+    await store.environments.create(A, "env_a", EnvironmentSpec(network="disabled"))
     found = await store.environments.get_across_tenants("env_a")
-    assert found is not None and found.tenant == A and found.spec == {"network": "none"}
+    assert found is not None and found.tenant == A and found.spec.network == "disabled"
     assert await store.environments.get_across_tenants("env_missing") is None
-    await store.environments.create(B, "env_a", {})
+    await store.environments.create(B, "env_a", EnvironmentSpec())
     assert await store.environments.get_across_tenants("env_a") is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from orchestrator.store import InteractionCreate, InvalidPageTokenError, Store
+from orchestrator.store.environment_spec import EnvironmentSpec
 
 
 async def test_agent_pages_have_no_repeats_and_no_gaps(store: Store) -> None:
@@ -46,7 +47,7 @@ async def test_interactions_page_by_environment(store: Store) -> None:
 
 async def test_environment_pages_and_exact_fit(store: Store) -> None:
     for i in range(4):
-        await store.environments.create("t1", f"env_{i}", {})
+        await store.environments.create("t1", f"env_{i}", EnvironmentSpec())
     page = await store.environments.list("t1", page_size=4)
     assert len(page.items) == 4 and page.next_page_token is None, "no empty trailing page"
     page = await store.environments.list("t1", page_size=0)

@@ -1,0 +1,197 @@
+"""The composition root: every service built once, with its collaborators passed to its constructor.
+
+`warren serve`, the embedded server of `warren run`, the demo, the benchmarks and the tests all get
+their app from `build_app`. The services open inside the app's lifespan (the store needs the
+server's event loop), through `running`, which also starts and stops the background work in order.
+Nothing here is wired by assigning attributes after construction: the one cycle of needs (a
+restarted warm-pool sandbox asks the channel for variables the runner side computes) is broken by
+`runner_variables` being a pure function of the environment's row.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+from fastapi import FastAPI
+
+from agents.protocol import Budget
+from orchestrator.api.app import create_app
+from orchestrator.api.deps import Services
+from orchestrator.api.ratelimit import RateLimiter
+from orchestrator.api.shell_slots import ShellSlots
+from orchestrator.channel.hub import RunnerHub
+from orchestrator.channel.server import ChannelServers
+from orchestrator.config import Settings
+from orchestrator.datadir import private_folder, private_sqlite_files
+from orchestrator.egress import EgressProxy
+from orchestrator.environments.pool import WarmPool
+from orchestrator.environments.reassign import Reassignments
+from orchestrator.environments.service import EnvironmentService
+from orchestrator.environments.site import SandboxSite, store_labels
+from orchestrator.environments.sources import Sources
+from orchestrator.environments.uploads import UploadSessions
+from orchestrator.gateway.registry import ProviderRegistry
+from orchestrator.gateway.retry import RetryPolicy
+from orchestrator.interactions.agent_run import SandboxAgentRunner
+from orchestrator.interactions.runner_sandbox import RUNNER_COMMAND, RunnerSandboxes, runner_variables
+from orchestrator.interactions.service import InteractionService
+from orchestrator.interactions.usage import UsageMeter
+from orchestrator.lifecycle import Lifecycle
+from orchestrator.quotas import in_run_token_quota
+from orchestrator.sandbox import SandboxBackend
+from orchestrator.scheduler import Scheduler
+from orchestrator.store import Store
+from orchestrator.store.retention import run_retention
+from orchestrator.store.sealing import Sealer, load_key
+
+__all__ = ["build_app", "build_services", "running"]
+
+log = logging.getLogger("orchestrator.compose")
+
+
+def build_app(settings: Settings | None = None) -> FastAPI:
+    """The whole server: the API whose lifespan runs `running(settings)`. Importing touches nothing."""
+    settings = settings or Settings.from_env()
+    return create_app(settings, lambda: running(settings))
+
+
+@contextlib.asynccontextmanager
+async def running(settings: Settings) -> AsyncIterator[Services]:
+    """Build the services, start their background work, and on exit stop it all in order."""
+    services = await build_services(settings)
+    retention = asyncio.create_task(
+        run_retention(services.store.db, every_s=3600, older_than=timedelta(days=settings.retention_days))
+    )
+    services.interactions.usage.start()
+    lifecycle = Lifecycle(
+        services.store,
+        services.environments,
+        idle_stop_s=settings.idle_stop_s,
+        every_s=settings.lifecycle_interval_s,
+        grace_s=settings.orphan_grace_s,
+        recover=services.interactions.recover,
+    )
+    await lifecycle.start()  # fails the previous process's interactions, reaps its strays
+    pool = services.environments.pool if services.environments is not None else None
+    if pool is not None:
+        await pool.start()  # fills in the background
+    try:
+        yield services
+    finally:
+        if pool is not None:
+            await pool.close()  # its unused sandboxes go; assigned ones are their environments'
+        await lifecycle.close()
+        retention.cancel()
+        await services.interactions.shutdown(settings.shutdown_grace_s)
+        await services.interactions.usage.close()
+        if services.interactions.agent_runner is not None:
+            await services.interactions.agent_runner.close()
+        await services.store.close()
+
+
+async def build_services(settings: Settings) -> Services:
+    """Open the store and build every service the routes use."""
+    store = await _open_store(settings)
+    scheduler = Scheduler(
+        settings.max_running, settings.max_running_per_tenant, settings.max_queued_per_tenant
+    )
+    policy = RetryPolicy(call_timeout_s=settings.model_call_timeout_s, deadline_s=settings.model_deadline_s)
+    scripts = [settings.scripts_dir] if settings.scripts_dir is not None else []
+    gateway = ProviderRegistry(policy=policy, scripts_dirs=scripts)
+    usage = UsageMeter(store)
+    environments, agent_runner = None, None
+    if settings.sandboxes:
+        environments, agent_runner = await _agent_sandboxes(settings, store, gateway, usage)
+    interactions = InteractionService(store, gateway, scheduler, agent_runner=agent_runner, usage=usage)
+    return Services(
+        settings=settings,
+        store=store,
+        interactions=interactions,
+        environments=environments,
+        uploads=UploadSessions(settings.max_body_bytes, settings.max_open_uploads),
+        limiter=RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst),
+        shells=ShellSlots(settings.max_shells_per_environment, settings.max_shells_per_tenant),
+    )
+
+
+async def _open_store(settings: Settings) -> Store:
+    """The store, with the data folder private and credential secrets sealed by the installation's key."""
+    url = settings.database_url or f"sqlite+aiosqlite:///{settings.data_dir / 'warren.db'}"
+    sealer = await asyncio.to_thread(_private_data, settings, url)
+    store = await Store.open(url, sealer=sealer)
+    if sealed := await store.credentials.seal_unsealed():
+        log.warning("sealed %d credential secrets stored in plain text by an older version", sealed)
+    return store
+
+
+def _private_data(settings: Settings, url: str) -> Sealer:
+    """The data folder 0700, the SQLite files 0600, and the sealer of the installation's key."""
+    private_folder(settings.data_dir)
+    private_sqlite_files(url)
+    configured = settings.secret_key.get_secret_value() if settings.secret_key is not None else None
+    return Sealer(load_key(settings.data_dir, configured))
+
+
+async def _docker_backend(settings: Settings) -> SandboxBackend:
+    """The local Docker engine, with the configured image (built now when none is named)."""
+    from orchestrator.sandbox import DockerBackend
+
+    image = settings.sandbox_image
+    if image is None:
+        from orchestrator.sandbox.image import build_image
+
+        image = (await asyncio.to_thread(build_image)).sandbox
+    return DockerBackend(
+        image=image,
+        workspace_bytes=settings.workspace_bytes,
+        workspace_dir=settings.workspace_dir,
+        extra_labels=settings.sandbox_labels,
+        threads=settings.docker_threads,
+    )
+
+
+async def _agent_sandboxes(
+    settings: Settings, store: Store, gateway: ProviderRegistry, usage: UsageMeter
+) -> tuple[EnvironmentService, SandboxAgentRunner]:
+    """Environments with sandboxes, and the runner side that drives agents in them."""
+    backend = await _docker_backend(settings)
+    site = SandboxSite(backend, store_labels(store.db.url))
+    sources = Sources.from_settings(settings)
+    quota = in_run_token_quota(store, usage, settings.tenant_token_limit, settings.tenant_token_window_s)
+    hub = RunnerHub(gateway, runner_timeout_s=settings.runner_timeout_s, quota=quota)
+    channels = ChannelServers(
+        hub,
+        settings.data_dir / "run",
+        egress=EgressProxy.from_settings(store, settings),
+        assignments=Reassignments(store, backend, runner_variables),  # restarted pool sandboxes
+    )
+    pool = None
+    if settings.pool_size > 0 and sources.skills.bundled_dir is not None:
+        pool = WarmPool(
+            store,
+            site,
+            sources.skills,
+            channels,
+            settings.data_dir / "pool",
+            settings.pool_size,
+            RUNNER_COMMAND,
+            reserve_ttl_s=settings.idle_stop_s or 600.0,
+        )
+    environments = EnvironmentService(
+        store,
+        site,
+        sources,
+        max_sandboxes=settings.tenant_max_sandboxes,
+        hook=RunnerSandboxes(store, hub, channels, sources.skills),
+        pool=pool,
+    )
+    budget = Budget(
+        max_steps=settings.max_steps,
+        max_wall_s=settings.max_wall_s,
+        max_total_tokens=settings.max_total_tokens,
+    )
+    return environments, SandboxAgentRunner(store, environments, hub, channels, budget)
