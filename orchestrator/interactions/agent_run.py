@@ -14,9 +14,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from agents.model_types import ToolDeclaration
-from agents.protocol import Budget, WorkItem
-from agents.tools.declarations import BROWSER_TOOL, BUILTIN_TOOL_NAMES, CODE_TOOLS
+from agents.protocol import Budget
 from orchestrator.catalog import merged, resolve_agent
 from orchestrator.channel.errors import RunnerLost
 from orchestrator.channel.hub import RunnerHub
@@ -26,18 +24,13 @@ from orchestrator.environments.service import EnvironmentService
 from orchestrator.errors import NotFound
 from orchestrator.interactions.history import to_messages
 from orchestrator.interactions.recorder import Recorder
+from orchestrator.interactions.work_item import model_of, work_item
 from orchestrator.store import Store
 from orchestrator.store.environment_spec import EnvironmentSpec
 from orchestrator.store.interactions import InteractionRecord
 
 __all__ = ["SandboxAgentRunner"]
 
-DEFAULT_MODEL = "scripted:demo"
-_TOOLS_BY_WIRE_TYPE = {
-    "code_execution": CODE_TOOLS,
-    "url_context": (BROWSER_TOOL,),
-    "google_search": (BROWSER_TOOL,),
-}
 _RESULT_STEPS = ("function_result", "code_execution_result")
 _ENV_FIELDS = ("mode", "network", "sources", "custom_config", "env")
 
@@ -170,10 +163,10 @@ class SandboxAgentRunner:
         assert record.environment_id is not None
         await self._channel(tenant, record.environment_id)
         await self.environments.sandbox(tenant, record.environment_id)  # a no-op if it still runs
-        work = _work(record, chain, self.budget)
+        work = work_item(record, chain, self.budget)
         if resumed is not None:
             work.first_turn = len(resumed.answers)
-        model, conversation = _model(record.request, chain), to_messages(history)
+        model, conversation = model_of(record.request, chain), to_messages(history)
         try:
             report = await self.hub.run(
                 record.environment_id,
@@ -197,49 +190,3 @@ class SandboxAgentRunner:
             return False
         await self.environments.sandbox(tenant, environment_id)
         return True
-
-
-def _model(request: dict[str, Any], chain: list[dict[str, Any]]) -> str:
-    config = request.get("agent_config") or {}
-    return str(config.get("model") or (merged(chain, "agent_config") or {}).get("model") or DEFAULT_MODEL)
-
-
-def _work(record: InteractionRecord, chain: list[dict[str, Any]], defaults: Budget) -> WorkItem:
-    request = record.request
-    instructions = [spec["system_instruction"] for spec in reversed(chain) if spec.get("system_instruction")]
-    if request.get("system_instruction"):
-        instructions.append(request["system_instruction"])
-    functions = [t for t in request.get("tools") or [] if t.get("type") == "function"]
-    config = {**(merged(chain, "agent_config") or {}), **(request.get("agent_config") or {})}
-    max_tokens = config.get("max_total_tokens")
-    budget = Budget(
-        max_steps=int(config.get("max_steps") or defaults.max_steps),
-        max_total_tokens=int(max_tokens) if max_tokens else defaults.max_total_tokens,
-        max_wall_s=float(config.get("max_wall_seconds") or defaults.max_wall_s),
-    )
-    return WorkItem(
-        interaction_id=record.id,
-        system="\n\n".join(instructions) or None,
-        tools=[
-            ToolDeclaration(
-                name=t["name"],
-                description=t.get("description", ""),
-                parameters=t.get("parameters") or {"type": "object"},
-            )
-            for t in functions
-        ],
-        builtin_tools=_builtin_tools(chain),
-        client_tools=[t["name"] for t in functions],
-        budget=budget,
-    )
-
-
-def _builtin_tools(chain: list[dict[str, Any]]) -> list[str]:
-    """All built-ins for agents that declare no tools; else those their wire tool types enable."""
-    declared = chain[0].get("tools") if chain[0].get("id") != "default" else None
-    if not declared:
-        return list(BUILTIN_TOOL_NAMES)
-    names: list[str] = []
-    for tool in declared:
-        names += [n for n in _TOOLS_BY_WIRE_TYPE.get(tool.get("type", ""), ()) if n not in names]
-    return names

@@ -29,8 +29,9 @@ from agents.model_types import GenerationConfig, ModelRequest, StreamEvent, Tool
 from agents.protocol import PREFIX, Budget, StepCall, StepContext, ToolResultReport, WorkItem
 from orchestrator.config import Settings
 from orchestrator.gateway.registry import ProviderRegistry
-from orchestrator.interactions.agent_run import SandboxAgentRunner, _work
+from orchestrator.interactions.agent_run import SandboxAgentRunner
 from orchestrator.interactions.usage import UsageMeter
+from orchestrator.interactions.work_item import work_item
 from orchestrator.quotas import in_run_token_quota
 from orchestrator.sandbox import ExecRequest
 from orchestrator.store import InteractionCreate
@@ -399,7 +400,7 @@ async def test_a_server_default_token_budget_applies(
     record = await rig.store.interactions.create(
         TENANT, InteractionCreate(request={"agent": "default"}, agent="default")
     )
-    work = _work(record, [{"id": "default"}], Budget(max_total_tokens=settings.max_total_tokens))
+    work = work_item(record, [{"id": "default"}], Budget(max_total_tokens=settings.max_total_tokens))
     assert work.budget.max_total_tokens == 1
     work = work.model_copy(update={"interaction_id": rig.interaction_id})
     running = asyncio.create_task(rig.hub.run(ENV, rig.model, work, rig.recorder(), CONVERSATION))

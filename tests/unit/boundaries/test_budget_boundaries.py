@@ -4,7 +4,7 @@
 The mutation pass found the wall-clock budget never enforced, the token budget off by one and
 `agent_config.max_total_tokens` ignored, and no engine-free test noticed. The orchestrator checks the
 budget before every model call (`agents.budget.over_budget`, called by `channel.hub`); the budget
-itself is built from the agent chain and the request (`interactions.agent_run._work`). Both are called
+itself is built from the agent chain and the request (`interactions.work_item.work_item`). Both are called
 here as they are, with a fake clock for the wall-clock budget.
 """
 
@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from agents import budget as budget_check
 from agents.protocol import Budget
 from orchestrator.api.wire.agents import AgentConfig
-from orchestrator.interactions.agent_run import _work
+from orchestrator.interactions.work_item import work_item
 
 START = 1000.0
 """The fake monotonic clock's reading when the turn started."""
@@ -117,25 +117,25 @@ def _chain(agent_config: dict[str, Any] | None = None) -> list[dict[str, Any]]:
 
 
 def test_defaults_when_nothing_overrides() -> None:
-    assert _work(_record(), _chain(), DEFAULTS).budget == DEFAULTS
+    assert work_item(_record(), _chain(), DEFAULTS).budget == DEFAULTS
     server = Budget(max_steps=7, max_total_tokens=70, max_wall_s=7.5)
-    assert _work(_record(), _chain(), server).budget == server, "the server's settings are the defaults"
+    assert work_item(_record(), _chain(), server).budget == server, "the server's settings are the defaults"
 
 
 def test_request_agent_config_sets_every_budget() -> None:
     config = {"max_steps": 3, "max_total_tokens": "100", "max_wall_seconds": 60}
-    assert _work(_record(config), _chain(), DEFAULTS).budget == Budget(
+    assert work_item(_record(config), _chain(), DEFAULTS).budget == Budget(
         max_steps=3, max_total_tokens=100, max_wall_s=60.0
     )
 
 
 def test_agent_definition_sets_every_budget_and_the_request_wins() -> None:
     agent = {"max_steps": 4, "max_total_tokens": "400", "max_wall_seconds": 40}
-    assert _work(_record(), _chain(agent), DEFAULTS).budget == Budget(
+    assert work_item(_record(), _chain(agent), DEFAULTS).budget == Budget(
         max_steps=4, max_total_tokens=400, max_wall_s=40.0
     )
     request = {"max_total_tokens": "100"}
-    assert _work(_record(request), _chain(agent), DEFAULTS).budget == Budget(
+    assert work_item(_record(request), _chain(agent), DEFAULTS).budget == Budget(
         max_steps=4, max_total_tokens=100, max_wall_s=40.0
     )
 
@@ -156,7 +156,7 @@ def test_agent_config_budgets_are_enforced(
 ) -> None:
     """The overrides reach the check: each at its limit - 1 passes and at its limit (+1) is refused."""
     clock.now = START + elapsed
-    why = _over(_work(_record(config), _chain(), DEFAULTS).budget, turn, tokens)
+    why = _over(work_item(_record(config), _chain(), DEFAULTS).budget, turn, tokens)
     if over is None:
         assert why is None, why
     else:

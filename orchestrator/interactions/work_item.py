@@ -1,0 +1,65 @@
+"""What an agent interaction asks of its runner: the model, the instructions, the tools, the budgets.
+
+The request's own settings win over its agent's, and the agent's over those of its `base_agent`
+chain; the server's budgets are the defaults.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agents.protocol import Budget, WorkItem
+from agents.tools.declarations import BROWSER_TOOL, BUILTIN_TOOL_NAMES, CODE_TOOLS
+from orchestrator.catalog import merged
+from orchestrator.interactions.client_tools import client_functions
+from orchestrator.store.interactions import InteractionRecord
+
+__all__ = ["DEFAULT_MODEL", "model_of", "work_item"]
+
+DEFAULT_MODEL = "scripted:demo"
+_TOOLS_BY_WIRE_TYPE = {
+    "code_execution": CODE_TOOLS,
+    "url_context": (BROWSER_TOOL,),
+    "google_search": (BROWSER_TOOL,),
+}
+
+
+def model_of(request: dict[str, Any], chain: list[dict[str, Any]]) -> str:
+    """The model an agent interaction uses: the request's, else the agent chain's, else the default."""
+    config = request.get("agent_config") or {}
+    return str(config.get("model") or (merged(chain, "agent_config") or {}).get("model") or DEFAULT_MODEL)
+
+
+def work_item(record: InteractionRecord, chain: list[dict[str, Any]], defaults: Budget) -> WorkItem:
+    """The runner's work for one interaction: instructions, tools and budgets, the request over the agent."""
+    request = record.request
+    instructions = [spec["system_instruction"] for spec in reversed(chain) if spec.get("system_instruction")]
+    if request.get("system_instruction"):
+        instructions.append(request["system_instruction"])
+    functions = client_functions(request)
+    config = {**(merged(chain, "agent_config") or {}), **(request.get("agent_config") or {})}
+    max_tokens = config.get("max_total_tokens")
+    budget = Budget(
+        max_steps=int(config.get("max_steps") or defaults.max_steps),
+        max_total_tokens=int(max_tokens) if max_tokens else defaults.max_total_tokens,
+        max_wall_s=float(config.get("max_wall_seconds") or defaults.max_wall_s),
+    )
+    return WorkItem(
+        interaction_id=record.id,
+        system="\n\n".join(instructions) or None,
+        tools=functions,
+        builtin_tools=_builtin_tools(chain),
+        client_tools=[t.name for t in functions],
+        budget=budget,
+    )
+
+
+def _builtin_tools(chain: list[dict[str, Any]]) -> list[str]:
+    """All built-ins for agents that declare no tools; else those their wire tool types enable."""
+    declared = chain[0].get("tools") if chain[0].get("id") != "default" else None
+    if not declared:
+        return list(BUILTIN_TOOL_NAMES)
+    names: list[str] = []
+    for tool in declared:
+        names += [n for n in _TOOLS_BY_WIRE_TYPE.get(tool.get("type", ""), ()) if n not in names]
+    return names
