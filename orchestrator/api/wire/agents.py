@@ -6,8 +6,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field, Tag
 
-from .common import Int64, ModelName, ResourceId, WireModel, by_json_kind
+from .common import WireModel, by_json_kind
 from .environments import EnvironmentConfig
+from .scalars import Int64, ModelName, ResourceId
 from .tools import Tool
 
 __all__ = [

@@ -14,7 +14,8 @@ from pydantic import AfterValidator, Field
 
 from orchestrator.egress.policy import is_exact_host
 
-from .common import ResourceId, Timestamp, WireModel
+from .common import WireModel
+from .scalars import ResourceId, Timestamp
 
 __all__ = [
     "BearerTokenCredential",

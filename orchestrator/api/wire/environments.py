@@ -8,7 +8,8 @@ from pydantic import Tag, model_validator
 
 from orchestrator.egress.policy import is_exact_host, split_domain
 
-from .common import Int64, RelativePath, Timestamp, WireModel, by_json_kind, field_error
+from .common import WireModel, by_json_kind, field_error
+from .scalars import Int64, RelativePath, Timestamp
 
 __all__ = [
     "AllowlistEntry",

@@ -7,10 +7,11 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from .common import Timestamp, WireModel, to_wire
+from .common import WireModel, to_wire
 from .deltas import Delta
 from .error_body import Error
 from .interactions import InteractionStatus, ServiceTier
+from .scalars import Timestamp
 from .steps import Step
 from .usage import Usage
 

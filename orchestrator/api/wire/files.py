@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from .common import Int64, Timestamp, WireModel
+from .common import WireModel
+from .scalars import Int64, Timestamp
 
 __all__ = ["EnvironmentFile", "FileList"]
 

@@ -7,10 +7,11 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Tag, model_validator
 
 from .agents import AntigravityAgentConfig, EnvironmentRef
-from .common import ModelName, Timestamp, WireModel, by_json_kind, field_error
+from .common import WireModel, by_json_kind, field_error
 from .content import CONTENT_TYPES, Content
 from .error_body import Error
 from .generation import GenerationConfig, ResponseFormats, SafetySetting, WebhookConfig
+from .scalars import ModelName, Timestamp
 from .steps import Step
 from .tools import Tool
 from .usage import Modality, Usage
