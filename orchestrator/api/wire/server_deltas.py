@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from .common import WireModel
 from .results import ToolResult
-from .server_steps import (
+from .server_payloads import (
     GoogleMapsCallArguments,
     GoogleMapsResult,
     GoogleSearchCallArguments,

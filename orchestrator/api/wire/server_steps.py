@@ -1,45 +1,45 @@
-"""Steps of server-side tools other than code execution: search, URL context, MCP, maps, retrieval."""
+"""Steps of server-side tools other than code execution: search, URL context, MCP, maps, retrieval.
+
+What each call asks and answers is in `server_payloads`, shared with the deltas.
+"""
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from .annotations import ReviewSnippet
 from .common import WireModel
 from .results import ToolResult
+from .server_payloads import (
+    GoogleMapsCallArguments,
+    GoogleMapsResult,
+    GoogleSearchCallArguments,
+    GoogleSearchResult,
+    RetrievalCallArguments,
+    RetrievalType,
+    ToolSearchCallStepArguments,
+    URLContextCallArguments,
+    URLContextResult,
+)
 from .tools import Function, SearchType
 
 __all__ = [
     "FileSearchCallStep",
     "FileSearchResultStep",
-    "GoogleMapsCallArguments",
     "GoogleMapsCallStep",
-    "GoogleMapsResult",
-    "GoogleMapsResultPlaces",
     "GoogleMapsResultStep",
-    "GoogleSearchCallArguments",
     "GoogleSearchCallStep",
-    "GoogleSearchResult",
     "GoogleSearchResultStep",
     "MCPServerToolCallStep",
     "MCPServerToolResultStep",
     "ProcessingCallStep",
     "ProcessingResultStep",
-    "RetrievalCallArguments",
     "RetrievalCallStep",
     "RetrievalResultStep",
-    "RetrievalType",
     "ToolSearchCallStep",
-    "ToolSearchCallStepArguments",
     "ToolSearchResultStep",
-    "URLContextCallArguments",
     "URLContextCallStep",
-    "URLContextResult",
     "URLContextResultStep",
 ]
-
-RetrievalType = Literal["vertex_ai_search", "rag_store", "exa_ai_search", "parallel_ai_search"]
-"""The retrieval back ends the wire knows."""
 
 
 class _CallStep(WireModel):
@@ -54,20 +54,6 @@ class _ResultStep(WireModel):
     """The `id` of the call this answers."""
     signature: str | None = None
     """An opaque signature to send back with the history."""
-
-
-class GoogleSearchCallArguments(WireModel):
-    """What a web search looks for."""
-
-    queries: list[str] | None = None
-    """The search queries."""
-
-
-class GoogleSearchResult(WireModel):
-    """One web search result."""
-
-    search_suggestions: str | None = None
-    """Rendered search suggestions."""
 
 
 class GoogleSearchCallStep(_CallStep):
@@ -90,22 +76,6 @@ class GoogleSearchResultStep(_ResultStep):
     """The results."""
     is_error: bool | None = None
     """True when the search failed."""
-
-
-class URLContextCallArguments(WireModel):
-    """Which pages to fetch."""
-
-    urls: list[str] | None = None
-    """The URLs."""
-
-
-class URLContextResult(WireModel):
-    """How fetching one URL went."""
-
-    url: str | None = None
-    """The URL."""
-    status: Literal["success", "error", "paywall", "unsafe"] | None = None
-    """The outcome."""
 
 
 class URLContextCallStep(_CallStep):
@@ -172,35 +142,6 @@ class FileSearchResultStep(_ResultStep):
     """Always `file_search_result`."""
 
 
-class GoogleMapsCallArguments(WireModel):
-    """What a maps search looks for."""
-
-    queries: list[str] | None = None
-    """The queries."""
-
-
-class GoogleMapsResultPlaces(WireModel):
-    """A place a maps search found."""
-
-    name: str | None = None
-    """The place's name."""
-    place_id: str | None = None
-    """The place's id."""
-    url: str | None = None
-    """A link to the place."""
-    review_snippets: list[ReviewSnippet] | None = None
-    """Reviews of the place."""
-
-
-class GoogleMapsResult(WireModel):
-    """One maps search result."""
-
-    places: list[GoogleMapsResultPlaces] | None = None
-    """The places found."""
-    widget_context_token: str | None = None
-    """A token for rendering a maps widget."""
-
-
 class GoogleMapsCallStep(_CallStep):
     """The model searches maps."""
 
@@ -217,13 +158,6 @@ class GoogleMapsResultStep(_ResultStep):
     """Always `google_maps_result`."""
     result: list[GoogleMapsResult]
     """The results."""
-
-
-class RetrievalCallArguments(WireModel):
-    """What a retrieval looks for."""
-
-    queries: list[str] | None = None
-    """The queries."""
 
 
 class RetrievalCallStep(_CallStep):
@@ -244,13 +178,6 @@ class RetrievalResultStep(_ResultStep):
     """Always `retrieval_result`."""
     is_error: bool | None = None
     """True when the retrieval failed."""
-
-
-class ToolSearchCallStepArguments(WireModel):
-    """Which deferred functions to load."""
-
-    function_names: list[str] | None = None
-    """The names."""
 
 
 class ToolSearchCallStep(_CallStep):
