@@ -23,6 +23,7 @@ from orchestrator.channel.turn import Resumed, answers_of
 from orchestrator.environments.service import EnvironmentService
 from orchestrator.errors import NotFound
 from orchestrator.interactions.history import to_messages
+from orchestrator.interactions.ports import PreparedAgent
 from orchestrator.interactions.recorder import Recorder
 from orchestrator.interactions.work_item import model_of, work_item
 from orchestrator.store import Store
@@ -72,34 +73,36 @@ class SandboxAgentRunner:
 
     # ---- create time ---------------------------------------------------------------------------
 
-    async def prepare(self, tenant: str, request: dict[str, Any]) -> dict[str, Any]:
+    async def prepare(
+        self, tenant: str, request: dict[str, Any], previous_environment_id: str | None
+    ) -> PreparedAgent:
         """Resolve the agent, choose the environment, check the tenant's sandbox cap, and create the
-        environment when the choice is a new one; returns `environment_id`.
+        environment when the choice is a new one. `run` gets the result: nothing is resolved twice.
 
         The one place that decides an interaction's environment: the request's `environment` (an id,
-        or an inline config), else the previous interaction's (`environment_id`), else a new one from
-        the agent's `base_environment`.
+        or an inline config), else the previous interaction's, else a new one from the agent's
+        `base_environment`.
 
         Raises:
             NotFound: the agent, or a named environment, does not exist for this tenant.
             QuotaExceeded: the interaction would need a sandbox past the tenant's cap (429, nothing stored).
         """
         chain = await resolve_agent(self.store, tenant, request["agent"])
-        choice = await self._choose(tenant, request, chain)
+        choice = await self._choose(tenant, request, chain, previous_environment_id)
         if isinstance(choice, str):
             await self.environments.check_sandbox_quota(tenant, choice)
-            return {"environment_id": choice}
+            return PreparedAgent(choice, chain)
         await self.environments.check_sandbox_quota(tenant, None)
         record = await self.environments.create(tenant, EnvironmentSpec(**choice))
-        return {"environment_id": record.id}
+        return PreparedAgent(record.id, chain)
 
     async def _choose(
-        self, tenant: str, request: dict[str, Any], chain: list[dict[str, Any]]
+        self, tenant: str, request: dict[str, Any], chain: list[dict[str, Any]], previous: str | None
     ) -> str | dict[str, Any]:
         """An existing environment's id, or the spec of a new one."""
         wanted = request.get("environment")
-        if wanted is None and request.get("environment_id"):
-            return str(request["environment_id"])
+        if wanted is None and previous:
+            return previous
         if wanted is None:
             wanted = merged(chain, "base_environment")
         if isinstance(wanted, str):
@@ -118,10 +121,15 @@ class SandboxAgentRunner:
     # ---- run time ------------------------------------------------------------------------------
 
     async def run(
-        self, tenant: str, record: InteractionRecord, recorder: Recorder, history: list[dict[str, Any]]
+        self,
+        tenant: str,
+        record: InteractionRecord,
+        recorder: Recorder,
+        history: list[dict[str, Any]],
+        prepared: PreparedAgent,
     ) -> tuple[str, list[dict[str, str]] | None]:
-        """Drive the interaction in its sandbox; returns the final status and any errors."""
-        return await self._drive(tenant, record, recorder, history, None)
+        """Drive the interaction in its sandbox as `prepare` left it; returns the final status and errors."""
+        return await self._drive(tenant, record, recorder, history, prepared.chain, None)
 
     async def resume(
         self, tenant: str, record: InteractionRecord, recorder: Recorder, history: list[dict[str, Any]]
@@ -137,7 +145,8 @@ class SandboxAgentRunner:
             answers=answers_of(own),
             reported={s["call_id"] for s in recorder.steps if s.get("type") in _RESULT_STEPS},
         )
-        return await self._drive(tenant, record, recorder, history, resumed)
+        chain = await resolve_agent(self.store, tenant, str(record.agent))  # another process prepared it
+        return await self._drive(tenant, record, recorder, history, chain, resumed)
 
     async def committed(self, interaction_id: str) -> None:
         """The interaction's ending is stored: the runner's finish call may return."""
@@ -157,9 +166,9 @@ class SandboxAgentRunner:
         record: InteractionRecord,
         recorder: Recorder,
         history: list[dict[str, Any]],
+        chain: list[dict[str, Any]],
         resumed: Resumed | None,
     ) -> tuple[str, list[dict[str, str]] | None]:
-        chain = await resolve_agent(self.store, tenant, str(record.agent))
         assert record.environment_id is not None
         await self._channel(tenant, record.environment_id)
         await self.environments.sandbox(tenant, record.environment_id)  # a no-op if it still runs

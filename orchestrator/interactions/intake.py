@@ -14,7 +14,7 @@ from orchestrator.errors import InvalidArgument, NotFound
 from orchestrator.gateway.errors import UnknownProviderError
 from orchestrator.gateway.registry import ProviderRegistry
 from orchestrator.interactions.history import input_steps
-from orchestrator.interactions.ports import AgentRunner
+from orchestrator.interactions.ports import AgentRunner, PreparedAgent
 from orchestrator.interactions.snapshot import TERMINAL
 from orchestrator.interactions.step_reads import all_steps
 from orchestrator.store import Store
@@ -33,8 +33,10 @@ class Intake:
         self._gateway = gateway
         self._agent_runner = agent_runner
 
-    async def accept(self, tenant: str, request: dict[str, Any], api_key_id: str | None) -> InteractionCreate:
-        """The row and input steps to store for `request`.
+    async def accept(
+        self, tenant: str, request: dict[str, Any], api_key_id: str | None
+    ) -> tuple[InteractionCreate, PreparedAgent | None]:
+        """The row and input steps to store for `request`, and for an agent what `prepare` decided.
 
         Raises:
             InvalidArgument: a bad reference, an unknown model, or no sandbox backend for an agent.
@@ -45,6 +47,7 @@ class Intake:
         if previous is not None:
             await self._check_results(tenant, previous, steps)
         environment_id = previous.environment_id if previous else None
+        prepared = None
         if request.get("model"):
             try:
                 self._gateway.resolve(request["model"])
@@ -55,9 +58,9 @@ class Intake:
                 raise InvalidArgument(
                     "agent interactions need a sandbox backend; this server has none", field="agent"
                 )
-            resolved = await self._agent_runner.prepare(tenant, {**request, "environment_id": environment_id})
-            environment_id = resolved.get("environment_id", environment_id)
-        return InteractionCreate(
+            prepared = await self._agent_runner.prepare(tenant, request, environment_id)
+            environment_id = prepared.environment_id
+        row = InteractionCreate(
             request=request,
             agent=request.get("agent"),
             model=request.get("model"),
@@ -66,6 +69,7 @@ class Intake:
             api_key_id=api_key_id,
             steps=steps,
         )
+        return row, prepared
 
     async def _previous(self, tenant: str, previous_id: str | None) -> InteractionRecord | None:
         if not previous_id:

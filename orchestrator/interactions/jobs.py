@@ -18,7 +18,7 @@ from orchestrator.gateway.registry import ProviderRegistry
 from orchestrator.interactions.finish import Finisher
 from orchestrator.interactions.live import Event, LiveLog
 from orchestrator.interactions.model_form import run_model_turn
-from orchestrator.interactions.ports import AgentRunner
+from orchestrator.interactions.ports import AgentRunner, PreparedAgent
 from orchestrator.interactions.recorder import Recorder
 from orchestrator.interactions.snapshot import wire_usage
 from orchestrator.interactions.step_reads import conversation
@@ -68,13 +68,15 @@ class InteractionJobs:
         recorder: Recorder,
         admission: Admission | None = None,
         *,
+        prepared: PreparedAgent | None = None,
         resume: bool = False,
     ) -> None:
-        """Queue the interaction's run; `resume` carries on one a previous process started."""
+        """Queue the interaction's run (an agent's as `prepared` at create time); `resume` carries on
+        one a previous process started."""
         self._scheduler.submit(
             tenant,
             record.id,
-            lambda: self._run(tenant, record, recorder, resume),
+            lambda: self._run(tenant, record, recorder, prepared, resume),
             admission,
             cancelled=lambda: self._cancelled_in_queue(tenant, record, recorder),
         )
@@ -87,7 +89,14 @@ class InteractionJobs:
             self._agent_runner.detach()
         await self._scheduler.shutdown()
 
-    async def _run(self, tenant: str, record: InteractionRecord, recorder: Recorder, resume: bool) -> None:
+    async def _run(
+        self,
+        tenant: str,
+        record: InteractionRecord,
+        recorder: Recorder,
+        prepared: PreparedAgent | None,
+        resume: bool,
+    ) -> None:
         status, errors = "failed", None
         try:
             history = await conversation(self._store, tenant, record, [*recorder.inputs, *recorder.steps])
@@ -95,8 +104,11 @@ class InteractionJobs:
                 status = await run_model_turn(self._gateway, record, recorder, history)
             else:
                 assert self._agent_runner is not None
-                drive = self._agent_runner.resume if resume else self._agent_runner.run
-                status, errors = await drive(tenant, record, recorder, history)
+                if resume:
+                    status, errors = await self._agent_runner.resume(tenant, record, recorder, history)
+                else:
+                    assert prepared is not None  # every agent interaction is prepared when created
+                    status, errors = await self._agent_runner.run(tenant, record, recorder, history, prepared)
         except asyncio.CancelledError:
             if self._detached:
                 raise  # left `in_progress`: the next process resumes or ends it

@@ -62,13 +62,13 @@ class InteractionService:
             QueueFullError: the tenant's queue is full; checked first, so nothing is stored.
         """
         with self.scheduler.admit(tenant) as admission:
-            row = await self._intake.accept(tenant, request, api_key_id)
+            row, prepared = await self._intake.accept(tenant, request, api_key_id)
             record = await self.store.interactions.create(tenant, row)
             live = self.logs.open(record.id)
             await live.append("interaction.created", interaction=snapshot(record))
             await live.append("interaction.status_update", interaction_id=record.id, status="in_progress")
             recorder = self._jobs.recorder(live, tenant, record.id, len(row.steps), row.steps)
-            self._jobs.submit(tenant, record, recorder, admission)
+            self._jobs.submit(tenant, record, recorder, admission, prepared=prepared)
             return record
 
     async def recover(self) -> tuple[int, int]:
