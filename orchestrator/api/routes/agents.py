@@ -1,8 +1,8 @@
 """`/{v}/agents`: create, get, list, delete. The built-in `default` agent always exists.
 
-An agent's `skills` (extension) are checked at create: names must be bundled skills, uploaded
-folders must hold a valid SKILL.md. Uploads are stored on disk and the stored agent keeps only
-`{"name", "description"}` for each.
+An agent's `skills` (extension) are checked at create (`agent_checks.py`, with its environment
+references): names must be bundled skills, uploaded folders must hold a valid SKILL.md. Uploads are
+stored on disk and the stored agent keeps only `{"name", "description"}` for each.
 """
 
 from __future__ import annotations
@@ -15,13 +15,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from orchestrator.api.deps import CallerDep, Services, ServicesDep, VersionDep
-from orchestrator.api.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
+from orchestrator.api.errors import AlreadyExists, FailedPrecondition, NotFound
 from orchestrator.api.idempotency import IdempotencyDep
+from orchestrator.api.routes.agent_checks import (
+    check_base_environment,
+    check_environment_ref,
+    check_skills,
+    skill_store,
+)
 from orchestrator.api.wire.agents import Agent, AgentList
 from orchestrator.api.wire.common import to_wire
 from orchestrator.catalog import DEFAULT_AGENT, DEFAULT_AGENT_ID, resolve_agent
-from orchestrator.environments.source_policy import SourceError
-from orchestrator.skills import SkillStore, SkillUploadError
 
 router = APIRouter(prefix="/{api_version}/agents", tags=["agents"])
 
@@ -48,13 +52,13 @@ async def _create(services: Services, tenant: str, spec: dict[str, Any]) -> dict
     if spec["id"] == DEFAULT_AGENT_ID:
         raise AlreadyExists("the built-in agent 'default' cannot be redefined", field="id")
     await resolve_agent(services.store, tenant, spec.get("base_agent") or DEFAULT_AGENT_ID, "base_agent")
-    await _check_environment_ref(services, tenant, spec.get("base_environment"))
-    _check_base_environment(services, spec.get("base_environment"))
-    skills = _skill_store(services)
+    await check_environment_ref(services, tenant, spec.get("base_environment"))
+    check_base_environment(services, spec.get("base_environment"))
+    skills = skill_store(services)
     uploads: list[Mapping[str, Any]] = []
     if spec.get("skills") is not None:
         # decoding and checking uploaded folders (base64, gzip) is CPU work: off the event loop
-        spec["skills"], uploads = await asyncio.to_thread(_check_skills, skills, spec["skills"])
+        spec["skills"], uploads = await asyncio.to_thread(check_skills, skills, spec["skills"])
     record = await services.store.agents.create(tenant, spec["id"], spec)  # 409 `id` when taken
     try:
         for upload in uploads:
@@ -72,59 +76,6 @@ async def _create(services: Services, tenant: str, spec: dict[str, Any]) -> dict
         await asyncio.to_thread(skills.remove, tenant, "agents", spec["id"])
         raise
     return record.spec
-
-
-def _skill_store(services: Services) -> SkillStore:
-    if services.environments is not None:
-        return services.environments.skills
-    return SkillStore.from_settings(services.settings)
-
-
-async def _check_environment_ref(services: Services, tenant: str, environment: Any) -> None:
-    """Refuse a `base_environment` naming an environment this tenant does not have (another
-    tenant's included, with the same answer as a missing one), as interactions do."""
-    if isinstance(environment, str):
-        field, environment_id = "base_environment", environment
-    elif isinstance(environment, Mapping) and environment.get("environment_id"):
-        field, environment_id = "base_environment.environment_id", str(environment["environment_id"])
-    else:
-        return
-    if await services.store.environments.get(tenant, environment_id.removeprefix("environments/")) is None:
-        raise NotFound("no such environment", field=field)
-
-
-def _check_base_environment(services: Services, environment: Any) -> None:
-    """Refuse bad `base_environment.sources` now rather than at the agent's first interaction."""
-    if services.environments is None or not isinstance(environment, Mapping):
-        return
-    try:
-        services.environments.sources.check(environment.get("sources") or [])
-    except SourceError as exc:
-        raise InvalidArgument(exc.message, field=f"base_environment.{exc.field}") from exc
-
-
-def _check_skills(skills: SkillStore, entries: list[Any]) -> tuple[list[Any], list[Mapping[str, Any]]]:
-    """The skills to store (bundled names, `{name, description}` for uploads) and the uploads to save."""
-    stored: list[Any] = []
-    uploads: list[Mapping[str, Any]] = []
-    seen: set[str] = set()
-    for index, entry in enumerate(entries):
-        name = entry if isinstance(entry, str) else str(entry.get("name"))
-        field = f"skills[{index}]" if isinstance(entry, str) else f"skills[{index}].name"
-        if name in seen:
-            raise InvalidArgument(f"skill {name!r} is listed twice", field=field)
-        seen.add(name)
-        try:
-            if isinstance(entry, str) or entry.get("files") is None:
-                stored.append(skills.check_bundled(name))
-                continue
-            skill = skills.check_upload(name, entry["files"], entry.get("encoding"))
-        except SkillUploadError as exc:
-            where = f"skills[{index}].{exc.field}" if exc.field else field
-            raise InvalidArgument(exc.message, field=where) from exc
-        stored.append({"name": skill.name, "description": skill.description})
-        uploads.append(entry)
-    return stored, uploads
 
 
 @router.get("", response_model=AgentList, response_model_exclude_none=True, operation_id="agents-list")
@@ -166,5 +117,5 @@ async def delete_agent(
     if agent_id == DEFAULT_AGENT_ID:
         raise FailedPrecondition("the built-in agent 'default' cannot be deleted")
     await services.store.agents.delete(caller.tenant, agent_id)  # 404 "agent '<id>' not found"
-    await asyncio.to_thread(_skill_store(services).remove, caller.tenant, "agents", agent_id)
+    await asyncio.to_thread(skill_store(services).remove, caller.tenant, "agents", agent_id)
     return {}
