@@ -22,11 +22,12 @@ test-deps:  ## PostgreSQL, Chromium and ripgrep on the host, for the test suite
 image: install engine  ## build the sandbox image (cached by a hash of its inputs)
 	$(WARREN) image build
 
-lint: install  ## ruff, mypy and the layering contracts (import-linter, pyproject [tool.importlinter])
+lint: install  ## ruff, mypy, the layering contracts (import-linter, pyproject [tool.importlinter]) and module sizes
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports --no-cache --no-logo
+	$(PY) scripts/module_sizes.py
 
 test: lint image test-deps  ## everything: lint, unit, integration (real engine), conformance, security
 	$(VENV)/bin/pytest
