@@ -1,4 +1,7 @@
-"""Environments (spec section 5): sources, network policy, the inline config and the resource."""
+"""Environments (spec section 5): sources, env vars, the inline config and the resource.
+
+The network policy (allowlist, injected headers) is in `network`.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +9,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Tag, model_validator
 
-from orchestrator.egress.policy import is_exact_host, split_domain
-
 from .common import WireModel, by_json_kind, field_error
+from .network import Network
 from .scalars import Int64, RelativePath, Timestamp
 
 __all__ = [
-    "AllowlistEntry",
     "CreateEnvironmentRequest",
-    "EgressAllowlist",
     "EnvValue",
     "EnvVar",
     "Environment",
@@ -22,10 +22,8 @@ __all__ = [
     "EnvironmentList",
     "EnvironmentMode",
     "EnvironmentStatus",
-    "Network",
     "Source",
     "SourceType",
-    "Transform",
 ]
 
 EnvironmentMode = Literal["on_demand", "self_hosted"]
@@ -56,57 +54,6 @@ class Source(WireModel):
     files: dict[str, str] | None = None
     """For `skill` (extension): the skill folder's files by relative path, `SKILL.md` required. Not
     echoed back: the server keeps them on disk."""
-
-
-Transform = Annotated[
-    Annotated[dict[str, str], Tag("object")] | Annotated[list[dict[str, str]], Tag("array")],
-    by_json_kind("an object of headers or an array of them"),
-]
-"""Headers the egress proxy adds for a domain: `{header: value}` or a list of such objects."""
-
-
-class AllowlistEntry(WireModel):
-    """One domain the sandbox may reach through the egress proxy."""
-
-    domain: str
-    """The domain; wildcards like `*.googleapis.com` are allowed, and `*` means all. An entry with a
-    `credential` or a `transform` must name one exact host (a wildcard would send the headers to
-    names nobody vetted)."""
-    credential: str | None = None
-    """A stored credential whose secret the proxy injects for this domain (exact hosts only)."""
-    transform: Transform | None = None
-    """Headers the proxy injects for this domain (exact hosts only)."""
-
-    @model_validator(mode="after")
-    def _headers_need_an_exact_host(self) -> AllowlistEntry:
-        if self.credential is None and self.transform is None:
-            return self
-        pattern, _ = split_domain(self.domain)
-        if "*" in pattern:
-            blamed = "credential" if self.credential is not None else "transform"
-            raise field_error(self, (blamed,), "needs an exact host in 'domain', not a wildcard")
-        if not is_exact_host(self.domain):
-            raise field_error(
-                self, ("domain",), "must be a host name or IP address when headers are injected"
-            )
-        return self
-
-
-class EgressAllowlist(WireModel):
-    """Egress restricted to an allowlist (or disabled)."""
-
-    allowlist: Annotated[
-        Annotated[list[AllowlistEntry], Tag("array")] | Annotated[Literal["disabled"], Tag("string")],
-        by_json_kind("an array of allowlist entries or 'disabled'"),
-    ]
-    """The domains the sandbox may reach, or `disabled`."""
-
-
-Network = Annotated[
-    Annotated[Literal["disabled"], Tag("string")] | Annotated[EgressAllowlist, Tag("object")],
-    by_json_kind("'disabled' or an object with 'allowlist'"),
-]
-"""The network policy: `disabled`, or `{"allowlist": [...] | "disabled"}`. Absent means unrestricted."""
 
 
 class EnvVar(WireModel):

@@ -10,8 +10,9 @@ from google import genai
 
 from orchestrator.api.wire.agents import Agent
 from orchestrator.api.wire.common import to_wire
-from orchestrator.api.wire.environments import CreateEnvironmentRequest, EgressAllowlist
+from orchestrator.api.wire.environments import CreateEnvironmentRequest
 from orchestrator.api.wire.interactions import CreateInteraction
+from orchestrator.api.wire.network import EgressAllowlist
 
 ENVIRONMENT = {
     "type": "remote",

@@ -16,15 +16,7 @@ from orchestrator.api.wire.agents import Agent, AgentList, AntigravityAgentConfi
 from orchestrator.api.wire.common import to_wire
 from orchestrator.api.wire.content import TextContent
 from orchestrator.api.wire.deltas import Delta, TextDelta
-from orchestrator.api.wire.environments import (
-    AllowlistEntry,
-    EgressAllowlist,
-    Environment,
-    EnvironmentConfig,
-    EnvironmentList,
-    EnvVar,
-    Source,
-)
+from orchestrator.api.wire.environments import Environment, EnvironmentConfig, EnvironmentList, EnvVar, Source
 from orchestrator.api.wire.error_body import Error
 from orchestrator.api.wire.events import (
     ErrorEvent,
@@ -54,6 +46,7 @@ from orchestrator.api.wire.generation import (
     WebhookConfig,
 )
 from orchestrator.api.wire.interactions import Interaction
+from orchestrator.api.wire.network import AllowlistEntry, EgressAllowlist
 from orchestrator.api.wire.steps import STEP_TYPES, FunctionCallStep, ModelOutputStep, Step, UserInputStep
 from orchestrator.api.wire.tools import (
     AllowedTools,
