@@ -23,6 +23,7 @@ from orchestrator.environments.site import SandboxSite, store_labels
 from orchestrator.environments.sources import Sources
 from orchestrator.sandbox import DockerBackend, ExecRequest
 from orchestrator.store import Store
+from orchestrator.store.environment_spec import EnvironmentSpec
 from tests.unit.environments.conftest import SKILL_MD, make_repo
 
 pytestmark = pytest.mark.integration
@@ -53,13 +54,13 @@ async def test_inline_repository_and_folder_sources_reach_the_workspace(
         service = EnvironmentService(store, site, sources, max_sandboxes=settings.tenant_max_sandboxes)
         record = await service.create(
             "tenant-a",
-            {
-                "sources": [
+            EnvironmentSpec(
+                sources=[
                     {"type": "inline", "content": "hello\n", "target": "notes/hello.txt"},
                     {"type": "repository", "source": f"file://{roots}/app.git", "target": "code/app"},
                     {"type": "folder", "source": str(roots / "data")},
                 ]
-            },
+            ),
         )
         try:
             sandbox = await service.sandbox("tenant-a", record.id)
