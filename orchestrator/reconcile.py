@@ -1,4 +1,5 @@
-"""Crash recovery: make containers and rows agree again, and end the interactions a dead process left.
+"""Crash recovery: make containers and rows agree again (the interactions a dead process left are
+ended by `interactions/ending.py`).
 
 Rows are written before containers are created, so after a crash the store is the truth:
 

@@ -10,10 +10,9 @@ import hashlib
 import secrets
 from dataclasses import dataclass, field
 
-from sqlalchemy.engine import make_url
-
 from orchestrator.sandbox import Limits, SandboxBackend
 from orchestrator.sandbox.backend import LABEL_PREFIX
+from orchestrator.store.urls import without_password
 
 __all__ = ["STORE_LABEL", "SandboxSite", "new_environment_id", "store_labels"]
 
@@ -23,8 +22,7 @@ STORE_LABEL = f"{LABEL_PREFIX}store"
 
 def store_labels(database_url: str) -> dict[str, str]:
     """The label naming the database (a hash of its URL without the password) on every sandbox."""
-    url = make_url(database_url).render_as_string(hide_password=True)
-    return {STORE_LABEL: hashlib.sha256(url.encode()).hexdigest()[:16]}
+    return {STORE_LABEL: hashlib.sha256(without_password(database_url).encode()).hexdigest()[:16]}
 
 
 def new_environment_id() -> str:

@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from orchestrator.store.migrate import upgrade_to_head
 from orchestrator.store.sqlite_hooks import WRITE_OPTION, install_sqlite_hooks
 from orchestrator.store.sqlite_sync import SyncSqlite
-from orchestrator.store.urls import default_database_url, normalise_url
+from orchestrator.store.urls import default_database_url, normalise_url, without_password
 
 __all__ = ["Database"]
 
@@ -137,4 +137,4 @@ class Database:
 
     def __repr__(self) -> str:
         """The URL without its password."""
-        return f"Database({make_url(self.url).render_as_string(hide_password=True)!r})"
+        return f"Database({without_password(self.url)!r})"

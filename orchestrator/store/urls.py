@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-__all__ = ["default_database_url", "normalise_url"]
+__all__ = ["default_database_url", "normalise_url", "without_password"]
 
 
 def default_database_url(environ: Mapping[str, str] | None = None) -> str:
@@ -43,3 +43,8 @@ def normalise_url(url: str) -> str:
     if parsed.drivername in driver:
         parsed = parsed.set(drivername=driver[parsed.drivername])
     return parsed.render_as_string(hide_password=False)
+
+
+def without_password(url: str) -> str:
+    """The database URL with its password masked: safe to log, label or hash."""
+    return make_url(url).render_as_string(hide_password=True)
