@@ -40,9 +40,7 @@ async def test_duplicate_agent_id_is_refused_but_other_tenants_may_use_it(store:
 
 
 async def test_environment_crud_and_state(store: Store) -> None:
-    env = await store.environments.create(
-        "t1", "env_1", EnvironmentSpec(network="disabled")
-    )
+    env = await store.environments.create("t1", "env_1", EnvironmentSpec(network="disabled"))
     assert (env.status, env.sandbox_id) == ("active", None)
     with pytest.raises(AlreadyExistsError):
         await store.environments.create("t1", "env_1", EnvironmentSpec())
