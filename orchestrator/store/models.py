@@ -22,6 +22,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    UniqueConstraint,
     false,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -40,6 +41,8 @@ __all__ = [
     "InteractionRow",
     "StepRow",
     "TokenUsageRow",
+    "TriggerExecutionRow",
+    "TriggerRow",
     "UtcDateTime",
     "utcnow",
 ]
@@ -238,3 +241,51 @@ class CredentialRow(Base):
     """Whether `secret` is sealed."""
     created: Mapped[datetime]
     updated: Mapped[datetime]
+
+
+class TriggerRow(Base):
+    """A trigger: the wire create request in `spec`, plus the schedule state the firing loop keeps."""
+
+    __tablename__ = "triggers"
+    __table_args__ = (
+        Index("ix_triggers_tenant_created_id", "tenant", "created", "id"),
+        Index("ix_triggers_status_next_run_time", "status", "next_run_time"),
+    )
+
+    tenant: Mapped[str] = mapped_column(String, primary_key=True)
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    spec: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String)
+    consecutive_failure_count: Mapped[int] = mapped_column(Integer)
+    next_run_time: Mapped[datetime | None]
+    last_run_time: Mapped[datetime | None]
+    last_pause_time: Mapped[datetime | None]
+    last_resume_time: Mapped[datetime | None]
+    previous_interaction_id: Mapped[str | None] = mapped_column(String)
+    created: Mapped[datetime]
+    updated: Mapped[datetime]
+
+
+class TriggerExecutionRow(Base):
+    """One run of a trigger; the unique `slot` (the claimed scheduled time) makes each time fire once."""
+
+    __tablename__ = "trigger_executions"
+    __table_args__ = (
+        UniqueConstraint("tenant", "trigger_id", "slot"),
+        Index("ix_trigger_executions_tenant_trigger_id_created_id", "tenant", "trigger_id", "created", "id"),
+        Index("ix_trigger_executions_status", "status"),
+    )
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    tenant: Mapped[str] = mapped_column(String)
+    trigger_id: Mapped[str] = mapped_column(String)
+    status: Mapped[str] = mapped_column(String)
+    interaction_id: Mapped[str | None] = mapped_column(String)
+    environment_id: Mapped[str | None] = mapped_column(String)
+    error: Mapped[dict[str, Any] | None]
+    slot: Mapped[datetime | None]
+    """The scheduled time this run claimed; NULL for runs started by hand."""
+    scheduled_time: Mapped[datetime]
+    start_time: Mapped[datetime | None]
+    end_time: Mapped[datetime | None]
+    created: Mapped[datetime]

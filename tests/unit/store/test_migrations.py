@@ -25,6 +25,8 @@ EXPECTED_TABLES = {
     "interactions",
     "steps",
     "token_usage",
+    "trigger_executions",
+    "triggers",
 }
 
 
