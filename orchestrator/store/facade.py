@@ -14,6 +14,8 @@ from orchestrator.store.keys import ApiKeys
 from orchestrator.store.sealing import Sealer
 from orchestrator.store.steps import StepLog
 from orchestrator.store.usage import TokenUsage
+from orchestrator.store.webhook_outbox import WebhookOutbox
+from orchestrator.store.webhooks import WebhookRepository
 
 __all__ = ["Store"]
 
@@ -29,6 +31,7 @@ class Store:
     """
 
     def __init__(self, db: Database, sealer: Sealer | None = None) -> None:
+        sealer = sealer or Sealer.ephemeral()
         self.db = db
         """The connection; `migrate()` and `close()` live there."""
         self.agents = AgentRepository(db)
@@ -45,8 +48,12 @@ class Store:
         """`Idempotency-Key` records."""
         self.usage = TokenUsage(db)
         """Token counters."""
-        self.credentials = CredentialRepository(db, sealer or Sealer.ephemeral())
+        self.credentials = CredentialRepository(db, sealer)
         """Credentials the egress proxy injects (secrets never leave the orchestrator)."""
+        self.webhooks = WebhookRepository(db, sealer)
+        """Webhooks (signing secrets sealed like credentials')."""
+        self.outbox = WebhookOutbox(db)
+        """Webhook deliveries: the durable outbox and its log."""
 
     @classmethod
     async def open(

@@ -44,6 +44,8 @@ __all__ = [
     "TriggerExecutionRow",
     "TriggerRow",
     "UtcDateTime",
+    "WebhookDeliveryRow",
+    "WebhookRow",
     "utcnow",
 ]
 
@@ -289,3 +291,53 @@ class TriggerExecutionRow(Base):
     start_time: Mapped[datetime | None]
     end_time: Mapped[datetime | None]
     created: Mapped[datetime]
+
+
+class WebhookRow(Base):
+    """A static webhook: where a tenant's events go; `secrets` hold sealed signing secrets."""
+
+    __tablename__ = "webhooks"
+    __table_args__ = (Index("ix_webhooks_tenant_created_id", "tenant", "created", "id"),)
+
+    tenant: Mapped[str] = mapped_column(String, primary_key=True)
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    name: Mapped[str | None] = mapped_column(String)
+    uri: Mapped[str] = mapped_column(String)
+    events: Mapped[list[str]] = mapped_column(Json)
+    state: Mapped[str] = mapped_column(String)
+    secrets: Mapped[list[dict[str, Any]]] = mapped_column(Json)
+    """`[{"sealed", "truncated", "expire"}]`, newest first; `expire` is an ISO time or None."""
+    failing_since: Mapped[datetime | None]
+    """The first failed attempt since the last success; None while deliveries succeed."""
+    created: Mapped[datetime]
+    updated: Mapped[datetime]
+
+
+class WebhookDeliveryRow(Base):
+    """One event for one destination: the outbox entry and its delivery log (`log`)."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        Index("ix_webhook_deliveries_state_next_attempt", "state", "next_attempt"),
+        Index("ix_webhook_deliveries_tenant_webhook_id_created_id", "tenant", "webhook_id", "created", "id"),
+    )
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    tenant: Mapped[str] = mapped_column(String)
+    webhook_id: Mapped[str | None] = mapped_column(String)
+    """The static webhook; None for a request's `webhook_config` URI (then `uri` is set)."""
+    uri: Mapped[str | None] = mapped_column(String)
+    message_id: Mapped[str] = mapped_column(String)
+    """`webhook-id`: the same on every attempt, so receivers can drop repeats."""
+    event_type: Mapped[str] = mapped_column(String)
+    payload: Mapped[dict[str, Any]]
+    state: Mapped[str] = mapped_column(String)
+    """`pending`, `delivered`, `failed` (gave up) or `refused` (forbidden address)."""
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_attempt: Mapped[datetime]
+    lease_until: Mapped[datetime | None]
+    """A deliverer holds the row until then; another process may take it after."""
+    log: Mapped[list[dict[str, Any]]] = mapped_column(Json)
+    """One entry per attempt: `{attempt, time, status, error}`."""
+    created: Mapped[datetime]
+    updated: Mapped[datetime]

@@ -27,6 +27,8 @@ EXPECTED_TABLES = {
     "token_usage",
     "trigger_executions",
     "triggers",
+    "webhook_deliveries",
+    "webhooks",
 }
 
 
