@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from fastapi import FastAPI
 
@@ -41,12 +41,13 @@ from orchestrator.interactions.runner_sandbox import RUNNER_COMMAND, RunnerSandb
 from orchestrator.interactions.service import InteractionService
 from orchestrator.interactions.usage import UsageMeter
 from orchestrator.lifecycle import Lifecycle
-from orchestrator.quotas import in_run_token_quota
+from orchestrator.quotas import check_token_quota, in_run_token_quota
 from orchestrator.sandbox import SandboxBackend
 from orchestrator.scheduler import Scheduler
 from orchestrator.store import Store
 from orchestrator.store.retention import run_retention
 from orchestrator.store.sealing import Sealer, load_key
+from orchestrator.triggers.service import TriggerService
 
 __all__ = ["build_app", "build_services", "running"]
 
@@ -79,6 +80,8 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
     pool = services.environments.pool if services.environments is not None else None
     if pool is not None:
         await pool.start()  # fills in the background
+    assert services.triggers is not None
+    firing = asyncio.create_task(services.triggers.run_forever(settings.trigger_tick_s))
     try:
         yield services
     finally:
@@ -86,6 +89,8 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
             await pool.close()  # its unused sandboxes go; assigned ones are their environments'
         await lifecycle.close()
         retention.cancel()
+        firing.cancel()
+        await services.triggers.close()
         await services.interactions.shutdown(settings.shutdown_grace_s)
         await services.interactions.usage.close()
         if services.interactions.agent_runner is not None:
@@ -107,6 +112,20 @@ async def build_services(settings: Settings) -> Services:
     if settings.sandboxes:
         environments, agent_runner = await _agent_sandboxes(settings, store, gateway, usage)
     interactions = InteractionService(store, gateway, scheduler, agent_runner=agent_runner, usage=usage)
+
+    async def token_quota(tenant: str) -> None:
+        await check_token_quota(
+            store, usage, tenant, settings.tenant_token_limit, settings.tenant_token_window_s
+        )
+
+    triggers = TriggerService(
+        store,
+        interactions,
+        lambda: datetime.now(UTC),
+        on_execution_end=[],  # webhooks: notify subscribers of trigger executions here
+        quota=token_quota,
+        max_per_tenant=settings.trigger_max_per_tenant,
+    )
     return Services(
         settings=settings,
         store=store,
@@ -115,6 +134,7 @@ async def build_services(settings: Settings) -> Services:
         uploads=UploadSessions(settings.max_body_bytes, settings.max_open_uploads),
         limiter=RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst),
         shells=ShellSlots(settings.max_shells_per_environment, settings.max_shells_per_tenant),
+        triggers=triggers,
     )
 
 

@@ -47,6 +47,10 @@ class Settings(BaseModel):
     max_queued_per_tenant: int = Field(100, ge=1)
     """Most interactions one tenant may have waiting for a slot (beyond `max_running_per_tenant`
     running); one more gets 429."""
+    trigger_max_per_tenant: int = Field(100, ge=0)
+    """Triggers: the most one tenant may have; one more gets 429."""
+    trigger_tick_s: float = Field(5.0, gt=0)
+    """Triggers: how often the firing loop looks for due triggers and ended executions (seconds)."""
     secret_key: SecretStr | None = None
     """The key credential secrets are sealed with at rest: base64url of 32 random bytes. Default:
     `data_dir/secret.key`, made (0600) on first start. Replicas sharing a database need the same key."""

@@ -18,7 +18,16 @@ from orchestrator import __version__
 from orchestrator.api.deps import Services
 from orchestrator.api.errors import install_error_handlers
 from orchestrator.api.middleware import BodyLimit
-from orchestrator.api.routes import agents, credentials, environments, files, health, interactions, shell
+from orchestrator.api.routes import (
+    agents,
+    credentials,
+    environments,
+    files,
+    health,
+    interactions,
+    shell,
+    triggers,
+)
 from orchestrator.config import Settings
 
 __all__ = ["ServicesFactory", "create_app"]
@@ -55,6 +64,6 @@ def create_app(settings: Settings, services: ServicesFactory) -> FastAPI:
     app.add_middleware(  # outermost: before auth
         BodyLimit, max_body_bytes=settings.max_body_bytes, max_multipart_parts=settings.max_multipart_parts
     )
-    for module in (interactions, agents, environments, files, health, shell, credentials):
+    for module in (interactions, agents, environments, files, health, shell, credentials, triggers):
         app.include_router(module.router)
     return app

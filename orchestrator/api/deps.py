@@ -15,6 +15,7 @@ from orchestrator.environments.service import EnvironmentService
 from orchestrator.environments.uploads import UploadSessions
 from orchestrator.interactions.service import InteractionService
 from orchestrator.store import Store
+from orchestrator.triggers.service import TriggerService
 
 __all__ = ["Caller", "CallerDep", "Services", "ServicesDep", "VersionDep", "check_version"]
 
@@ -32,6 +33,8 @@ class Services:
     uploads: UploadSessions
     limiter: RateLimiter
     shells: ShellSlots
+    triggers: TriggerService | None = None
+    """Scheduled agent interactions (None only in apps built without them)."""
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ from orchestrator.store.interactions import InteractionRepository
 from orchestrator.store.keys import ApiKeys
 from orchestrator.store.sealing import Sealer
 from orchestrator.store.steps import StepLog
+from orchestrator.store.trigger_executions import TriggerExecutions
+from orchestrator.store.triggers import TriggerRepository
 from orchestrator.store.usage import TokenUsage
 from orchestrator.store.webhook_outbox import WebhookOutbox
 from orchestrator.store.webhooks import WebhookRepository
@@ -50,6 +52,10 @@ class Store:
         """Token counters."""
         self.credentials = CredentialRepository(db, sealer)
         """Credentials the egress proxy injects (secrets never leave the orchestrator)."""
+        self.triggers = TriggerRepository(db)
+        """Triggers: scheduled agent interactions."""
+        self.trigger_executions = TriggerExecutions(db)
+        """Runs of triggers, and the claims of their scheduled times."""
         self.webhooks = WebhookRepository(db, sealer)
         """Webhooks (signing secrets sealed like credentials')."""
         self.outbox = WebhookOutbox(db)

@@ -1,0 +1,1 @@
+"""Triggers: agent interactions created on a cron schedule, each scheduled time exactly once."""
