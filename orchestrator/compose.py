@@ -48,6 +48,7 @@ from orchestrator.store import Store
 from orchestrator.store.retention import run_retention
 from orchestrator.store.sealing import Sealer, load_key
 from orchestrator.triggers.service import TriggerService
+from orchestrator.webhooks.compose import build_webhooks
 
 __all__ = ["build_app", "build_services", "running"]
 
@@ -82,6 +83,8 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
         await pool.start()  # fills in the background
     assert services.triggers is not None
     firing = asyncio.create_task(services.triggers.run_forever(settings.trigger_tick_s))
+    if services.webhook_deliverer is not None:
+        services.webhook_deliverer.start()
     try:
         yield services
     finally:
@@ -91,6 +94,8 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
         retention.cancel()
         firing.cancel()
         await services.triggers.close()
+        if services.webhook_deliverer is not None:
+            await services.webhook_deliverer.close()
         await services.interactions.shutdown(settings.shutdown_grace_s)
         await services.interactions.usage.close()
         if services.interactions.agent_runner is not None:
@@ -111,7 +116,10 @@ async def build_services(settings: Settings) -> Services:
     environments, agent_runner = None, None
     if settings.sandboxes:
         environments, agent_runner = await _agent_sandboxes(settings, store, gateway, usage)
-    interactions = InteractionService(store, gateway, scheduler, agent_runner=agent_runner, usage=usage)
+    hooks = await build_webhooks(settings, store)
+    interactions = InteractionService(
+        store, gateway, scheduler, agent_runner=agent_runner, usage=usage, events=hooks.events
+    )
 
     async def token_quota(tenant: str) -> None:
         await check_token_quota(
@@ -122,7 +130,7 @@ async def build_services(settings: Settings) -> Services:
         store,
         interactions,
         lambda: datetime.now(UTC),
-        on_execution_end=[],  # webhooks: notify subscribers of trigger executions here
+        on_execution_end=[hooks.service.execution_ended],
         quota=token_quota,
         max_per_tenant=settings.trigger_max_per_tenant,
     )
@@ -135,6 +143,8 @@ async def build_services(settings: Settings) -> Services:
         limiter=RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst),
         shells=ShellSlots(settings.max_shells_per_environment, settings.max_shells_per_tenant),
         triggers=triggers,
+        webhooks=hooks.service,
+        webhook_deliverer=hooks.deliverer,
     )
 
 

@@ -154,6 +154,18 @@ class Settings(BaseModel):
     """Fixed answers the egress proxy uses instead of DNS for these names (`name=address`); the
     answers still pass the address rules. `WARREN_EGRESS_HOSTS` is a comma-separated list of
     `name=address` pairs. Tests map a name to their own listener on 127.0.0.1 this way."""
+    webhook_backoff_base_s: float = Field(10.0, gt=0)
+    """Webhooks: the wait after a delivery's first failed attempt; it doubles per attempt (with jitter)."""
+    webhook_backoff_max_s: float = Field(3600.0, gt=0)
+    """Webhooks: the longest wait between two attempts of one delivery."""
+    webhook_give_up_s: float = Field(86400.0, gt=0)
+    """Webhooks: a delivery this old is given up, and a webhook failing this long is disabled
+    (`disabled_due_to_failed_deliveries`). Deliveries pass the egress address rules
+    (`egress_allow_addresses`, `egress_hosts`)."""
+    webhook_timeout_s: float = Field(10.0, gt=0)
+    """Webhooks: one delivery attempt's deadline."""
+    webhook_poll_s: float = Field(1.0, gt=0)
+    """Webhooks: how often the outbox is read when no new event wakes the deliverer."""
 
     @field_validator("workspace_bytes")
     @classmethod

@@ -27,6 +27,7 @@ from orchestrator.api.routes import (
     interactions,
     shell,
     triggers,
+    webhooks,
 )
 from orchestrator.config import Settings
 
@@ -64,6 +65,6 @@ def create_app(settings: Settings, services: ServicesFactory) -> FastAPI:
     app.add_middleware(  # outermost: before auth
         BodyLimit, max_body_bytes=settings.max_body_bytes, max_multipart_parts=settings.max_multipart_parts
     )
-    for module in (interactions, agents, environments, files, health, shell, credentials, triggers):
+    for module in (interactions, agents, environments, files, health, shell, credentials, triggers, webhooks):
         app.include_router(module.router)
     return app

@@ -16,6 +16,8 @@ from orchestrator.environments.uploads import UploadSessions
 from orchestrator.interactions.service import InteractionService
 from orchestrator.store import Store
 from orchestrator.triggers.service import TriggerService
+from orchestrator.webhooks.deliverer import Deliverer
+from orchestrator.webhooks.service import WebhookService
 
 __all__ = ["Caller", "CallerDep", "Services", "ServicesDep", "VersionDep", "check_version"]
 
@@ -35,6 +37,10 @@ class Services:
     shells: ShellSlots
     triggers: TriggerService | None = None
     """Scheduled agent interactions (None only in apps built without them)."""
+    webhooks: WebhookService | None = None
+    """Webhooks (None only in apps built without them)."""
+    webhook_deliverer: Deliverer | None = None
+    """The outbox's delivery loop, started and stopped by `compose.running`."""
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ snapshot is kept for the foreground caller waiting on it, which then needs no re
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, Protocol
 
 from orchestrator.interactions.ports import AgentRunner
 from orchestrator.interactions.recorder import Recorder
@@ -18,17 +18,35 @@ from orchestrator.interactions.usage import UsageMeter
 from orchestrator.store import Store
 from orchestrator.store.interactions import InteractionRecord
 from orchestrator.store.models import utcnow
+from orchestrator.store.webhook_outbox import EventWriter
 
-__all__ = ["Finisher"]
+__all__ = ["Finisher", "InteractionEvents"]
 
 _MAX_ANSWERS = 1024
+
+
+class InteractionEvents(Protocol):
+    """Who hears that an interaction ended (webhooks), with rows written in the ending's transaction."""
+
+    def ending(self, tenant: str, interaction: InteractionRecord) -> EventWriter | None:
+        """Rows to write with this ending (its final status is set in `interaction`), or None."""
+
+    def written(self) -> None:
+        """The ending (and the rows `ending` gave) is committed."""
 
 
 class Finisher:
     """Stores interactions' endings and keeps their final snapshots for foreground waiters."""
 
-    def __init__(self, store: Store, agent_runner: AgentRunner | None, usage: UsageMeter) -> None:
+    def __init__(
+        self,
+        store: Store,
+        agent_runner: AgentRunner | None,
+        usage: UsageMeter,
+        events: InteractionEvents | None = None,
+    ) -> None:
         self._store = store
+        self._events = events
         self._agent_runner = agent_runner
         self._usage = usage
         self._answers: dict[str, dict[str, Any]] = {}
@@ -54,14 +72,21 @@ class Finisher:
         await recorder.settle()  # earlier batches first: the final one must follow them
         steps, events = recorder.drain()
         await asyncio.shield(
-            self._store.steps.append_batch(tenant, record.id, steps, events, interaction=change)
+            self._store.steps.append_batch(
+                tenant, record.id, steps, events, interaction=change, also=self._ending_rows(tenant, final)
+            )
         )
+        if self._events is not None:
+            self._events.written()
         if self._agent_runner is not None and record.agent:
             await self._agent_runner.committed(record.id)
         self._usage.add(tenant, record.api_key_id, usage)
         if len(self._answers) >= _MAX_ANSWERS:  # nobody waited for the oldest: forget it
             self._answers.pop(next(iter(self._answers)))
         self._answers[record.id] = snapshot(final, [*recorder.inputs, *recorder.steps])
+
+    def _ending_rows(self, tenant: str, final: InteractionRecord) -> EventWriter | None:
+        return None if self._events is None else self._events.ending(tenant, final)
 
     def answer(self, interaction_id: str) -> dict[str, Any] | None:
         """The final snapshot of an interaction that ended here, once (None if forgotten or not ended)."""

@@ -15,7 +15,7 @@ from typing import Any
 
 from orchestrator.errors import NotFound
 from orchestrator.gateway.registry import ProviderRegistry
-from orchestrator.interactions.finish import Finisher
+from orchestrator.interactions.finish import Finisher, InteractionEvents
 from orchestrator.interactions.intake import Intake
 from orchestrator.interactions.jobs import InteractionJobs
 from orchestrator.interactions.live import Event, LiveLog, LiveLogs
@@ -42,6 +42,7 @@ class InteractionService:
         logs: LiveLogs | None = None,
         agent_runner: AgentRunner | None = None,
         usage: UsageMeter | None = None,
+        events: InteractionEvents | None = None,
     ) -> None:
         self.store = store
         self.gateway = gateway
@@ -50,7 +51,7 @@ class InteractionService:
         self.agent_runner = agent_runner
         self.usage = usage or UsageMeter(store)
         self._intake = Intake(store, gateway, agent_runner)
-        self._finisher = Finisher(store, agent_runner, self.usage)
+        self._finisher = Finisher(store, agent_runner, self.usage, events)
         self._jobs = InteractionJobs(store, gateway, scheduler, agent_runner, self._finisher)
 
     async def create(

@@ -9,7 +9,7 @@ transaction (`BEGIN IMMEDIATE`) does. The `(interaction_id, seq)` primary key ba
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Integer, bindparam, insert, update
@@ -105,6 +105,7 @@ class StepLog(StepReader):
         events: Sequence[Mapping[str, Any]],
         *,
         interaction: Mapping[str, Any] | None = None,
+        also: Callable[[Connection], None] | None = None,
     ) -> FirstNumbers:
         """Append steps and events in one transaction, each numbered on from its log's last.
 
@@ -117,6 +118,8 @@ class StepLog(StepReader):
         Args:
             interaction: columns of the interaction row to set in the same transaction (`status`,
                 `usage`, `errors`), so readers never see the final status without the final steps.
+            also: more rows to write in the same transaction (the webhook outbox's event rows, so an
+                ending is never stored without its webhook deliveries).
 
         Raises:
             NotFoundError: no such interaction for this tenant.
@@ -168,6 +171,8 @@ class StepLog(StepReader):
                     for i, (k, e) in enumerate(zip(event_kinds, events, strict=True))
                 ],
             )
+            if also is not None:
+                also(conn)
             return first_step, first_event
 
         first_step, first_event = await self._db.run_write(append)

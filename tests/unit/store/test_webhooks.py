@@ -17,7 +17,12 @@ SECRET = "whsec_" + "A" * 40 + "wxyz"
 
 async def _hook(store: Store, tenant: str = "t", id: str = "wh1", events: list[str] | None = None) -> None:
     await store.webhooks.create(
-        tenant, id, name="n", uri="https://example.com/h", events=events or ["interaction.completed"], secret=SECRET
+        tenant,
+        id,
+        name="n",
+        uri="https://example.com/h",
+        events=events or ["interaction.completed"],
+        secret=SECRET,
     )
 
 
