@@ -16,7 +16,7 @@ install: $(STAMP)  ## Python deps into .venv
 engine:  ## install and start the Docker engine when missing
 	scripts/ensure-engine.sh
 
-test-deps:  ## PostgreSQL, Chromium and ripgrep on the host, for the test suite
+test-deps:  ## PostgreSQL, Chromium, ripgrep and Node (+ tests/js packages) on the host, for the test suite
 	scripts/ensure-test-deps.sh
 
 image: install engine  ## build the sandbox image (cached by a hash of its inputs)

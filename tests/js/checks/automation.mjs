@@ -1,0 +1,128 @@
+// triggers and webhooks: every method the SDK has for them. A webhook's ping must reach the loopback
+// receiver the pytest side started (WARREN_JS_RECEIVER); the delivery is reported for it to verify.
+import assert from 'node:assert/strict';
+
+const is404 = (err) => err.status === 404;
+const pause = () => new Promise((resolve) => setTimeout(resolve, 200));
+
+export async function triggers(ai, report) {
+  let trigger;
+  let execution;
+  await report.call('triggers.create', 'yearly agent run', async () => {
+    trigger = await ai.triggers.create({
+      display_name: 'js nightly',
+      schedule: '0 3 1 1 *',
+      time_zone: 'Europe/Paris',
+      execution_timeout_seconds: 600,
+      max_consecutive_failures: 3,
+      interaction: { agent: 'default', agent_config: { type: 'antigravity', model: 'scripted:echo' }, input: 'tick' },
+    });
+    assert.ok(trigger.id);
+    assert.equal(trigger.status, 'active');
+    assert.ok(trigger.next_run_time, 'the next run time is computed');
+  });
+  await report.call('triggers.get', 'by id', async () => {
+    const fetched = await ai.triggers.get(trigger.id);
+    assert.equal(fetched.schedule, '0 3 1 1 *');
+    assert.equal(fetched.time_zone, 'Europe/Paris');
+    assert.equal(fetched.interaction.input, 'tick');
+  });
+  await report.call('triggers.list', 'paged', async () => {
+    const seen = [];
+    let page_token;
+    do {
+      const page = await ai.triggers.list({ page_size: 1, page_token });
+      seen.push(...(page.triggers ?? []).map((t) => t.id));
+      page_token = page.next_page_token;
+    } while (page_token);
+    assert.ok(seen.includes(trigger.id), JSON.stringify(seen));
+  });
+  await report.call('triggers.update', 'pause then resume', async () => {
+    const paused = await ai.triggers.update(trigger.id, { status: 'paused' });
+    assert.equal(paused.status, 'paused');
+    assert.ok(paused.last_pause_time);
+    const resumed = await ai.triggers.update(trigger.id, { status: 'active', display_name: 'js renamed' });
+    assert.equal(resumed.status, 'active');
+    assert.equal(resumed.display_name, 'js renamed');
+  });
+  await report.call('triggers.run', 'run now', async () => {
+    execution = await ai.triggers.run(trigger.id);
+    assert.equal(execution.trigger_id, trigger.id);
+    assert.match(execution.interaction_id ?? '', /^int_/);
+  });
+  await report.call('triggers.listExecutions', 'the run completes', async () => {
+    let found;
+    do {
+      if (found) await pause();
+      const page = await ai.triggers.listExecutions(trigger.id);
+      found = (page.trigger_executions ?? []).find((e) => e.id === execution.id);
+      assert.ok(found, 'the run-now execution is listed');
+    } while (found.status === 'in_progress');
+    assert.equal(found.status, 'completed', found.error);
+    const interaction = await ai.interactions.get(found.interaction_id);
+    assert.equal(interaction.status, 'completed');
+  });
+  await report.call('triggers.delete', 'then get is 404', async () => {
+    await ai.triggers.delete(trigger.id);
+    await assert.rejects(ai.triggers.get(trigger.id), is404);
+  });
+}
+
+/** Wait until the receiver has seen a request on `path`, and return it. */
+async function delivered(receiver, path) {
+  for (;;) {
+    const seen = await (await fetch(`${receiver}/_received`)).json();
+    const hit = seen.find((request) => request.path === path);
+    if (hit) return hit;
+    await pause();
+  }
+}
+
+export async function webhooks(ai, report, receiver) {
+  const path = `/hook/${Math.random().toString(16).slice(2, 10)}`;
+  let hook;
+  await report.call('webhooks.create', 'loopback receiver', async () => {
+    hook = await ai.webhooks.create({
+      name: 'js-hook',
+      uri: `${receiver}${path}`,
+      subscribed_events: ['interaction.completed', 'interaction.failed'],
+    });
+    assert.ok(hook.id);
+    assert.match(hook.new_signing_secret ?? '', /^whsec_/, 'the secret is shown once, at create');
+    assert.equal(hook.state, 'enabled');
+    return { secret: hook.new_signing_secret };
+  });
+  await report.call('webhooks.get', 'secret not shown again', async () => {
+    const fetched = await ai.webhooks.get(hook.id);
+    assert.equal(fetched.uri, `${receiver}${path}`);
+    assert.equal(fetched.new_signing_secret, undefined);
+    assert.ok(!JSON.stringify(fetched).includes(hook.new_signing_secret));
+  });
+  await report.call('webhooks.list', 'contains it', async () => {
+    const listed = await ai.webhooks.list();
+    assert.ok((listed.webhooks ?? []).some((w) => w.id === hook.id));
+  });
+  await report.call('webhooks.update', 'name and state with update_mask', async () => {
+    const updated = await ai.webhooks.update(hook.id, { name: 'js-hook-2', state: 'disabled', update_mask: 'name,state' });
+    assert.equal(updated.name, 'js-hook-2');
+    assert.equal(updated.state, 'disabled');
+    const enabled = await ai.webhooks.update(hook.id, { state: 'enabled', update_mask: 'state' });
+    assert.equal(enabled.state, 'enabled');
+    assert.equal(enabled.name, 'js-hook-2', 'fields outside the mask stay');
+  });
+  await report.call('webhooks.ping', 'reaches the receiver, signed', async () => {
+    await ai.webhooks.ping(hook.id);
+    return { delivery: await delivered(receiver, path) };
+  });
+  await report.call('webhooks.rotateSigningSecret', 'revoke at once', async () => {
+    const rotated = await ai.webhooks.rotateSigningSecret(hook.id, {
+      revocation_behavior: 'revoke_previous_secrets_immediately',
+    });
+    assert.match(rotated.secret ?? '', /^whsec_/);
+    assert.notEqual(rotated.secret, hook.new_signing_secret);
+  });
+  await report.call('webhooks.delete', 'then get is 404', async () => {
+    await ai.webhooks.delete(hook.id);
+    await assert.rejects(ai.webhooks.get(hook.id), is404);
+  });
+}

@@ -1,0 +1,85 @@
+// interactions: create (model and agent forms, unary and streamed), get (plain and a resumed
+// stream), cancel, delete. Scripted models answer deterministically (tests/conformance/scripts).
+import assert from 'node:assert/strict';
+import { collect } from '../report.mjs';
+
+const outputText = (interaction) =>
+  interaction.steps
+    .filter((step) => step.type === 'model_output')
+    .flatMap((step) => step.content ?? [])
+    .map((block) => block.text ?? '')
+    .join('');
+
+/** Poll until the interaction leaves in_progress; the pytest side bounds the whole run. */
+async function settle(ai, id) {
+  for (;;) {
+    const current = await ai.interactions.get(id);
+    if (current.status !== 'in_progress') return current;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+export async function interactions(ai, report) {
+  let done;
+  await report.call('interactions.create', 'model form', async () => {
+    done = await ai.interactions.create({ model: 'scripted:echo', input: 'hello from node' });
+    assert.equal(done.status, 'completed');
+    assert.match(done.id, /^int_/);
+    assert.equal(outputText(done), 'hello from node');
+  });
+  await report.call('interactions.create', 'agent form', async () => {
+    const agentRun = await ai.interactions.create({
+      agent: 'default',
+      agent_config: { type: 'antigravity', model: 'scripted:echo' },
+      input: 'hello agent',
+    });
+    assert.equal(agentRun.status, 'completed', JSON.stringify(agentRun.errors ?? null));
+    assert.match(agentRun.environment_id ?? '', /^env_/, 'an agent interaction runs in an environment');
+  });
+  await report.call('interactions.create', 'stream', async () => {
+    const events = await collect(
+      await ai.interactions.create({ model: 'scripted:story', input: 'tell me', stream: true }),
+    );
+    const kinds = events.map((event) => event.event_type);
+    assert.equal(kinds[0], 'interaction.created');
+    assert.equal(kinds.at(-1), 'interaction.completed');
+    assert.deepEqual(events.map((event) => event.event_id), events.map((_, i) => String(i)));
+    const text = events
+      .filter((event) => event.event_type === 'step.delta' && event.delta.type === 'text')
+      .map((event) => event.delta.text)
+      .join('');
+    assert.equal(text, 'Once upon a time a rabbit dug the finest warren in the whole green valley.');
+  });
+  await report.call('interactions.get', 'by id', async () => {
+    const fetched = await ai.interactions.get(done.id);
+    assert.equal(fetched.id, done.id);
+    assert.equal(outputText(fetched), 'hello from node');
+  });
+  await report.call('interactions.get', 'stream resumed with last_event_id', async () => {
+    const first = await collect(
+      await ai.interactions.create({ model: 'scripted:slow', input: 'go', stream: true, background: true }),
+      4,
+    );
+    const id = first[0].interaction.id;
+    const last = first.at(-1).event_id;
+    const rest = await collect(await ai.interactions.get(id, { stream: true, last_event_id: last }));
+    const ids = [...first, ...rest].map((event) => Number(event.event_id));
+    assert.deepEqual(ids, ids.map((_, i) => i), 'every event exactly once, in order');
+    assert.equal(rest.at(-1).event_type, 'interaction.completed');
+  });
+  await report.call('interactions.cancel', 'mid-run', async () => {
+    const started = await ai.interactions.create({ model: 'scripted:slow', input: 'go', background: true });
+    assert.equal(started.status, 'in_progress');
+    const cancelled = await ai.interactions.cancel(started.id);
+    assert.equal(cancelled.status, 'cancelled');
+    assert.equal((await settle(ai, started.id)).status, 'cancelled');
+  });
+  await report.call('interactions.delete', 'then get is 404', async () => {
+    const doomed = await ai.interactions.create({ model: 'scripted:echo', input: 'bye' });
+    await ai.interactions.delete(doomed.id);
+    await assert.rejects(ai.interactions.get(doomed.id), (err) => err.status === 404);
+  });
+  await report.call('interactions.create', 'unknown model is refused', () =>
+    ai.interactions.create({ model: 'no-such-provider:model', input: 'x' }),
+  );
+}

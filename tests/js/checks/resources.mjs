@@ -1,0 +1,146 @@
+// agents, environments and their files, credentials: every method the SDK has for them.
+import assert from 'node:assert/strict';
+import { freshId } from '../report.mjs';
+
+const is404 = (err) => err.status === 404;
+
+export async function agents(ai, report) {
+  const id = freshId('js-agent');
+  await report.call('agents.create', 'with config and tools', async () => {
+    const created = await ai.agents.create({
+      id,
+      description: 'Made by the JS SDK',
+      system_instruction: 'You answer briefly.',
+      agent_config: { type: 'antigravity', model: 'scripted:echo', max_total_tokens: 2000 },
+      tools: [{ type: 'code_execution' }],
+    });
+    assert.equal(created.id, id);
+  });
+  await report.call('agents.get', 'by id', async () => {
+    const fetched = await ai.agents.get(id);
+    assert.equal(fetched.system_instruction, 'You answer briefly.');
+    assert.equal(Number(fetched.agent_config.max_total_tokens), 2000);
+  });
+  await report.call('agents.list', 'paged', async () => {
+    const seen = [];
+    let page_token;
+    do {
+      const page = await ai.agents.list({ page_size: 1, page_token });
+      seen.push(...page.agents.map((agent) => agent.id));
+      page_token = page.next_page_token;
+    } while (page_token);
+    assert.ok(seen.includes(id) && seen.includes('default'), JSON.stringify(seen));
+    assert.equal(new Set(seen).size, seen.length, 'no agent on two pages');
+  });
+  await report.call('agents.delete', 'then get is 404', async () => {
+    await ai.agents.delete(id);
+    await assert.rejects(ai.agents.get(id), is404);
+  });
+}
+
+export async function environments(ai, report) {
+  let env;
+  await report.call('environments.create', 'inline sources', async () => {
+    env = await ai.environments.create({
+      network: 'disabled',
+      sources: [
+        { type: 'inline', content: 'seeded', target: 'seed.txt' },
+        { type: 'inline', content: 'nested', target: 'data/notes.txt' },
+      ],
+    });
+    assert.match(env.id, /^env_/);
+    assert.equal(env.status, 'active');
+  });
+  await report.call('environments.get', 'by id', async () => {
+    assert.equal((await ai.environments.get(env.id)).id, env.id);
+  });
+  await report.call('environments.list', 'contains it', async () => {
+    const listed = await ai.environments.list();
+    assert.ok(listed.environments.some((e) => e.id === env.id));
+  });
+  await files(ai, report, env.id);
+  await report.call('environments.delete', 'then get is 404', async () => {
+    await ai.environments.delete(env.id);
+    await assert.rejects(ai.environments.get(env.id), is404);
+  });
+}
+
+async function files(ai, report, environment) {
+  await report.call('environments.files.list', 'root and recursive', async () => {
+    const root = await ai.environments.files.list({ environment, path: '' });
+    const kinds = root.files.map((f) => `${f.path}:${f.type}`).sort();
+    assert.deepEqual(kinds, ['data:directory', 'seed.txt:file']);
+    const all = await ai.environments.files.list({ environment, path: '', recursive: true });
+    assert.ok(all.files.some((f) => f.path === 'data/notes.txt'), JSON.stringify(all.files));
+  });
+  await report.call('environments.files.download', 'seeded file', async () => {
+    const bytes = await ai.environments.files.download({ environment, path: 'data/notes.txt' });
+    assert.equal(new TextDecoder().decode(bytes), 'nested');
+  });
+  await report.call('environments.files.download', 'missing file', () =>
+    ai.environments.files.download({ environment, path: 'nope.txt' }),
+  );
+  await report.call('environments.files.upload', 'bytes, then download them', async () => {
+    const payload = new TextEncoder().encode('name,score\nada,3\n'.repeat(500));
+    const uploaded = await ai.environments.files.upload({ environment, path: 'up/scores.csv', file: payload });
+    assert.equal(uploaded.files[0].path, 'up/scores.csv');
+    assert.equal(Number(uploaded.files[0].size_bytes), payload.length);
+    const bytes = await ai.environments.files.download({ environment, path: 'up/scores.csv' });
+    assert.deepEqual(new Uint8Array(bytes), payload);
+  });
+}
+
+export async function credentials(ai, report) {
+  const id = freshId('js-cred');
+  await report.call('credentials.create', 'bearer_token', async () => {
+    const created = await ai.credentials.create({ type: 'bearer_token', id, token: 'sekrit-js-0001' });
+    assert.equal(created.id, id);
+    assert.equal(created.type, 'bearer_token');
+    assert.ok(!JSON.stringify(created).includes('sekrit-js-0001'), 'the secret is write-only');
+  });
+  await report.call('credentials.create', 'environment_variable', async () => {
+    const created = await ai.credentials.create({
+      type: 'environment_variable',
+      id: freshId('js-env-cred'),
+      value: 'sekrit-js-0003',
+      injection_location: 'header',
+      trusted_domains: ['api.example.com'],
+    });
+    assert.equal(created.type, 'environment_variable');
+  });
+  await report.call('credentials.create', 'environment_variable injected in a query', () =>
+    ai.credentials.create({
+      type: 'environment_variable',
+      id: freshId('js-env-cred'),
+      value: 'sekrit-js-0004',
+      injection_location: 'query',
+    }),
+  );
+  await report.call('credentials.get', 'by id', async () => {
+    const fetched = await ai.credentials.get(id);
+    assert.equal(fetched.id, id);
+    assert.ok(!JSON.stringify(fetched).includes('sekrit-js-0001'), 'the secret is write-only');
+  });
+  await report.call('credentials.list', 'contains it', async () => {
+    const listed = await ai.credentials.list();
+    assert.ok(listed.credentials.some((c) => c.id === id));
+  });
+  await report.call('credentials.update', 'new token', () =>
+    ai.credentials.update(id, { type: 'bearer_token', token: 'sekrit-js-0002', update_mask: 'token' }),
+  );
+  await report.call('credentials.create', 'oauth2', () =>
+    ai.credentials.create({
+      type: 'oauth2',
+      id: freshId('js-oauth'),
+      client_id: 'client',
+      client_secret: 'secret',
+      refresh_token: 'refresh',
+      token_url: 'https://oauth.invalid/token',
+      scopes: ['read'],
+    }),
+  );
+  await report.call('credentials.delete', 'then get is 404', async () => {
+    await ai.credentials.delete(id);
+    await assert.rejects(ai.credentials.get(id), is404);
+  });
+}

@@ -1,0 +1,54 @@
+// Runs named SDK calls one after another and records each as {method, case, ok, error}.
+// A call "fails" when the SDK throws or when a check on its answer does not hold; the pytest side
+// (tests/conformance/test_js_sdk.py) holds which calls must succeed and which must be refused.
+
+/** What the SDK reported, in the terms a user sees: the error class, HTTP status and message. */
+export function describeError(err) {
+  const status = err?.status ?? err?.statusCode ?? err?.rawResponse?.status ?? null;
+  let code = err?.error?.error?.code ?? err?.error?.code ?? null;
+  if (code === null && typeof err?.body === 'string') {
+    try {
+      code = JSON.parse(err.body)?.error?.code ?? null;
+    } catch {
+      code = null;
+    }
+  }
+  return {
+    class: err?.constructor?.name ?? typeof err,
+    status: typeof status === 'number' ? status : null,
+    code: typeof code === 'string' ? code : null,
+    message: String(err?.message ?? err).slice(0, 600),
+  };
+}
+
+export class Report {
+  constructor() {
+    this.calls = [];
+  }
+
+  /** Run `fn` (which makes the SDK call and checks its answer) and record the outcome; an object
+   * `fn` returns is kept as the entry's `data`, for checks the pytest side makes itself. */
+  async call(method, label, fn) {
+    try {
+      const data = await fn();
+      this.calls.push({ method, case: label, ok: true, error: null, data: data ?? null });
+    } catch (err) {
+      this.calls.push({ method, case: label, ok: false, error: describeError(err), data: null });
+    }
+  }
+}
+
+/** Drain an SDK stream into an array, stopping after `limit` events when given. */
+export async function collect(stream, limit = Infinity) {
+  const events = [];
+  for await (const event of stream) {
+    events.push(event);
+    if (events.length >= limit) break;
+  }
+  return events;
+}
+
+/** A fresh id with a readable prefix, so reruns against one server never collide. */
+export function freshId(prefix) {
+  return `${prefix}-${Math.random().toString(16).slice(2, 10)}`;
+}
