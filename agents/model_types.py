@@ -26,13 +26,16 @@ __all__ = [
     "ModelResponse",
     "ResponseDone",
     "ResponsePart",
+    "SafetySetting",
     "StreamEvent",
     "TextDelta",
     "TextPart",
+    "ThinkingLevel",
     "ThoughtDelta",
     "ThoughtPart",
     "ToolCallEvent",
     "ToolCallPart",
+    "ToolChoice",
     "ToolDeclaration",
     "ToolResultPart",
     "Usage",
@@ -145,8 +148,37 @@ class ToolDeclaration(_Model):
     """JSON schema of the arguments object."""
 
 
+ThinkingLevel = Literal["minimal", "low", "medium", "high", "xhigh"]
+"""How much the model reasons (the Interactions API's levels); each provider maps them its own way."""
+
+
+class ToolChoice(_Model):
+    """How the model may call tools: a mode, optionally restricted to some tool names."""
+
+    mode: Literal["auto", "any", "none", "validated"] = "auto"
+    """`auto` (may call), `any` (must call), `none` (must not), `validated` (Gemini: calls checked
+    against their schemas)."""
+    tools: list[str] | None = None
+    """When set, only these declared tools may be called."""
+
+
+class SafetySetting(_Model):
+    """A blocking threshold for one harm category, in the Interactions API's lower-case names."""
+
+    category: str
+    """The harm category, e.g. `harassment`."""
+    threshold: str
+    """What to block, e.g. `block_only_high`."""
+    method: str | None = None
+    """How harm is scored (`severity` or `probability`); `None` is the vendor's default."""
+
+
 class GenerationConfig(_Model):
-    """Sampling and output settings; `None` leaves the vendor's default."""
+    """Sampling and output settings; `None` leaves the vendor's default.
+
+    A provider that cannot honour a setting says so in `ModelProvider.unsupported`, before the
+    request is accepted: a setting is never silently dropped.
+    """
 
     temperature: float | None = None
     """Sampling temperature."""
@@ -157,7 +189,23 @@ class GenerationConfig(_Model):
     stop: list[str] = Field(default_factory=list)
     """Stop sequences."""
     response_schema: dict[str, Any] | None = None
-    """JSON schema the answer must follow (structured output)."""
+    """JSON schema the answer must follow (structured output); implies `json_output`."""
+    json_output: bool = False
+    """The answer must be one JSON value (`response_mime_type: application/json`)."""
+    seed: int | None = None
+    """Sampling seed, for repeatable output."""
+    tool_choice: ToolChoice | None = None
+    """How the model may call tools; `None` is the vendor's default (auto)."""
+    thinking_level: ThinkingLevel | None = None
+    """How much the model reasons; `None` is the vendor's default."""
+    safety_settings: list[SafetySetting] = Field(default_factory=list)
+    """Harm thresholds (Gemini has them; others refuse them)."""
+
+    @property
+    def wants_json(self) -> bool:
+        """True when the answer must be JSON (with or without a schema)."""
+        return self.json_output or self.response_schema is not None
+
     thinking_budget: int | None = None
     """Tokens the model may spend thinking; `None` is the vendor default, 0 turns thinking off."""
     include_thoughts: bool = True

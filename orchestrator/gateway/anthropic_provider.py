@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 from agents.model_types import ModelRequest, ModelResponse, StreamEvent, ToolCallPart
 from orchestrator.gateway import anthropic_response as wire
-from orchestrator.gateway.anthropic_request import build_params
+from orchestrator.gateway.anthropic_request import build_params, unsupported
 from orchestrator.gateway.anthropic_stream import assemble
+from orchestrator.gateway.anthropic_structured import structured_stream, unwrap
 from orchestrator.gateway.errors import ProviderError
 from orchestrator.gateway.probe import probe
-from orchestrator.gateway.provider import ProviderCheck
+from orchestrator.gateway.provider import ProviderCheck, Unsupported
 from orchestrator.gateway.retry import Retrier, RetryPolicy
 from orchestrator.gateway.vendor_errors import connection_error, status_error, vendor_message
 
@@ -79,6 +80,10 @@ class AnthropicProvider:
             )
         return connection_error(self.name, exc, self._secrets)
 
+    def unsupported(self, request: ModelRequest) -> list[Unsupported]:
+        """Messages has no seed and no safety settings; see `anthropic_request.unsupported` for the rest."""
+        return unsupported(request)
+
     async def generate(self, request: ModelRequest) -> ModelResponse:
         """One `messages.create` call, retried under the policy."""
         import anthropic
@@ -95,12 +100,13 @@ class AnthropicProvider:
         raw = await self._retrier.run(self.name, attempt)
         parts = [p for p in (wire.block_part(b) for b in raw.content) if p is not None]
         has_calls = any(isinstance(p, ToolCallPart) for p in parts)
-        return ModelResponse(
+        response = ModelResponse(
             parts=parts,
             usage=wire.usage(raw.usage),
             finish_reason=wire.finish_reason(raw.stop_reason, has_calls),
             model=raw.model or self.model,
         )
+        return unwrap(response, request.config)
 
     async def stream(self, request: ModelRequest) -> AsyncIterator[StreamEvent]:
         """The raw SSE event stream as neutral events."""
@@ -116,7 +122,8 @@ class AnthropicProvider:
             except anthropic.APIError as exc:
                 raise self._translate(exc) from None
 
-        async for event in assemble(self._retrier.stream(self.name, events), self.model):
+        assembled = assemble(self._retrier.stream(self.name, events), self.model)
+        async for event in structured_stream(assembled, request.config):
             yield event
 
     async def check(self) -> ProviderCheck:

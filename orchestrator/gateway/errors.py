@@ -15,12 +15,16 @@ __all__ = [
     "ProviderError",
     "ProviderTimeoutError",
     "ScriptError",
+    "StructuredOutputError",
     "UnknownProviderError",
 ]
 
 
 class GatewayError(WarrenError):
     """Root of the model gateway's errors."""
+
+    code = "model_error"
+    """The `errors[].code` an interaction that ends on this error records."""
 
 
 class UnknownProviderError(GatewayError, LookupError):
@@ -71,3 +75,9 @@ class ProviderError(GatewayError, RuntimeError):
 
 class ProviderTimeoutError(ProviderError, TimeoutError):
     """A call hung past its per-call timeout or the total deadline."""
+
+
+class StructuredOutputError(GatewayError, ValueError):
+    """The model's final answer is not JSON, or does not match the request's response schema."""
+
+    code = "invalid_structured_output"

@@ -16,10 +16,10 @@ from google.genai import errors as ge
 from agents.model_types import ModelRequest, ModelResponse, ResponsePart, StreamEvent
 from orchestrator.gateway import gemini_response as wire
 from orchestrator.gateway.errors import ProviderError
-from orchestrator.gateway.gemini_request import build_config, build_contents
+from orchestrator.gateway.gemini_request import build_config, build_contents, unsupported
 from orchestrator.gateway.gemini_stream import assemble
 from orchestrator.gateway.probe import probe
-from orchestrator.gateway.provider import ProviderCheck
+from orchestrator.gateway.provider import ProviderCheck, Unsupported
 from orchestrator.gateway.retry import Retrier, RetryPolicy
 from orchestrator.gateway.vendor_errors import connection_error, redact, status_error
 
@@ -102,6 +102,11 @@ class GeminiProvider:
             "contents": build_contents(request.messages),
             "config": build_config(request, timeout_ms=timeout_ms),
         }
+
+    def unsupported(self, request: ModelRequest) -> list[Unsupported]:
+        """Gemini honours every neutral setting, within the limits `gemini_request.unsupported` names."""
+        vertex = os.environ.get("GOOGLE_GENAI_USE_VERTEXAI", "").lower() in ("1", "true")
+        return unsupported(request, vertex=vertex)
 
     async def generate(self, request: ModelRequest) -> ModelResponse:
         """One `generateContent` call, retried under the policy."""

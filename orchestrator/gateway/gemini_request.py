@@ -16,17 +16,21 @@ from typing import Any
 from google.genai import types as gt
 
 from agents.model_types import (
+    GenerationConfig,
     ImagePart,
     Message,
     ModelRequest,
+    SafetySetting,
     TextPart,
     ThoughtPart,
     ToolCallPart,
+    ToolChoice,
     ToolResultPart,
 )
 from orchestrator.gateway.gemini_response import GENERATED_ID_PREFIX
+from orchestrator.gateway.provider import Unsupported
 
-__all__ = ["build_config", "build_contents"]
+__all__ = ["build_config", "build_contents", "unsupported"]
 
 
 def _sig_out(sig: str | None) -> bytes | None:
@@ -74,8 +78,48 @@ def build_contents(messages: list[Message]) -> list[gt.Content]:
     ]
 
 
+def unsupported(request: ModelRequest, *, vertex: bool) -> list[Unsupported]:
+    """What Gemini cannot honour: a tool restriction outside modes `any` and `validated`, and a
+    safety `method` on the Gemini API (the SDK allows it on Vertex AI only)."""
+    choice, found = request.config.tool_choice, []
+    if choice is not None and choice.tools is not None and choice.mode in ("auto", "none"):
+        reason = (
+            f"gemini restricts tools to named ones only in modes 'any' and 'validated', not {choice.mode!r}"
+        )
+        found.append(Unsupported(setting="tool_choice", reason=reason))
+    if not vertex and any(s.method for s in request.config.safety_settings):
+        reason = "gemini takes a safety 'method' only on Vertex AI; leave it out"
+        found.append(Unsupported(setting="safety_settings", reason=reason))
+    return found
+
+
+def _tool_config(choice: ToolChoice | None) -> gt.ToolConfig | None:
+    if choice is None:
+        return None
+    mode = gt.FunctionCallingConfigMode(choice.mode.upper())
+    calling = gt.FunctionCallingConfig(mode=mode, allowed_function_names=choice.tools)
+    return gt.ToolConfig(function_calling_config=calling)
+
+
+def _safety(setting: SafetySetting) -> gt.SafetySetting:
+    return gt.SafetySetting(
+        category=gt.HarmCategory("HARM_CATEGORY_" + setting.category.upper()),
+        threshold=gt.HarmBlockThreshold(setting.threshold.upper()),
+        method=gt.HarmBlockMethod(setting.method.upper()) if setting.method else None,
+    )
+
+
+def _thinking(cfg: GenerationConfig) -> gt.ThinkingConfig | None:
+    if cfg.thinking_level is not None:  # Gemini refuses a level together with a budget
+        level = gt.ThinkingLevel(cfg.thinking_level.upper())
+        return gt.ThinkingConfig(include_thoughts=cfg.include_thoughts, thinking_level=level)
+    if cfg.thinking_budget is not None or cfg.include_thoughts:
+        return gt.ThinkingConfig(include_thoughts=cfg.include_thoughts, thinking_budget=cfg.thinking_budget)
+    return None
+
+
 def build_config(request: ModelRequest, *, timeout_ms: int | None = None) -> gt.GenerateContentConfig:
-    """System instruction, tools and sampling as a `GenerateContentConfig`."""
+    """System instruction, tools, sampling, safety and output format as a `GenerateContentConfig`."""
     cfg = request.config
     tools = None
     if request.tools:
@@ -86,21 +130,19 @@ def build_config(request: ModelRequest, *, timeout_ms: int | None = None) -> gt.
             for t in request.tools
         ]
         tools = [gt.Tool(function_declarations=declarations)]
-    thinking = None
-    if cfg.thinking_budget is not None or cfg.include_thoughts:
-        thinking = gt.ThinkingConfig(
-            include_thoughts=cfg.include_thoughts, thinking_budget=cfg.thinking_budget
-        )
     return gt.GenerateContentConfig(
         system_instruction=request.system,
         tools=tools,
+        tool_config=_tool_config(cfg.tool_choice),
         temperature=cfg.temperature,
         top_p=cfg.top_p,
+        seed=cfg.seed,
         max_output_tokens=cfg.max_output_tokens,
         stop_sequences=cfg.stop or None,
-        response_mime_type="application/json" if cfg.response_schema else None,
+        response_mime_type="application/json" if cfg.wants_json else None,
         response_json_schema=cfg.response_schema,
-        thinking_config=thinking,
+        safety_settings=[_safety(s) for s in cfg.safety_settings] or None,
+        thinking_config=_thinking(cfg),
         automatic_function_calling=gt.AutomaticFunctionCallingConfig(disable=True),
         http_options=gt.HttpOptions(timeout=timeout_ms) if timeout_ms else None,
     )

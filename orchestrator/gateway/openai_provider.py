@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any
 from agents.model_types import ModelRequest, ModelResponse, StreamEvent, ToolCallPart
 from orchestrator.gateway import openai_response as wire
 from orchestrator.gateway.errors import ProviderError
-from orchestrator.gateway.openai_request import build_params
+from orchestrator.gateway.openai_request import build_params, unsupported
 from orchestrator.gateway.openai_stream import assemble
 from orchestrator.gateway.probe import probe
-from orchestrator.gateway.provider import ProviderCheck
+from orchestrator.gateway.provider import ProviderCheck, Unsupported
 from orchestrator.gateway.retry import Retrier, RetryPolicy
 from orchestrator.gateway.vendor_errors import connection_error, status_error, vendor_message
 
@@ -86,6 +86,10 @@ class OpenAIProvider:
 
     def _params(self, request: ModelRequest) -> dict[str, Any]:
         return build_params(request, self.model, official=self._base_url is None)
+
+    def unsupported(self, request: ModelRequest) -> list[Unsupported]:
+        """Chat completions has no safety settings and no `validated` tool mode."""
+        return unsupported(request)
 
     async def generate(self, request: ModelRequest) -> ModelResponse:
         """One chat completion, retried under the policy."""

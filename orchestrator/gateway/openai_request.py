@@ -18,10 +18,12 @@ from agents.model_types import (
     TextPart,
     ThoughtPart,
     ToolCallPart,
+    ToolChoice,
     ToolResultPart,
 )
+from orchestrator.gateway.provider import Unsupported
 
-__all__ = ["build_messages", "build_params"]
+__all__ = ["build_messages", "build_params", "unsupported"]
 
 
 def _image(part: ImagePart) -> dict[str, Any]:
@@ -108,9 +110,42 @@ def build_params(request: ModelRequest, model: str, *, official: bool) -> dict[s
         params["max_completion_tokens" if official else "max_tokens"] = cfg.max_output_tokens
     if cfg.stop:
         params["stop"] = cfg.stop
+    if cfg.seed is not None:
+        params["seed"] = cfg.seed
+    if cfg.thinking_level is not None:
+        params["reasoning_effort"] = cfg.thinking_level  # the same five names
+    if cfg.tool_choice is not None:
+        params["tool_choice"] = _tool_choice(cfg.tool_choice)
     if cfg.response_schema is not None:
         params["response_format"] = {
             "type": "json_schema",
             "json_schema": {"name": "response", "schema": cfg.response_schema},
         }
+    elif cfg.json_output:
+        params["response_format"] = {"type": "json_object"}
     return params
+
+
+_MODES = {"auto": "auto", "any": "required", "none": "none"}
+
+
+def _tool_choice(choice: ToolChoice) -> Any:
+    mode = _MODES[choice.mode]
+    if choice.tools is None:
+        return mode
+    named = [{"type": "function", "function": {"name": name}} for name in choice.tools]
+    return {"type": "allowed_tools", "allowed_tools": {"mode": mode, "tools": named}}
+
+
+def unsupported(request: ModelRequest) -> list[Unsupported]:
+    """What chat completions cannot honour: safety settings, and the `validated` tool mode."""
+    cfg, found = request.config, []
+    if cfg.safety_settings:
+        found.append(Unsupported(setting="safety_settings", reason="openai has no safety settings"))
+    choice = cfg.tool_choice
+    if choice is not None and choice.mode == "validated":
+        found.append(Unsupported(setting="tool_choice", reason="openai has no 'validated' tool mode"))
+    elif choice is not None and choice.mode == "none" and choice.tools is not None:
+        reason = "openai restricts tools to named ones only in modes 'auto' and 'any'"
+        found.append(Unsupported(setting="tool_choice", reason=reason))
+    return found

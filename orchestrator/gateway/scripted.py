@@ -30,7 +30,7 @@ from agents.model_types import (
 )
 from orchestrator.gateway.errors import ProviderError, ScriptError
 from orchestrator.gateway.names import check_script_name
-from orchestrator.gateway.provider import ProviderCheck
+from orchestrator.gateway.provider import ProviderCheck, Unsupported
 from orchestrator.gateway.script import Script, ScriptTurn, render
 from orchestrator.gateway.script_loader import load_script
 from orchestrator.gateway.scripted_text import placeholder_values, split_deltas, usage_of
@@ -67,6 +67,22 @@ class ScriptedProvider:
         if self._script is None:
             self._script = await asyncio.to_thread(load_script, self.model, self._folders)
         return self._script
+
+    def unsupported(self, request: ModelRequest) -> list[Unsupported]:
+        """A script has no sampling to steer: tool choice, thinking and safety settings are refused.
+
+        A seed is honoured trivially (every answer is the same), and structured output is checked
+        like any provider's: the script's text must already be JSON matching the schema.
+        """
+        cfg, found = request.config, []
+        for setting, present in (
+            ("tool_choice", cfg.tool_choice is not None),
+            ("thinking_level", cfg.thinking_level is not None),
+            ("safety_settings", bool(cfg.safety_settings)),
+        ):
+            if present:
+                found.append(Unsupported(setting=setting, reason=f"the scripted model has no {setting}"))
+        return found
 
     async def generate(self, request: ModelRequest) -> ModelResponse:
         """The turn this request calls for, as one response."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
+from agents.model_types import GenerationConfig, ModelRequest
 from agents.protocol import Budget
 from orchestrator.catalog import merged, resolve_agent
 from orchestrator.channel.errors import RunnerLost
@@ -21,8 +22,10 @@ from orchestrator.channel.hub import RunnerHub
 from orchestrator.channel.server import ChannelServers
 from orchestrator.channel.turn import Resumed, answers_of
 from orchestrator.environments.service import EnvironmentService
-from orchestrator.errors import NotFound
+from orchestrator.errors import InvalidArgument, NotFound
+from orchestrator.gateway.errors import UnknownProviderError
 from orchestrator.interactions.history import to_messages
+from orchestrator.interactions.model_settings import agent_config, check_supported
 from orchestrator.interactions.ports import PreparedAgent
 from orchestrator.interactions.recorder import Recorder
 from orchestrator.interactions.work_item import model_of, work_item
@@ -84,10 +87,12 @@ class SandboxAgentRunner:
         `base_environment`.
 
         Raises:
+            InvalidArgument: a model setting the agent's model cannot honour (`model_settings`).
             NotFound: the agent, or a named environment, does not exist for this tenant.
             QuotaExceeded: the interaction would need a sandbox past the tenant's cap (429, nothing stored).
         """
         chain = await resolve_agent(self.store, tenant, request["agent"])
+        self._check_settings(request, chain)  # before anything is made
         choice = await self._choose(tenant, request, chain, previous_environment_id)
         if isinstance(choice, str):
             await self.environments.check_sandbox_quota(tenant, choice)
@@ -95,6 +100,17 @@ class SandboxAgentRunner:
         await self.environments.check_sandbox_quota(tenant, None)
         record = await self.environments.create(tenant, EnvironmentSpec(**choice))
         return PreparedAgent(record.id, chain)
+
+    def _check_settings(self, request: dict[str, Any], chain: list[dict[str, Any]]) -> None:
+        """Refuse model settings (safety settings, structured output) the agent's model cannot honour."""
+        config = agent_config(request)
+        if config == GenerationConfig():
+            return  # nothing asked: an unknown model still fails when it runs, as before
+        try:
+            provider = self.hub.gateway.resolve(model_of(request, chain))
+        except UnknownProviderError as exc:
+            raise InvalidArgument(str(exc), field="agent_config.model") from exc
+        check_supported(provider, ModelRequest(config=config), request)
 
     async def _choose(
         self, tenant: str, request: dict[str, Any], chain: list[dict[str, Any]], previous: str | None

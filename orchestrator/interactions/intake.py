@@ -14,6 +14,8 @@ from orchestrator.errors import InvalidArgument, NotFound
 from orchestrator.gateway.errors import UnknownProviderError
 from orchestrator.gateway.registry import ProviderRegistry
 from orchestrator.interactions.history import input_steps
+from orchestrator.interactions.model_form import model_request
+from orchestrator.interactions.model_settings import check_supported
 from orchestrator.interactions.ports import AgentRunner, PreparedAgent
 from orchestrator.interactions.snapshot import TERMINAL
 from orchestrator.interactions.step_reads import all_steps
@@ -50,9 +52,10 @@ class Intake:
         prepared = None
         if request.get("model"):
             try:
-                self._gateway.resolve(request["model"])
+                provider = self._gateway.resolve(request["model"])
             except UnknownProviderError as exc:
                 raise InvalidArgument(str(exc), field="model") from exc
+            check_supported(provider, model_request(request, []), request)  # settings it cannot honour
         else:
             if self._agent_runner is None:
                 raise InvalidArgument(

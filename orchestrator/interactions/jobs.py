@@ -114,7 +114,7 @@ class InteractionJobs:
                 raise  # left `in_progress`: the next process resumes or ends it
             status = "cancelled"
         except GatewayError as exc:
-            errors = [{"code": "model_error", "message": str(exc)}]
+            errors = [{"code": exc.code, "message": str(exc)}]  # model_error, invalid_structured_output
             await recorder.step({"type": "model_output", "error": {"message": str(exc)}})
         except Exception as exc:
             log.exception("interaction %s crashed", record.id)

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from agents.model_types import GenerationConfig, ModelRequest, ToolCallPart
+from agents.model_types import ModelRequest, ToolCallPart
 from orchestrator.gateway.registry import ProviderRegistry
 from orchestrator.interactions.client_tools import client_functions
 from orchestrator.interactions.history import to_messages
+from orchestrator.interactions.model_settings import final_status, generation_config
 from orchestrator.interactions.recorder import Recorder
 from orchestrator.store.interactions import InteractionRecord
 
@@ -23,17 +24,11 @@ Step = dict[str, Any]
 
 def model_request(request: dict[str, Any], history: list[Step]) -> ModelRequest:
     """The neutral model request for a stored wire request and the conversation so far."""
-    config = request.get("generation_config") or {}
     return ModelRequest(
         system=request.get("system_instruction"),
         messages=to_messages(history),
         tools=client_functions(request),
-        config=GenerationConfig(
-            temperature=config.get("temperature"),
-            max_output_tokens=config.get("max_output_tokens"),
-            top_p=config.get("top_p"),
-            stop=config.get("stop_sequences") or [],
-        ),
+        config=generation_config(request),
     )
 
 
@@ -51,4 +46,4 @@ async def run_model_turn(
     response = await recorder.model_turn(provider.stream(request), flush=False)
     if any(isinstance(part, ToolCallPart) for part in response.parts):
         return "requires_action"
-    return "incomplete" if response.finish_reason == "max_tokens" else "completed"
+    return await final_status(response, request.config)

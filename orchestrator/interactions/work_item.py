@@ -12,6 +12,7 @@ from agents.protocol import Budget, WorkItem
 from agents.tools.declarations import BROWSER_TOOL, BUILTIN_TOOL_NAMES, CODE_TOOLS
 from orchestrator.catalog import merged
 from orchestrator.interactions.client_tools import client_functions
+from orchestrator.interactions.model_settings import agent_config
 from orchestrator.store.interactions import InteractionRecord
 
 __all__ = ["DEFAULT_MODEL", "model_of", "work_item"]
@@ -51,6 +52,7 @@ def work_item(record: InteractionRecord, chain: list[dict[str, Any]], defaults: 
         builtin_tools=_builtin_tools(chain),
         client_tools=[t.name for t in functions],
         budget=budget,
+        config=agent_config(request),
     )
 
 

@@ -102,11 +102,29 @@ class FakeAnthropic(FakeVendor):
                     "signature"
                 ):
                     return self._error(400, "messages: thinking block has an invalid signature")
+        problem = self._request_rules(body)
+        if problem:
+            return self._error(400, problem)
         blocks = self._blocks(reply)
         model = body.get("model", "fake")
         if body.get("stream"):
             return StreamingResponse(self._stream(reply, blocks, model), media_type="text/event-stream")
         return JSONResponse(self._message(reply, blocks, model, final=True))
+
+    @staticmethod
+    def _request_rules(body: dict[str, Any]) -> str | None:
+        """The Messages API's own refusals of settings Warren maps: a forced tool call while thinking,
+        a thinking budget not below max_tokens, a forced tool that is not declared."""
+        thinking, choice = body.get("thinking") or {}, body.get("tool_choice") or {}
+        if thinking.get("type") == "enabled":
+            if choice.get("type") in ("any", "tool"):
+                return "Thinking may not be enabled when tool_choice forces tool use."
+            if thinking.get("budget_tokens", 0) >= body.get("max_tokens", 0):
+                return "max_tokens must be greater than thinking.budget_tokens"
+        names = {t.get("name") for t in body.get("tools") or []}
+        if choice.get("type") == "tool" and choice.get("name") not in names:
+            return f"tool_choice names an undeclared tool {choice.get('name')!r}"
+        return None
 
     def _blocks(self, turn: Turn) -> list[dict[str, Any]]:
         self._calls += 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, Tag
+from pydantic import Field, Strict, Tag
 
 from .common import WireModel, by_json_kind
 from .tools import AllowedTools, ToolChoiceMode
@@ -32,6 +32,8 @@ AspectRatio = Literal[
     "1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9", "1:8", "8:1", "1:4", "4:1"
 ]
 """Image aspect ratios."""
+INT32_MAX = 2**31 - 1
+"""The largest int32: seeds and token counts are int32 in Google's API."""
 _ImageSize = Literal["512", "1K", "2K", "4K"]
 _Delivery = Literal["inline", "uri"]
 
@@ -87,17 +89,19 @@ class VideoConfig(WireModel):
 
 
 class GenerationConfig(WireModel):
-    """Sampling and output settings for the model form."""
+    """Sampling and output settings for the model form (strict: numbers are JSON numbers, never strings)."""
 
-    temperature: float | None = None
+    temperature: Annotated[float, Strict(), Field(ge=0, le=2)] | None = None
     """Sampling temperature."""
-    top_p: float | None = None
+    top_p: Annotated[float, Strict(), Field(ge=0, le=1)] | None = None
     """Nucleus sampling mass."""
-    max_output_tokens: int | None = None
+    max_output_tokens: Annotated[int, Strict(), Field(ge=1, le=INT32_MAX)] | None = None
     """Stop (status `incomplete`) after this many output tokens."""
-    seed: int | None = None
-    """A sampling seed, for repeatable output where the provider supports it."""
-    stop_sequences: list[str] | None = None
+    seed: Annotated[int, Strict(), Field(ge=-INT32_MAX - 1, le=INT32_MAX)] | None = None
+    """A sampling seed (int32), for repeatable output; refused by providers that have none."""
+    stop_sequences: Annotated[list[Annotated[str, Field(max_length=1000)]], Field(max_length=16)] | None = (
+        None
+    )
     """Stop when one of these is generated."""
     thinking_level: Literal["minimal", "low", "medium", "high", "xhigh"] | None = None
     """How much the model reasons."""
