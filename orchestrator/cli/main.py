@@ -1,6 +1,6 @@
 """The `warren` root command: it only wires the sub-apps, one per noun."""
 
-from orchestrator.cli import agents, attach, envs, files, image, keys, logs, models, run, serve
+from orchestrator.cli import agents, attach, envs, files, image, keys, logs, models, run, serve, webhooks
 from orchestrator.cli.typer_app import WarrenTyper
 
 app = WarrenTyper(
@@ -9,7 +9,7 @@ app = WarrenTyper(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
-for noun in (agents, envs, files, image, keys):
+for noun in (agents, envs, files, image, keys, webhooks):
     app.add_typer(noun.app, name=noun.NAME)
 for verb in (serve.serve, run.run, logs.logs, attach.attach, models.models):
     app.command()(verb)
