@@ -190,3 +190,23 @@ def test_event_bodies_are_json_with_type_timestamp_and_data() -> None:
     body = event_body("webhook.ping", {"webhook_id": "w"})
     assert json.loads(json.dumps(body))["type"] == "webhook.ping"
     assert datetime.fromisoformat(body["timestamp"].replace("Z", "+00:00")).tzinfo is not None
+
+
+async def test_the_connection_goes_to_the_checked_address_with_the_name_as_host(store: Store) -> None:
+    """`hooks.test` has no DNS record: only the policy's answer (127.0.0.1) can have been used."""
+    with scripted_receiver() as receiver:
+        resolver = Resolver(
+            allow=[AddressAllowance.parse(f"127.0.0.1:{receiver.port}")], hosts={"hooks.test": "127.0.0.1"}
+        )
+        service = WebhookService(store, resolver, KEY, lambda: None)
+        await service.create(
+            "t", uri=f"http://hooks.test:{receiver.port}/in?x=1", events=["interaction.completed"], name=None
+        )
+        await _event(store)
+        deliverer = Deliverer(store, resolver, FAST, KEY)
+        try:
+            await _until_accepted(deliverer, receiver)
+        finally:
+            await deliverer.close()
+    [got] = receiver.requests
+    assert got["headers"]["host"] == f"hooks.test:{receiver.port}" and got["path"] == "/in?x=1"
