@@ -1,4 +1,6 @@
-"""A real `warren serve` (uvicorn, fresh store) driven only through the google-genai SDK.
+"""A real `warren serve` (uvicorn, fresh store) driven only through Google's official SDKs, pinned:
+`google-genai==3.6.1` (pyproject.toml) in-process, and `@google/genai` 3.3.0 (tests/js/package.json and
+its package-lock.json) by Node in test_js_sdk.py.
 
 The suite runs once per store: SQLite and PostgreSQL (a throwaway server on a free loopback port).
 """

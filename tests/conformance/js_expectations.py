@@ -19,6 +19,12 @@ class Refused:
 
 _NOT_SERVED = Refused(404, "NotFoundError", r"no such resource")
 
+
+def _not_yours(kind: str) -> Refused:
+    """Another tenant's resource: the same 404 as one that does not exist."""
+    return Refused(404, "NotFoundError", rf"{kind} '[^']+' not found")
+
+
 EXPECTED: dict[tuple[str, str], Refused | None] = {
     ("interactions.create", "model form"): None,
     ("interactions.create", "agent form"): None,
@@ -26,15 +32,19 @@ EXPECTED: dict[tuple[str, str], Refused | None] = {
     ("interactions.create", "unknown model is refused"): Refused(404, "NotFoundError", r"\bmodel\b"),
     ("interactions.get", "by id"): None,
     ("interactions.get", "stream resumed with last_event_id"): None,
+    ("interactions.get", "another tenant's is 404"): _not_yours("interaction"),
     ("interactions.cancel", "mid-run"): None,
     ("interactions.delete", "then get is 404"): None,
     ("agents.create", "with config and tools"): None,
     ("agents.get", "by id"): None,
     ("agents.list", "paged"): None,
+    ("agents.get", "another tenant's is 404"): _not_yours("agent"),
     ("agents.delete", "then get is 404"): None,
     ("environments.create", "inline sources"): None,
     ("environments.get", "by id"): None,
     ("environments.list", "contains it"): None,
+    ("environments.get", "another tenant's is 404"): _not_yours("environment"),
+    ("environments.files.list", "another tenant's is 404"): _not_yours("environment"),
     ("environments.files.list", "root and recursive"): None,
     ("environments.files.download", "seeded file"): None,
     # files.download uses the classic transport: its errors are `ApiError` with the body as message.
@@ -49,21 +59,35 @@ EXPECTED: dict[tuple[str, str], Refused | None] = {
     ("credentials.create", "oauth2"): Refused(400, "BadRequestError", r"unknown type.*'bearer_token'"),
     ("credentials.get", "by id"): None,
     ("credentials.list", "contains it"): None,
+    ("credentials.get", "another tenant's is 404"): _not_yours("credential"),
     ("credentials.update", "new token"): Refused(405, "APIError", r"PATCH not allowed"),
     ("credentials.delete", "then get is 404"): None,
     ("triggers.create", "yearly agent run"): None,
+    ("triggers.create", "more often than once a minute"): Refused(
+        400, "BadRequestError", r"schedule: .*once a minute"
+    ),
+    ("triggers.create", "unknown time zone"): Refused(
+        400, "BadRequestError", r"time_zone: unknown time zone"
+    ),
     ("triggers.get", "by id"): None,
     ("triggers.list", "paged"): None,
     ("triggers.update", "pause then resume"): None,
     ("triggers.run", "run now"): None,
+    ("triggers.get", "another tenant's is 404"): _not_yours("trigger"),
+    ("triggers.run", "another tenant's is 404"): _not_yours("trigger"),
     ("triggers.listExecutions", "the run completes"): None,
     ("triggers.delete", "then get is 404"): None,
     ("webhooks.create", "loopback receiver"): None,
+    ("webhooks.create", "cloud metadata address"): Refused(
+        400, "BadRequestError", r"uri: .*refused by the address policy"
+    ),
     ("webhooks.get", "secret not shown again"): None,
     ("webhooks.list", "contains it"): None,
     ("webhooks.update", "name and state with update_mask"): None,
     ("webhooks.ping", "reaches the receiver, signed"): None,
     ("webhooks.rotateSigningSecret", "revoke at once"): None,
+    ("webhooks.get", "another tenant's is 404"): _not_yours("webhook"),
+    ("webhooks.ping", "another tenant's is 404"): _not_yours("webhook"),
     ("webhooks.delete", "then get is 404"): None,
     ("voices.list", "not served"): _NOT_SERVED,
     ("voices.get", "not served"): _NOT_SERVED,

@@ -60,6 +60,7 @@ def js_report(server: Server, receiver: Receiver) -> Report:
         **os.environ,
         "WARREN_BASE_URL": server.url,
         "WARREN_API_KEY": server.key,
+        "WARREN_OTHER_API_KEY": server.other_key,
         "WARREN_JS_RECEIVER": receiver.url,
     }
     done = subprocess.run(

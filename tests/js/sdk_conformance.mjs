@@ -1,5 +1,5 @@
 // The @google/genai SDK (pinned in package.json) against a running `warren serve`.
-// Env: WARREN_BASE_URL, WARREN_API_KEY, WARREN_JS_RECEIVER (a loopback webhook receiver), and
+// Env: WARREN_BASE_URL, WARREN_API_KEY, WARREN_OTHER_API_KEY (another tenant's), WARREN_JS_RECEIVER (a loopback webhook receiver), and
 // WARREN_JS_ONLY (optional, comma-separated check groups). Prints one JSON object on stdout:
 // {sdk_methods: [...every method the SDK exposes on the resources below...], calls: [{method, case, ok,
 // error, data}]}. tests/conformance/test_js_sdk.py runs it and holds the expected outcome of each call.
@@ -22,17 +22,21 @@ function sdkMethods(ai) {
   });
 }
 
-const ai = new GoogleGenAI({
-  apiKey: process.env.WARREN_API_KEY,
-  httpOptions: { baseUrl: process.env.WARREN_BASE_URL, apiVersion: 'v1beta', retryOptions: { attempts: 1 } },
-});
+/** A client of `warren serve` the way a user points the SDK at it: the base URL and API version. */
+const client = (apiKey) =>
+  new GoogleGenAI({
+    apiKey,
+    httpOptions: { baseUrl: process.env.WARREN_BASE_URL, apiVersion: 'v1beta', retryOptions: { attempts: 1 } },
+  });
+const ai = client(process.env.WARREN_API_KEY);
+const other = client(process.env.WARREN_OTHER_API_KEY);
 const groups = {
-  interactions: () => interactions(ai, report),
-  agents: () => agents(ai, report),
-  environments: () => environments(ai, report),
-  credentials: () => credentials(ai, report),
-  triggers: () => triggers(ai, report),
-  webhooks: () => webhooks(ai, report, process.env.WARREN_JS_RECEIVER),
+  interactions: () => interactions(ai, report, other),
+  agents: () => agents(ai, report, other),
+  environments: () => environments(ai, report, other),
+  credentials: () => credentials(ai, report, other),
+  triggers: () => triggers(ai, report, other),
+  webhooks: () => webhooks(ai, report, other, process.env.WARREN_JS_RECEIVER),
   unsupported: () => unsupported(ai, report),
 };
 const only = process.env.WARREN_JS_ONLY ? process.env.WARREN_JS_ONLY.split(',') : Object.keys(groups);

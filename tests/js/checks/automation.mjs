@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 const is404 = (err) => err.status === 404;
 const pause = () => new Promise((resolve) => setTimeout(resolve, 200));
 
-export async function triggers(ai, report) {
+export async function triggers(ai, report, other) {
   let trigger;
   let execution;
   await report.call('triggers.create', 'yearly agent run', async () => {
@@ -21,6 +21,16 @@ export async function triggers(ai, report) {
     assert.equal(trigger.status, 'active');
     assert.ok(trigger.next_run_time, 'the next run time is computed');
   });
+  await report.call('triggers.create', 'more often than once a minute', () =>
+    ai.triggers.create({
+      schedule: '* * * * * *',
+      time_zone: 'UTC',
+      interaction: { agent: 'default', input: 'too often' },
+    }),
+  );
+  await report.call('triggers.create', 'unknown time zone', () =>
+    ai.triggers.create({ schedule: '0 3 * * *', time_zone: 'Mars/Olympus', interaction: { agent: 'default', input: 'x' } }),
+  );
   await report.call('triggers.get', 'by id', async () => {
     const fetched = await ai.triggers.get(trigger.id);
     assert.equal(fetched.schedule, '0 3 1 1 *');
@@ -62,6 +72,8 @@ export async function triggers(ai, report) {
     const interaction = await ai.interactions.get(found.interaction_id);
     assert.equal(interaction.status, 'completed');
   });
+  await report.call('triggers.get', "another tenant's is 404", () => other.triggers.get(trigger.id));
+  await report.call('triggers.run', "another tenant's is 404", () => other.triggers.run(trigger.id));
   await report.call('triggers.delete', 'then get is 404', async () => {
     await ai.triggers.delete(trigger.id);
     await assert.rejects(ai.triggers.get(trigger.id), is404);
@@ -78,7 +90,7 @@ async function delivered(receiver, path) {
   }
 }
 
-export async function webhooks(ai, report, receiver) {
+export async function webhooks(ai, report, other, receiver) {
   const path = `/hook/${Math.random().toString(16).slice(2, 10)}`;
   let hook;
   await report.call('webhooks.create', 'loopback receiver', async () => {
@@ -92,6 +104,9 @@ export async function webhooks(ai, report, receiver) {
     assert.equal(hook.state, 'enabled');
     return { secret: hook.new_signing_secret };
   });
+  await report.call('webhooks.create', 'cloud metadata address', () =>
+    ai.webhooks.create({ uri: 'http://169.254.169.254/latest', subscribed_events: ['interaction.completed'] }),
+  );
   await report.call('webhooks.get', 'secret not shown again', async () => {
     const fetched = await ai.webhooks.get(hook.id);
     assert.equal(fetched.uri, `${receiver}${path}`);
@@ -121,6 +136,8 @@ export async function webhooks(ai, report, receiver) {
     assert.match(rotated.secret ?? '', /^whsec_/);
     assert.notEqual(rotated.secret, hook.new_signing_secret);
   });
+  await report.call('webhooks.get', "another tenant's is 404", () => other.webhooks.get(hook.id));
+  await report.call('webhooks.ping', "another tenant's is 404", () => other.webhooks.ping(hook.id));
   await report.call('webhooks.delete', 'then get is 404', async () => {
     await ai.webhooks.delete(hook.id);
     await assert.rejects(ai.webhooks.get(hook.id), is404);

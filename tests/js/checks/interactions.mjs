@@ -19,7 +19,7 @@ async function settle(ai, id) {
   }
 }
 
-export async function interactions(ai, report) {
+export async function interactions(ai, report, other) {
   let done;
   await report.call('interactions.create', 'model form', async () => {
     done = await ai.interactions.create({ model: 'scripted:echo', input: 'hello from node' });
@@ -67,6 +67,7 @@ export async function interactions(ai, report) {
     assert.deepEqual(ids, ids.map((_, i) => i), 'every event exactly once, in order');
     assert.equal(rest.at(-1).event_type, 'interaction.completed');
   });
+  await report.call('interactions.get', "another tenant's is 404", () => other.interactions.get(done.id));
   await report.call('interactions.cancel', 'mid-run', async () => {
     const started = await ai.interactions.create({ model: 'scripted:slow', input: 'go', background: true });
     assert.equal(started.status, 'in_progress');

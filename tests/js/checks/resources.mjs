@@ -4,7 +4,7 @@ import { freshId } from '../report.mjs';
 
 const is404 = (err) => err.status === 404;
 
-export async function agents(ai, report) {
+export async function agents(ai, report, other) {
   const id = freshId('js-agent');
   await report.call('agents.create', 'with config and tools', async () => {
     const created = await ai.agents.create({
@@ -32,13 +32,14 @@ export async function agents(ai, report) {
     assert.ok(seen.includes(id) && seen.includes('default'), JSON.stringify(seen));
     assert.equal(new Set(seen).size, seen.length, 'no agent on two pages');
   });
+  await report.call('agents.get', "another tenant's is 404", () => other.agents.get(id));
   await report.call('agents.delete', 'then get is 404', async () => {
     await ai.agents.delete(id);
     await assert.rejects(ai.agents.get(id), is404);
   });
 }
 
-export async function environments(ai, report) {
+export async function environments(ai, report, other) {
   let env;
   await report.call('environments.create', 'inline sources', async () => {
     env = await ai.environments.create({
@@ -58,6 +59,8 @@ export async function environments(ai, report) {
     const listed = await ai.environments.list();
     assert.ok(listed.environments.some((e) => e.id === env.id));
   });
+  await report.call('environments.get', "another tenant's is 404", () => other.environments.get(env.id));
+  await report.call('environments.files.list', "another tenant's is 404", () => other.environments.files.list({ environment: env.id, path: '' }));
   await files(ai, report, env.id);
   await report.call('environments.delete', 'then get is 404', async () => {
     await ai.environments.delete(env.id);
@@ -90,7 +93,7 @@ async function files(ai, report, environment) {
   });
 }
 
-export async function credentials(ai, report) {
+export async function credentials(ai, report, other) {
   const id = freshId('js-cred');
   await report.call('credentials.create', 'bearer_token', async () => {
     const created = await ai.credentials.create({ type: 'bearer_token', id, token: 'sekrit-js-0001' });
@@ -125,6 +128,7 @@ export async function credentials(ai, report) {
     const listed = await ai.credentials.list();
     assert.ok(listed.credentials.some((c) => c.id === id));
   });
+  await report.call('credentials.get', "another tenant's is 404", () => other.credentials.get(id));
   await report.call('credentials.update', 'new token', () =>
     ai.credentials.update(id, { type: 'bearer_token', token: 'sekrit-js-0002', update_mask: 'token' }),
   );
