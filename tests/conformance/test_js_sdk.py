@@ -9,7 +9,6 @@ node and the pinned packages in place (`npm ci --prefix tests/js`).
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -35,17 +34,9 @@ _RUN_GUARD_S = 240
 Report = dict[str, Any]
 
 
-def _landed(resource: str) -> bool:
-    """Whether this tree serves `resource` yet (triggers and webhooks arrive with issue 15)."""
-    return importlib.util.find_spec(f"orchestrator.api.routes.{resource}") is not None
-
-
 def _param(method: str, case: str) -> Any:
     """One call as a test; a call that fails today for a tracked reason is a strict xfail."""
     reason = PENDING.get((method, case))
-    resource = method.split(".")[0]
-    if reason is None and resource in ("triggers", "webhooks") and not _landed(resource):
-        reason = f"{resource} are not served by this tree yet (issue 15)"
     marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
     return pytest.param(method, case, marks=marks, id=f"{method}[{case}]")
 
@@ -98,7 +89,6 @@ def test_js_sdk_call(js_report: Report, method: str, case: str) -> None:
     assert re.search(expected.message, error["message"]), error["message"]
 
 
-@pytest.mark.xfail(not _landed("webhooks"), strict=True, reason="webhooks are not served yet (issue 15)")
 def test_the_ping_the_js_sdk_asked_for_is_signed_with_the_secret_it_was_given(js_report: Report) -> None:
     created = _entry(js_report, "webhooks.create", "loopback receiver")["data"] or {}
     pinged = _entry(js_report, "webhooks.ping", "reaches the receiver, signed")["data"] or {}
