@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = ["LiveLog", "LiveLogs"]
 
 Event = dict[str, Any]
+Events = AsyncGenerator[Event | None, None]
 TERMINAL_EVENTS = frozenset({"interaction.completed", "error"})
 
 
@@ -47,7 +48,7 @@ class LiveLog:
         self.flushed = len(self.events)
         return batch
 
-    async def follow(self, after: int = -1, idle_timeout_s: float = 15.0) -> AsyncIterator[Event | None]:
+    async def follow(self, after: int = -1, idle_timeout_s: float = 15.0) -> Events:
         """Yield events after position `after` as they arrive, until the terminal event.
 
         Yields `None` after `idle_timeout_s` seconds without events, so the caller can send a
@@ -61,12 +62,21 @@ class LiveLog:
                 yield event
                 if event["event_type"] in TERMINAL_EVENTS:
                     return
-            async with self._changed:
-                if position >= len(self.events):
-                    try:
-                        await asyncio.wait_for(self._changed.wait(), timeout=idle_timeout_s)
-                    except TimeoutError:
-                        yield None
+            if not await self._wait_past(position, idle_timeout_s):
+                yield None  # outside the lock: a stalled reader must not hold up `append`
+
+    async def _wait_past(self, position: int, timeout_s: float) -> bool:
+        """Wait until an event at `position` exists; False after `timeout_s` without one.
+
+        `asyncio.timeout` cancels the wait in this task; `wait_for` on 3.11 ran it in another
+        task, so a subscriber cancelled mid-timeout could release a lock another one held.
+        """
+        try:
+            async with asyncio.timeout(timeout_s), self._changed:
+                await self._changed.wait_for(lambda: position < len(self.events))
+        except TimeoutError:
+            return False
+        return True
 
 
 class LiveLogs:
