@@ -52,3 +52,19 @@ export async function collect(stream, limit = Infinity) {
 export function freshId(prefix) {
   return `${prefix}-${Math.random().toString(16).slice(2, 10)}`;
 }
+
+/** Walk every page of a list call one item at a time; each page must hold at most one item and no item
+ * may come twice. Returns the ids in order. */
+export async function walkPages(list, key) {
+  const ids = [];
+  let page_token;
+  do {
+    const page = await list({ page_size: 1, page_token });
+    const items = page[key] ?? [];
+    if (items.length > 1) throw new Error(`${key}: a page of ${items.length} with page_size 1`);
+    ids.push(...items.map((item) => item.id));
+    page_token = page.next_page_token;
+  } while (page_token);
+  if (new Set(ids).size !== ids.length) throw new Error(`${key}: an item on two pages: ${ids}`);
+  return ids;
+}

@@ -1,6 +1,7 @@
 // triggers and webhooks: every method the SDK has for them. A webhook's ping must reach the loopback
 // receiver the pytest side started (WARREN_JS_RECEIVER); the delivery is reported for it to verify.
 import assert from 'node:assert/strict';
+import { walkPages } from '../report.mjs';
 
 const is404 = (err) => err.status === 404;
 const pause = () => new Promise((resolve) => setTimeout(resolve, 200));
@@ -38,22 +39,25 @@ export async function triggers(ai, report, other) {
     assert.equal(fetched.interaction.input, 'tick');
   });
   await report.call('triggers.list', 'paged', async () => {
-    const seen = [];
-    let page_token;
-    do {
-      const page = await ai.triggers.list({ page_size: 1, page_token });
-      seen.push(...(page.triggers ?? []).map((t) => t.id));
-      page_token = page.next_page_token;
-    } while (page_token);
-    assert.ok(seen.includes(trigger.id), JSON.stringify(seen));
+    assert.ok((await walkPages((page) => ai.triggers.list(page), 'triggers')).includes(trigger.id));
   });
-  await report.call('triggers.update', 'pause then resume', async () => {
+  await report.call('triggers.update', 'pause', async () => {
     const paused = await ai.triggers.update(trigger.id, { status: 'paused' });
     assert.equal(paused.status, 'paused');
     assert.ok(paused.last_pause_time);
+  });
+  await report.call('triggers.list', 'filter by status', async () => {
+    const paused = await ai.triggers.list({ filter: 'status="paused"' });
+    assert.ok(paused.triggers.some((t) => t.id === trigger.id));
+    const active = await ai.triggers.list({ filter: 'status="active"' });
+    assert.ok(!(active.triggers ?? []).some((t) => t.id === trigger.id));
+  });
+  await report.call('triggers.list', 'unknown filter', () => ai.triggers.list({ filter: 'name="x"' }));
+  await report.call('triggers.update', 'resume and rename', async () => {
     const resumed = await ai.triggers.update(trigger.id, { status: 'active', display_name: 'js renamed' });
     assert.equal(resumed.status, 'active');
     assert.equal(resumed.display_name, 'js renamed');
+    assert.ok(resumed.last_resume_time);
   });
   await report.call('triggers.run', 'run now', async () => {
     execution = await ai.triggers.run(trigger.id);
@@ -113,9 +117,8 @@ export async function webhooks(ai, report, other, receiver) {
     assert.equal(fetched.new_signing_secret, undefined);
     assert.ok(!JSON.stringify(fetched).includes(hook.new_signing_secret));
   });
-  await report.call('webhooks.list', 'contains it', async () => {
-    const listed = await ai.webhooks.list();
-    assert.ok((listed.webhooks ?? []).some((w) => w.id === hook.id));
+  await report.call('webhooks.list', 'paged', async () => {
+    assert.ok((await walkPages((page) => ai.webhooks.list(page), 'webhooks')).includes(hook.id));
   });
   await report.call('webhooks.update', 'name and state with update_mask', async () => {
     const updated = await ai.webhooks.update(hook.id, { name: 'js-hook-2', state: 'disabled', update_mask: 'name,state' });

@@ -55,6 +55,11 @@ export async function interactions(ai, report, other) {
     assert.equal(fetched.id, done.id);
     assert.equal(outputText(fetched), 'hello from node');
   });
+  await report.call('interactions.get', 'include_input', async () => {
+    assert.equal((await ai.interactions.get(done.id)).input, undefined, 'no input unless asked');
+    const withInput = await ai.interactions.get(done.id, { include_input: true });
+    assert.equal(JSON.stringify(withInput.input).includes('hello from node'), true, JSON.stringify(withInput.input));
+  });
   await report.call('interactions.get', 'stream resumed with last_event_id', async () => {
     const first = await collect(
       await ai.interactions.create({ model: 'scripted:slow', input: 'go', stream: true, background: true }),
