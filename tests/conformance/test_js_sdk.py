@@ -89,9 +89,17 @@ def test_js_sdk_call(js_report: Report, method: str, case: str) -> None:
     assert re.search(expected.message, error["message"]), error["message"]
 
 
-def test_the_ping_the_js_sdk_asked_for_is_signed_with_the_secret_it_was_given(js_report: Report) -> None:
-    created = _entry(js_report, "webhooks.create", "loopback receiver")["data"] or {}
-    pinged = _entry(js_report, "webhooks.ping", "reaches the receiver, signed")["data"] or {}
-    secret, delivery = created.get("secret"), pinged.get("delivery")
+@pytest.mark.parametrize(
+    ("method", "case"),
+    [
+        ("webhooks.ping", "reaches the receiver, signed"),
+        ("webhooks.create", "a subscribed event is delivered"),
+    ],
+)
+def test_deliveries_verify_with_the_secret_the_js_sdk_was_given(
+    js_report: Report, method: str, case: str
+) -> None:
+    secret = (_entry(js_report, "webhooks.create", "loopback receiver")["data"] or {}).get("secret")
+    delivery = (_entry(js_report, method, case)["data"] or {}).get("delivery")
     assert secret and delivery, "the webhook calls did not complete"
     standardwebhooks.Webhook(secret).verify(delivery["body"], delivery["headers"])

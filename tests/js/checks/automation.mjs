@@ -84,11 +84,11 @@ export async function triggers(ai, report, other) {
   });
 }
 
-/** Wait until the receiver has seen a request on `path`, and return it. */
-async function delivered(receiver, path) {
+/** Wait until the receiver has seen a request on `path` whose body holds `text`, and return it. */
+async function delivered(receiver, path, text = '') {
   for (;;) {
     const seen = await (await fetch(`${receiver}/_received`)).json();
-    const hit = seen.find((request) => request.path === path);
+    const hit = seen.find((request) => request.path === path && request.body.includes(text));
     if (hit) return hit;
     await pause();
   }
@@ -131,6 +131,12 @@ export async function webhooks(ai, report, other, receiver) {
   await report.call('webhooks.ping', 'reaches the receiver, signed', async () => {
     await ai.webhooks.ping(hook.id);
     return { delivery: await delivered(receiver, path) };
+  });
+  await report.call('webhooks.create', 'a subscribed event is delivered', async () => {
+    const done = await ai.interactions.create({ model: 'scripted:echo', input: 'notify me' });
+    const delivery = await delivered(receiver, path, done.id);
+    assert.equal(JSON.parse(delivery.body).type, 'interaction.completed', delivery.body);
+    return { delivery };
   });
   await report.call('webhooks.rotateSigningSecret', 'revoke at once', async () => {
     const rotated = await ai.webhooks.rotateSigningSecret(hook.id, {
