@@ -139,7 +139,9 @@ async def build_services(settings: Settings) -> Services:
         store=store,
         interactions=interactions,
         environments=environments,
-        uploads=UploadSessions(settings.max_body_bytes, settings.max_open_uploads),
+        uploads=UploadSessions(
+            settings.max_body_bytes, settings.max_open_uploads, idle_ttl_s=settings.upload_idle_s
+        ),
         limiter=RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst),
         shells=ShellSlots(settings.max_shells_per_environment, settings.max_shells_per_tenant),
         triggers=triggers,

@@ -44,6 +44,9 @@ class Settings(BaseModel):
     max_open_uploads: int = Field(8, ge=1)
     """Most resumable uploads one tenant may hold open at once (each buffers up to `max_body_bytes`
     in memory until finalized or expired after an hour); past it, 429."""
+    upload_idle_s: float = Field(120.0, gt=0)
+    """A resumable upload that received no bytes this many seconds after its start is dropped, so an
+    abandoned handshake does not hold one of `max_open_uploads` for the hour."""
     max_queued_per_tenant: int = Field(100, ge=1)
     """Most interactions one tenant may have waiting for a slot (beyond `max_running_per_tenant`
     running); one more gets 429."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from orchestrator.errors import InvalidArgument, NotFound, PayloadTooLarge, QuotaExceeded, WarrenError
@@ -78,15 +79,25 @@ class UploadSession:
 
 
 class UploadSessions:
-    """Upload sessions of this process, scoped by tenant, expiring after `ttl_s` seconds.
+    """Upload sessions of this process, scoped by tenant, expiring after `ttl_s` seconds, or after
+    `idle_ttl_s` if no byte came (an abandoned handshake must not hold a slot for an hour).
 
     Memory held is at most `max_open_per_tenant` x `max_bytes` per tenant.
     """
 
-    def __init__(self, max_bytes: int, max_open_per_tenant: int = 8, ttl_s: float = 3600.0) -> None:
+    def __init__(
+        self,
+        max_bytes: int,
+        max_open_per_tenant: int = 8,
+        ttl_s: float = 3600.0,
+        idle_ttl_s: float = 120.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.max_bytes = max_bytes
         self.max_open_per_tenant = max_open_per_tenant
         self._ttl_s = ttl_s
+        self._idle_ttl_s = idle_ttl_s
+        self._clock = clock
         self._sessions: dict[str, UploadSession] = {}
 
     def start(self, session: UploadSession) -> str:
@@ -102,20 +113,23 @@ class UploadSessions:
                 "finalize one, or wait for it to expire"
             )
         upload_id = secrets.token_urlsafe(16)
+        session.started = self._clock()
         self._sessions[upload_id] = session
         return upload_id
 
     def chunk(self, tenant: str, upload_id: str, offset: int, data: bytes) -> UploadSession:
-        """Append a chunk at `offset`; returns the session."""
+        """Append a chunk at `offset`; returns the session. A chunk that does not fit ends the upload."""
         session = self._sessions.get(upload_id)
         if session is None or session.tenant != tenant:
             raise UploadMissing("no such upload session (expired or never started)")
         if data and offset + len(data) == session.received and session.ends_with(data):
             return session  # a retried chunk (its answer was lost): already appended
         if offset != session.received:
+            self.finish(upload_id)
             received = session.received
             raise ChunkOffsetError(f"chunk offset {offset} does not follow the {received} bytes received")
         if session.received + len(data) > self.max_bytes:
+            self.finish(upload_id)
             raise UploadTooLarge(f"upload exceeds the {self.max_bytes}-byte limit")
         if data:
             session.parts.append(data)
@@ -126,7 +140,15 @@ class UploadSessions:
         """Forget a finished session."""
         self._sessions.pop(upload_id, None)
 
+    def abandon(self, tenant: str, upload_id: str) -> None:
+        """Forget a session whose chunk failed on the way in (the client went away), if it is the tenant's."""
+        session = self._sessions.get(upload_id)
+        if session is not None and session.tenant == tenant:
+            del self._sessions[upload_id]
+
     def _expire(self) -> None:
-        horizon = time.monotonic() - self._ttl_s
-        for key in [k for k, s in self._sessions.items() if s.started < horizon]:
-            del self._sessions[key]
+        now = self._clock()
+        empty_ttl_s = min(self._ttl_s, self._idle_ttl_s)
+        for key, s in list(self._sessions.items()):
+            if s.started < now - (self._ttl_s if s.received else empty_ttl_s):
+                del self._sessions[key]

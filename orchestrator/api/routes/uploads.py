@@ -2,7 +2,9 @@
 
 Sessions live in `environments.uploads`; the finalize spools the chunks to a file and writes it into
 the workspace off the event loop (`environments.archives`), extracting a (gzipped) tar when asked.
-A failed finalize frees its session, so it never pins an upload slot (issue 13).
+A failed finalize frees its session, so it never pins an upload slot (issue 13); so does a chunk
+that fails (issue 15). The upload URL is absolute, built from the request's own URL (scheme from
+uvicorn's proxy headers, host from `Host`), as Google answers it and the JavaScript SDK needs.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ async def start_upload(
     checked_path(file_path, root_ok=extract)
     session = UploadSession(caller.tenant, env_id, file_path, overwrite, extract, size)
     upload_id = services.uploads.start(session)  # 429 past the open-upload cap, 413 past the size limit
-    url = f"{request.url.path}?upload_id={upload_id}"
+    url = str(request.url.replace(query=f"upload_id={upload_id}"))  # absolute, as Google answers it
     return Response(content=b"{}", media_type="application/json", headers={"x-goog-upload-url": url})
 
 
@@ -70,7 +72,11 @@ async def upload_chunk(
     offset: Annotated[int, Header(alias="x-goog-upload-offset")] = 0,
 ) -> Response:
     """Receive one chunk; the final one (`upload, finalize`) writes the file into the workspace."""
-    data = await request.body()
+    try:
+        data = await request.body()
+    except BaseException:
+        services.uploads.abandon(caller.tenant, upload_id)  # the client went away mid-chunk
+        raise
     session = services.uploads.chunk(caller.tenant, upload_id, offset, data)  # 404, 400 `offset`, 413
     if "finalize" not in command:
         return Response(
