@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import tarfile
 import tempfile
+import time
 import zlib
 from collections.abc import Iterable
 from pathlib import PurePosixPath
@@ -98,13 +99,14 @@ def packed(name: str, source: IO[bytes], uid: int = 1000, gid: int = 1000) -> IO
     size = source.seek(0, os.SEEK_END)
     source.seek(0)
     spool = _spool()
+    now = int(time.time())  # the sandbox sets each file's mtime from its member: the upload's time
     with tarfile.open(fileobj=spool, mode="w:", bufsize=PIECE) as archive:
         for folder in sorted(str(parent) for parent in PurePosixPath(name).parents if str(parent) != "."):
             info = tarfile.TarInfo(folder)
-            info.type, info.mode, info.uid, info.gid = tarfile.DIRTYPE, 0o755, uid, gid
+            info.type, info.mode, info.uid, info.gid, info.mtime = tarfile.DIRTYPE, 0o755, uid, gid, now
             archive.addfile(info)
         info = tarfile.TarInfo(name)
-        info.size, info.mode, info.uid, info.gid = size, 0o644, uid, gid
+        info.size, info.mode, info.uid, info.gid, info.mtime = size, 0o644, uid, gid, now
         archive.addfile(info, source)
     spool.seek(0)
     return spool

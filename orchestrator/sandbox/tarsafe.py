@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import tarfile
+import time
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO
@@ -113,17 +114,18 @@ def pack_files(files: dict[str, bytes], uid: int = 1000, gid: int = 1000) -> byt
     """Build an uncompressed tar of `{relative path: content}`, owned by the sandbox user."""
     buffer = io.BytesIO()
     directories = sorted({str(parent) for name in files for parent in PurePosixPath(name).parents} - {"."})
+    now = int(time.time())  # the sandbox sets each file's mtime from its member: the time it was sent
     with tarfile.open(fileobj=buffer, mode="w:") as archive:
         for directory in directories:
             info = tarfile.TarInfo(directory)
             info.type, info.mode = tarfile.DIRTYPE, 0o755
-            info.uid, info.gid = uid, gid
+            info.uid, info.gid, info.mtime = uid, gid, now
             archive.addfile(info)
         for name, content in files.items():
             info = tarfile.TarInfo(name)
             info.size = len(content)
             info.mode = 0o644
-            info.uid, info.gid = uid, gid
+            info.uid, info.gid, info.mtime = uid, gid, now
             archive.addfile(info, io.BytesIO(content))
     tar_bytes = buffer.getvalue()
     check_tar(tar_bytes)
