@@ -1,6 +1,19 @@
 """The `warren` root command: it only wires the sub-apps, one per noun."""
 
-from orchestrator.cli import agents, attach, envs, files, image, keys, logs, models, run, serve, webhooks
+from orchestrator.cli import (
+    agents,
+    attach,
+    envs,
+    files,
+    image,
+    keys,
+    logs,
+    models,
+    run,
+    serve,
+    triggers,
+    webhooks,
+)
 from orchestrator.cli.typer_app import WarrenTyper
 
 app = WarrenTyper(
@@ -9,7 +22,7 @@ app = WarrenTyper(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
-for noun in (agents, envs, files, image, keys, webhooks):
+for noun in (agents, envs, files, image, keys, triggers, webhooks):
     app.add_typer(noun.app, name=noun.NAME)
 for verb in (serve.serve, run.run, logs.logs, attach.attach, models.models):
     app.command()(verb)
