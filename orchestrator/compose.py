@@ -37,13 +37,14 @@ from orchestrator.environments.uploads import UploadSessions
 from orchestrator.gateway.registry import ProviderRegistry
 from orchestrator.gateway.retry import RetryPolicy
 from orchestrator.interactions.agent_run import SandboxAgentRunner
+from orchestrator.interactions.code_sandbox import EnvironmentCodeSandboxes
 from orchestrator.interactions.runner_sandbox import RUNNER_COMMAND, RunnerSandboxes, runner_variables
 from orchestrator.interactions.service import InteractionService
 from orchestrator.interactions.usage import UsageMeter
 from orchestrator.lifecycle import Lifecycle
 from orchestrator.quotas import check_token_quota, in_run_token_quota
 from orchestrator.sandbox import SandboxBackend
-from orchestrator.scheduler import Scheduler
+from orchestrator.scheduler import Scheduler, TierAging
 from orchestrator.store import Store
 from orchestrator.store.retention import run_retention
 from orchestrator.store.sealing import Sealer, load_key
@@ -107,7 +108,10 @@ async def build_services(settings: Settings) -> Services:
     """Open the store and build every service the routes use."""
     store = await _open_store(settings)
     scheduler = Scheduler(
-        settings.max_running, settings.max_running_per_tenant, settings.max_queued_per_tenant
+        settings.max_running,
+        settings.max_running_per_tenant,
+        settings.max_queued_per_tenant,
+        aging=TierAging(step_s=settings.tier_aging_s, deferred_s=settings.deferred_aging_s),
     )
     policy = RetryPolicy(call_timeout_s=settings.model_call_timeout_s, deadline_s=settings.model_deadline_s)
     scripts = [settings.scripts_dir] if settings.scripts_dir is not None else []
@@ -116,9 +120,10 @@ async def build_services(settings: Settings) -> Services:
     environments, agent_runner = None, None
     if settings.sandboxes:
         environments, agent_runner = await _agent_sandboxes(settings, store, gateway, usage)
+    code = None if environments is None else _model_code(settings, environments)
     hooks = await build_webhooks(settings, store)
     interactions = InteractionService(
-        store, gateway, scheduler, agent_runner=agent_runner, usage=usage, events=hooks.events
+        store, gateway, scheduler, agent_runner=agent_runner, usage=usage, code=code, events=hooks.events
     )
 
     async def token_quota(tenant: str) -> None:
@@ -148,6 +153,17 @@ async def build_services(settings: Settings) -> Services:
         webhooks=hooks.service,
         webhook_deliverer=hooks.deliverer,
     )
+
+
+def _model_code(settings: Settings, environments: EnvironmentService) -> EnvironmentCodeSandboxes:
+    """The model form's `code_execution`: environments on the same site and cap, with no runner."""
+    bare = EnvironmentService(
+        environments.store,
+        environments.site,
+        environments.sources,
+        max_sandboxes=settings.tenant_max_sandboxes,
+    )
+    return EnvironmentCodeSandboxes(bare)
 
 
 async def _open_store(settings: Settings) -> Store:

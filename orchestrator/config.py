@@ -50,6 +50,12 @@ class Settings(BaseModel):
     max_queued_per_tenant: int = Field(100, ge=1)
     """Most interactions one tenant may have waiting for a slot (beyond `max_running_per_tenant`
     running); one more gets 429."""
+    tier_aging_s: float = Field(60.0, gt=0)
+    """Service tiers: each this many seconds of waiting moves a `flex` or `standard` interaction up
+    one class (`flex` → `standard` → `priority`), so no tier starves."""
+    deferred_aging_s: float = Field(300.0, ge=0)
+    """Service tiers: a `deferred` interaction that waited this long counts as `flex` (before that it
+    starts only when no other tier waits for the slot)."""
     trigger_max_per_tenant: int = Field(100, ge=0)
     """Triggers: the most one tenant may have; one more gets 429."""
     trigger_tick_s: float = Field(5.0, gt=0)

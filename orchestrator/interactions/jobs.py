@@ -15,6 +15,7 @@ from typing import Any
 from agents.model_types import Usage
 from orchestrator.gateway.errors import GatewayError
 from orchestrator.gateway.registry import ProviderRegistry
+from orchestrator.interactions.code_ports import CodeSandboxes
 from orchestrator.interactions.finish import Finisher
 from orchestrator.interactions.live import Event, LiveLog
 from orchestrator.interactions.model_form import run_model_turn
@@ -22,7 +23,7 @@ from orchestrator.interactions.ports import AgentRunner, PreparedAgent
 from orchestrator.interactions.recorder import Recorder
 from orchestrator.interactions.snapshot import wire_usage
 from orchestrator.interactions.step_reads import conversation
-from orchestrator.scheduler import Admission, Scheduler
+from orchestrator.scheduler import Admission, Scheduler, applied_tier
 from orchestrator.store import Store
 from orchestrator.store.interactions import InteractionRecord
 
@@ -42,8 +43,10 @@ class InteractionJobs:
         scheduler: Scheduler,
         agent_runner: AgentRunner | None,
         finisher: Finisher,
+        code: CodeSandboxes | None = None,
     ) -> None:
         self._store = store
+        self._code = code  # runs the model form's `code_execution` calls
         self._gateway = gateway
         self._scheduler = scheduler
         self._agent_runner = agent_runner
@@ -71,14 +74,15 @@ class InteractionJobs:
         prepared: PreparedAgent | None = None,
         resume: bool = False,
     ) -> None:
-        """Queue the interaction's run (an agent's as `prepared` at create time); `resume` carries on
-        one a previous process started."""
+        """Queue the interaction's run in its service tier (an agent's as `prepared` at create time);
+        `resume` carries on one a previous process started."""
         self._scheduler.submit(
             tenant,
             record.id,
             lambda: self._run(tenant, record, recorder, prepared, resume),
             admission,
             cancelled=lambda: self._cancelled_in_queue(tenant, record, recorder),
+            tier=applied_tier(record.request),
         )
 
     async def shutdown(self, grace_s: float) -> None:
@@ -101,7 +105,7 @@ class InteractionJobs:
         try:
             history = await conversation(self._store, tenant, record, [*recorder.inputs, *recorder.steps])
             if record.model:
-                status = await run_model_turn(self._gateway, record, recorder, history)
+                status = await run_model_turn(self._gateway, record, recorder, history, self._code)
             else:
                 assert self._agent_runner is not None
                 if resume:

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from agents.model_types import Usage
+from orchestrator.scheduler import applied_tier
 from orchestrator.store.interactions import InteractionRecord
 
 __all__ = ["ECHOED_FIELDS", "TERMINAL", "neutral_usage", "rfc3339", "snapshot", "wire_usage"]
@@ -19,7 +20,6 @@ ECHOED_FIELDS = (
     "tools",
     "generation_config",
     "response_format",
-    "service_tier",
     "labels",
     "safety_settings",
     "webhook_config",
@@ -70,6 +70,7 @@ def snapshot(
     for name in ECHOED_FIELDS:
         if record.request.get(name) is not None:
             body[name] = record.request[name]
+    body["service_tier"] = applied_tier(record.request)  # what it was scheduled in, `standard` by default
     if record.usage:
         body["usage"] = record.usage
     if record.errors:

@@ -1,11 +1,12 @@
-"""Runs interactions as tasks with bounded concurrency, fairly across tenants, and cancels them.
+"""Runs interactions as tasks with bounded concurrency, by service tier and fairly across tenants.
 
 Work waits in a queue per tenant until a global slot and one of its tenant's slots are free. When
-a slot frees, it goes to the tenant with waiting work that has the fewest jobs running, and among
-those to the one served longest ago: a tenant that floods the queue does not make the others wait
-behind its backlog; each gets the next free slot in turn. A tenant may keep at most
-`max_queued_per_tenant` jobs waiting; `admit` refuses one more (`QueueFullError`, 429 on the API)
-before anything is stored.
+a slot frees, it goes to the best class of work waiting (`tiers`: `priority`, `standard`, `flex`,
+then `deferred`, raised by aging); among the tenants whose next job is of that class, to the one
+with the fewest jobs running, and among those to the one served longest ago: a tenant that floods
+the queue does not make the others wait behind its backlog; each gets the next free slot in turn.
+A tenant may keep at most `max_queued_per_tenant` jobs waiting; `admit` refuses one more
+(`QueueFullError`, 429 on the API) before anything is stored.
 """
 
 from __future__ import annotations
@@ -13,94 +14,55 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from collections import Counter, deque
+import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from types import TracebackType
 
-from orchestrator.errors import QuotaExceeded
+from orchestrator.scheduler.admission import Admission, QueueFullError
+from orchestrator.scheduler.queues import TenantQueue, Waiting
+from orchestrator.scheduler.tiers import DEFAULT_TIER, TierAging, tier_rank
 
-__all__ = ["Admission", "QueueFullError", "Scheduler"]
+__all__ = ["Scheduler"]
 
 log = logging.getLogger("orchestrator.scheduler")
 
 
-class QueueFullError(QuotaExceeded, RuntimeError):
-    """A tenant already has `limit` jobs waiting for a slot; the message names the setting."""
-
-    def __init__(self, limit: int) -> None:
-        super().__init__(
-            f"too many interactions queued for this tenant: at most {limit} may wait for a slot "
-            f"(WARREN_MAX_QUEUED_PER_TENANT={limit}); retry when some have started"
-        )
-        self.limit = limit
-        """The tenant's queue limit."""
-
-
-@dataclass(eq=False)
-class _Waiting:
-    """One submitted job: waiting for its slot until `go` is set, then running."""
-
-    tenant: str
-    go: asyncio.Future[None]
-    granted: bool = False
-    """Set when it was given a slot (and counted as running)."""
-
-
-@dataclass(eq=False)
-class Admission:
-    """A place in a tenant's queue, held from `Scheduler.admit` until the job is submitted.
-
-    Use as a context manager: leaving the block gives the place back unless `submit` took it.
-    """
-
-    tenant: str
-    """Whose queue the place is in."""
-    _give_back: Callable[[str], None]
-    _open: bool = field(default=True)
-
-    def release(self) -> None:
-        """Give the place back (a no-op once submitted or released)."""
-        if self._open:
-            self._open = False
-            self._give_back(self.tenant)
-
-    def __enter__(self) -> Admission:
-        """The admission itself."""
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        """Release the place unless the job was submitted."""
-        self.release()
-
-
 class Scheduler:
-    """Bounded, fair, cancellable execution of interaction jobs.
+    """Bounded, tiered, fair, cancellable execution of interaction jobs.
 
     Args:
         max_running: most jobs running at once in this process.
         max_running_per_tenant: most jobs of one tenant running at once.
         max_queued_per_tenant: most jobs of one tenant admitted and waiting for a slot.
+        aging: how fast waiting raises a job's class (`tiers`).
+        clock: seconds, only ever compared (monotonic; a test passes a fake one).
     """
 
     def __init__(
-        self, max_running: int = 64, max_running_per_tenant: int = 16, max_queued_per_tenant: int = 100
+        self,
+        max_running: int = 64,
+        max_running_per_tenant: int = 16,
+        max_queued_per_tenant: int = 100,
+        *,
+        aging: TierAging | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._max_running = max_running
         self._max_per_tenant = max_running_per_tenant
         self._max_queued = max_queued_per_tenant
+        self._aging = aging or TierAging()
+        self._now = clock
+        self._submissions = itertools.count()
         self._tasks: dict[str, asyncio.Task[None]] = {}
-        self._waiting: dict[str, deque[_Waiting]] = {}
+        self._waiting: dict[str, TenantQueue] = {}
         """Jobs waiting for a slot, per tenant (only tenants with some)."""
         self._running: Counter[str] = Counter()
         self._running_total = 0
         self._admitted: Counter[str] = Counter()
         """Admissions not yet submitted, per tenant: they count against the queue limit."""
         self._served: dict[str, int] = {}
-        """When each tenant with work here was last given a slot (a tick of `_clock`)."""
-        self._clock = itertools.count(1)
+        """When each tenant with work here was last given a slot (a tick of `_turns`)."""
+        self._turns = itertools.count(1)
 
     def admit(self, tenant: str) -> Admission:
         """Hold a place in `tenant`'s queue for a job about to be submitted.
@@ -129,17 +91,21 @@ class Scheduler:
         job: Callable[[], Awaitable[None]],
         admission: Admission | None = None,
         cancelled: Callable[[], Awaitable[None]] | None = None,
+        tier: str = DEFAULT_TIER,
     ) -> asyncio.Task[None]:
-        """Queue `job` under `job_id`; it starts when a global and a tenant slot are free.
+        """Queue `job` under `job_id` in service tier `tier`; it starts when a global and a tenant
+        slot are free and no better class of work waits for them.
 
         `admission` (from `admit`) is consumed; without one the queue limit does not apply (work
         accepted earlier, such as interactions resumed after a restart). `cancelled` runs instead of
         `job` when the job is cancelled before it got a slot, so it can still record its ending.
         """
+        rank = tier_rank(tier)
         if admission is not None:
             admission.release()
-        entry = _Waiting(tenant, asyncio.get_running_loop().create_future())
-        self._waiting.setdefault(tenant, deque()).append(entry)
+        future = asyncio.get_running_loop().create_future()
+        entry = Waiting(tenant, rank, self._now(), next(self._submissions), future)
+        self._waiting.setdefault(tenant, TenantQueue()).append(entry)
         self._served.setdefault(tenant, 0)
 
         async def run() -> None:
@@ -158,25 +124,33 @@ class Scheduler:
         return task
 
     def _dispatch(self) -> None:
-        """Hand free slots to waiting jobs, one tenant at a time (see the module notes)."""
+        """Hand free slots to waiting jobs, best class first, then one tenant at a time (module notes)."""
         while self._running_total < self._max_running:
-            ready = [t for t in self._waiting if self._running[t] < self._max_per_tenant]
-            if not ready:
+            now = self._now()
+            heads = []
+            for tenant, queue in self._waiting.items():
+                if self._running[tenant] < self._max_per_tenant and (best := queue.best(self._aging, now)):
+                    heads.append((best[0], self._running[tenant], self._served[tenant], best[1]))
+            if not heads:
                 return
-            tenant = min(ready, key=lambda t: (self._running[t], self._served[t]))
-            queue = self._waiting[tenant]
-            entry = queue.popleft()
-            if not queue:
-                del self._waiting[tenant]
+            entry = min(heads, key=lambda head: head[:3])[3]
+            tenant = entry.tenant
+            self._forget(entry)
             if entry.go.done():  # its task was cancelled while waiting
                 continue
             entry.granted = True
             self._running[tenant] += 1
             self._running_total += 1
-            self._served[tenant] = next(self._clock)
+            self._served[tenant] = next(self._turns)
             entry.go.set_result(None)
 
-    def _finished(self, job_id: str, entry: _Waiting, task: asyncio.Task[None]) -> None:
+    def _forget(self, entry: Waiting) -> None:
+        """Take a waiting job out of its tenant's queue (a no-op when it is not there)."""
+        queue = self._waiting.get(entry.tenant)
+        if queue is not None and queue.remove(entry) and not queue:
+            del self._waiting[entry.tenant]
+
+    def _finished(self, job_id: str, entry: Waiting, task: asyncio.Task[None]) -> None:
         if self._tasks.get(job_id) is task:
             del self._tasks[job_id]
         tenant = entry.tenant
@@ -186,11 +160,7 @@ class Scheduler:
             if self._running[tenant] <= 0:
                 del self._running[tenant]
         else:  # cancelled while waiting
-            queue = self._waiting.get(tenant)
-            if queue is not None and entry in queue:
-                queue.remove(entry)
-                if not queue:
-                    del self._waiting[tenant]
+            self._forget(entry)
         if tenant not in self._running and tenant not in self._waiting:
             self._served.pop(tenant, None)
         if not task.cancelled() and task.exception() is not None:
