@@ -10,7 +10,7 @@ import base64
 import binascii
 import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TypeVar
 
 from sqlalchemy import Select, and_, or_
@@ -19,7 +19,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from orchestrator.store.errors import InvalidPageTokenError
 
-__all__ = ["DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE", "fetch_page"]
+__all__ = ["DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE", "clamp_page_size", "fetch_page", "start_token"]
 
 DEFAULT_PAGE_SIZE = 50
 """Page size when the caller gives none (or 0)."""
@@ -46,10 +46,17 @@ def _decode(token: str) -> tuple[datetime, str]:
     return moment, id
 
 
-def _clamp(page_size: int | None) -> int:
+def clamp_page_size(page_size: int | None) -> int:
+    """The rows a page holds when the caller asks for `page_size`."""
     if page_size is None or page_size <= 0:
         return DEFAULT_PAGE_SIZE
     return min(page_size, MAX_PAGE_SIZE)
+
+
+def start_token() -> str:
+    """A token before every row: the page after one the caller filled with items of its own
+    (the built-in agent alone on the first page of `agents.list`)."""
+    return _encode(datetime(1970, 1, 1, tzinfo=UTC), "")
 
 
 async def fetch_page(
@@ -66,7 +73,7 @@ async def fetch_page(
     Raises:
         InvalidPageTokenError: the token was not issued by `fetch_page`.
     """
-    size = _clamp(page_size)
+    size = clamp_page_size(page_size)
     if page_token:
         after_created, after_id = _decode(page_token)
         stmt = stmt.where(or_(created > after_created, and_(created == after_created, id > after_id)))

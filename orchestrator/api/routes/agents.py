@@ -26,6 +26,7 @@ from orchestrator.api.routes.agent_checks import (
 from orchestrator.api.wire.agents import Agent, AgentList
 from orchestrator.api.wire.common import to_wire
 from orchestrator.catalog import DEFAULT_AGENT, DEFAULT_AGENT_ID, resolve_agent
+from orchestrator.store.paging import clamp_page_size, start_token
 
 router = APIRouter(prefix="/{api_version}/agents", tags=["agents"])
 
@@ -87,12 +88,23 @@ async def list_agents(
     page_token: Annotated[str | None, Query(description="Token from the previous page")] = None,
     parent: Annotated[str | None, Query(description="Accepted for compatibility; ignored")] = None,
 ) -> dict[str, Any]:
-    """List the built-in agent (on the first page) and this tenant's agents."""
-    page = await services.store.agents.list(caller.tenant, page_size=page_size, page_token=page_token)
-    agents = ([DEFAULT_AGENT] if page_token is None else []) + [r.spec for r in page.items]
+    """List the built-in agent (first on the first page, counted in `page_size`), then this tenant's."""
+    stored = services.store.agents
+    if page_token:
+        page = await stored.list(caller.tenant, page_size=page_size, page_token=page_token)
+        return _agent_page([r.spec for r in page.items], page.next_page_token)
+    room = clamp_page_size(page_size) - 1
+    if room == 0:  # the built-in agent fills the first page; the stored ones follow from the start
+        more = (await stored.list(caller.tenant, page_size=1)).items
+        return _agent_page([DEFAULT_AGENT], start_token() if more else None)
+    page = await stored.list(caller.tenant, page_size=room)
+    return _agent_page([DEFAULT_AGENT, *(r.spec for r in page.items)], page.next_page_token)
+
+
+def _agent_page(agents: list[dict[str, Any]], next_page_token: str | None) -> dict[str, Any]:
     body: dict[str, Any] = {"agents": agents}
-    if page.next_page_token:
-        body["next_page_token"] = page.next_page_token
+    if next_page_token:
+        body["next_page_token"] = next_page_token
     return body
 
 
