@@ -85,9 +85,10 @@ class Executor:
         elif found.status in TERMINAL:
             await self.end(execution, "failed", f"the interaction ended {found.status}")
         elif now - started >= timedelta(seconds=timeout_s):
-            await self._interactions.cancel(execution.tenant, execution.interaction_id)
+            # ended first: the cancel wakes this execution's watcher, which must find it already ended
             reason = "execution_timeout_seconds passed; the interaction was cancelled"
             await self.end(execution, "timed_out", reason)
+            await self._interactions.cancel(execution.tenant, execution.interaction_id)
 
     async def end(self, execution: ExecutionRecord, status: str, error: str | None) -> None:
         """Store the end (once) and tell the hooks."""
