@@ -59,20 +59,22 @@ def postgres_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def receiver() -> Iterator[Receiver]:
+def loopback_receiver() -> Iterator[Receiver]:
     """A loopback webhook receiver; the servers below may deliver to it (and to no other loopback port)."""
     with webhook_receiver() as running:
         yield running
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def server(request: pytest.FixtureRequest, sandbox_image: str, receiver: Receiver) -> Iterator[Server]:
+def server(
+    request: pytest.FixtureRequest, sandbox_image: str, loopback_receiver: Receiver
+) -> Iterator[Server]:
     """`warren serve` on a free port with a fresh store of the parametrized kind."""
     data = Path(tempfile.mkdtemp(prefix="warren-conf-"))
     env = {**os.environ, **SECRET_KEYS, "WARREN_DATA_DIR": str(data), "WARREN_SANDBOX_IMAGE": sandbox_image}
     env["WARREN_SCRIPTS_DIR"] = str(SCRIPTS)
     env["WARREN_TENANT_MAX_SANDBOXES"] = "100"  # one tenant drives dozens of environments here
-    env["WARREN_EGRESS_ALLOW_ADDRESSES"] = f"127.0.0.1:{receiver.url.rsplit(':', 1)[1]}"
+    env["WARREN_EGRESS_ALLOW_ADDRESSES"] = f"127.0.0.1:{loopback_receiver.port}"
     if request.param == "postgresql":
         env["WARREN_DATABASE_URL"] = request.getfixturevalue("postgres_url")
     with warren_serve(env, data, ["tenant-a", "tenant-b"], start_timeout_s=60) as running:

@@ -101,13 +101,9 @@ EXPECTED: dict[tuple[str, str], Refused | None] = {
     ("decisions.create", "not served"): _NOT_SERVED,
 }
 
-_UPLOAD_FIX = "issue 15 defect 2: the upload handshake answers a relative X-Goog-Upload-URL ('Invalid URL')"
-_AGENT_PAGES = "issue 15 defect 4: agents.list(page_size=1) adds the built-in `default` on top of the page"
 _ERROR_CODES = "issue 15 defect 5: an unknown model is a 400 where Google documents a 404"
 
 PENDING: dict[tuple[str, str], str] = {
-    ("environments.files.upload", "bytes, then download them"): _UPLOAD_FIX,
     ("interactions.create", "unknown model is refused"): _ERROR_CODES,
-    ("agents.list", "paged"): _AGENT_PAGES,
 }
 """Calls that fail today for a known, tracked reason: strict xfail, so the fix must remove the entry."""

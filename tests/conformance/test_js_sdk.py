@@ -42,7 +42,7 @@ def _param(method: str, case: str) -> Any:
 
 
 @pytest.fixture(scope="module")
-def js_report(server: Server, receiver: Receiver) -> Report:
+def js_report(server: Server, loopback_receiver: Receiver) -> Report:
     """Run the script against `server` and parse what it printed."""
     node = shutil.which("node")
     assert node, "node is missing: run `make test-deps`"
@@ -52,7 +52,7 @@ def js_report(server: Server, receiver: Receiver) -> Report:
         "WARREN_BASE_URL": server.url,
         "WARREN_API_KEY": server.key,
         "WARREN_OTHER_API_KEY": server.other_key,
-        "WARREN_JS_RECEIVER": receiver.url,
+        "WARREN_JS_RECEIVER": loopback_receiver.url,
     }
     done = subprocess.run(
         [node, SCRIPT], cwd=JS, env=env, capture_output=True, text=True, timeout=_RUN_GUARD_S, check=False

@@ -25,8 +25,12 @@ _MAX_BODY = 1 << 20
 class Receiver:
     """Where the receiver listens and what it has been sent."""
 
-    url: str
+    port: int = 0
     requests: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
 
 
 def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
@@ -60,9 +64,9 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
 @contextlib.contextmanager
 def webhook_receiver() -> Iterator[Receiver]:
     """Serve on a free 127.0.0.1 port in a thread until the block ends."""
-    receiver = Receiver(url="")
+    receiver = Receiver()
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(receiver))
-    receiver.url = f"http://127.0.0.1:{httpd.server_address[1]}"
+    receiver.port = int(httpd.server_address[1])
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:
