@@ -68,3 +68,15 @@ export async function walkPages(list, key) {
   if (new Set(ids).size !== ids.length) throw new Error(`${key}: an item on two pages: ${ids}`);
   return ids;
 }
+
+/** Poll `probe` every 200 ms until it returns something other than undefined. The generous limit only
+ * keeps one stuck call from taking the whole run down with it: that call fails, the others report. */
+export async function waitFor(what, probe, limitMs = 90_000) {
+  const giveUp = Date.now() + limitMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > giveUp) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}

@@ -1,10 +1,9 @@
 // triggers and webhooks: every method the SDK has for them. A webhook's ping must reach the loopback
 // receiver the pytest side started (WARREN_JS_RECEIVER); the delivery is reported for it to verify.
 import assert from 'node:assert/strict';
-import { walkPages } from '../report.mjs';
+import { waitFor, walkPages } from '../report.mjs';
 
 const is404 = (err) => err.status === 404;
-const pause = () => new Promise((resolve) => setTimeout(resolve, 200));
 
 export async function triggers(ai, report, other) {
   let trigger;
@@ -65,13 +64,12 @@ export async function triggers(ai, report, other) {
     assert.match(execution.interaction_id ?? '', /^int_/);
   });
   await report.call('triggers.listExecutions', 'the run completes', async () => {
-    let found;
-    do {
-      if (found) await pause();
+    const found = await waitFor('the run-now execution to end', async () => {
       const page = await ai.triggers.listExecutions(trigger.id);
-      found = (page.trigger_executions ?? []).find((e) => e.id === execution.id);
-      assert.ok(found, 'the run-now execution is listed');
-    } while (found.status === 'in_progress');
+      const listed = (page.trigger_executions ?? []).find((e) => e.id === execution.id);
+      assert.ok(listed, 'the run-now execution is listed');
+      return listed.status === 'in_progress' ? undefined : listed;
+    });
     assert.equal(found.status, 'completed', found.error);
     const interaction = await ai.interactions.get(found.interaction_id);
     assert.equal(interaction.status, 'completed');
@@ -84,15 +82,12 @@ export async function triggers(ai, report, other) {
   });
 }
 
-/** Wait until the receiver has seen a request on `path` whose body holds `text`, and return it. */
-async function delivered(receiver, path, text = '') {
-  for (;;) {
+/** The first request the receiver saw on `path` whose body holds `text`. */
+const delivered = (receiver, path, text = '') =>
+  waitFor(`a delivery to ${path}`, async () => {
     const seen = await (await fetch(`${receiver}/_received`)).json();
-    const hit = seen.find((request) => request.path === path && request.body.includes(text));
-    if (hit) return hit;
-    await pause();
-  }
-}
+    return seen.find((request) => request.path === path && request.body.includes(text));
+  });
 
 export async function webhooks(ai, report, other, receiver) {
   const path = `/hook/${Math.random().toString(16).slice(2, 10)}`;

@@ -1,7 +1,7 @@
 // interactions: create (model and agent forms, unary and streamed), get (plain and a resumed
 // stream), cancel, delete. Scripted models answer deterministically (tests/conformance/scripts).
 import assert from 'node:assert/strict';
-import { collect } from '../report.mjs';
+import { collect, waitFor } from '../report.mjs';
 
 const outputText = (interaction) =>
   interaction.steps
@@ -10,14 +10,12 @@ const outputText = (interaction) =>
     .map((block) => block.text ?? '')
     .join('');
 
-/** Poll until the interaction leaves in_progress; the pytest side bounds the whole run. */
-async function settle(ai, id) {
-  for (;;) {
+/** The interaction once it has left in_progress. */
+const settle = (ai, id) =>
+  waitFor(`${id} to end`, async () => {
     const current = await ai.interactions.get(id);
-    if (current.status !== 'in_progress') return current;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
+    return current.status === 'in_progress' ? undefined : current;
+  });
 
 export async function interactions(ai, report, other) {
   let done;
