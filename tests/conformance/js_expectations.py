@@ -90,6 +90,7 @@ EXPECTED: dict[tuple[str, str], Refused | None] = {
     ("webhooks.update", "name and state with update_mask"): None,
     ("webhooks.ping", "reaches the receiver, signed"): None,
     ("webhooks.create", "a subscribed event is delivered"): None,
+    ("interactions.create", "webhook_config is delivered"): None,
     ("webhooks.rotateSigningSecret", "revoke at once"): None,
     ("webhooks.get", "another tenant's is 404"): _not_yours("webhook"),
     ("webhooks.ping", "another tenant's is 404"): _not_yours("webhook"),

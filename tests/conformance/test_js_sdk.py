@@ -17,6 +17,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import standardwebhooks
 
@@ -103,3 +104,16 @@ def test_deliveries_verify_with_the_secret_the_js_sdk_was_given(
     delivery = (_entry(js_report, method, case)["data"] or {}).get("delivery")
     assert secret and delivery, "the webhook calls did not complete"
     standardwebhooks.Webhook(secret).verify(delivery["body"], delivery["headers"])
+
+
+def test_a_webhook_config_delivery_verifies_with_the_tenants_dynamic_secret(
+    server: Server, js_report: Report
+) -> None:
+    delivery = (_entry(js_report, "interactions.create", "webhook_config is delivered")["data"] or {}).get(
+        "delivery"
+    )
+    assert delivery, "the webhook_config delivery did not arrive"
+    answer = httpx.get(
+        f"{server.url}/v1beta/webhooks:dynamicSigningSecret", headers={"x-goog-api-key": server.key}
+    )
+    standardwebhooks.Webhook(answer.json()["secret"]).verify(delivery["body"], delivery["headers"])

@@ -133,6 +133,18 @@ export async function webhooks(ai, report, other, receiver) {
     assert.equal(JSON.parse(delivery.body).type, 'interaction.completed', delivery.body);
     return { delivery };
   });
+  await report.call('interactions.create', 'webhook_config is delivered', async () => {
+    const own = `${path}/per-request`;
+    const done = await ai.interactions.create({
+      model: 'scripted:echo',
+      input: 'call me back',
+      webhook_config: { uris: [`${receiver}${own}`], user_metadata: { run: 'js-sdk' } },
+    });
+    const delivery = await delivered(receiver, own, done.id);
+    assert.equal(JSON.parse(delivery.body).type, 'interaction.completed', delivery.body);
+    assert.ok(delivery.body.includes('js-sdk'), `user_metadata comes back: ${delivery.body}`);
+    return { delivery };
+  });
   await report.call('webhooks.rotateSigningSecret', 'revoke at once', async () => {
     const rotated = await ai.webhooks.rotateSigningSecret(hook.id, {
       revocation_behavior: 'revoke_previous_secrets_immediately',
