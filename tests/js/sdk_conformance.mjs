@@ -7,7 +7,8 @@ import { GoogleGenAI } from '@google/genai';
 import { Report } from './report.mjs';
 import { interactions } from './checks/interactions.mjs';
 import { agents, environments, credentials } from './checks/resources.mjs';
-import { triggers, webhooks } from './checks/automation.mjs';
+import { triggers } from './checks/triggers.mjs';
+import { webhooks } from './checks/webhooks.mjs';
 import { unsupported } from './checks/unsupported.mjs';
 
 const RESOURCES = ['interactions', 'agents', 'environments', 'environments.files', 'credentials', 'triggers', 'webhooks', 'voices', 'decisions'];
