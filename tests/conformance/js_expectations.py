@@ -48,9 +48,14 @@ EXPECTED: dict[tuple[str, str], Refused | None] = {
     ("environments.files.list", "another tenant's is 404"): _not_yours("environment"),
     ("environments.files.list", "root and recursive"): None,
     ("environments.files.download", "seeded file"): None,
-    # files.download uses the classic transport: its errors are `ApiError` with the body as message.
+    # files.download and the upload's data and final requests use the classic transport: their errors
+    # are `ApiError` with the body as message.
     ("environments.files.download", "missing file"): Refused(404, "ApiError", r"no file at 'nope\.txt'"),
     ("environments.files.upload", "bytes, then download them"): None,
+    ("environments.files.upload", "overwrite false onto an existing file"): Refused(
+        400, "ApiError", r"'seed\.txt' exists and overwrite is false"
+    ),
+    ("environments.files.upload", "a gzip tar, extracted"): None,
     ("environments.delete", "then get is 404"): None,
     ("credentials.create", "bearer_token"): None,
     ("credentials.create", "environment_variable"): None,

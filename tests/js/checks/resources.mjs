@@ -1,6 +1,7 @@
 // agents, environments and their files, credentials: every method the SDK has for them.
 import assert from 'node:assert/strict';
 import { freshId, walkPages } from '../report.mjs';
+import { tarGz } from './tarball.mjs';
 
 const is404 = (err) => err.status === 404;
 
@@ -82,6 +83,18 @@ async function files(ai, report, environment) {
     assert.equal(Number(uploaded.files[0].size_bytes), payload.length);
     const bytes = await ai.environments.files.download({ environment, path: 'up/scores.csv' });
     assert.deepEqual(new Uint8Array(bytes), payload);
+  });
+  await report.call('environments.files.upload', 'overwrite false onto an existing file', () =>
+    ai.environments.files.upload({ environment, path: 'seed.txt', file: new TextEncoder().encode('x'), overwrite: false }),
+  );
+  await report.call('environments.files.upload', 'a gzip tar, extracted', async () => {
+    const archive = tarGz({ 'pkg/a.txt': 'alpha', 'pkg/sub/b.txt': 'beta' });
+    await ai.environments.files.upload({ environment, path: 'vendor', file: archive, extract: true });
+    const listed = await ai.environments.files.list({ environment, path: 'vendor', recursive: true });
+    const paths = listed.files.filter((f) => f.type === 'file').map((f) => f.path).sort();
+    assert.deepEqual(paths, ['vendor/pkg/a.txt', 'vendor/pkg/sub/b.txt']);
+    const bytes = await ai.environments.files.download({ environment, path: 'vendor/pkg/sub/b.txt' });
+    assert.equal(new TextDecoder().decode(bytes), 'beta');
   });
 }
 
