@@ -37,6 +37,7 @@ from orchestrator.environments.uploads import UploadSessions
 from orchestrator.gateway.registry import ProviderRegistry
 from orchestrator.gateway.retry import RetryPolicy
 from orchestrator.interactions.agent_run import SandboxAgentRunner
+from orchestrator.interactions.code_sandbox import EnvironmentCodeSandboxes
 from orchestrator.interactions.runner_sandbox import RUNNER_COMMAND, RunnerSandboxes, runner_variables
 from orchestrator.interactions.service import InteractionService
 from orchestrator.interactions.usage import UsageMeter
@@ -119,9 +120,10 @@ async def build_services(settings: Settings) -> Services:
     environments, agent_runner = None, None
     if settings.sandboxes:
         environments, agent_runner = await _agent_sandboxes(settings, store, gateway, usage)
+    code = None if environments is None else _model_code(settings, environments)
     hooks = await build_webhooks(settings, store)
     interactions = InteractionService(
-        store, gateway, scheduler, agent_runner=agent_runner, usage=usage, events=hooks.events
+        store, gateway, scheduler, agent_runner=agent_runner, usage=usage, code=code, events=hooks.events
     )
 
     async def token_quota(tenant: str) -> None:
@@ -151,6 +153,17 @@ async def build_services(settings: Settings) -> Services:
         webhooks=hooks.service,
         webhook_deliverer=hooks.deliverer,
     )
+
+
+def _model_code(settings: Settings, environments: EnvironmentService) -> EnvironmentCodeSandboxes:
+    """The model form's `code_execution`: environments on the same site and cap, with no runner."""
+    bare = EnvironmentService(
+        environments.store,
+        environments.site,
+        environments.sources,
+        max_sandboxes=settings.tenant_max_sandboxes,
+    )
+    return EnvironmentCodeSandboxes(bare)
 
 
 async def _open_store(settings: Settings) -> Store:

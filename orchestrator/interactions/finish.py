@@ -3,7 +3,8 @@
 The last steps and events, the final status, errors and usage go to the store in one transaction,
 after every earlier batch, so a reader never sees the final status without the final steps. Then
 the agent runner hears the ending is stored, the usage meter counts the tokens, and the final
-snapshot is kept for the foreground caller waiting on it, which then needs no read-back.
+snapshot is kept for the foreground caller waiting on it, which then needs no read-back. An
+interaction created with `store: false` is deleted with its steps and events once it has ended.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any, Protocol
 from orchestrator.interactions.ports import AgentRunner
 from orchestrator.interactions.recorder import Recorder
 from orchestrator.interactions.snapshot import snapshot, wire_usage
+from orchestrator.interactions.unstored import forget
 from orchestrator.interactions.usage import UsageMeter
 from orchestrator.store import Store
 from orchestrator.store.interactions import InteractionRecord
@@ -84,6 +86,8 @@ class Finisher:
         if len(self._answers) >= _MAX_ANSWERS:  # nobody waited for the oldest: forget it
             self._answers.pop(next(iter(self._answers)))
         self._answers[record.id] = snapshot(final, [*recorder.inputs, *recorder.steps])
+        if record.request.get("store") is False:  # kept only while it ran: `get` answers 404 from now on
+            await asyncio.shield(forget(self._store, tenant, record.id))
 
     def _ending_rows(self, tenant: str, final: InteractionRecord) -> EventWriter | None:
         return None if self._events is None else self._events.ending(tenant, final)

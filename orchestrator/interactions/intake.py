@@ -17,6 +17,7 @@ from orchestrator.interactions.history import input_steps
 from orchestrator.interactions.model_form import model_request
 from orchestrator.interactions.model_settings import check_supported
 from orchestrator.interactions.ports import AgentRunner, PreparedAgent
+from orchestrator.interactions.refusals import ModelBuiltins, refuse_unsupported
 from orchestrator.interactions.snapshot import TERMINAL
 from orchestrator.interactions.step_reads import all_steps
 from orchestrator.store import Store
@@ -30,10 +31,17 @@ Step = dict[str, Any]
 class Intake:
     """Checks a create request against the store and resolves its model or agent."""
 
-    def __init__(self, store: Store, gateway: ProviderRegistry, agent_runner: AgentRunner | None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        gateway: ProviderRegistry,
+        agent_runner: AgentRunner | None,
+        builtins: ModelBuiltins | None = None,
+    ) -> None:
         self._store = store
         self._gateway = gateway
         self._agent_runner = agent_runner
+        self._builtins = builtins or ModelBuiltins()
 
     async def accept(
         self, tenant: str, request: dict[str, Any], api_key_id: str | None
@@ -41,9 +49,11 @@ class Intake:
         """The row and input steps to store for `request`, and for an agent what `prepare` decided.
 
         Raises:
-            InvalidArgument: a bad reference, an unknown model, or no sandbox backend for an agent.
-            NotFound: `previous_interaction_id` names no interaction of this tenant.
+            InvalidArgument: a field Warren does not carry out (`refusals`), a bad reference, an
+                unknown model, or no sandbox backend for an agent.
+            NotFound: `previous_interaction_id` names no stored interaction of this tenant.
         """
+        refuse_unsupported(request, self._builtins)
         steps = input_steps(request.get("input"))
         previous = await self._previous(tenant, request.get("previous_interaction_id"))
         if previous is not None:
@@ -78,7 +88,7 @@ class Intake:
         if not previous_id:
             return None
         previous = await self._store.interactions.get(tenant, previous_id)
-        if previous is None:
+        if previous is None or previous.request.get("store") is False:  # `store: false`: never continued
             raise NotFound(f"no interaction {previous_id!r}", field="previous_interaction_id")
         if previous.status not in TERMINAL:
             raise InvalidArgument(

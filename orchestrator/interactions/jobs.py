@@ -15,6 +15,7 @@ from typing import Any
 from agents.model_types import Usage
 from orchestrator.gateway.errors import GatewayError
 from orchestrator.gateway.registry import ProviderRegistry
+from orchestrator.interactions.code_ports import CodeSandboxes
 from orchestrator.interactions.finish import Finisher
 from orchestrator.interactions.live import Event, LiveLog
 from orchestrator.interactions.model_form import run_model_turn
@@ -42,8 +43,10 @@ class InteractionJobs:
         scheduler: Scheduler,
         agent_runner: AgentRunner | None,
         finisher: Finisher,
+        code: CodeSandboxes | None = None,
     ) -> None:
         self._store = store
+        self._code = code  # runs the model form's `code_execution` calls
         self._gateway = gateway
         self._scheduler = scheduler
         self._agent_runner = agent_runner
@@ -102,7 +105,7 @@ class InteractionJobs:
         try:
             history = await conversation(self._store, tenant, record, [*recorder.inputs, *recorder.steps])
             if record.model:
-                status = await run_model_turn(self._gateway, record, recorder, history)
+                status = await run_model_turn(self._gateway, record, recorder, history, self._code)
             else:
                 assert self._agent_runner is not None
                 if resume:

@@ -2,7 +2,9 @@
 
 The stored request (system instruction, client function declarations, generation config) and the
 conversation so far become one neutral `ModelRequest`; the recorder turns the model's stream into
-steps and events. The turn pauses as `requires_action` when the model calls a client function.
+steps and events. The turn pauses as `requires_action` when the model calls a client function. With
+`code_execution`, the model's `run_code` calls run in a sandbox (`CodeSandboxes`), recorded as
+`code_execution_call` / `code_execution_result` steps, and the model is called again with the results.
 """
 
 from __future__ import annotations
@@ -10,16 +12,20 @@ from __future__ import annotations
 from typing import Any
 
 from agents.model_types import ModelRequest, ToolCallPart
+from agents.tools.declarations import CODE_TOOL, builtin_declarations
 from orchestrator.gateway.registry import ProviderRegistry
 from orchestrator.interactions.client_tools import client_functions
+from orchestrator.interactions.code_ports import CodeSandboxes, CodeSession
 from orchestrator.interactions.history import to_messages
 from orchestrator.interactions.model_settings import final_status, generation_config
 from orchestrator.interactions.recorder import Recorder
 from orchestrator.store.interactions import InteractionRecord
 
-__all__ = ["model_request", "run_model_turn"]
+__all__ = ["MAX_CODE_ROUNDS", "model_request", "run_model_turn"]
 
 Step = dict[str, Any]
+MAX_CODE_ROUNDS = 16
+"""Model calls of one model-form interaction with `code_execution`; then it ends `incomplete`."""
 
 
 def model_request(request: dict[str, Any], history: list[Step]) -> ModelRequest:
@@ -33,17 +39,54 @@ def model_request(request: dict[str, Any], history: list[Step]) -> ModelRequest:
 
 
 async def run_model_turn(
-    gateway: ProviderRegistry, record: InteractionRecord, recorder: Recorder, history: list[Step]
+    gateway: ProviderRegistry,
+    record: InteractionRecord,
+    recorder: Recorder,
+    history: list[Step],
+    code: CodeSandboxes | None = None,
 ) -> str:
     """Run the turn and return the interaction's status after it.
+
+    With a `code_execution` tool (and `code`), each `run_code` call the model makes runs in the
+    interaction's sandbox and its result goes back to the model, up to `MAX_CODE_ROUNDS` times.
 
     Raises:
         GatewayError: the provider failed.
     """
-    request = model_request(record.request, history)
     provider = gateway.resolve(str(record.model))
-    # The caller ends the interaction at once and stores the turn with the final status, in one transaction.
-    response = await recorder.model_turn(provider.stream(request), flush=False)
-    if any(isinstance(part, ToolCallPart) for part in response.parts):
-        return "requires_action"
-    return await final_status(response, request.config)
+    wants_code = any(tool.get("type") == "code_execution" for tool in record.request.get("tools") or [])
+    session = code.session(record.tenant) if wants_code and code is not None else None
+    steps = list(history)
+    try:
+        for _ in range(MAX_CODE_ROUNDS):
+            request = model_request(record.request, steps)
+            if session is not None:
+                request.tools.extend(builtin_declarations([CODE_TOOL]))
+            before = len(recorder.steps)
+            # the caller ends the interaction and stores the last turn with the final status, at once
+            response = await recorder.model_turn(provider.stream(request), flush=False)
+            steps += recorder.steps[before:]
+            calls = [part for part in response.parts if isinstance(part, ToolCallPart)]
+            ran = [call for call in calls if call.name == CODE_TOOL and session is not None]
+            for call in ran:
+                assert session is not None
+                steps.append(await _run_code(session, call, recorder))
+            if len(ran) < len(calls):
+                return "requires_action"
+            if not ran:
+                return await final_status(response, request.config)
+            await recorder.flush()
+        return "incomplete"  # still running code after MAX_CODE_ROUNDS model calls
+    finally:
+        if session is not None:
+            await session.close()
+
+
+async def _run_code(session: CodeSession, call: ToolCallPart, recorder: Recorder) -> Step:
+    """Run one `run_code` call and record its `code_execution_result` step."""
+    output = await session.run(call.arguments)
+    step: Step = {"type": "code_execution_result", "call_id": call.id, "result": output.output}
+    if output.is_error:
+        step["is_error"] = True
+    await recorder.step(step, flush=False)
+    return step

@@ -18,6 +18,7 @@ from orchestrator.interactions.live import LiveLogs
 from orchestrator.interactions.ports import AgentRunner
 from orchestrator.interactions.snapshot import neutral_usage
 from orchestrator.interactions.step_reads import all_events, all_steps
+from orchestrator.interactions.unstored import forget
 from orchestrator.store import Store
 from orchestrator.store.interactions import InteractionRecord
 
@@ -36,6 +37,8 @@ async def recover(
             resumable.append(record)
         else:
             await fail_interaction(store, record)
+            if record.request.get("store") is False:
+                await forget(store, record.tenant, record.id)
             failed += 1
     if runner is not None:
         runner.expect([record.id for record in resumable])

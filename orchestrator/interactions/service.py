@@ -15,12 +15,14 @@ from typing import Any
 
 from orchestrator.errors import NotFound
 from orchestrator.gateway.registry import ProviderRegistry
+from orchestrator.interactions.code_ports import CodeSandboxes
 from orchestrator.interactions.finish import Finisher, InteractionEvents
 from orchestrator.interactions.intake import Intake
 from orchestrator.interactions.jobs import InteractionJobs
 from orchestrator.interactions.live import Event, LiveLog, LiveLogs
 from orchestrator.interactions.ports import AgentRunner
 from orchestrator.interactions.recovery import recover
+from orchestrator.interactions.refusals import ModelBuiltins
 from orchestrator.interactions.snapshot import TERMINAL, snapshot
 from orchestrator.interactions.step_reads import all_steps, events_after
 from orchestrator.interactions.usage import UsageMeter
@@ -43,6 +45,7 @@ class InteractionService:
         agent_runner: AgentRunner | None = None,
         usage: UsageMeter | None = None,
         events: InteractionEvents | None = None,
+        code: CodeSandboxes | None = None,
     ) -> None:
         self.store = store
         self.gateway = gateway
@@ -50,9 +53,9 @@ class InteractionService:
         self.logs = logs or LiveLogs()
         self.agent_runner = agent_runner
         self.usage = usage or UsageMeter(store)
-        self._intake = Intake(store, gateway, agent_runner)
+        self._intake = Intake(store, gateway, agent_runner, ModelBuiltins(code_execution=code is not None))
         self._finisher = Finisher(store, agent_runner, self.usage, events)
-        self._jobs = InteractionJobs(store, gateway, scheduler, agent_runner, self._finisher)
+        self._jobs = InteractionJobs(store, gateway, scheduler, agent_runner, self._finisher, code)
 
     async def create(
         self, tenant: str, request: dict[str, Any], api_key_id: str | None = None
@@ -104,10 +107,17 @@ class InteractionService:
         answer = self._finisher.answer(interaction_id)  # built as it ended: no read-back
         return answer if answer is not None else await self.get(tenant, interaction_id)
 
-    async def events(self, tenant: str, interaction_id: str, after: int = -1) -> AsyncIterator[Event | None]:
-        """The SSE events after `after`: live while running, from the store (page by page) once finished."""
-        await self._record(tenant, interaction_id)
+    async def events(
+        self, tenant: str, interaction_id: str, after: int = -1, *, created: bool = False
+    ) -> AsyncIterator[Event | None]:
+        """The SSE events after `after`: live while running, from the store (page by page) once finished.
+
+        `created`: the caller's create just made it, so its live log is followed even if a
+        `store: false` interaction has already ended and been deleted.
+        """
         live = self.logs.get(interaction_id)
+        if not (created and live is not None):
+            await self._record(tenant, interaction_id)
         if live is not None:
             async for event in live.follow(after):
                 yield event

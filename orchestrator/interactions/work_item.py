@@ -1,7 +1,8 @@
 """What an agent interaction asks of its runner: the model, the instructions, the tools, the budgets.
 
 The request's own settings win over its agent's, and the agent's over those of its `base_agent`
-chain; the server's budgets are the defaults.
+chain; the server's budgets are the defaults. The model is offered the request's client functions
+and the agent's, and the built-ins the request's tool types enable (else the agent's).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def work_item(record: InteractionRecord, chain: list[dict[str, Any]], defaults: 
     instructions = [spec["system_instruction"] for spec in reversed(chain) if spec.get("system_instruction")]
     if request.get("system_instruction"):
         instructions.append(request["system_instruction"])
-    functions = client_functions(request)
+    functions = client_functions({"tools": _function_tools(request, chain)})
     config = {**(merged(chain, "agent_config") or {}), **(request.get("agent_config") or {})}
     max_tokens = config.get("max_total_tokens")
     budget = Budget(
@@ -49,16 +50,28 @@ def work_item(record: InteractionRecord, chain: list[dict[str, Any]], defaults: 
         interaction_id=record.id,
         system="\n\n".join(instructions) or None,
         tools=functions,
-        builtin_tools=_builtin_tools(chain),
+        builtin_tools=_builtin_tools(request, chain),
         client_tools=[t.name for t in functions],
         budget=budget,
         config=agent_config(request),
     )
 
 
-def _builtin_tools(chain: list[dict[str, Any]]) -> list[str]:
-    """All built-ins for agents that declare no tools; else those their wire tool types enable."""
-    declared = chain[0].get("tools") if chain[0].get("id") != "default" else None
+def _function_tools(request: dict[str, Any], chain: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The request's client functions, then the agent's that the request does not redefine."""
+    mine = [t for t in request.get("tools") or [] if t.get("type") == "function"]
+    names = {t.get("name") for t in mine}
+    agents = [
+        t for t in chain[0].get("tools") or [] if t.get("type") == "function" and t.get("name") not in names
+    ]
+    return mine + agents
+
+
+def _builtin_tools(request: dict[str, Any], chain: list[dict[str, Any]]) -> list[str]:
+    """The built-ins the request's wire tool types enable, if it names any; else the agent's the same
+    way; all of them for an agent that declares no tools."""
+    requested = [t for t in request.get("tools") or [] if t.get("type") != "function"]
+    declared = requested or (chain[0].get("tools") if chain[0].get("id") != "default" else None)
     if not declared:
         return list(BUILTIN_TOOL_NAMES)
     names: list[str] = []

@@ -14,9 +14,23 @@ from typing import Any
 from orchestrator.api.deps import Services
 from orchestrator.api.errors import InvalidArgument, NotFound
 from orchestrator.environments.source_policy import SourceError
+from orchestrator.interactions.refusals import refuse_environment, refuse_tools
 from orchestrator.skills import SkillStore, SkillUploadError
 
-__all__ = ["check_base_environment", "check_environment_ref", "check_skills", "skill_store"]
+__all__ = [
+    "check_base_environment",
+    "check_environment_ref",
+    "check_skills",
+    "refuse_unsupported",
+    "skill_store",
+]
+
+
+def refuse_unsupported(spec: Mapping[str, Any]) -> None:
+    """Refuse the tools and environment settings Warren does not carry out (`interactions.refusals`)."""
+    refuse_tools(spec.get("tools") or [], "tools", None)
+    if isinstance(spec.get("base_environment"), Mapping):
+        refuse_environment(spec["base_environment"], "base_environment")
 
 
 def skill_store(services: Services) -> SkillStore:

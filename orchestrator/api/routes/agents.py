@@ -21,6 +21,7 @@ from orchestrator.api.routes.agent_checks import (
     check_base_environment,
     check_environment_ref,
     check_skills,
+    refuse_unsupported,
     skill_store,
 )
 from orchestrator.api.wire.agents import Agent, AgentList
@@ -53,6 +54,7 @@ async def _create(services: Services, tenant: str, spec: dict[str, Any]) -> dict
     if spec["id"] == DEFAULT_AGENT_ID:
         raise AlreadyExists("the built-in agent 'default' cannot be redefined", field="id")
     await resolve_agent(services.store, tenant, spec.get("base_agent") or DEFAULT_AGENT_ID, "base_agent")
+    refuse_unsupported(spec)  # e.g. an `mcp_server` tool, a self_hosted base environment
     await check_environment_ref(services, tenant, spec.get("base_environment"))
     check_base_environment(services, spec.get("base_environment"))
     skills = skill_store(services)

@@ -14,6 +14,7 @@ from orchestrator.api.errors import NotFound
 from orchestrator.api.idempotency import IdempotencyDep
 from orchestrator.api.wire.common import to_wire
 from orchestrator.api.wire.environments import CreateEnvironmentRequest, Environment, EnvironmentList
+from orchestrator.interactions.refusals import refuse_environment
 from orchestrator.interactions.snapshot import rfc3339
 from orchestrator.store.environment_spec import EnvironmentSpec
 from orchestrator.store.environments import EnvironmentRecord
@@ -52,6 +53,7 @@ async def create_environment(
     With `from_environment`, the new environment starts as a copy of that one's workspace (same
     tenant; 404 otherwise) and diverges from then on.
     """
+    refuse_environment(to_wire(body), "")  # self_hosted settings: 400 naming `mode` and the rest
     parent = (body.from_environment or "").removeprefix("environments/")
     if parent and await services.store.environments.get(caller.tenant, parent) is None:
         raise NotFound(f"environment {parent!r} not found", field="from_environment")

@@ -75,7 +75,7 @@ async def create_interaction(
 
     interaction_id = await idempotency.create("interaction", request, create, lambda made: made, replay)
     if body.stream:
-        return _stream(services.interactions.events(caller.tenant, interaction_id))
+        return _stream(services.interactions.events(caller.tenant, interaction_id, created=True))
     if body.background:
         return JSONResponse(await services.interactions.get(caller.tenant, interaction_id))
     return JSONResponse(await services.interactions.wait(caller.tenant, interaction_id))
