@@ -14,12 +14,14 @@ __all__ = [
     "FailedPrecondition",
     "InternalError",
     "InvalidArgument",
+    "ModelNotFound",
     "NotFound",
     "PayloadTooLarge",
     "PermissionDenied",
     "QuotaExceeded",
     "RateLimited",
     "Unauthenticated",
+    "Unimplemented",
     "WarrenError",
 ]
 
@@ -61,6 +63,14 @@ class PermissionDenied(DomainError, PermissionError):
 
 class NotFound(DomainError, LookupError):
     """No such resource (or not visible to this caller)."""
+
+
+class ModelNotFound(NotFound):
+    """A well-formed model name that names no model this server has (Google answers 404 for it)."""
+
+
+class Unimplemented(DomainError, NotImplementedError):
+    """A call the SDKs expose that this server does not carry out (the Live WebSocket)."""
 
 
 class Conflict(DomainError):

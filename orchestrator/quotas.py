@@ -1,6 +1,6 @@
 """Per-tenant quotas checked before an interaction is created (SECURITY-CHECKLIST "Abuse / cost blow-up").
 
-Two quotas, both answered with 429 `resource_exhausted` naming the limit and its setting:
+Two quotas, both answered with 429 `quota_exceeded` naming the limit and its setting:
 
 - **tokens**: a tenant's model tokens over a rolling window (`WARREN_TENANT_TOKEN_LIMIT`, default 0 =
   unlimited; `WARREN_TENANT_TOKEN_WINDOW_S`, default 86400). Counted from the usage rows the

@@ -2,8 +2,12 @@
 
 Code raises the HTTP-free kinds of `orchestrator.errors` (re-exported here for the routes); `_WIRE` is the
 one table from kind to status and wire code, and `install_error_handlers` turns each into the wire error
-body `{"error": {"code", "message", "details"?}}` (spec section 11). Anything else becomes a
-500 `internal` with a generic message, logged here with its traceback and never shown to the client.
+body `{"error": {"code", "message", "details"?}}` (spec section 11). The codes and statuses are those of
+Google's Interactions API error reference (ai.google.dev/gemini-api/docs/api-errors: `invalid_request`,
+`authentication`, `model_not_found`, `rate_limit_exceeded`, `api_error`, ...); a status the reference
+has no code for takes its snake_case name (`payload_too_large`, `method_not_allowed`), as Google's own
+fallback does. Anything else becomes a 500 `api_error` with a generic message, logged here with its
+traceback and never shown to the client.
 """
 
 from __future__ import annotations
@@ -28,17 +32,20 @@ from orchestrator.errors import (
     FailedPrecondition,
     InternalError,
     InvalidArgument,
+    ModelNotFound,
     NotFound,
     PayloadTooLarge,
     PermissionDenied,
     QuotaExceeded,
     RateLimited,
     Unauthenticated,
+    Unimplemented,
 )
 
 from .wire.common import to_wire
 from .wire.error_body import BadRequest, ErrorBody, ErrorPayload, FieldViolation
 from .wire.paths import validation_violations
+from .wire.scalars import MODEL_NOT_FOUND
 
 __all__ = [
     "AlreadyExists",
@@ -47,12 +54,14 @@ __all__ = [
     "FailedPrecondition",
     "InternalError",
     "InvalidArgument",
+    "ModelNotFound",
     "NotFound",
     "PayloadTooLarge",
     "PermissionDenied",
     "QuotaExceeded",
     "RateLimited",
     "Unauthenticated",
+    "Unimplemented",
     "domain_error_response",
     "error_body",
     "error_headers",
@@ -64,45 +73,52 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 _CODE_BY_STATUS = {
-    400: "invalid_argument",
-    401: "unauthenticated",
+    400: "invalid_request",
+    401: "authentication",
     403: "permission_denied",
     404: "not_found",
     405: "method_not_allowed",
-    409: "conflict",
+    409: "aborted",
     413: "payload_too_large",
-    415: "invalid_argument",
-    429: "resource_exhausted",
-    503: "unavailable",
+    415: "invalid_request",
+    429: "rate_limit_exceeded",
+    500: "api_error",
+    501: "unimplemented",
+    503: "service_unavailable",
+    504: "deadline_exceeded",
 }
+"""The code of a bare HTTP status (routing, body caps): the reference's code for it."""
 
 
 ApiError = DomainError
 """Kept for the routes: the root of the errors raised on purpose (now `orchestrator.errors.DomainError`)."""
 
 _WIRE: dict[type[DomainError], tuple[int, str]] = {
-    InvalidArgument: (400, "invalid_argument"),
-    # 400 rather than 409 on purpose: the SDK retries 409 about four times, and a state that refused the
-    # request once (an interaction that is not `requires_action`, an expired environment) will refuse again.
+    InvalidArgument: (400, "invalid_request"),
+    # 400 as Google has it: the SDK retries 409 about four times, and a state that refused the request
+    # once (an interaction that is not `requires_action`, an expired environment) will refuse again.
     FailedPrecondition: (400, "failed_precondition"),
-    Unauthenticated: (401, "unauthenticated"),
+    Unauthenticated: (401, "authentication"),
     PermissionDenied: (403, "permission_denied"),
     NotFound: (404, "not_found"),
-    Conflict: (409, "conflict"),  # the SDK retries 409
+    ModelNotFound: (404, "model_not_found"),
+    Conflict: (409, "aborted"),  # a concurrency check failed; the SDK retries 409
     AlreadyExists: (409, "already_exists"),
-    PayloadTooLarge: (413, "payload_too_large"),
-    RateLimited: (429, "resource_exhausted"),
-    InternalError: (500, "internal"),
+    PayloadTooLarge: (413, "payload_too_large"),  # not in the reference: the status's own name
+    RateLimited: (429, "rate_limit_exceeded"),
+    QuotaExceeded: (429, "quota_exceeded"),
+    InternalError: (500, "api_error"),
+    Unimplemented: (501, "unimplemented"),
 }
 """The one table from error kind to HTTP status and wire code; a subclass takes its nearest kind's row."""
 
 
 def wire_status(error: DomainError) -> tuple[int, str]:
-    """The HTTP status and wire code of `error`: its nearest kind in `_WIRE`, else 500 `internal`."""
+    """The HTTP status and wire code of `error`: its nearest kind in `_WIRE`, else 500 `api_error`."""
     for kind in type(error).__mro__:
         if kind in _WIRE:
             return _WIRE[kind]
-    return 500, "internal"
+    return 500, "api_error"
 
 
 def error_headers(error: DomainError) -> dict[str, str]:
@@ -167,9 +183,11 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
     violations = validation_violations(exc.errors(), _body_schema(request))
     if not violations:
         violations = [FieldViolation(field="body", description="invalid request")]
+    if len(violations) == 1 and all(e.get("type") == MODEL_NOT_FOUND for e in exc.errors()):
+        return domain_error_response(ModelNotFound(violations[0].description, field=violations[0].field))
     message = "; ".join(f"{v.field}: {v.description}" for v in violations)
     payload = ErrorPayload(
-        code="invalid_argument", message=message, details=[BadRequest(field_violations=violations)]
+        code="invalid_request", message=message, details=[BadRequest(field_violations=violations)]
     )
     return error_response(400, ErrorBody(error=payload))
 
@@ -177,7 +195,7 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
 async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     status = exc.status_code
-    code = _CODE_BY_STATUS.get(status, "internal" if status >= 500 else "invalid_argument")
+    code = _CODE_BY_STATUS.get(status, "api_error" if status >= 500 else "invalid_request")
     if status == 404:
         message = f"no such resource: {request.method} {request.url.path}"
     elif status == 405:
@@ -189,7 +207,7 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 class _CatchAll:
-    """ASGI middleware: an unhandled exception becomes a logged 500 `internal` with a generic message."""
+    """ASGI middleware: an unhandled exception becomes a logged 500 `api_error` with a generic message."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -212,7 +230,7 @@ class _CatchAll:
             log.exception("unhandled error in %s %s", scope.get("method"), scope.get("path"))
             if started:  # the response is half sent (a stream): the server must drop the connection
                 raise
-            body = ErrorBody(error=ErrorPayload(code="internal", message="internal error"))
+            body = ErrorBody(error=ErrorPayload(code="api_error", message="internal error"))
             await error_response(500, body)(scope, receive, send)
 
 

@@ -1,7 +1,7 @@
 """Per-key request rate limits: a token bucket per API key, in this process.
 
 A key may burst up to `burst` requests, then `rate_per_s` requests a second; past that the API
-answers 429 `resource_exhausted` with `Retry-After`, and other keys are unaffected.
+answers 429 `rate_limit_exceeded` with `Retry-After`, and other keys are unaffected.
 """
 
 from __future__ import annotations

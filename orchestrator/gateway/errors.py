@@ -12,6 +12,7 @@ from orchestrator.errors import WarrenError
 
 __all__ = [
     "GatewayError",
+    "ModelNotFoundError",
     "ProviderError",
     "ProviderTimeoutError",
     "ScriptError",
@@ -29,6 +30,10 @@ class GatewayError(WarrenError):
 
 class UnknownProviderError(GatewayError, LookupError):
     """A model name named a provider Warren does not have, or had no `provider:` prefix."""
+
+
+class ModelNotFoundError(UnknownProviderError):
+    """A well-formed `provider:model` name whose provider Warren does not have (404, not 400)."""
 
 
 class ScriptError(GatewayError, ValueError):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from orchestrator.gateway.errors import ScriptError, UnknownProviderError
+from orchestrator.gateway.errors import ModelNotFoundError, ScriptError, UnknownProviderError
 
 __all__ = [
     "MAX_MODEL_NAME_CHARS",
@@ -68,7 +68,8 @@ def check_model_name(full_name: str, providers: Iterable[str]) -> tuple[str, str
 
     Raises:
         UnknownProviderError: the name is too long, malformed, or names a provider not in
-            `providers`; the message lists the valid providers and never quotes the name.
+            `providers` (then a `ModelNotFoundError`); the message lists the valid providers and
+            never quotes the name.
     """
     known = sorted(providers)
     if len(full_name) > MAX_MODEL_NAME_CHARS:
@@ -79,9 +80,7 @@ def check_model_name(full_name: str, providers: Iterable[str]) -> tuple[str, str
     if not sep or not _PROVIDER.fullmatch(provider) or not model:
         raise UnknownProviderError(_grammar(known))
     if provider not in known:
-        raise UnknownProviderError(
-            f"unknown model provider {provider!r}; valid providers: {', '.join(known)}"
-        )
+        raise ModelNotFoundError(f"unknown model provider {provider!r}; valid providers: {', '.join(known)}")
     valid = _SCRIPT.fullmatch(model) if provider == SCRIPTED else _VENDOR_MODEL.fullmatch(model)
     if not valid:
         raise UnknownProviderError(_grammar(known))

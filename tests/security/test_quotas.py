@@ -19,7 +19,7 @@ pytestmark = pytest.mark.security
 def _refused(response: httpx.Response, setting: str) -> None:
     assert response.status_code == 429, response.text
     error = response.json()["error"]
-    assert error["code"] == "resource_exhausted"
+    assert error["code"] == "quota_exceeded"
     assert setting in error["message"], error["message"]
 
 

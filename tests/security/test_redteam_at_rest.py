@@ -183,7 +183,7 @@ async def test_queue_cap_answers_429_naming_the_limit_and_stores_nothing(one_slo
     refused = await api.a.post(f"{V}/interactions", json=body)
     assert refused.status_code == 429, refused.text
     error = refused.json()["error"]
-    assert error["code"] == "resource_exhausted"
+    assert error["code"] == "quota_exceeded"
     assert "WARREN_MAX_QUEUED_PER_TENANT=2" in error["message"]
     assert await api.row_counts() == before, "a refused interaction leaves no row"
     other = await api.b.post(f"{V}/interactions", json=body)

@@ -99,9 +99,9 @@ def _wire(error: DomainError) -> tuple[int, str, str | None, str]:
         (AlreadyExistsError("agent", "a1"), (409, "already_exists", "id", "id: agent 'a1' already exists")),
         (
             InvalidPageTokenError(),
-            (400, "invalid_argument", "page_token", "page_token: page_token is not valid for this listing"),
+            (400, "invalid_request", "page_token", "page_token: page_token is not valid for this listing"),
         ),
-        (FilePathError("bad"), (400, "invalid_argument", "file_path", "file_path: bad")),
+        (FilePathError("bad"), (400, "invalid_request", "file_path", "file_path: bad")),
         (FileMissingError("gone"), (404, "not_found", None, "gone")),
         (FileTooLargeError("big"), (413, "payload_too_large", None, "big")),
         (
@@ -111,14 +111,14 @@ def _wire(error: DomainError) -> tuple[int, str, str | None, str]:
         # the old route chose 413 when the text held "limit": the kind decides now, not the words
         (
             ChunkOffsetError("chunk offset 9 is past the limit"),
-            (400, "invalid_argument", "offset", "offset: chunk offset 9 is past the limit"),
+            (400, "invalid_request", "offset", "offset: chunk offset 9 is past the limit"),
         ),
         (UploadMissing("no such upload session"), (404, "not_found", None, "no such upload session")),
         (
             TooManyUploads("8 uploads already open"),
-            (429, "resource_exhausted", None, "8 uploads already open"),
+            (429, "quota_exceeded", None, "8 uploads already open"),
         ),
-        (QueueFullError(3), (429, "resource_exhausted", None, str(QueueFullError(3)))),
+        (QueueFullError(3), (429, "quota_exceeded", None, str(QueueFullError(3)))),
     ],
 )
 def test_domain_errors_answer_through_the_one_table(

@@ -237,7 +237,7 @@ async def test_a_tenant_runs_at_most_two_clones_at_once(api: App, layout: Path) 
             third = await asyncio.wait_for(_create(api.a, url), 10)
             assert third.status_code == 429, third.text
             error = third.json()["error"]
-            assert error["code"] == "resource_exhausted"
+            assert error["code"] == "quota_exceeded"
             assert "WARREN_MAX_CLONES_PER_TENANT=2" in error["message"]
             held.append(asyncio.create_task(_create(api.b, url)))
             await _until(lambda: len(host.requests) == 3, "the other tenant's clone never reached the host")

@@ -19,7 +19,7 @@ class Error(WireModel):
     """A diagnostic fault: in `Interaction.errors` and in the SSE `error` event."""
 
     code: str | None = None
-    """A lowercase code such as `invalid_argument` or `internal`."""
+    """A lowercase code such as `invalid_request` or `api_error` (Google's error reference)."""
     message: str | None = None
     """What went wrong, for a developer."""
 
@@ -48,7 +48,8 @@ class ErrorPayload(WireModel):
     """The `error` object of an error body."""
 
     code: str
-    """A lowercase code: `invalid_argument`, `not_found`, `resource_exhausted`, `internal`, ..."""
+    """A code of Google's Interactions API error reference: `invalid_request`, `not_found`,
+    `model_not_found`, `rate_limit_exceeded`, `api_error`, ... (`api/errors.py` holds the table)."""
     message: str
     """What went wrong; for a bad field it starts with the field's JSON path."""
     details: list[BadRequest] | None = None

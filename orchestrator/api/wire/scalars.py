@@ -14,11 +14,20 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from orchestrator.gateway.errors import UnknownProviderError
+from orchestrator.gateway.errors import ModelNotFoundError, UnknownProviderError
 from orchestrator.gateway.names import MAX_MODEL_NAME_CHARS, check_model_name, model_name_pattern
 from orchestrator.gateway.registry import PROVIDERS
 
-__all__ = ["INT64_MAX", "Int64", "ModelName", "RelativePath", "ResourceId", "Timestamp", "rfc3339"]
+__all__ = [
+    "INT64_MAX",
+    "MODEL_NOT_FOUND",
+    "Int64",
+    "ModelName",
+    "RelativePath",
+    "ResourceId",
+    "Timestamp",
+    "rfc3339",
+]
 
 INT64_MAX = 2**63 - 1
 """The largest value an int64 field may carry."""
@@ -97,9 +106,16 @@ ResourceId = Annotated[str, AfterValidator(_check_resource_id)]
 """A client-chosen resource id; it becomes a URL path segment, so it never contains `/`."""
 
 
+MODEL_NOT_FOUND = "model_not_found"
+"""The validation error type of a well-formed model name of a provider Warren lacks: `errors.py`
+answers it 404 `model_not_found`, as Google does, where a malformed name is a 400."""
+
+
 def _check_model_name(value: str) -> str:
     try:
         check_model_name(value, PROVIDERS)
+    except ModelNotFoundError as exc:
+        raise PydanticCustomError(MODEL_NOT_FOUND, str(exc)) from None
     except UnknownProviderError as exc:  # its message never quotes the name
         raise PydanticCustomError("model_name", str(exc)) from None
     return value

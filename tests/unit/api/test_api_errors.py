@@ -13,16 +13,16 @@ from orchestrator.api import errors as e
 from orchestrator.errors import WarrenError
 
 CASES: list[tuple[e.ApiError, int, str]] = [
-    (e.InvalidArgument("bad", field="input[2].type"), 400, "invalid_argument"),
+    (e.InvalidArgument("bad", field="input[2].type"), 400, "invalid_request"),
     (e.FailedPrecondition("interaction is not requires_action"), 400, "failed_precondition"),
-    (e.Unauthenticated("missing x-goog-api-key"), 401, "unauthenticated"),
+    (e.Unauthenticated("missing x-goog-api-key"), 401, "authentication"),
     (e.PermissionDenied("key may not delete agents"), 403, "permission_denied"),
     (e.NotFound("no interaction 'int_x'"), 404, "not_found"),
-    (e.Conflict("environment is busy"), 409, "conflict"),
+    (e.Conflict("environment is busy"), 409, "aborted"),
     (e.AlreadyExists("agent 'a' exists"), 409, "already_exists"),
     (e.PayloadTooLarge("upload exceeds 100 MiB"), 413, "payload_too_large"),
-    (e.RateLimited("too many interactions", retry_after_s=1.2), 429, "resource_exhausted"),
-    (e.InternalError("store unavailable"), 500, "internal"),
+    (e.RateLimited("too many interactions", retry_after_s=1.2), 429, "rate_limit_exceeded"),
+    (e.InternalError("store unavailable"), 500, "api_error"),
 ]
 
 
@@ -119,7 +119,7 @@ async def test_crash_is_generic_500_and_logged(
     with caplog.at_level(logging.ERROR, logger="orchestrator.api.errors"):
         response = await client.get("/crash")
     assert response.status_code == 500
-    assert response.json() == {"error": {"code": "internal", "message": "internal error"}}
+    assert response.json() == {"error": {"code": "api_error", "message": "internal error"}}
     assert "hunter2" not in response.text
     record = next(r for r in caplog.records if r.name == "orchestrator.api.errors")
     assert record.exc_info is not None

@@ -1,4 +1,4 @@
-"""Malformed bodies get 400 `invalid_argument` naming the exact JSON field, in message and details."""
+"""Malformed bodies get 400 `invalid_request` naming the exact JSON field, in message and details."""
 
 from __future__ import annotations
 
@@ -235,11 +235,11 @@ def test_enough_cases() -> None:
 
 @pytest.mark.parametrize(("route", "body", "field"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 async def test_malformed_body(client: httpx.AsyncClient, route: str, body: Any, field: str) -> None:
-    """Status 400, code `invalid_argument`, the message starts with the path, details list it."""
+    """Status 400, code `invalid_request`, the message starts with the path, details list it."""
     response = await client.post(route, json=body)
     assert response.status_code == 400, response.text
     error = response.json()["error"]
-    assert error["code"] == "invalid_argument"
+    assert error["code"] == "invalid_request"
     assert error["message"].startswith(f"{field}: "), error["message"]
     (detail,) = error["details"]
     assert detail["@type"] == BAD_REQUEST_TYPE

@@ -70,7 +70,7 @@ async def test_same_key_and_body_answer_the_same_resource(
     different = await api.a.post(route, json=other, headers=headers)
     assert different.status_code == 409, different.text
     error = different.json()["error"]
-    assert error["code"] == "conflict"
+    assert error["code"] == "aborted"
     assert "different request body" in error["message"]
     assert await api.row_counts() == before
 
@@ -111,7 +111,7 @@ async def test_a_key_used_on_another_route_is_a_conflict(api: App) -> None:
     assert (await api.a.post(AGENTS, json={}, headers=headers)).status_code == 200
     response = await api.a.post(INTERACTIONS, json={"model": "scripted:echo", "input": "x"}, headers=headers)
     assert response.status_code == 409
-    assert response.json()["error"]["code"] == "conflict"
+    assert response.json()["error"]["code"] == "aborted"
 
 
 async def test_a_request_still_in_progress_is_a_conflict(api: App) -> None:

@@ -83,7 +83,7 @@ CASES: list[tuple[str, str, Any, int, str | None]] = [
     ),
     ("body is an array", INTERACTIONS, [], 400, "body"),
     ("body is a string", INTERACTIONS, "model", 400, "body"),
-    ("unknown model provider", INTERACTIONS, _model(model="nope:thing"), 400, "model"),
+    ("unknown model provider", INTERACTIONS, _model(model="nope:thing"), 404, "model"),
     ("agent without a sandbox backend", INTERACTIONS, _agent(), 400, "agent"),
     (
         "unknown previous interaction",

@@ -44,7 +44,7 @@ async def test_past_the_limit_a_start_gets_429_naming_the_setting(api: App) -> N
 
     assert refused.status_code == 429, refused.text
     error = refused.json()["error"]
-    assert error["code"] == "resource_exhausted"
+    assert error["code"] == "quota_exceeded"
     assert "WARREN_MAX_OPEN_UPLOADS" in error["message"]
 
 
