@@ -26,6 +26,7 @@ export async function agents(ai, report, other) {
     const seen = await walkPages((page) => ai.agents.list(page), 'agents');
     assert.ok(seen.includes(id) && seen.includes('default'), JSON.stringify(seen));
   });
+  await report.call('agents.list', 'parent', () => ai.agents.list({ parent: 'projects/elsewhere/locations/x' }));
   await report.call('agents.get', "another tenant's is 404", () => other.agents.get(id));
   await report.call('agents.delete', 'then get is 404', async () => {
     await ai.agents.delete(id);
@@ -51,6 +52,12 @@ export async function environments(ai, report, other) {
   });
   await report.call('environments.list', 'paged', async () => {
     assert.ok((await walkPages((page) => ai.environments.list(page), 'environments')).includes(env.id));
+  });
+  await report.call('environments.list', 'mode filter', async () => {
+    const onDemand = await ai.environments.list({ mode: 'on_demand' });
+    assert.ok(onDemand.environments.some((e) => e.id === env.id));
+    const selfHosted = await ai.environments.list({ mode: 'self_hosted' });
+    assert.deepEqual(selfHosted.environments ?? [], [], 'Warren has no self_hosted environments');
   });
   await report.call('environments.get', "another tenant's is 404", () => other.environments.get(env.id));
   await report.call('environments.files.list', "another tenant's is 404", () => other.environments.files.list({ environment: env.id, path: '' }));
