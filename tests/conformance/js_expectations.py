@@ -49,6 +49,7 @@ EXPECTED: dict[tuple[str, str], Refused | None] = {
     ("environments.get", "another tenant's is 404"): _not_yours("environment"),
     ("environments.files.list", "another tenant's is 404"): _not_yours("environment"),
     ("environments.files.list", "root and recursive"): None,
+    ("environments.files.list", "paged"): None,
     ("environments.files.download", "seeded file"): None,
     # files.download and the upload's data and final requests use the classic transport: their errors
     # are `ApiError` with the body as message.

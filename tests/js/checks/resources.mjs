@@ -76,6 +76,14 @@ async function files(ai, report, environment) {
     const all = await ai.environments.files.list({ environment, path: '', recursive: true });
     assert.ok(all.files.some((f) => f.path === 'data/notes.txt'), JSON.stringify(all.files));
   });
+  await report.call('environments.files.list', 'paged', async () => {
+    const walk = (page) => ai.environments.files.list({ environment, path: '', recursive: true, ...page });
+    const paths = await walkPages(async (page) => {
+      const listed = await walk(page);
+      return { ...listed, files: listed.files.map((f) => ({ ...f, id: f.path })) };
+    }, 'files');
+    assert.ok(paths.includes('seed.txt') && paths.includes('data/notes.txt'), JSON.stringify(paths));
+  });
   await report.call('environments.files.download', 'seeded file', async () => {
     const bytes = await ai.environments.files.download({ environment, path: 'data/notes.txt' });
     assert.equal(new TextDecoder().decode(bytes), 'nested');
