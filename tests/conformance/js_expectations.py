@@ -110,7 +110,6 @@ EXPECTED: dict[tuple[str, str], Refused | None] = {
     ("decisions.create", "not served"): _NOT_SERVED,
 }
 
-_ERROR_CODES = "issue 15 defect 5: an unknown model is a 400 where Google documents a 404"
 
 _LIST_QUERY = (
     "list query fields Warren ignores today: agents.list `parent`, environments.list `mode` (for the lead)"
@@ -119,6 +118,5 @@ _LIST_QUERY = (
 PENDING: dict[tuple[str, str], str] = {
     ("agents.list", "parent"): _LIST_QUERY,
     ("environments.list", "mode filter"): _LIST_QUERY,
-    ("interactions.create", "unknown model is refused"): _ERROR_CODES,
 }
 """Calls that fail today for a known, tracked reason: strict xfail, so the fix must remove the entry."""
