@@ -25,6 +25,7 @@ from orchestrator.api.routes import (
     files,
     health,
     interactions,
+    live,
     shell,
     triggers,
     webhooks,
@@ -65,6 +66,18 @@ def create_app(settings: Settings, services: ServicesFactory) -> FastAPI:
     app.add_middleware(  # outermost: before auth
         BodyLimit, max_body_bytes=settings.max_body_bytes, max_multipart_parts=settings.max_multipart_parts
     )
-    for module in (interactions, agents, environments, files, health, shell, credentials, triggers, webhooks):
+    routers = (
+        interactions,
+        agents,
+        environments,
+        files,
+        health,
+        shell,
+        credentials,
+        triggers,
+        webhooks,
+        live,
+    )
+    for module in routers:
         app.include_router(module.router)
     return app
