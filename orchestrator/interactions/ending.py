@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from orchestrator.interactions.finish import InteractionEvents
 from orchestrator.interactions.snapshot import snapshot
 from orchestrator.store import Store
 from orchestrator.store.interactions import InteractionRecord
@@ -41,12 +42,15 @@ async def fail_unfinished(store: Store) -> int:
     return len(unfinished)
 
 
-async def fail_interaction(store: Store, record: InteractionRecord) -> None:
-    """End one interaction of a previous process `failed` with `RESTART_ERROR` and its final events."""
+async def fail_interaction(
+    store: Store, record: InteractionRecord, events: InteractionEvents | None = None
+) -> None:
+    """End one interaction of a previous process `failed` with `RESTART_ERROR` and its final events
+    (and, with `events`, its webhook deliveries, in the same transaction)."""
     change: dict[str, Any] = {"status": "failed", "errors": [RESTART_ERROR]}
     final = record.model_copy(update={**change, "updated": utcnow()})
     first = await store.steps.next_event_seq(record.tenant, record.id)
-    events: list[dict[str, Any]] = [
+    sse: list[dict[str, Any]] = [
         {
             "event_type": "interaction.status_update",
             "event_id": str(first),
@@ -55,4 +59,7 @@ async def fail_interaction(store: Store, record: InteractionRecord) -> None:
         },
         {"event_type": "interaction.completed", "event_id": str(first + 1), "interaction": snapshot(final)},
     ]
-    await store.steps.append_batch(record.tenant, record.id, [], events, interaction=change)
+    hooks = None if events is None else events.ending(record.tenant, final)
+    await store.steps.append_batch(record.tenant, record.id, [], sse, interaction=change, also=hooks)
+    if events is not None:
+        events.written()

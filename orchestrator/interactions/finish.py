@@ -10,6 +10,7 @@ interaction created with `store: false` is deleted with its steps and events onc
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 from orchestrator.interactions.ports import AgentRunner
@@ -35,6 +36,10 @@ class InteractionEvents(Protocol):
 
     def written(self) -> None:
         """The ending (and the rows `ending` gave) is committed."""
+
+    def check_targets(self, config: Mapping[str, Any]) -> None:
+        """Refuse a request's `webhook_config` whose URIs may not be delivered to (400 naming the URI),
+        before anything is stored."""
 
 
 class Finisher:

@@ -13,6 +13,7 @@ from typing import Any
 from orchestrator.errors import InvalidArgument, NotFound
 from orchestrator.gateway.errors import UnknownProviderError
 from orchestrator.gateway.registry import ProviderRegistry
+from orchestrator.interactions.finish import InteractionEvents
 from orchestrator.interactions.history import input_steps
 from orchestrator.interactions.model_form import model_request
 from orchestrator.interactions.model_settings import check_supported
@@ -37,8 +38,10 @@ class Intake:
         gateway: ProviderRegistry,
         agent_runner: AgentRunner | None,
         builtins: ModelBuiltins | None = None,
+        events: InteractionEvents | None = None,
     ) -> None:
         self._store = store
+        self._events = events
         self._gateway = gateway
         self._agent_runner = agent_runner
         self._builtins = builtins or ModelBuiltins()
@@ -54,6 +57,10 @@ class Intake:
             NotFound: `previous_interaction_id` names no stored interaction of this tenant.
         """
         refuse_unsupported(request, self._builtins)
+        if request.get("webhook_config"):
+            if self._events is None:
+                raise InvalidArgument("this server delivers no webhooks", field="webhook_config")
+            self._events.check_targets(request["webhook_config"])
         steps = input_steps(request.get("input"))
         previous = await self._previous(tenant, request.get("previous_interaction_id"))
         if previous is not None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 
 from orchestrator.interactions.ending import fail_interaction
+from orchestrator.interactions.finish import InteractionEvents
 from orchestrator.interactions.history import input_steps
 from orchestrator.interactions.jobs import InteractionJobs
 from orchestrator.interactions.live import LiveLogs
@@ -28,15 +29,19 @@ log = logging.getLogger("orchestrator.interactions")
 
 
 async def recover(
-    store: Store, logs: LiveLogs, jobs: InteractionJobs, runner: AgentRunner | None
+    store: Store,
+    logs: LiveLogs,
+    jobs: InteractionJobs,
+    runner: AgentRunner | None,
+    events: InteractionEvents | None = None,
 ) -> tuple[int, int]:
-    """Resume what can be resumed, end the rest `failed`; returns (resumed, failed)."""
+    """Resume what can be resumed, end the rest `failed` (their webhooks told); returns (resumed, failed)."""
     resumable, failed = [], 0
     for record in await store.interactions.unfinished():
         if record.agent and runner is not None and record.environment_id is not None:
             resumable.append(record)
         else:
-            await fail_interaction(store, record)
+            await fail_interaction(store, record, events)
             if record.request.get("store") is False:
                 await forget(store, record.tenant, record.id)
             failed += 1

@@ -53,7 +53,10 @@ class InteractionService:
         self.logs = logs or LiveLogs()
         self.agent_runner = agent_runner
         self.usage = usage or UsageMeter(store)
-        self._intake = Intake(store, gateway, agent_runner, ModelBuiltins(code_execution=code is not None))
+        self._intake = Intake(
+            store, gateway, agent_runner, ModelBuiltins(code_execution=code is not None), events
+        )
+        self._events = events
         self._finisher = Finisher(store, agent_runner, self.usage, events)
         self._jobs = InteractionJobs(store, gateway, scheduler, agent_runner, self._finisher, code)
 
@@ -80,7 +83,7 @@ class InteractionService:
 
         Returns (resumed, failed); `recovery` says which can resume and how.
         """
-        return await recover(self.store, self.logs, self._jobs, self.agent_runner)
+        return await recover(self.store, self.logs, self._jobs, self.agent_runner, self._events)
 
     async def shutdown(self, grace_s: float) -> None:
         """SIGTERM: let running interactions finish for `grace_s` seconds, then leave the rest.

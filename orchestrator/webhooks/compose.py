@@ -44,8 +44,7 @@ async def build_webhooks(settings: Settings, store: Store) -> Webhooks:
         poll_s=settings.webhook_poll_s,
     )
     deliverer = Deliverer(store, resolver, policy, key)
+    service = WebhookService(store, resolver, key, deliverer.wake)
     return Webhooks(
-        service=WebhookService(store, resolver, key, deliverer.wake),
-        deliverer=deliverer,
-        events=WebhookEvents(store, deliverer.wake),
+        service=service, deliverer=deliverer, events=WebhookEvents(store, deliverer.wake, service.check_uri)
     )

@@ -9,7 +9,7 @@ documents); its `user_metadata` travels in every event's `data`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from orchestrator.store import Store
@@ -42,11 +42,13 @@ class WebhookEvents:
     Args:
         store: the outbox.
         wake: called after an ending's transaction committed (the deliverer's `wake`).
+        check_uri: refuses a URI deliveries may not go to (`WebhookService.check_uri`).
     """
 
-    def __init__(self, store: Store, wake: Callable[[], None]) -> None:
+    def __init__(self, store: Store, wake: Callable[[], None], check_uri: Callable[[str, str], str]) -> None:
         self._store = store
         self._wake = wake
+        self._check_uri = check_uri
 
     def ending(self, tenant: str, interaction: InteractionRecord) -> EventWriter | None:
         """The outbox rows of this ending, to write in its transaction; None when it sends no event."""
@@ -59,6 +61,15 @@ class WebhookEvents:
             data["user_metadata"] = config["user_metadata"]
         uris = [str(u) for u in config.get("uris") or []]
         return self._store.outbox.writer(tenant, event_type, event_body(event_type, data), uris=uris)
+
+    def check_targets(self, config: Mapping[str, Any]) -> None:
+        """Each of `webhook_config.uris` by its form and, for an IP literal, the address policy.
+
+        Raises:
+            InvalidArgument: naming `webhook_config.uris[i]`, with the reason.
+        """
+        for index, uri in enumerate(config.get("uris") or []):
+            self._check_uri(str(uri), f"webhook_config.uris[{index}]")
 
     def written(self) -> None:
         """The ending is committed: deliver now rather than at the next poll."""

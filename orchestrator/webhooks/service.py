@@ -57,9 +57,9 @@ class WebhookService:
             check_uri(uri)
             refused = literal_refusal(uri, self._resolver)
         except ValueError as exc:
-            raise InvalidArgument(f"{field}: {exc}", field=field) from None
+            raise InvalidArgument(str(exc), field=field) from None
         if refused:
-            raise InvalidArgument(f"{field}: refused by the address policy ({refused})", field=field)
+            raise InvalidArgument(f"refused by the address policy ({refused})", field=field)
         return uri
 
     async def create(

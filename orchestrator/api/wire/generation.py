@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, Strict, Tag
+from pydantic import Field, Strict, Tag, field_validator
 
 from .common import WireModel, by_json_kind
 from .tools import AllowedTools, ToolChoiceMode
@@ -212,10 +213,24 @@ class SafetySetting(WireModel):
     """How the harm is scored."""
 
 
+MAX_WEBHOOK_URIS = 8
+"""Most `webhook_config.uris` one interaction may name."""
+MAX_USER_METADATA = 16 << 10
+"""Most bytes of `webhook_config.user_metadata`, as JSON (it travels in every delivery)."""
+_WebhookUri = Annotated[str, Field(max_length=2048)]
+
+
 class WebhookConfig(WireModel):
     """Where to report the interaction's end."""
 
-    uris: list[str] | None = None
-    """The webhook URLs."""
+    uris: Annotated[list[_WebhookUri], Field(max_length=MAX_WEBHOOK_URIS)] | None = None
+    """The webhook URLs (each checked against the address policy at create)."""
     user_metadata: dict[str, Any] | None = None
-    """Free-form data echoed in every webhook call."""
+    """Free-form data echoed in every webhook call (at most `MAX_USER_METADATA` bytes of JSON)."""
+
+    @field_validator("user_metadata")
+    @classmethod
+    def _bounded_metadata(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value is not None and len(json.dumps(value)) > MAX_USER_METADATA:
+            raise ValueError(f"must be at most {MAX_USER_METADATA} bytes of JSON")
+        return value

@@ -148,7 +148,7 @@ async def test_webhook_config_uris_replace_the_webhooks_and_carry_user_metadata(
         await service.create("t", uri=static.url, events=["interaction.failed"], name=None)
         request = {"webhook_config": {"uris": [dynamic.url], "user_metadata": {"run": 7}}}
         record = InteractionRecord.model_construct(id="i9", tenant="t", status="failed", request=request)
-        writer = WebhookEvents(store, lambda: None).ending("t", record)
+        writer = WebhookEvents(store, lambda: None, lambda uri, field: uri).ending("t", record)
         assert writer is not None
         await store.outbox.enqueue(writer)
         deliverer = Deliverer(store, resolver, FAST, KEY)
