@@ -23,6 +23,7 @@ from orchestrator.api.app import create_app
 from orchestrator.api.deps import Services
 from orchestrator.api.ratelimit import RateLimiter
 from orchestrator.api.shell_slots import ShellSlots
+from orchestrator.catalog import AgentAliases
 from orchestrator.channel.hub import RunnerHub
 from orchestrator.channel.server import ChannelServers
 from orchestrator.config import Settings
@@ -115,7 +116,8 @@ async def build_services(settings: Settings) -> Services:
     )
     policy = RetryPolicy(call_timeout_s=settings.model_call_timeout_s, deadline_s=settings.model_deadline_s)
     scripts = [settings.scripts_dir] if settings.scripts_dir is not None else []
-    gateway = ProviderRegistry(policy=policy, scripts_dirs=scripts)
+    bare = (settings.default_provider, settings.model_aliases)
+    gateway = ProviderRegistry(policy=policy, scripts_dirs=scripts, bare=bare)
     usage = UsageMeter(store)
     environments, agent_runner = None, None
     if settings.sandboxes:
@@ -152,6 +154,7 @@ async def build_services(settings: Settings) -> Services:
         triggers=triggers,
         webhooks=hooks.service,
         webhook_deliverer=hooks.deliverer,
+        agent_aliases=AgentAliases(settings.agent_aliases),
     )
 
 
@@ -242,4 +245,5 @@ async def _agent_sandboxes(
         max_wall_s=settings.max_wall_s,
         max_total_tokens=settings.max_total_tokens,
     )
-    return environments, SandboxAgentRunner(store, environments, hub, channels, budget)
+    aliases = AgentAliases(settings.agent_aliases)
+    return environments, SandboxAgentRunner(store, environments, hub, channels, budget, aliases)

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from orchestrator.address_allowance import AddressAllowance
 
@@ -16,6 +25,27 @@ __all__ = ["Settings"]
 def _data_dir() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "warren"
+
+
+_ALIAS = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+/-]{0,127}\*?")
+
+
+def _name_pairs(value: object, setting: str) -> object:
+    """`name=target,...` as a dict, refusing what an operator surely did not mean (an entry without
+    `=`, an empty side, a name twice, a name outside the model-name alphabet) by the setting's name."""
+    if not isinstance(value, str):
+        return value
+    pairs: dict[str, str] = {}
+    for entry in (part.strip() for part in value.split(",") if part.strip()):
+        name, sep, target = (side.strip() for side in entry.partition("="))
+        if not sep or not target or not _ALIAS.fullmatch(name):
+            raise ValueError(
+                f"{setting}: {entry[:160]!r} must be 'name=target' (name: letters, digits, '._@+/-')"
+            )
+        if name in pairs:
+            raise ValueError(f"{setting}: {name!r} is given twice")
+        pairs[name] = target
+    return pairs
 
 
 class Settings(BaseModel):
@@ -83,6 +113,15 @@ class Settings(BaseModel):
     """A folder of the operator's scripts for the offline `scripted` provider: `scripted:<name>` plays
     `<name>.yaml` (`.yml`, `.json`) from here, else from the bundled scripts. Never a path from a
     request; tests point it at their script folders."""
+    default_provider: str = Field("gemini", pattern=r"^([a-z][a-z0-9_-]{0,31})?$")
+    """The provider of bare model names of its family (`gemini-3-flash-preview` goes to `gemini`
+    unchanged; `gateway/routing.py`); empty: bare names must be aliases. Never `scripted`."""
+    model_aliases: dict[str, str] = Field(default_factory=dict)
+    """Bare model names served by another model (`WARREN_MODEL_ALIASES`, comma-separated
+    `name=provider:model`, e.g. `gemini-3-flash-preview=openai:qwen3`); checked at start-up."""
+    agent_aliases: dict[str, str] = Field(default_factory=dict)
+    """More agent names (`WARREN_AGENT_ALIASES`, comma-separated `name=agent`; a name ending in `*`
+    is a prefix), over the built-in ones (`antigravity-*=default`, `deep-research-*=research`)."""
     skills_dir: Path | None = None
     """The bundled skills on this host (what the image holds at `/skills`); default the source tree's
     `skills/`. Needed to mount a selection of bundled skills."""
@@ -212,6 +251,11 @@ class Settings(BaseModel):
             pairs = [part.strip().partition("=") for part in value.split(",") if part.strip()]
             return {name.strip().lower(): address.strip() for name, _, address in pairs}
         return value
+
+    @field_validator("model_aliases", "agent_aliases", mode="before")
+    @classmethod
+    def _split_aliases(cls, value: object, info: ValidationInfo) -> object:
+        return _name_pairs(value, f"WARREN_{str(info.field_name).upper()}")
 
     @field_validator("egress_hosts")
     @classmethod

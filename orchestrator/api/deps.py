@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
@@ -10,6 +10,7 @@ from fastapi import Depends, Path, Request
 from orchestrator.api.errors import InvalidArgument, NotFound, RateLimited, Unauthenticated
 from orchestrator.api.ratelimit import RateLimiter
 from orchestrator.api.shell_slots import ShellSlots
+from orchestrator.catalog import AgentAliases
 from orchestrator.config import Settings
 from orchestrator.environments.service import EnvironmentService
 from orchestrator.environments.uploads import UploadSessions
@@ -41,6 +42,8 @@ class Services:
     """Webhooks (None only in apps built without them)."""
     webhook_deliverer: Deliverer | None = None
     """The outbox's delivery loop, started and stopped by `compose.running`."""
+    agent_aliases: AgentAliases = field(default_factory=AgentAliases)
+    """Agent names that stand for others: Google's presets and `WARREN_AGENT_ALIASES`."""
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 Vendor SDKs are imported lazily by each factory: a deployment that only uses `scripted:` never
 loads them. Model names come from tenants, so the registry checks each against
 `names.check_model_name` before anything else, and keeps at most `max_cached` providers (least
-recently used goes first): before that bound, 2,000 distinct 100 KB names held 400 MB.
+recently used goes first): before that bound, 2,000 distinct 100 KB names held 400 MB. A bare name
+(`gemini-3-flash-preview`) is routed first (`routing.BareNames`: operator aliases, default provider).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 from orchestrator.gateway.names import check_model_name
 from orchestrator.gateway.provider import ModelProvider, ProviderFactory
 from orchestrator.gateway.retry import RetryPolicy
+from orchestrator.gateway.routing import BareNames
 
 __all__ = ["PROVIDERS", "ProviderRegistry", "resolve", "scripted_factory", "split_model_name"]
 
@@ -76,6 +78,7 @@ class ProviderRegistry:
         *,
         scripts_dirs: Sequence[Path] = (),
         max_cached: int = 64,
+        bare: tuple[str, dict[str, str]] | None = None,
     ) -> None:
         """Create a registry.
 
@@ -85,10 +88,15 @@ class ProviderRegistry:
             scripts_dirs: the operator's script folders (`WARREN_SCRIPTS_DIR`), searched before the
                 bundled scripts; ignored when `factories` is given.
             max_cached: most providers kept for reuse; the least recently used is dropped first.
+            bare: the default provider of bare names (`WARREN_DEFAULT_PROVIDER`, empty for none)
+                and the aliases (`WARREN_MODEL_ALIASES`); a bad one raises `ValueError`. Default:
+                `gemini` if it is one of the factories, no aliases.
         """
         if factories is None:
             factories = {**PROVIDERS, "scripted": scripted_factory(scripts_dirs)}
         self._factories = dict(factories)
+        default = "gemini" if "gemini" in self._factories else ""
+        self.bare_names = BareNames(self._factories, *(bare or (default, {})))
         self._policy = policy
         self._max_cached = max(1, max_cached)
         self._cache: OrderedDict[str, ModelProvider] = OrderedDict()
@@ -104,18 +112,19 @@ class ProviderRegistry:
         return len(self._cache)
 
     def resolve(self, full_name: str) -> ModelProvider:
-        """The provider for `provider:model`; makes no I/O (a script loads on first use).
+        """The provider for `provider:model` or a routed bare name; makes no I/O (a script loads on
+        first use).
 
         Raises:
-            UnknownProviderError: a malformed or too long name, or an unknown provider; the
-                message names the valid providers and never quotes the name.
+            UnknownProviderError: a malformed or too long name, an unknown provider, or a bare name
+                nothing serves; the message names the valid providers and never quotes the name.
             ScriptError: a `scripted:` name that is not a script name.
         """
         cached = self._cache.get(full_name)
         if cached is not None:
             self._cache.move_to_end(full_name)
             return cached
-        provider, model = check_model_name(full_name, self._factories)
+        provider, model = check_model_name(self.bare_names.route(full_name), self._factories)
         instance = self._factories[provider](model, self._policy)
         self._cache[full_name] = instance
         if len(self._cache) > self._max_cached:

@@ -16,7 +16,7 @@ from typing import Any
 
 from agents.model_types import GenerationConfig, ModelRequest
 from agents.protocol import Budget
-from orchestrator.catalog import merged, resolve_agent
+from orchestrator.catalog import PRESETS, AgentAliases, merged, resolve_agent
 from orchestrator.channel.errors import RunnerLost
 from orchestrator.channel.hub import RunnerHub
 from orchestrator.channel.server import ChannelServers
@@ -48,6 +48,7 @@ class SandboxAgentRunner:
         hub: hands turns to runners and records their steps.
         channels: the per-environment channel servers.
         budget: default budgets; an agent's or interaction's `agent_config` overrides them.
+        aliases: agent names that stand for others (Google's presets, `WARREN_AGENT_ALIASES`).
     """
 
     def __init__(
@@ -57,12 +58,14 @@ class SandboxAgentRunner:
         hub: RunnerHub,
         channels: ChannelServers,
         budget: Budget | None = None,
+        aliases: AgentAliases = PRESETS,
     ):
         self.store = store
         self.budget = budget or Budget()
         self.environments = environments
         self.hub = hub
         self.channels = channels
+        self.aliases = aliases
 
     async def close(self) -> None:
         """Stop every channel server (shutdown)."""
@@ -91,7 +94,7 @@ class SandboxAgentRunner:
             NotFound: the agent, or a named environment, does not exist for this tenant.
             QuotaExceeded: the interaction would need a sandbox past the tenant's cap (429, nothing stored).
         """
-        chain = await resolve_agent(self.store, tenant, request["agent"])
+        chain = await resolve_agent(self.store, tenant, request["agent"], aliases=self.aliases)
         self._check_settings(request, chain)  # before anything is made
         choice = await self._choose(tenant, request, chain, previous_environment_id)
         if isinstance(choice, str):
@@ -161,7 +164,7 @@ class SandboxAgentRunner:
             answers=answers_of(own),
             reported={s["call_id"] for s in recorder.steps if s.get("type") in _RESULT_STEPS},
         )
-        chain = await resolve_agent(self.store, tenant, str(record.agent))  # another process prepared it
+        chain = await resolve_agent(self.store, tenant, str(record.agent), aliases=self.aliases)  # resumed
         return await self._drive(tenant, record, recorder, history, chain, resumed)
 
     async def committed(self, interaction_id: str) -> None:

@@ -1,4 +1,6 @@
-"""`/{v}/agents`: create, get, list, delete. The built-in `default` agent always exists.
+"""`/{v}/agents`: create, get, list, delete. The built-in `default` and `research` agents always exist,
+and so do their aliases (Google's presets such as `antigravity-preview-05-2026`): `get` answers an
+alias with its target under the name the client sent, and no stored agent may take a built-in name.
 
 An agent's `skills` (extension) are checked at create (`agent_checks.py`, with its environment
 references): names must be bundled skills, uploaded folders must hold a valid SKILL.md. Uploads are
@@ -15,7 +17,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from orchestrator.api.deps import CallerDep, Services, ServicesDep, VersionDep
-from orchestrator.api.errors import AlreadyExists, FailedPrecondition, NotFound
+from orchestrator.api.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 from orchestrator.api.idempotency import IdempotencyDep
 from orchestrator.api.routes.agent_checks import (
     check_base_environment,
@@ -27,6 +29,7 @@ from orchestrator.api.routes.agent_checks import (
 from orchestrator.api.wire.agents import Agent, AgentList
 from orchestrator.api.wire.common import to_wire
 from orchestrator.catalog import DEFAULT_AGENT, DEFAULT_AGENT_ID, resolve_agent
+from orchestrator.gateway.errors import UnknownProviderError
 from orchestrator.store.paging import clamp_page_size, start_token
 
 router = APIRouter(prefix="/{api_version}/agents", tags=["agents"])
@@ -51,9 +54,14 @@ async def create_agent(
 
 async def _create(services: Services, tenant: str, spec: dict[str, Any]) -> dict[str, Any]:
     spec.setdefault("id", f"agent_{secrets.token_hex(8)}")
-    if spec["id"] == DEFAULT_AGENT_ID:
-        raise AlreadyExists("the built-in agent 'default' cannot be redefined", field="id")
-    await resolve_agent(services.store, tenant, spec.get("base_agent") or DEFAULT_AGENT_ID, "base_agent")
+    aliases = services.agent_aliases
+    if aliases.builtin(spec["id"]) is not None or aliases.target(spec["id"]) is not None:
+        raise AlreadyExists(
+            f"{spec['id']!r} is a built-in agent or alias and cannot be redefined", field="id"
+        )
+    base = spec.get("base_agent") or DEFAULT_AGENT_ID
+    await resolve_agent(services.store, tenant, base, "base_agent", aliases)
+    _check_model(services, spec)
     refuse_unsupported(spec)  # e.g. an `mcp_server` tool, a self_hosted base environment
     await check_environment_ref(services, tenant, spec.get("base_environment"))
     check_base_environment(services, spec.get("base_environment"))
@@ -114,9 +122,13 @@ def _agent_page(agents: list[dict[str, Any]], next_page_token: str | None) -> di
 async def get_agent(
     agent_id: str, _v: VersionDep, caller: CallerDep, services: ServicesDep
 ) -> dict[str, Any]:
-    """Get an agent by id."""
-    if agent_id == DEFAULT_AGENT_ID:
-        return DEFAULT_AGENT
+    """Get an agent by id; a built-in agent's alias answers as that agent, under the alias."""
+    builtin = services.agent_aliases.builtin(agent_id)
+    if builtin is not None:
+        return builtin
+    target = services.agent_aliases.target(agent_id)
+    if target is not None:  # an operator's alias of a stored agent
+        agent_id = target
     record = await services.store.agents.get(caller.tenant, agent_id)
     if record is None:
         raise NotFound(f"agent {agent_id!r} not found")
@@ -128,8 +140,19 @@ async def delete_agent(
     agent_id: str, _v: VersionDep, caller: CallerDep, services: ServicesDep
 ) -> dict[str, Any]:
     """Delete a custom agent."""
-    if agent_id == DEFAULT_AGENT_ID:
-        raise FailedPrecondition("the built-in agent 'default' cannot be deleted")
+    if services.agent_aliases.builtin(agent_id) is not None:
+        raise FailedPrecondition(f"the built-in agent {agent_id!r} cannot be deleted")
     await services.store.agents.delete(caller.tenant, agent_id)  # 404 "agent '<id>' not found"
     await asyncio.to_thread(skill_store(services).remove, caller.tenant, "agents", agent_id)
     return {}
+
+
+def _check_model(services: Services, spec: dict[str, Any]) -> None:
+    """A bare model name must be one the operator routes (an alias, the default provider's family):
+    refused now, naming the field, rather than at the agent's first run."""
+    model = (spec.get("agent_config") or {}).get("model")
+    if model:
+        try:
+            services.interactions.gateway.resolve(model)
+        except UnknownProviderError as exc:
+            raise InvalidArgument(str(exc), field="agent_config.model") from exc

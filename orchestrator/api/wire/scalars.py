@@ -15,7 +15,13 @@ from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer, Wi
 from pydantic_core import PydanticCustomError
 
 from orchestrator.gateway.errors import ModelNotFoundError, UnknownProviderError
-from orchestrator.gateway.names import MAX_MODEL_NAME_CHARS, check_model_name, model_name_pattern
+from orchestrator.gateway.names import (
+    MAX_MODEL_NAME_CHARS,
+    check_bare_name,
+    check_model_name,
+    is_bare,
+    model_name_pattern,
+)
 from orchestrator.gateway.registry import PROVIDERS
 
 __all__ = [
@@ -112,8 +118,13 @@ answers it 404 `model_not_found`, as Google does, where a malformed name is a 40
 
 
 def _check_model_name(value: str) -> str:
+    """The grammar only: which provider serves a bare name is the operator's routing, checked where
+    the name is resolved (a 400 naming the same field)."""
     try:
-        check_model_name(value, PROVIDERS)
+        if is_bare(value):
+            check_bare_name(value, PROVIDERS)
+        else:
+            check_model_name(value, PROVIDERS)
     except ModelNotFoundError as exc:
         raise PydanticCustomError(MODEL_NOT_FOUND, str(exc)) from None
     except UnknownProviderError as exc:  # its message never quotes the name
@@ -128,5 +139,6 @@ ModelName = Annotated[
         {"type": "string", "maxLength": MAX_MODEL_NAME_CHARS, "pattern": model_name_pattern(PROVIDERS)}
     ),
 ]
-"""A model name, `provider:model` in at most 128 characters (`gateway.names`); a `scripted:` model
-is a script name, never a path."""
+"""A model name, `provider:model` or a bare name (`gemini-3-flash-preview`, routed by
+`gateway.routing`) in at most 128 characters (`gateway.names`); a `scripted:` model is a script
+name, never a path."""
