@@ -2,7 +2,7 @@
 # Host packages the test suite needs besides the engine: PostgreSQL's server binaries (the store
 # and conformance suites start throwaway servers), Chromium, fonts and ripgrep (the sandbox
 # tools' unit tests run in-process on the host), and Node with the JavaScript SDK conformance
-# suite's pinned packages (tests/js). Installs only what is missing; safe to re-run.
+# suites' pinned packages (tests/js, tests/partners/js). Installs only what is missing; safe to re-run.
 set -euo pipefail
 cd "$(dirname "$0")"
 ./ensure-postgres.sh
@@ -17,11 +17,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-# The JS suite's packages, exactly as package-lock.json pins them; reinstalled when the lock changes.
-# --ignore-scripts: nothing the suite uses needs an install script, so none runs.
-js=../tests/js
-if ! cmp -s "$js/package-lock.json" "$js/node_modules/.warren-lock"; then
-  echo "ensure-test-deps: npm ci in tests/js" >&2
-  npm ci --prefix "$js" --ignore-scripts --no-audit --no-fund --loglevel=error
-  cp "$js/package-lock.json" "$js/node_modules/.warren-lock"
-fi
+# The JS suites' packages (tests/js: @google/genai; tests/partners/js: the Vercel AI SDK and the
+# docs' Node snippets), exactly as each package-lock.json pins them; reinstalled when a lock changes.
+# --ignore-scripts: nothing the suites use needs an install script, so none runs.
+for js in ../tests/js ../tests/partners/js; do
+  if ! cmp -s "$js/package-lock.json" "$js/node_modules/.warren-lock"; then
+    echo "ensure-test-deps: npm ci in ${js#../}" >&2
+    npm ci --prefix "$js" --ignore-scripts --no-audit --no-fund --loglevel=error
+    cp "$js/package-lock.json" "$js/node_modules/.warren-lock"
+  fi
+done
