@@ -1,6 +1,7 @@
 """`warren models`: the model providers, their configuration, and one cheap check call per provider.
 
-Reads the same variables the server's providers read, so run it in the server's environment.
+Reads the same variables the server's providers read, so run it in the server's environment; it
+also lists how bare model names are served (`WARREN_DEFAULT_PROVIDER`, `WARREN_MODEL_ALIASES`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from orchestrator.config import Settings
 from orchestrator.gateway.errors import GatewayError, UnknownProviderError
 from orchestrator.gateway.provider import ProviderCheck
 from orchestrator.gateway.registry import ProviderRegistry, split_model_name
+from orchestrator.gateway.routing import FAMILIES
 from orchestrator.gateway.settings import ProviderSettings
 from orchestrator.gateway.vendor_settings import provider_settings
 
@@ -26,8 +28,15 @@ __all__ = ["NAME", "models"]
 NAME = "models"
 
 
+def _registry() -> ProviderRegistry:
+    """A registry as the server builds it: its scripts, default provider and aliases."""
+    settings = Settings.from_env()
+    scripts = [settings.scripts_dir] if settings.scripts_dir is not None else []
+    return ProviderRegistry(scripts_dirs=scripts, bare=(settings.default_provider, settings.model_aliases))
+
+
 async def _check(registry: ProviderRegistry, full_name: str) -> ProviderCheck:
-    provider, model = split_model_name(full_name)
+    provider, model = split_model_name(registry.bare_names.route(full_name))
     try:
         instance = registry.resolve(full_name)
     except UnknownProviderError:
@@ -37,9 +46,7 @@ async def _check(registry: ProviderRegistry, full_name: str) -> ProviderCheck:
     return await instance.check()
 
 
-async def _check_all(names: list[str]) -> list[ProviderCheck]:
-    scripts = Settings.from_env().scripts_dir  # `scripted:<name>` finds the server's own scripts
-    registry = ProviderRegistry(scripts_dirs=[scripts] if scripts is not None else [])
+async def _check_all(registry: ProviderRegistry, names: list[str]) -> list[ProviderCheck]:
     return list(await asyncio.gather(*(_check(registry, name) for name in names)))
 
 
@@ -58,7 +65,7 @@ def models(
         list[str] | None,
         typer.Argument(
             metavar="[MODEL]...",
-            help="Check these models (`provider:model`, e.g. openai:qwen3). "
+            help="Check these models (`provider:model`, e.g. openai:qwen3, or a bare name or alias). "
             "Default: each configured provider's default model.",
             show_default=False,
         ),
@@ -87,22 +94,29 @@ def models(
             f"{s.provider}:{s.default_model}" for s in settings if s.configured and s.mode != "offline"
         ]
     try:
+        registry = _registry()
         for name in to_check:
-            split_model_name(name)
-        results = asyncio.run(_check_all(to_check)) if to_check else []
+            split_model_name(registry.bare_names.route(name))
+        results = asyncio.run(_check_all(registry, to_check)) if to_check else []
     except UnknownProviderError as exc:
         fail(str(exc), 2)
+    except ValueError as exc:  # a bad WARREN_DEFAULT_PROVIDER / WARREN_MODEL_ALIASES
+        fail(str(exc), 2)
+    bare = registry.bare_names
     ok = all(result.ok for result in results)
     if as_json:
         body = {
             "providers": [s.model_dump(mode="json") for s in settings],
             "checks": [r.model_dump(mode="json") for r in results],
+            "default_provider": bare.default or None,
+            "aliases": bare.aliases,
             "ok": ok,
         }
         out.print_json(json.dumps(body))
     else:
         for row in settings:
             out.print(_line(row), markup=False, highlight=False, soft_wrap=True)
+        _print_bare(bare.default, bare.aliases)
         for row in settings:
             if not row.configured:
                 err.print(f"[dim]{row.provider}: {literal(row.hint)}[/]", highlight=False)
@@ -116,3 +130,12 @@ def models(
             err.print("no provider is configured, so nothing was checked")
     if not ok:
         raise typer.Exit(1)
+
+
+def _print_bare(default: str, aliases: dict[str, str]) -> None:
+    """How bare model names are served: the default provider's family, then each alias."""
+    families = ", ".join(f"{p}*" for p in FAMILIES.get(default, ()))
+    served = f"{default} ({families})" if default else "none (aliases only)"
+    out.print(f"bare names: {served}", markup=False, highlight=False, soft_wrap=True)
+    for name, target in sorted(aliases.items()):
+        out.print(f"alias      {name} -> {target}", markup=False, highlight=False, soft_wrap=True)

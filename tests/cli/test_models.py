@@ -78,7 +78,7 @@ def test_lists_each_provider_with_its_url_and_whether_a_key_is_set(
     result = run("--no-check")
     assert result.exit_code == 0, result.output
     lines = {line.split()[0]: line for line in result.stdout.splitlines() if line.strip()}
-    assert set(lines) == {"gemini", "openai", "anthropic", "scripted"}
+    assert set(lines) == {"gemini", "openai", "anthropic", "scripted", "bare"}  # "bare names: gemini ..."
     assert f"{configured['openai'].url}/v1 (custom)" in lines["openai"]
     assert "OpenAI-compatible" in lines["openai"]
     assert "key set in ANTHROPIC_API_KEY" in lines["anthropic"]
@@ -180,7 +180,8 @@ def test_nothing_configured_lists_hints_and_checks_nothing(
     ("args", "message"),
     [
         (["nope:x"], "unknown model provider 'nope'"),
-        (["gpt-5"], "must look like 'provider:model'"),
+        (["gpt-5"], "unknown model: a bare model name must be an operator alias"),
+        (["openai:gpt 5"], "must look like 'provider:model'"),
         (["--no-check", "openai:gpt-5"], "drop --no-check"),
     ],
 )
@@ -189,3 +190,30 @@ def test_bad_usage_exits_2(configured: dict[str, FakeVendor], args: list[str], m
     assert result.exit_code == 2, result.output
     assert message in result.stderr
     assert all(fake.requests == [] for fake in configured.values())
+
+
+def test_bare_names_and_aliases_are_listed_and_checked(
+    configured: dict[str, FakeVendor], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 22: `warren models` shows how bare names are served and checks one as the server routes it."""
+    monkeypatch.setenv("WARREN_MODEL_ALIASES", "fast=openai:gpt-5-mini")
+    result = run("gemini-3-flash-preview", "fast")
+    assert result.exit_code == 0, result.output
+    assert "bare names: gemini (gemini-*, gemma-*, learnlm-*)" in result.stdout
+    assert "alias      fast -> openai:gpt-5-mini" in result.stdout
+    assert "ok   gemini:gemini-3-flash-preview" in result.stdout and "ok   openai:gpt-5-mini" in result.stdout
+    assert any("gemini-3-flash-preview" in r.path for r in configured["gemini"].requests)
+    as_json = json.loads(run("--no-check", "--json").stdout)
+    assert as_json["default_provider"] == "gemini" and as_json["aliases"] == {"fast": "openai:gpt-5-mini"}
+    _no_key_in(result)
+
+
+def test_a_bad_alias_setting_exits_2_naming_it(
+    configured: dict[str, FakeVendor], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WARREN_MODEL_ALIASES", "fast=scripted:/etc/shadow")
+    result = run("--no-check")
+    assert result.exit_code == 2 and "WARREN_MODEL_ALIASES: alias 'fast'" in result.stderr
+    monkeypatch.setenv("WARREN_DEFAULT_PROVIDER", "scripted")
+    monkeypatch.delenv("WARREN_MODEL_ALIASES")
+    assert "WARREN_DEFAULT_PROVIDER must be empty" in run("--no-check").stderr
