@@ -116,7 +116,7 @@ class InteractionJobs:
         except asyncio.CancelledError:
             if self._detached:
                 raise  # left `in_progress`: the next process resumes or ends it
-            status = "cancelled"
+            status, errors = "cancelled", [{"code": "cancelled", "message": "the interaction was cancelled"}]
         except GatewayError as exc:
             errors = [{"code": exc.code, "message": str(exc)}]  # model_error, invalid_structured_output
             await recorder.step({"type": "model_output", "error": {"message": str(exc)}})
