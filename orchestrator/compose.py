@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from fastapi import FastAPI
 
 from agents.protocol import Budget
+from orchestrator.address_allowance import AddressAllowance
 from orchestrator.api.app import create_app
 from orchestrator.api.deps import Services
 from orchestrator.api.ratelimit import RateLimiter
@@ -28,7 +29,7 @@ from orchestrator.channel.hub import RunnerHub
 from orchestrator.channel.server import ChannelServers
 from orchestrator.config import Settings
 from orchestrator.datadir import private_folder, private_sqlite_files
-from orchestrator.egress import EgressProxy
+from orchestrator.egress import EgressPolicy, EgressProxy, Resolver
 from orchestrator.environments.pool import WarmPool
 from orchestrator.environments.reassign import Reassignments
 from orchestrator.environments.service import EnvironmentService
@@ -42,6 +43,9 @@ from orchestrator.interactions.code_sandbox import EnvironmentCodeSandboxes
 from orchestrator.interactions.runner_sandbox import RUNNER_COMMAND, RunnerSandboxes, runner_variables
 from orchestrator.interactions.service import InteractionService
 from orchestrator.interactions.usage import UsageMeter
+from orchestrator.interactions.web_pages import EgressPageFetcher
+from orchestrator.interactions.web_search import SearxSearch
+from orchestrator.interactions.web_tools import WebTools
 from orchestrator.lifecycle import Lifecycle
 from orchestrator.quotas import check_token_quota, in_run_token_quota
 from orchestrator.sandbox import SandboxBackend
@@ -125,7 +129,14 @@ async def build_services(settings: Settings) -> Services:
     code = None if environments is None else _model_code(settings, environments)
     hooks = await build_webhooks(settings, store)
     interactions = InteractionService(
-        store, gateway, scheduler, agent_runner=agent_runner, usage=usage, code=code, events=hooks.events
+        store,
+        gateway,
+        scheduler,
+        agent_runner=agent_runner,
+        usage=usage,
+        code=code,
+        events=hooks.events,
+        web=_model_web(settings),
     )
 
     async def token_quota(tenant: str) -> None:
@@ -167,6 +178,17 @@ def _model_code(settings: Settings, environments: EnvironmentService) -> Environ
         max_sandboxes=settings.tenant_max_sandboxes,
     )
     return EnvironmentCodeSandboxes(bare)
+
+
+def _model_web(settings: Settings) -> WebTools:
+    """The model form's `url_context` (the operator's URL allowlist) and `google_search` (its backend),
+    both leaving through the egress address rules; an unconfigured one is None (refused at create)."""
+    allow = [AddressAllowance.parse(item) for item in settings.egress_allow_addresses]
+    resolver = Resolver(allow=allow, hosts=dict(settings.egress_hosts))
+    domains = [{"domain": domain} for domain in settings.model_url_allowlist]
+    pages = EgressPageFetcher(resolver, EgressPolicy.from_entries(domains)) if domains else None
+    search = SearxSearch(settings.search_url, resolver) if settings.search_url else None
+    return WebTools(pages, search)
 
 
 async def _open_store(settings: Settings) -> Store:

@@ -214,6 +214,16 @@ class Settings(BaseModel):
     """Webhooks: one delivery attempt's deadline."""
     webhook_poll_s: float = Field(1.0, gt=0)
     """Webhooks: how often the outbox is read when no new event wakes the deliverer."""
+    model_url_allowlist: list[str] = Field(default_factory=list)
+    """Hosts the model form's `url_context` may fetch, in the grammar of an environment's network
+    allowlist domains (`example.com`, `*.wikipedia.org`, `docs.internal:8080`);
+    `WARREN_MODEL_URL_ALLOWLIST` is a comma-separated list. Fetches leave from the orchestrator and
+    pass the egress address rules too (`egress_allow_addresses`). Empty (the default): `url_context`
+    is refused in the model form."""
+    search_url: str | None = Field(None, pattern=r"^https?://[^\s]{1,2000}$")
+    """A SearXNG-compatible JSON search endpoint (`GET <url>?q=...&format=json`) for the model form's
+    `google_search`; it passes the egress address rules, so a backend on loopback or a private
+    network needs its `address:port` in `egress_allow_addresses`. None: `google_search` is refused."""
 
     @field_validator("workspace_bytes")
     @classmethod
@@ -242,6 +252,13 @@ class Settings(BaseModel):
         if isinstance(value, str):
             pairs = [part.strip().partition("=") for part in value.split(",") if part.strip()]
             return {key.strip(): label.strip() for key, _, label in pairs}
+        return value
+
+    @field_validator("model_url_allowlist", mode="before")
+    @classmethod
+    def _split_url_allowlist(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
     @field_validator("egress_hosts", mode="before")

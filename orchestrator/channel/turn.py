@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from agents.model_types import Message, ModelResponse, TextPart, ThoughtPart, ToolCallPart
 from agents.protocol import FinishReport, WorkItem
 from orchestrator.channel.context import ModelContext
-from orchestrator.channel.ports import TurnRecorder, Verdict
+from orchestrator.channel.ports import TurnRecorder
 
 __all__ = ["Resumed", "Turn", "answers_of"]
 
@@ -54,8 +54,6 @@ class Turn:
     seen: float = field(default_factory=time.monotonic)
     """When the runner last asked anything about this turn (monotonic seconds)."""
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    verdict: Verdict | None = None
-    """Why the sandbox cut a failed tool call short, asked after each step that reports one."""
 
 
 def answers_of(conversation: Iterable[Message]) -> list[ModelResponse]:

@@ -21,11 +21,14 @@ from agents.model_types import (
     ToolResultPart,
 )
 from agents.tools.declarations import CODE_TOOL
+from orchestrator.interactions.web_tools import WEB_TOOLS
 
 __all__ = ["input_steps", "to_messages"]
 
 Step = dict[str, Any]
 _CONTENT_TYPES = frozenset({"text", "image", "audio", "video", "document"})
+_SERVER_TOOLS = {"code_execution": CODE_TOOL, **{name: name for name in WEB_TOOLS}}
+"""Server tool step prefixes (`<prefix>_call` / `<prefix>_result`) and the tool the model called."""
 
 
 def input_steps(value: Any) -> list[Step]:
@@ -76,28 +79,20 @@ def _step_parts(step: Mapping[str, Any]) -> tuple[str, list[MessagePart]]:
     if kind == "thought":
         text = "".join(str(c.get("text", "")) for c in step.get("summary") or [] if c.get("type") == "text")
         return "model", [ThoughtPart(text=text, signature=step.get("signature"))]
-    if kind == "function_call":
+    server = _SERVER_TOOLS.get(str(kind).rsplit("_", 1)[0])
+    if kind == "function_call" or (server and str(kind).endswith("_call")):
         call = ToolCallPart(
             id=step["id"],
-            name=step["name"],
+            name=server or step["name"],
             arguments=step.get("arguments") or {},
             signature=step.get("signature"),
         )
         return "model", [call]
-    if kind == "code_execution_call":
-        call = ToolCallPart(
-            id=step["id"],
-            name=CODE_TOOL,
-            arguments=step.get("arguments") or {},
-            signature=step.get("signature"),
-        )
-        return "model", [call]
-    if kind in ("function_result", "code_execution_result"):
+    if kind == "function_result" or (server and str(kind).endswith("_result")):
         output, images = _result_output(step.get("result"))
-        name = CODE_TOOL if kind == "code_execution_result" else str(step.get("name") or "")
         result = ToolResultPart(
             call_id=step["call_id"],
-            name=name,
+            name=server or str(step.get("name") or ""),
             output=output,
             images=images,
             is_error=bool(step.get("is_error")),

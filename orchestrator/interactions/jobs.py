@@ -23,6 +23,7 @@ from orchestrator.interactions.ports import AgentRunner, PreparedAgent
 from orchestrator.interactions.recorder import Recorder
 from orchestrator.interactions.snapshot import wire_usage
 from orchestrator.interactions.step_reads import conversation
+from orchestrator.interactions.web_tools import WebTools
 from orchestrator.scheduler import Admission, Scheduler, applied_tier
 from orchestrator.store import Store
 from orchestrator.store.interactions import InteractionRecord
@@ -44,9 +45,11 @@ class InteractionJobs:
         agent_runner: AgentRunner | None,
         finisher: Finisher,
         code: CodeSandboxes | None = None,
+        web: WebTools | None = None,
     ) -> None:
         self._store = store
         self._code = code  # runs the model form's `code_execution` calls
+        self._web = web  # runs its `url_context` / `google_search` calls
         self._gateway = gateway
         self._scheduler = scheduler
         self._agent_runner = agent_runner
@@ -105,7 +108,7 @@ class InteractionJobs:
         try:
             history = await conversation(self._store, tenant, record, [*recorder.inputs, *recorder.steps])
             if record.model:
-                status = await run_model_turn(self._gateway, record, recorder, history, self._code)
+                status = await run_model_turn(self._gateway, record, recorder, history, self._code, self._web)
             else:
                 assert self._agent_runner is not None
                 if resume:
@@ -116,7 +119,7 @@ class InteractionJobs:
         except asyncio.CancelledError:
             if self._detached:
                 raise  # left `in_progress`: the next process resumes or ends it
-            status, errors = "cancelled", [{"code": "cancelled", "message": "the interaction was cancelled"}]
+            status = "cancelled"
         except GatewayError as exc:
             errors = [{"code": exc.code, "message": str(exc)}]  # model_error, invalid_structured_output
             await recorder.step({"type": "model_output", "error": {"message": str(exc)}})

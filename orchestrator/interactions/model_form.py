@@ -5,6 +5,10 @@ conversation so far become one neutral `ModelRequest`; the recorder turns the mo
 steps and events. The turn pauses as `requires_action` when the model calls a client function. With
 `code_execution`, the model's `run_code` calls run in a sandbox (`CodeSandboxes`), recorded as
 `code_execution_call` / `code_execution_result` steps, and the model is called again with the results.
+With `url_context` / `google_search`, the model's calls of those tools run here through `WebTools`
+(the egress policy decides each URL), recorded as `<tool>_call` / `<tool>_result` steps; the wire
+result holds each URL's status (or the search results as text), and the model reads the pages' text
+in this interaction only (later turns see the statuses, and may fetch again).
 """
 
 from __future__ import annotations
@@ -19,13 +23,14 @@ from orchestrator.interactions.code_ports import CodeSandboxes, CodeSession
 from orchestrator.interactions.history import to_messages
 from orchestrator.interactions.model_settings import final_status, generation_config
 from orchestrator.interactions.recorder import Recorder
+from orchestrator.interactions.web_tools import WebTools
 from orchestrator.store.interactions import InteractionRecord
 
 __all__ = ["MAX_CODE_ROUNDS", "model_request", "run_model_turn"]
 
 Step = dict[str, Any]
 MAX_CODE_ROUNDS = 16
-"""Model calls of one model-form interaction with `code_execution`; then it ends `incomplete`."""
+"""Model calls of one model-form interaction with server tools; then it ends `incomplete`."""
 
 
 def model_request(request: dict[str, Any], history: list[Step]) -> ModelRequest:
@@ -44,11 +49,13 @@ async def run_model_turn(
     recorder: Recorder,
     history: list[Step],
     code: CodeSandboxes | None = None,
+    web: WebTools | None = None,
 ) -> str:
     """Run the turn and return the interaction's status after it.
 
     With a `code_execution` tool (and `code`), each `run_code` call the model makes runs in the
-    interaction's sandbox and its result goes back to the model, up to `MAX_CODE_ROUNDS` times.
+    interaction's sandbox and its result goes back to the model, up to `MAX_CODE_ROUNDS` times;
+    likewise each call of an enabled web tool (`web`).
 
     Raises:
         GatewayError: the provider failed.
@@ -56,21 +63,26 @@ async def run_model_turn(
     provider = gateway.resolve(str(record.model))
     wants_code = any(tool.get("type") == "code_execution" for tool in record.request.get("tools") or [])
     session = code.session(record.tenant) if wants_code and code is not None else None
+    kinds = {tool.get("type") for tool in record.request.get("tools") or []}
+    web_names = web.enabled(kinds) if web is not None else []
     steps = list(history)
     try:
         for _ in range(MAX_CODE_ROUNDS):
             request = model_request(record.request, steps)
             if session is not None:
                 request.tools.extend(builtin_declarations([CODE_TOOL]))
+            request.tools.extend(WebTools.declarations(web_names))
             before = len(recorder.steps)
             # the caller ends the interaction and stores the last turn with the final status, at once
             response = await recorder.model_turn(provider.stream(request), flush=False)
             steps += recorder.steps[before:]
             calls = [part for part in response.parts if isinstance(part, ToolCallPart)]
-            ran = [call for call in calls if call.name == CODE_TOOL and session is not None]
+            ran = [c for c in calls if (c.name == CODE_TOOL and session is not None) or c.name in web_names]
             for call in ran:
-                assert session is not None
-                steps.append(await _run_code(session, call, recorder))
+                if call.name == CODE_TOOL and session is not None:
+                    steps.append(await _run_code(session, call, recorder))
+                elif web is not None:
+                    steps.append(await _run_web(web, call, recorder))
             if len(ran) < len(calls):
                 return "requires_action"
             if not ran:
@@ -90,3 +102,13 @@ async def _run_code(session: CodeSession, call: ToolCallPart, recorder: Recorder
         step["is_error"] = True
     await recorder.step(step, flush=False)
     return step
+
+
+async def _run_web(web: WebTools, call: ToolCallPart, recorder: Recorder) -> Step:
+    """Run one web tool call, record its `<tool>_result` step; the returned step holds the text."""
+    output = await web.run(call.name, call.arguments)
+    step: Step = {"type": f"{call.name}_result", "call_id": call.id, "result": output.result}
+    if output.is_error:
+        step["is_error"] = True
+    await recorder.step(step, flush=False)
+    return {**step, "result": output.text}  # what the model reads next, kept out of the stored step

@@ -23,10 +23,10 @@ _REFUSED = {
 }
 _MEDIA_OUTPUT = ("speech_config", "image_config", "video_config")
 _MODEL_FORM_TOOLS = {
-    "url_context": "url_context is not supported in the model form on this server; use an agent, whose "
-    "sandbox browses through its environment's network allowlist",
-    "google_search": "google_search is not supported in the model form on this server; use an agent, "
-    "whose sandbox searches the web through its environment's network allowlist",
+    "url_context": "url_context is not enabled in the model form on this server (its operator allows no "
+    "URLs); use an agent, whose sandbox browses through its environment's network allowlist",
+    "google_search": "google_search is not enabled in the model form on this server (it has no search "
+    "backend); use an agent, whose sandbox searches the web through its environment's network allowlist",
 }
 
 
@@ -36,6 +36,10 @@ class ModelBuiltins:
 
     code_execution: bool = False
     """A sandbox backend exists to run the model's code."""
+    url_context: bool = False
+    """The operator allows some URLs (`WARREN_MODEL_URL_ALLOWLIST`)."""
+    google_search: bool = False
+    """The operator configured a search backend (`WARREN_SEARCH_URL`)."""
 
 
 def refuse_unsupported(request: Mapping[str, Any], builtins: ModelBuiltins) -> None:
@@ -81,8 +85,12 @@ def refuse_tools(tools: Sequence[Mapping[str, Any]], field: str, builtins: Model
             )
         if builtins is None:
             continue
-        if kind in _MODEL_FORM_TOOLS:
+        if kind in _MODEL_FORM_TOOLS and not getattr(builtins, str(kind)):
             raise InvalidArgument(_MODEL_FORM_TOOLS[kind], field=f"{where}.type")
+        if kind == "google_search" and set(tool.get("search_types") or []) - {"web_search"}:
+            raise InvalidArgument(
+                "only web_search is supported in the model form", field=f"{where}.search_types"
+            )
         if kind == "code_execution" and not builtins.code_execution:
             raise InvalidArgument(
                 "code_execution needs a sandbox backend; this server has none", field=f"{where}.type"

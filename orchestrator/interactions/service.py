@@ -26,6 +26,7 @@ from orchestrator.interactions.refusals import ModelBuiltins
 from orchestrator.interactions.snapshot import TERMINAL, snapshot
 from orchestrator.interactions.step_reads import all_steps, events_after
 from orchestrator.interactions.usage import UsageMeter
+from orchestrator.interactions.web_tools import WebTools
 from orchestrator.scheduler import Scheduler
 from orchestrator.store import Store
 from orchestrator.store.interactions import InteractionRecord
@@ -46,6 +47,7 @@ class InteractionService:
         usage: UsageMeter | None = None,
         events: InteractionEvents | None = None,
         code: CodeSandboxes | None = None,
+        web: WebTools | None = None,
     ) -> None:
         self.store = store
         self.gateway = gateway
@@ -53,12 +55,10 @@ class InteractionService:
         self.logs = logs or LiveLogs()
         self.agent_runner = agent_runner
         self.usage = usage or UsageMeter(store)
-        self._intake = Intake(
-            store, gateway, agent_runner, ModelBuiltins(code_execution=code is not None), events
-        )
+        self._intake = Intake(store, gateway, agent_runner, _builtins(code, web), events)
         self._events = events
         self._finisher = Finisher(store, agent_runner, self.usage, events)
-        self._jobs = InteractionJobs(store, gateway, scheduler, agent_runner, self._finisher, code)
+        self._jobs = InteractionJobs(store, gateway, scheduler, agent_runner, self._finisher, code, web)
 
     async def create(
         self, tenant: str, request: dict[str, Any], api_key_id: str | None = None
@@ -145,3 +145,9 @@ class InteractionService:
         await self.scheduler.cancel(interaction_id)
         await self.store.interactions.delete(tenant, interaction_id)
         self.logs.drop(interaction_id)
+
+
+def _builtins(code: CodeSandboxes | None, web: WebTools | None) -> ModelBuiltins:
+    """Which server tools a model-form request may name here."""
+    web = web or WebTools()
+    return ModelBuiltins(code is not None, web.pages is not None, web.search is not None)

@@ -24,6 +24,7 @@ from agents.model_types import (
 )
 from agents.tools.declarations import CODE_TOOL
 from orchestrator.interactions.live import Event
+from orchestrator.interactions.web_tools import WEB_TOOLS
 
 __all__ = ["EventSink", "add_usage", "arguments_json", "assembled_steps", "call_step", "stream_turn"]
 
@@ -41,9 +42,12 @@ class EventSink(Protocol):
 
 
 def call_step(call: ToolCallPart) -> Step:
-    """The wire step of a model's tool call (`run_code` is a code execution on the wire)."""
+    """The wire step of a model's tool call (`run_code` is a code execution on the wire, and the web
+    tools are their own `url_context_call` / `google_search_call`)."""
     if call.name == CODE_TOOL:
         step: Step = {"type": "code_execution_call", "id": call.id, "arguments": dict(call.arguments)}
+    elif call.name in WEB_TOOLS:
+        step = {"type": f"{call.name}_call", "id": call.id, "arguments": dict(call.arguments)}
     else:
         step = {"type": "function_call", "id": call.id, "name": call.name, "arguments": dict(call.arguments)}
     if call.signature:
@@ -101,8 +105,8 @@ async def _tool_call(sink: EventSink, call: ToolCallPart) -> None:
     sink.index += 1
     step = call_step(call)
     await sink.event("step.start", index=index, step={**step, "arguments": {}})
-    if step["type"] == "code_execution_call":
-        delta = {"type": "code_execution_call", "arguments": step["arguments"]}
+    if step["type"] != "function_call":  # a server tool's call delta carries its arguments whole
+        delta = {"type": step["type"], "arguments": step["arguments"]}
     else:
         delta = {"type": "arguments_delta", "arguments": arguments_json(call.arguments)}
     await sink.event("step.delta", index=index, delta=delta)

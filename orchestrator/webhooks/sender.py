@@ -9,11 +9,10 @@ is a failed attempt, since following it would reach an address nobody checked.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from orchestrator.webhooks.addresses import Target
+from orchestrator.egress.pinned import Target, pinned
 
 __all__ = ["Outcome", "post"]
 
@@ -35,18 +34,8 @@ class Outcome:
 
 async def post(client: httpx.AsyncClient, target: Target, body: bytes, headers: dict[str, str]) -> Outcome:
     """POST `body` to `target`, pinned to its checked address."""
-    parts = urlsplit(target.uri)
-    address = f"[{target.address}]" if ":" in target.address else target.address
-    url = urlunsplit((parts.scheme, f"{address}:{target.port}", parts.path or "/", parts.query, ""))
-    host = target.host if ":" not in target.host else f"[{target.host}]"
-    default = 443 if parts.scheme == "https" else 80
-    send = {
-        **headers,
-        "host": host if target.port == default else f"{host}:{target.port}",
-        "content-type": "application/json",
-        "user-agent": "warren-webhooks",
-    }
-    extensions = {"sni_hostname": target.host} if parts.scheme == "https" else {}
+    url, host, extensions = pinned(target)
+    send = {**headers, **host, "content-type": "application/json", "user-agent": "warren-webhooks"}
     try:
         answer = await client.post(url, content=body, headers=send, extensions=extensions)
     except httpx.HTTPError as exc:

@@ -35,8 +35,6 @@ def environment_body(record: EnvironmentRecord) -> dict[str, Any]:
         "last_accessed": rfc3339(record.last_accessed),
     }
     body.update(record.spec.model_dump(include=set(_ECHOED), exclude_none=True))
-    if record.warren_usage is not None:
-        body["warren_usage"] = record.warren_usage
     return body
 
 

@@ -14,7 +14,7 @@ from .generation import GenerationConfig, ResponseFormats, SafetySetting, Webhoo
 from .scalars import ModelName, Timestamp
 from .steps import Step
 from .tools import Tool
-from .usage import Modality, Usage, WarrenUsage
+from .usage import Modality, Usage
 
 __all__ = [
     "CreateInteraction",
@@ -153,8 +153,6 @@ class Interaction(WireModel):
     """The steps of this turn, in order."""
     usage: Usage | None = None
     """Tokens used."""
-    warren_usage: WarrenUsage | None = None
-    """Warren's extension: what its sandbox used (agent form)."""
     environment: EnvironmentRef | None = None
     """The environment as requested."""
     environment_id: str | None = None
