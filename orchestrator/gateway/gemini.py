@@ -33,7 +33,8 @@ _KEY_VARS = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
 
 
 def _transport_errors() -> tuple[type[BaseException], ...]:
-    """Connection-level exception classes of both HTTP stacks the SDK may use."""
+    """Connection-level exception classes of every HTTP stack the SDK may use: the SDK's async client
+    switches to aiohttp whenever aiohttp is importable (another package may have installed it)."""
     import httpx
 
     found: list[type[BaseException]] = [httpx.TransportError]
@@ -42,6 +43,12 @@ def _transport_errors() -> tuple[type[BaseException], ...]:
 
         found.append(httpx2.TransportError)
     except ImportError:  # pragma: no cover - depends on the installed SDK
+        pass
+    try:
+        import aiohttp  # type: ignore[import-not-found,unused-ignore]
+
+        found.append(aiohttp.ClientError)
+    except ImportError:  # pragma: no cover - depends on what else is installed
         pass
     return tuple(found)
 

@@ -16,8 +16,6 @@ from tests.partners.serve import PartnerServer, partner_server
 
 os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
 
-AGENT_ALIASES = "Google's agent names are not aliases of Warren's agents yet (issue 22 item 2, helper q1)"
-BARE_MODELS = "bare model names do not route to a default provider yet (issue 22 item 1, helper q1)"
 CHAINED_SIGNATURE = (
     "a model-form answer continued by previous_interaction_id goes back to Gemini without the "
     "thought signature of its text part (the fake Gemini enforces it; the real one only advises it)"

@@ -23,7 +23,7 @@ from tests.partners.cases import (
     model_call,
     system_text,
 )
-from tests.partners.conftest import AGENT_ALIASES, BARE_MODELS, CHAINED_SIGNATURE
+from tests.partners.conftest import CHAINED_SIGNATURE
 from tests.partners.serve import PartnerServer
 
 pytestmark = [pytest.mark.conformance, pytest.mark.timeout(180)]
@@ -91,13 +91,11 @@ def test_managed_agent(partner: PartnerServer) -> None:
     assert (done.status, done.agent, _answer(done)) == ("completed", "default", AGENT_ANSWER)
 
 
-@pytest.mark.xfail(strict=True, reason=AGENT_ALIASES)
 def test_agent_preset(partner: PartnerServer) -> None:
     done = _create(partner, agent=PRESET, input="litellm: hello preset")
     assert (done.status, done.agent, _answer(done)) == ("completed", PRESET, AGENT_ANSWER)
 
 
-@pytest.mark.xfail(strict=True, reason=BARE_MODELS)
 def test_bare_gemini_name(partner: PartnerServer) -> None:
     prompt = "litellm: bare name"
     done = litellm.interactions.create(

@@ -1,5 +1,6 @@
 """Each "Use Warren from ..." snippet of docs/clients.md, run unchanged as its own process against
-`warren serve`: it must print the fake Gemini's answer, after exactly one model call.
+`warren serve`: it must print the fake Gemini's answer, after exactly one model call that reached
+the gemini provider with the bare name the snippet uses.
 
 tests/unit/test_clients_doc.py holds the other half: the doc's code blocks are these files.
 """
@@ -23,8 +24,9 @@ JS_SNIPPETS = sorted(p.name for p in (HERE / "js").glob("*_quickstart.mjs"))
 PROMPT = "Say hello."
 
 
-def _calls(partner: PartnerServer) -> int:
-    return sum(last_user_text(p["body"]) == PROMPT for p in partner.gemini_posts())
+def _calls(partner: PartnerServer) -> list[str]:
+    """The paths of the model calls made for PROMPT, oldest first."""
+    return [p["path"] for p in partner.gemini_posts() if last_user_text(p["body"]) == PROMPT]
 
 
 def _env(partner: PartnerServer) -> dict[str, str]:
@@ -33,7 +35,7 @@ def _env(partner: PartnerServer) -> dict[str, str]:
 
 @pytest.mark.parametrize("snippet", SNIPPETS + JS_SNIPPETS)
 def test_snippet_prints_the_models_answer(snippet: str, partner: PartnerServer) -> None:
-    before = _calls(partner)
+    before = len(_calls(partner))
     if snippet.endswith(".mjs"):
         printed = run_node(snippet, _env(partner))
     else:
@@ -48,4 +50,6 @@ def test_snippet_prints_the_models_answer(snippet: str, partner: PartnerServer) 
         assert done.returncode == 0, done.stderr[-4000:]
         printed = done.stdout
     assert printed.strip() == heard(PROMPT)
-    assert _calls(partner) == before + 1, "one model call, through Warren's gemini provider"
+    calls = _calls(partner)
+    assert len(calls) == before + 1, "one model call"
+    assert "/models/gemini-3-flash-preview:" in calls[-1], "the bare name reached the gemini provider"

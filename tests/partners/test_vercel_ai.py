@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 
 from tests.partners import cases
-from tests.partners.conftest import AGENT_ALIASES, BARE_MODELS
 from tests.partners.serve import PartnerServer
 
 pytestmark = [pytest.mark.conformance, pytest.mark.timeout(300)]
@@ -91,12 +90,10 @@ def test_managed_agent(report: Report) -> None:
     assert _answered(report, "managed agent") == cases.AGENT_ANSWER
 
 
-@pytest.mark.xfail(strict=True, reason=AGENT_ALIASES)
 def test_agent_preset(report: Report) -> None:
     assert _answered(report, "agent preset") == cases.AGENT_ANSWER
 
 
-@pytest.mark.xfail(strict=True, reason=BARE_MODELS)
 def test_bare_gemini_name(report: Report, partner: PartnerServer) -> None:
     assert _answered(report, "bare gemini name") == cases.heard("vercel: bare name")
     assert f"/models/{cases.BARE}:" in cases.model_call(partner, "vercel: bare name")["path"]

@@ -5,7 +5,7 @@ const client = new GoogleGenAI({
   httpOptions: { baseUrl: process.env.WARREN_BASE_URL, apiVersion: 'v1beta' },
 });
 const interaction = await client.interactions.create({
-  model: 'gemini:gemini-3-flash-preview',
+  model: 'gemini-3-flash-preview',
   input: 'Say hello.',
 });
 const answer = interaction.steps.filter((step) => step.type === 'model_output').at(-1);

@@ -6,7 +6,7 @@ const google = createGoogle({
   apiKey: process.env.WARREN_API_KEY,
 });
 const { text } = await generateText({
-  model: google.interactions('gemini:gemini-3-flash-preview'),
+  model: google.interactions('gemini-3-flash-preview'),
   prompt: 'Say hello.',
 });
 console.log(text);

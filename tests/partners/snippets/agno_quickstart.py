@@ -4,7 +4,7 @@ from agno.agent import Agent
 from agno.models.google import GeminiInteractions
 
 model = GeminiInteractions(
-    id="gemini:gemini-3-flash-preview",
+    id="gemini-3-flash-preview",
     api_key=os.environ["WARREN_API_KEY"],
     client_params={"http_options": {"base_url": os.environ["WARREN_BASE_URL"], "api_version": "v1beta"}},
 )
