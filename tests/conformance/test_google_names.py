@@ -80,6 +80,9 @@ def test_the_antigravity_preset_is_the_default_agent_under_its_name(client: gena
 
 
 def test_the_deep_research_preset_is_the_research_agent(client: genai.Client) -> None:
+    interaction = client.interactions.create(agent=DEEP_RESEARCH, input="hi")
+    assert interaction.status == "completed", interaction
+    assert interaction.agent == DEEP_RESEARCH
     agent = client.agents.get(id=DEEP_RESEARCH)
     assert agent.id == DEEP_RESEARCH
     assert "cites its source" in str(agent.system_instruction)
