@@ -5,7 +5,8 @@
     hello = Message(role="user", parts=[TextPart(text="hi")])
     response = await provider.generate(ModelRequest(messages=[hello]))
 
-Model names are `provider:model`; see `registry.PROVIDERS`. Vendor SDKs load only when used.
+Model names are `provider:model` (see `registry.PROVIDERS`), or bare names the operator routes
+(`routing.BareNames`: `gemini-3-flash-preview` goes to `gemini`). Vendor SDKs load only when used.
 """
 
 from agents.model_types import (
