@@ -12,6 +12,8 @@ Measures:
                round (every round's rate is kept in `rounds_per_s`)
   create_get   --pairs sequential create (foreground) + get of the same interaction, one at a time:
                p50/p95 latency of the pair
+  observability  the same load again with OpenTelemetry traces exported over OTLP/HTTP (to a loopback
+               sink) and `/metrics` scraped once a second: on vs off throughput (`--no-observe` skips it)
 
 The default load generator (`--client lean`) speaks plain HTTP/1.1 over keep-alive sockets: httpx
 spends more CPU per request than the server does, so with it the client's core saturates first and
@@ -27,13 +29,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import concurrent.futures
+import contextlib
 import json
 import multiprocessing
 import os
 import platform
 import socket
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +50,7 @@ from bench.stats import run_like_server, summary
 from orchestrator.api.deps import Services
 from orchestrator.compose import build_app
 from orchestrator.config import Settings
+from orchestrator.observability import tracing
 
 MODEL = "scripted:echo"
 TIME_LIMIT_S = 300.0
@@ -253,9 +260,39 @@ def _client_process(
     return asyncio.run(_load(base_url, key, count, concurrency, pairs, client_kind, rounds))
 
 
-async def main(
-    count: int, concurrency: int, pairs: int, client_kind: str = "lean", rounds: int = 5
+async def _scrape(base_url: str, every_s: float) -> None:
+    async with httpx.AsyncClient() as client:
+        while True:
+            await asyncio.sleep(every_s)
+            (await client.get(f"{base_url}/metrics")).raise_for_status()
+
+
+@contextlib.contextmanager
+def _otlp_sink() -> Iterator[str]:
+    """A loopback OTLP/HTTP endpoint that accepts and drops every export."""
+
+    class Sink(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("content-length") or 0))
+            self.send_response(200)
+            self.send_header("content-length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            """Quiet."""
+
+    sink = ThreadingHTTPServer(("127.0.0.1", 0), Sink)
+    threading.Thread(target=sink.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{sink.server_address[1]}"
+    finally:
+        sink.shutdown()
+
+
+async def _measure(
+    count: int, concurrency: int, pairs: int, client_kind: str, rounds: int, scrape_s: float = 0.0
 ) -> dict[str, Any]:
+    """One server, one load; with `scrape_s`, `/metrics` is read that often meanwhile."""
     with tempfile.TemporaryDirectory(prefix="warren-bench-") as tmp:
         settings = Settings(data_dir=Path(tmp), sandboxes=False, rate_limit_per_s=0)  # measure, not throttle
         port = _free_port()
@@ -272,6 +309,7 @@ async def main(
             services: Services = server.config.loaded_app.app.state.services  # type: ignore[attr-defined]
             _, key = await services.store.keys.create_key("bench", "bench")
             cpu_before = time.process_time()
+            scraper = asyncio.create_task(_scrape(f"http://127.0.0.1:{port}", scrape_s)) if scrape_s else None
             base_url = f"http://127.0.0.1:{port}"
             spawn = multiprocessing.get_context("spawn")
             with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
@@ -293,9 +331,32 @@ async def main(
             results["server_cpu_ms_per_interaction"] = round(
                 1000 * (time.process_time() - cpu_before) / max(1, served), 2
             )
+            if scraper is not None:
+                scraper.cancel()
         finally:
             server.should_exit = True
             await serving
+    return results
+
+
+async def main(
+    count: int, concurrency: int, pairs: int, client_kind: str = "lean", rounds: int = 5, observe: bool = True
+) -> dict[str, Any]:
+    results = await _measure(count, concurrency, pairs, client_kind, rounds)
+    if observe:  # the same load again with traces exported (to a loopback sink) and /metrics scraped
+        with _otlp_sink() as endpoint:
+            os.environ["OTEL_EXPORTER_OTLP_ENDPOINT"] = endpoint
+            tracing.start()
+            on = await _measure(count, concurrency, pairs, client_kind, rounds, scrape_s=1.0)
+        off_rate = float(results["throughput"]["interactions_per_s"])
+        on_rate = float(on["throughput"]["interactions_per_s"])
+        results["observability"] = {
+            "off_interactions_per_s": off_rate,
+            "on_interactions_per_s": on_rate,
+            "overhead_pct": round(100 * (off_rate - on_rate) / off_rate, 1) if off_rate else None,
+            "on_server_cpu_ms_per_interaction": on["server_cpu_ms_per_interaction"],
+            "note": "off: no tracing (metrics are always counted); on: OTLP/HTTP export + a scrape a second",
+        }
     return {
         "benchmark": "api",
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
@@ -322,6 +383,8 @@ if __name__ == "__main__":
         default="lean",
         help="load generator: lean (plain HTTP/1.1, default) or httpx (CPU-bound before the server)",
     )
+    parser.add_argument("--no-observe", action="store_true", help="skip the tracing-on pass")
     args = parser.parse_args()
-    outcome = main(args.count, args.concurrency, args.pairs, args.client, args.rounds)
+    parser_observe = not args.no_observe
+    outcome = main(args.count, args.concurrency, args.pairs, args.client, args.rounds, parser_observe)
     print(json.dumps(run_like_server(outcome), indent=2))

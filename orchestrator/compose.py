@@ -47,9 +47,10 @@ from orchestrator.interactions.web_pages import EgressPageFetcher
 from orchestrator.interactions.web_search import SearxSearch
 from orchestrator.interactions.web_tools import WebTools
 from orchestrator.lifecycle import Lifecycle
+from orchestrator.observability import tracing
+from orchestrator.observability.metrics import QUEUE_DEPTH, SANDBOXES
 from orchestrator.quotas import check_token_quota, in_run_token_quota
-from orchestrator.sandbox import DockerBackend
-from orchestrator.sandbox.runtimes import choose_runtime
+from orchestrator.sandbox import SandboxBackend
 from orchestrator.scheduler import Scheduler, TierAging
 from orchestrator.store import Store
 from orchestrator.store.retention import run_retention
@@ -71,6 +72,7 @@ def build_app(settings: Settings | None = None) -> FastAPI:
 @contextlib.asynccontextmanager
 async def running(settings: Settings) -> AsyncIterator[Services]:
     """Build the services, start their background work, and on exit stop it all in order."""
+    tracing.start()  # only when the OTEL_* variables name an exporter endpoint
     services = await build_services(settings)
     retention = asyncio.create_task(
         run_retention(services.store.db, every_s=3600, older_than=timedelta(days=settings.retention_days))
@@ -108,6 +110,7 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
         if services.interactions.agent_runner is not None:
             await services.interactions.agent_runner.close()
         await services.store.close()
+        tracing.flush()
 
 
 async def build_services(settings: Settings) -> Services:
@@ -119,6 +122,7 @@ async def build_services(settings: Settings) -> Services:
         settings.max_queued_per_tenant,
         aging=TierAging(step_s=settings.tier_aging_s, deferred_s=settings.deferred_aging_s),
     )
+    QUEUE_DEPTH.set_function(scheduler.depth)  # read at each scrape
     policy = RetryPolicy(call_timeout_s=settings.model_call_timeout_s, deadline_s=settings.model_deadline_s)
     scripts = [settings.scripts_dir] if settings.scripts_dir is not None else []
     bare = (settings.default_provider, settings.model_aliases)
@@ -210,8 +214,10 @@ def _private_data(settings: Settings, url: str) -> Sealer:
     return Sealer(load_key(settings.data_dir, configured))
 
 
-async def _docker_backend(settings: Settings) -> DockerBackend:
+async def _docker_backend(settings: Settings) -> SandboxBackend:
     """The local Docker engine, with the configured image (built now when none is named)."""
+    from orchestrator.sandbox import DockerBackend
+
     image = settings.sandbox_image
     if image is None:
         from orchestrator.sandbox.image import build_image
@@ -231,15 +237,14 @@ async def _agent_sandboxes(
 ) -> tuple[EnvironmentService, SandboxAgentRunner]:
     """Environments with sandboxes, and the runner side that drives agents in them."""
     backend = await _docker_backend(settings)
-    runtime = choose_runtime(settings.runtime, await backend.runtimes())
-    site = SandboxSite(backend, store_labels(store.db.url), runtime=runtime)
+    site = SandboxSite(backend, store_labels(store.db.url))
     sources = Sources.from_settings(settings)
     quota = in_run_token_quota(store, usage, settings.tenant_token_limit, settings.tenant_token_window_s)
     hub = RunnerHub(gateway, runner_timeout_s=settings.runner_timeout_s, quota=quota)
     channels = ChannelServers(
         hub,
         settings.data_dir / "run",
-        egress=EgressProxy.from_settings(store, settings),
+        egress=EgressProxy.from_settings(store, settings, trace_of=hub.trace_of),
         assignments=Reassignments(store, backend, runner_variables),  # restarted pool sandboxes
     )
     pool = None
@@ -254,6 +259,7 @@ async def _agent_sandboxes(
             RUNNER_COMMAND,
             reserve_ttl_s=settings.idle_stop_s or 600.0,
         )
+        SANDBOXES.labels("pooled").set_function(lambda: pool.ready if pool is not None else 0)
     environments = EnvironmentService(
         store,
         site,

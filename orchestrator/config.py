@@ -67,10 +67,6 @@ class Settings(BaseModel):
     """Run agent interactions and files in sandboxes (needs a Docker engine)."""
     sandbox_image: str | None = None
     """Sandbox image tag; default: build or find the image for this source tree."""
-    runtime: str | None = Field(None, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-    """OCI runtime of every sandbox, as registered with the Docker engine (`runsc`, `runc`). Default:
-    `runsc` (gVisor) when the engine has it (`make engine` registers it), else `runc` with one warning
-    at start-up. A runtime the engine lacks stops the server at start-up."""
     retention_days: float = Field(55.0, gt=0)
     """Stored interactions older than this are deleted with their steps."""
     max_body_bytes: int = Field(32 << 20, ge=1024)
@@ -97,6 +93,9 @@ class Settings(BaseModel):
     secret_key: SecretStr | None = None
     """The key credential secrets are sealed with at rest: base64url of 32 random bytes. Default:
     `data_dir/secret.key`, made (0600) on first start. Replicas sharing a database need the same key."""
+    metrics_token: SecretStr | None = Field(None, min_length=16, max_length=256)
+    """When set, `GET /metrics` needs `Authorization: Bearer <this>`; unset (the default), the
+    metrics are open to anyone who reaches the API port (they hold agent, model and tenant names)."""
     rate_limit_per_s: float = Field(100.0, ge=0)
     """Sustained requests per second one API key may make (0 turns limiting off); past it, 429."""
     rate_limit_burst: int = Field(300, ge=1)

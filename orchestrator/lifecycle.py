@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from orchestrator.environments.service import EnvironmentService
 from orchestrator.interactions.ending import fail_unfinished
+from orchestrator.observability.metrics import SANDBOXES
 from orchestrator.reconcile import Reconciler
 from orchestrator.store import Store
 from orchestrator.store.errors import NotFoundError
@@ -97,6 +98,10 @@ class Lifecycle:
         if self.idle_stop_s > 0:
             await stop_idle(self.store, self.environments, self.idle_stop_s)
         await self.reconciler.reap()
+        rows = await self.store.environments.with_sandboxes()  # the gauges, once a round
+        stopped = sum(row.status == "stopped" for row in rows)
+        SANDBOXES.labels("running").set(len(rows) - stopped)
+        SANDBOXES.labels("stopped").set(stopped)
 
     async def _loop(self) -> None:
         while True:

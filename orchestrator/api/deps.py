@@ -15,6 +15,7 @@ from orchestrator.config import Settings
 from orchestrator.environments.service import EnvironmentService
 from orchestrator.environments.uploads import UploadSessions
 from orchestrator.interactions.service import InteractionService
+from orchestrator.observability.logs import TENANT
 from orchestrator.store import Store
 from orchestrator.triggers.service import TriggerService
 from orchestrator.webhooks.deliverer import Deliverer
@@ -78,6 +79,7 @@ async def _caller(request: Request, services: ServicesDep) -> Caller:
     if wait_s := services.limiter.take(record.id):
         retry = services.limiter.retry_after(wait_s)
         raise RateLimited(f"rate limit of this API key exceeded; retry in {retry} s", retry_after_s=retry)
+    TENANT.set(record.tenant)  # this request's log lines (and the work it starts) carry the tenant
     return Caller(tenant=record.tenant, key_id=record.id)
 
 

@@ -31,6 +31,7 @@ from orchestrator.channel.steps import take_step
 from orchestrator.channel.turn import Resumed, Turn
 from orchestrator.channel.turns import TurnTable
 from orchestrator.gateway.registry import ProviderRegistry
+from orchestrator.observability import tracing
 
 __all__ = ["RunnerHub"]
 
@@ -202,3 +203,8 @@ class RunnerHub:
     def control(self, environment_id: str, interaction_id: str) -> Control:
         """Whether the interaction was cancelled."""
         return self._turns.control(environment_id, interaction_id)
+
+    def trace_of(self, environment_id: str) -> tracing.Context | None:
+        """The trace of the turn running in the environment (its egress requests join it), or None."""
+        turns = self._turns.running.values()
+        return next((turn.trace for turn in turns if turn.environment_id == environment_id), None)

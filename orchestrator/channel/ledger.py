@@ -16,6 +16,7 @@ from agents.protocol import ToolResultReport
 from orchestrator.channel.errors import ChannelError
 from orchestrator.channel.result_steps import result_step
 from orchestrator.channel.turn import Turn
+from orchestrator.observability.calls import tool_called
 
 __all__ = ["check_issued", "issue", "record_results", "store", "unknown_outcomes"]
 
@@ -70,6 +71,7 @@ async def record_results(turn: Turn, results: Iterable[ToolResultReport]) -> Non
         if report.call_id in turn.reported:
             continue  # stored by an earlier attempt of this step
         turn.reported.add(report.call_id)
+        tool_called(report.name, report.duration_s, report.is_error, turn.trace)
         await turn.recorder.step(result_step(report), flush=False)
         parts.append(
             ToolResultPart(

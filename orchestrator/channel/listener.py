@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from starlette.applications import Starlette
 from orchestrator.channel.binding import Binding
 from orchestrator.channel.guard import ChannelConfig
 from orchestrator.channel.limits import ChannelLimits, ConnectionBudget
+from orchestrator.observability.logs import demote_here
 
 __all__ = ["Listener", "listen"]
 
@@ -62,7 +64,9 @@ async def listen(
         timeout_graceful_shutdown=1,
     )
     server = _ChannelServer(config)
-    task = asyncio.create_task(server.serve(), name=f"channel:{socket_path.parent.name}")
+    quiet = contextvars.copy_context()
+    quiet.run(demote_here)  # its start-up and shut-down lines: debug level, one pair per sandbox
+    task = asyncio.create_task(server.serve(), name=f"channel:{socket_path.parent.name}", context=quiet)
     for _ in range(_START_POLLS):
         if server.started:
             break

@@ -20,6 +20,9 @@ from orchestrator.channel.ledger import check_issued, issue, record_results, sto
 from orchestrator.channel.turn import Turn
 from orchestrator.gateway.errors import GatewayError
 from orchestrator.gateway.registry import ProviderRegistry
+from orchestrator.observability import tracing
+from orchestrator.observability.calls import observed
+from orchestrator.observability.metrics import STEP_SECONDS
 
 __all__ = ["take_step"]
 
@@ -66,8 +69,9 @@ async def _model_call(turn: Turn, gateway: ProviderRegistry) -> ModelCallResult:
         config=context.config,
     )
     try:
-        provider = gateway.resolve(turn.model)
-        response = await turn.recorder.model_turn(provider.stream(request))
+        with STEP_SECONDS.time(), tracing.attached(turn.trace):  # the interaction's trace, on this task
+            provider = gateway.resolve(turn.model)
+            response = await turn.recorder.model_turn(observed(provider.name, provider.stream(request)))
     except GatewayError as exc:
         await turn.recorder.step({"type": "model_output", "error": {"message": str(exc)}})
         await store(turn)

@@ -17,6 +17,7 @@ from agents.model_types import Message, ModelResponse, TextPart, ThoughtPart, To
 from agents.protocol import FinishReport, WorkItem
 from orchestrator.channel.context import ModelContext
 from orchestrator.channel.ports import TurnRecorder
+from orchestrator.observability import tracing
 
 __all__ = ["Resumed", "Turn", "answers_of"]
 
@@ -54,6 +55,8 @@ class Turn:
     seen: float = field(default_factory=time.monotonic)
     """When the runner last asked anything about this turn (monotonic seconds)."""
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    trace: tracing.Context = field(default_factory=tracing.current)
+    """The interaction's trace context where the turn began: steps and tool calls join it."""
 
 
 def answers_of(conversation: Iterable[Message]) -> list[ModelResponse]:

@@ -3,7 +3,6 @@
 from orchestrator.cli import (
     agents,
     attach,
-    doctor,
     envs,
     files,
     image,
@@ -25,7 +24,7 @@ app = WarrenTyper(
 )
 for noun in (agents, envs, files, image, keys, triggers, webhooks):
     app.add_typer(noun.app, name=noun.NAME)
-for verb in (serve.serve, run.run, logs.logs, attach.attach, models.models, doctor.doctor):
+for verb in (serve.serve, run.run, logs.logs, attach.attach, models.models):
     app.command()(verb)
 
 if __name__ == "__main__":

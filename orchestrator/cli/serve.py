@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +13,14 @@ import uvicorn
 from orchestrator.cli.console import err
 from orchestrator.config import Settings
 from orchestrator.datadir import private_folder, private_sqlite_files
+from orchestrator.observability.logs import uvicorn_log_config
+
+
+class LogFormat(StrEnum):
+    """How `warren serve` writes its log lines."""
+
+    text = "text"
+    json = "json"
 
 
 def serve(
@@ -27,6 +36,9 @@ def serve(
     sandboxes: Annotated[
         bool, typer.Option("--sandboxes/--no-sandboxes", help="Run environments in Docker sandboxes.")
     ] = True,
+    log_format: Annotated[
+        LogFormat, typer.Option(help="Log lines as text, or one JSON object per line with the ids known.")
+    ] = LogFormat.text,
 ) -> None:
     """Serve the Warren API (wire-compatible with google-genai's interactions, agents, environments).
 
@@ -56,6 +68,7 @@ def serve(
         host=host,
         port=port,
         log_level="info",
+        log_config=uvicorn_log_config(log_format.value),
         timeout_graceful_shutdown=max(1, round(settings.shutdown_grace_s)),
     )
 

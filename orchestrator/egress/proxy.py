@@ -22,6 +22,7 @@ import contextlib
 import logging
 import os
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +36,8 @@ from orchestrator.egress.injection import injected_headers
 from orchestrator.egress.logsafe import printable
 from orchestrator.egress.policy import Decision, EgressPolicy, Resolver
 from orchestrator.egress.relay import pipe, tunnel
+from orchestrator.observability import tracing
+from orchestrator.observability.metrics import egress_decided
 from orchestrator.store import Store
 
 __all__ = ["SOCKET_NAME", "EgressLimits", "EgressProxy"]
@@ -68,8 +71,15 @@ class EgressProxy:
         limits: deadlines and the per-environment connection cap.
     """
 
-    def __init__(self, store: Store, resolver: Resolver, limits: EgressLimits | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        resolver: Resolver,
+        limits: EgressLimits | None = None,
+        trace_of: Callable[[str], tracing.Context | None] | None = None,
+    ) -> None:
         self.store = store
+        self._trace_of = trace_of  # the trace of the interaction running in an environment
         self.resolver = resolver
         self.limits = limits or EgressLimits()
         self.recent: deque[tuple[str, str, Decision]] = deque(maxlen=1000)
@@ -79,11 +89,15 @@ class EgressProxy:
 
     @classmethod
     def from_settings(
-        cls, store: Store, settings: Settings, limits: EgressLimits | None = None
+        cls,
+        store: Store,
+        settings: Settings,
+        limits: EgressLimits | None = None,
+        trace_of: Callable[[str], tracing.Context | None] | None = None,
     ) -> EgressProxy:
         """A proxy with the operator's address allowance (address and port) and fixed host answers."""
         allow = [AddressAllowance.parse(item) for item in settings.egress_allow_addresses]
-        return cls(store, Resolver(allow=allow, hosts=dict(settings.egress_hosts)), limits)
+        return cls(store, Resolver(allow=allow, hosts=dict(settings.egress_hosts)), limits, trace_of)
 
     async def policy(self, environment_id: str) -> tuple[str, EgressPolicy] | None:
         """The environment's tenant and policy; None when it has no egress (or is unknown)."""
@@ -156,6 +170,19 @@ class EgressProxy:
             method = head.split(b" ", 1)[0][:32].decode("latin-1")
             self._record(environment_id, method, Decision(False, "bad-request", "?", 0, str(exc)))
             raise Refused(400, "bad-request", str(exc)) from exc
+        parent = self._trace_of(environment_id) if self._trace_of is not None else None
+        with tracing.TRACER.start_as_current_span("egress", context=parent) as span:
+            span.set_attributes({"http.request.method": request.method, "server.port": request.port})
+            await self._forward(environment_id, request, incoming, reader, writer)
+
+    async def _forward(
+        self,
+        environment_id: str,
+        request: ProxyRequest,
+        incoming: h11.Connection,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+    ) -> None:
         decision, inject = await self._decide(environment_id, request)
         if not decision.allowed or decision.address is None:
             raise Refused(403, decision.reason, decision.detail or decision.reason)
@@ -206,6 +233,7 @@ class EgressProxy:
 
     def _record(self, environment_id: str, method: str, decision: Decision) -> None:
         self.recent.append((environment_id, method, decision))
+        egress_decided(decision.reason if not decision.allowed else "allowed")
         log.log(logging.INFO if decision.allowed else logging.WARNING, decision.line(environment_id, method))
 
 

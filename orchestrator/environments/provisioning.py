@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from orchestrator.environments.ports import SandboxExtras, SandboxHook, WorkspaceCopier
 from orchestrator.environments.site import SandboxSite
 from orchestrator.environments.sources import Sources
+from orchestrator.observability.metrics import PROVISION_SECONDS
 from orchestrator.sandbox import SandboxSpec
 from orchestrator.sandbox.backend import LABEL_PREFIX
 from orchestrator.skills import SkillSet
@@ -50,7 +51,21 @@ class Provisioner:
         skills = (extras.skills or SkillSet()).plus(self.sources.skill_set(record.tenant, record.id, sources))
         slot = self.pool.take(record.id) if self.pool is not None and copy_of is None else None
         if slot is not None and self.pool is not None:  # its warm-pool sandbox, started and waiting
-            return await self.pool.assign(slot, record, env, skills, workspace_tar)
+            with PROVISION_SECONDS.labels("warm").time():
+                return await self.pool.assign(slot, record, env, skills, workspace_tar)
+        with PROVISION_SECONDS.labels("cold").time():
+            return await self._cold(record, copy_of, env, skills, workspace_tar, extras)
+
+    async def _cold(
+        self,
+        record: EnvironmentRecord,
+        copy_of: str | None,
+        env: dict[str, str],
+        skills: SkillSet,
+        workspace_tar: bytes | None,
+        extras: SandboxExtras,
+    ) -> str:
+        spec = record.spec
         mounts = await asyncio.to_thread(self.sources.skills.mounts, record.tenant, record.id, skills)
         sandbox_spec = SandboxSpec(
             environment_id=record.id,

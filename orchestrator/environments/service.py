@@ -26,6 +26,8 @@ from orchestrator.environments.sandbox_cap import SandboxCap
 from orchestrator.environments.site import SandboxSite, new_environment_id
 from orchestrator.environments.sources import Sources
 from orchestrator.errors import InvalidArgument
+from orchestrator.observability.logs import ENVIRONMENT_ID
+from orchestrator.observability.tracing import TRACER
 from orchestrator.sandbox import SandboxBackend, SandboxNotFoundError
 from orchestrator.sandbox.backend import LABEL_PREFIX
 from orchestrator.skills import SkillStore
@@ -169,6 +171,11 @@ class EnvironmentService:
         Raises:
             NotFoundError: no such environment for this tenant.
         """
+        ENVIRONMENT_ID.set(env_id)  # the caller's task logs with the id from here on
+        with TRACER.start_as_current_span("environment", attributes={"warren.environment_id": env_id}):
+            return await self._sandbox(tenant, env_id)
+
+    async def _sandbox(self, tenant: str, env_id: str) -> str:
         async with self._locks[(tenant, env_id)]:
             record = await self.store.environments.get(tenant, env_id)
             if record is None:

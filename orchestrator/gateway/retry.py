@@ -20,6 +20,7 @@ from typing import TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from orchestrator.gateway.errors import ProviderError, ProviderTimeoutError
+from orchestrator.observability.calls import model_retried
 
 __all__ = ["Retrier", "RetryPolicy"]
 
@@ -136,4 +137,5 @@ class Retrier:
         if delay >= remaining:
             error.message += f" (gave up: next retry in {delay:.3g} s would pass the deadline)"
             raise error
+        model_retried(provider)
         await self._sleep(delay)

@@ -18,6 +18,7 @@ from orchestrator.interactions.recorder import Recorder
 from orchestrator.interactions.snapshot import snapshot, wire_usage
 from orchestrator.interactions.unstored import forget
 from orchestrator.interactions.usage import UsageMeter
+from orchestrator.observability.metrics import interaction_ended
 from orchestrator.store import Store
 from orchestrator.store.interactions import InteractionRecord
 from orchestrator.store.models import utcnow
@@ -88,6 +89,8 @@ class Finisher:
         if self._agent_runner is not None and record.agent:
             await self._agent_runner.committed(record.id)
         self._usage.add(tenant, record.api_key_id, usage)
+        seconds = (final.updated - record.created).total_seconds()
+        interaction_ended(status, record.agent, record.model, tenant, seconds)
         if len(self._answers) >= _MAX_ANSWERS:  # nobody waited for the oldest: forget it
             self._answers.pop(next(iter(self._answers)))
         self._answers[record.id] = snapshot(final, [*recorder.inputs, *recorder.steps])

@@ -23,7 +23,7 @@ from orchestrator.interactions.ports import AgentRunner, PreparedAgent
 from orchestrator.interactions.recorder import Recorder
 from orchestrator.interactions.snapshot import wire_usage
 from orchestrator.interactions.step_reads import conversation
-from orchestrator.interactions.web_tools import WebTools
+from orchestrator.observability import logs, tracing
 from orchestrator.scheduler import Admission, Scheduler, applied_tier
 from orchestrator.store import Store
 from orchestrator.store.interactions import InteractionRecord
@@ -45,11 +45,9 @@ class InteractionJobs:
         agent_runner: AgentRunner | None,
         finisher: Finisher,
         code: CodeSandboxes | None = None,
-        web: WebTools | None = None,
     ) -> None:
         self._store = store
         self._code = code  # runs the model form's `code_execution` calls
-        self._web = web  # runs its `url_context` / `google_search` calls
         self._gateway = gateway
         self._scheduler = scheduler
         self._agent_runner = agent_runner
@@ -79,12 +77,13 @@ class InteractionJobs:
     ) -> None:
         """Queue the interaction's run in its service tier (an agent's as `prepared` at create time);
         `resume` carries on one a previous process started."""
+        trace = tracing.InteractionTrace(record.id)  # a child of the request's span, when traced
         self._scheduler.submit(
             tenant,
             record.id,
-            lambda: self._run(tenant, record, recorder, prepared, resume),
+            lambda: self._run(tenant, record, recorder, prepared, resume, trace),
             admission,
-            cancelled=lambda: self._cancelled_in_queue(tenant, record, recorder),
+            cancelled=lambda: self._cancelled_in_queue(tenant, record, recorder, trace),
             tier=applied_tier(record.request),
         )
 
@@ -103,12 +102,30 @@ class InteractionJobs:
         recorder: Recorder,
         prepared: PreparedAgent | None,
         resume: bool,
+        trace: tracing.InteractionTrace,
     ) -> None:
-        status, errors = "failed", None
+        trace.dequeued()
+        logs.INTERACTION_ID.set(record.id)  # this job's own task: its log lines carry the id
+        with tracing.attached(trace.context):
+            status, errors = await self._run_traced(tenant, record, recorder, prepared, resume)
+        await self._finisher.finish(tenant, record, recorder, status, errors)
+        trace.end(status)
+        log.info("interaction ended %s", status)  # with its ids, in the JSON log
+
+    async def _run_traced(
+        self,
+        tenant: str,
+        record: InteractionRecord,
+        recorder: Recorder,
+        prepared: PreparedAgent | None,
+        resume: bool,
+    ) -> tuple[str, list[dict[str, str]] | None]:
+        status: str = "failed"
+        errors: list[dict[str, str]] | None = None
         try:
             history = await conversation(self._store, tenant, record, [*recorder.inputs, *recorder.steps])
             if record.model:
-                status = await run_model_turn(self._gateway, record, recorder, history, self._code, self._web)
+                status = await run_model_turn(self._gateway, record, recorder, history, self._code)
             else:
                 assert self._agent_runner is not None
                 if resume:
@@ -119,17 +136,21 @@ class InteractionJobs:
         except asyncio.CancelledError:
             if self._detached:
                 raise  # left `in_progress`: the next process resumes or ends it
-            status = "cancelled"
+            status, errors = "cancelled", [{"code": "cancelled", "message": "the interaction was cancelled"}]
         except GatewayError as exc:
             errors = [{"code": exc.code, "message": str(exc)}]  # model_error, invalid_structured_output
             await recorder.step({"type": "model_output", "error": {"message": str(exc)}})
         except Exception as exc:
             log.exception("interaction %s crashed", record.id)
             errors = [{"code": "internal", "message": f"internal error ({type(exc).__name__})"}]
-        await self._finisher.finish(tenant, record, recorder, status, errors)
+        return status, errors
 
-    async def _cancelled_in_queue(self, tenant: str, record: InteractionRecord, recorder: Recorder) -> None:
+    async def _cancelled_in_queue(
+        self, tenant: str, record: InteractionRecord, recorder: Recorder, trace: tracing.InteractionTrace
+    ) -> None:
         """Cancelled (or deleted) while it waited for a slot: it ends `cancelled` like a running one;
         at shutdown it stays `in_progress` for the next process."""
+        trace.dequeued()
         if not self._detached:
             await self._finisher.finish(tenant, record, recorder, "cancelled", None)
+            trace.end("cancelled")

@@ -24,6 +24,7 @@ from orchestrator.interactions.history import to_messages
 from orchestrator.interactions.model_settings import final_status, generation_config
 from orchestrator.interactions.recorder import Recorder
 from orchestrator.interactions.web_tools import WebTools
+from orchestrator.observability.calls import observed
 from orchestrator.store.interactions import InteractionRecord
 
 __all__ = ["MAX_CODE_ROUNDS", "model_request", "run_model_turn"]
@@ -74,7 +75,8 @@ async def run_model_turn(
             request.tools.extend(WebTools.declarations(web_names))
             before = len(recorder.steps)
             # the caller ends the interaction and stores the last turn with the final status, at once
-            response = await recorder.model_turn(provider.stream(request), flush=False)
+            events = observed(provider.name, provider.stream(request))
+            response = await recorder.model_turn(events, flush=False)
             steps += recorder.steps[before:]
             calls = [part for part in response.parts if isinstance(part, ToolCallPart)]
             ran = [c for c in calls if (c.name == CODE_TOOL and session is not None) or c.name in web_names]

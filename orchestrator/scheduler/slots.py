@@ -167,6 +167,10 @@ class Scheduler:
             log.error("job %s crashed", job_id, exc_info=task.exception())
         self._dispatch()
 
+    def depth(self) -> int:
+        """How many jobs wait for a slot (the `warren_queue_depth` gauge)."""
+        return len(self._tasks) - self._running_total
+
     def running(self, job_id: str) -> bool:
         """Whether the job is queued or running."""
         return job_id in self._tasks
