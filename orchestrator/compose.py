@@ -50,7 +50,8 @@ from orchestrator.lifecycle import Lifecycle
 from orchestrator.observability import tracing
 from orchestrator.observability.metrics import QUEUE_DEPTH, SANDBOXES
 from orchestrator.quotas import check_token_quota, in_run_token_quota
-from orchestrator.sandbox import SandboxBackend
+from orchestrator.sandbox import DockerBackend
+from orchestrator.sandbox.runtimes import choose_runtime
 from orchestrator.scheduler import Scheduler, TierAging
 from orchestrator.store import Store
 from orchestrator.store.retention import run_retention
@@ -214,10 +215,8 @@ def _private_data(settings: Settings, url: str) -> Sealer:
     return Sealer(load_key(settings.data_dir, configured))
 
 
-async def _docker_backend(settings: Settings) -> SandboxBackend:
+async def _docker_backend(settings: Settings) -> DockerBackend:
     """The local Docker engine, with the configured image (built now when none is named)."""
-    from orchestrator.sandbox import DockerBackend
-
     image = settings.sandbox_image
     if image is None:
         from orchestrator.sandbox.image import build_image
@@ -237,7 +236,8 @@ async def _agent_sandboxes(
 ) -> tuple[EnvironmentService, SandboxAgentRunner]:
     """Environments with sandboxes, and the runner side that drives agents in them."""
     backend = await _docker_backend(settings)
-    site = SandboxSite(backend, store_labels(store.db.url))
+    runtime = choose_runtime(settings.runtime, await backend.runtimes())
+    site = SandboxSite(backend, store_labels(store.db.url), runtime=runtime)
     sources = Sources.from_settings(settings)
     quota = in_run_token_quota(store, usage, settings.tenant_token_limit, settings.tenant_token_window_s)
     hub = RunnerHub(gateway, runner_timeout_s=settings.runner_timeout_s, quota=quota)

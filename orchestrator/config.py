@@ -67,6 +67,10 @@ class Settings(BaseModel):
     """Run agent interactions and files in sandboxes (needs a Docker engine)."""
     sandbox_image: str | None = None
     """Sandbox image tag; default: build or find the image for this source tree."""
+    runtime: str | None = Field(None, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+    """OCI runtime of every sandbox, as registered with the Docker engine (`runsc`, `runc`). Default:
+    `runsc` (gVisor) when the engine has it (`make engine` registers it), else `runc` with one warning
+    at start-up. A runtime the engine lacks stops the server at start-up."""
     retention_days: float = Field(55.0, gt=0)
     """Stored interactions older than this are deleted with their steps."""
     max_body_bytes: int = Field(32 << 20, ge=1024)

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Make sure a Docker engine answers on this machine: install Debian's docker.io and
-# debootstrap when missing, start dockerd in the background when `docker info` fails,
-# and wait (bounded) until it answers. Safe to run any number of times.
+# Make sure a Docker engine answers on this machine: install Debian's docker.io, debootstrap
+# and runsc (gVisor) when missing, register runsc with the engine, start dockerd in the
+# background when `docker info` fails, and wait (bounded) until it answers. Safe to run any
+# number of times. A running engine learns of runsc by SIGHUP (a reload): a restart would
+# kill every running sandbox.
 set -euo pipefail
 
 WAIT_S="${WARREN_ENGINE_WAIT_S:-60}"
@@ -10,6 +12,7 @@ LOG="${WARREN_ENGINE_LOG:-/var/log/warren-dockerd.log}"
 need_install=()
 command -v dockerd >/dev/null 2>&1 || need_install+=(docker.io)
 command -v debootstrap >/dev/null 2>&1 || need_install+=(debootstrap)
+command -v runsc >/dev/null 2>&1 || need_install+=(runsc)
 if [ ${#need_install[@]} -gt 0 ]; then
   echo "ensure-engine: installing ${need_install[*]} from Debian" >&2
   export DEBIAN_FRONTEND=noninteractive
@@ -17,7 +20,39 @@ if [ ${#need_install[@]} -gt 0 ]; then
   apt-get install -y -qq "${need_install[@]}" >/dev/null
 fi
 
+# Register runsc: --network=none (sandboxes have no network anyway), --host-uds=open (the runner
+# connects to its bind-mounted channel socket; without it the connect fails with EPERM) and
+# --oci-seccomp (Docker's default seccomp profile applies inside gVisor too, as under runc).
+# Prints "changed" when daemon.json was written, so a running engine is reloaded only then.
+DAEMON_JSON="${WARREN_DAEMON_JSON:-/etc/docker/daemon.json}"
+RUNSC_PATH="$(command -v runsc)"
+changed="$(python3 - "$DAEMON_JSON" "$RUNSC_PATH" <<'PY'
+import json, os, sys
+path, runsc = sys.argv[1], sys.argv[2]
+config = json.load(open(path)) if os.path.exists(path) and os.path.getsize(path) else {}
+want = {"path": runsc, "runtimeArgs": ["--network=none", "--host-uds=open", "--oci-seccomp"]}
+if config.setdefault("runtimes", {}).get("runsc") != want:
+    config["runtimes"]["runsc"] = want
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path + ".tmp", "w") as out:
+        json.dump(config, out, indent=2)
+    os.replace(path + ".tmp", path)
+    print("changed")
+PY
+)"
+
 if docker info >/dev/null 2>&1; then
+  if [ "$changed" = "changed" ] || ! docker info --format '{{json .Runtimes.runsc}}' | grep -q -- '--oci-seccomp'; then
+    pid="$(cat /var/run/docker.pid 2>/dev/null || pgrep -xo dockerd)"
+    echo "ensure-engine: reloading dockerd ($pid) to register runsc (SIGHUP; containers keep running)" >&2
+    kill -HUP "$pid"
+    for _ in $(seq 1 "$WAIT_S"); do
+      docker info --format '{{json .Runtimes.runsc}}' 2>/dev/null | grep -q -- '--oci-seccomp' && exit 0
+      sleep 1
+    done
+    echo "ensure-engine: dockerd did not list runsc after the reload; see $LOG" >&2
+    exit 1
+  fi
   exit 0
 fi
 

@@ -21,6 +21,7 @@ from orchestrator.environments.site import STORE_LABEL
 from orchestrator.sandbox import DockerBackend, SandboxInfo, SandboxSpec
 from orchestrator.sandbox.backend import LABEL_PREFIX
 from orchestrator.sandbox.image import build_image
+from orchestrator.sandbox.runtimes import runtimes_of
 from tests.support.sweep import TEST_LABEL, sweep_session
 
 REPO = Path(__file__).resolve().parents[1]
@@ -60,14 +61,56 @@ async def backend(sandbox_image: str, docker_client: docker.DockerClient) -> Asy
         assert not left, f"containers left behind by tests: {[info.labels for info in left]}"
 
 
+RUNTIMES = ("runc", "runsc")
+"""Every test that asks for `sandbox_runtime` (the hardening, egress, browser and security tests
+that make sandboxes) runs under each: the host kernel behind runc, and gVisor."""
+
+
+RUNSC_GAPS = {
+    "test_privilege_escalation_and_mounts_fail": "gVisor lets `unshare -r` make a user namespace inside "
+    "its own kernel (no host namespace is made); the test's check is runc's",
+    "test_root_filesystem_is_read_only": "gVisor answers EACCES (permission) before EROFS for uid 1000",
+    "test_network_disabled_has_no_route_and_no_dns": "gVisor shows a loopback route and hides /sys/class/net",
+    "test_fork_bomb_ends_and_host_stays_responsive": "the pids limit counts the gVisor sentry's threads: "
+    "a fork bomb ends the whole sandbox, not just the bomb",
+    "test_memory_bomb_is_killed_as_out_of_memory": "the memory limit kills the gVisor sentry: the whole "
+    "sandbox ends instead of one process",
+}
+"""Tests whose runsc variant fails today, each with why (strict xfail, so a fix shows at once)."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the runsc variant of each `RUNSC_GAPS` test as a strict expected failure."""
+    for item in items:
+        name, _, param = item.name.partition("[")
+        if name in RUNSC_GAPS and param.startswith("runsc"):
+            item.add_marker(pytest.mark.xfail(reason=RUNSC_GAPS[name], strict=True))
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run each test whose fixtures ask for `sandbox_runtime` once per runtime, grouped by runtime."""
+    if "sandbox_runtime" in metafunc.fixturenames:
+        metafunc.parametrize("sandbox_runtime", RUNTIMES, indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
+def sandbox_runtime(request: pytest.FixtureRequest, docker_client: docker.DockerClient) -> str:
+    """The OCI runtime of this test's sandboxes; registers gVisor (`make engine`) when the engine lacks it."""
+    runtime: str = request.param
+    if runtime not in runtimes_of(docker_client.info()):
+        subprocess.run([str(REPO / "scripts" / "ensure-engine.sh")], check=True)
+    return runtime
+
+
 SandboxFactory = Callable[..., Awaitable[SandboxInfo]]
 
 
 @pytest.fixture
 async def sandbox_factory(
-    backend: DockerBackend, request: pytest.FixtureRequest
+    backend: DockerBackend, request: pytest.FixtureRequest, sandbox_runtime: str
 ) -> AsyncIterator[SandboxFactory]:
-    """Create started sandboxes tagged with the test id; all are destroyed concurrently after the test."""
+    """Create started sandboxes tagged with the test id, under each runtime (`sandbox_runtime`); all
+    are destroyed concurrently after the test."""
     created: list[SandboxInfo] = []
 
     async def make(**spec_fields: Any) -> SandboxInfo:
@@ -76,6 +119,7 @@ async def sandbox_factory(
             environment_id=spec_fields.pop("environment_id", f"test-{uuid.uuid4().hex[:8]}"),
             tenant=spec_fields.pop("tenant", "test-tenant"),
             labels=labels,
+            runtime=spec_fields.pop("runtime", sandbox_runtime),
             **spec_fields,
         )
         info = await backend.create(spec)

@@ -3,6 +3,7 @@
 from orchestrator.cli import (
     agents,
     attach,
+    doctor,
     envs,
     files,
     image,
@@ -24,7 +25,7 @@ app = WarrenTyper(
 )
 for noun in (agents, envs, files, image, keys, triggers, webhooks):
     app.add_typer(noun.app, name=noun.NAME)
-for verb in (serve.serve, run.run, logs.logs, attach.attach, models.models):
+for verb in (serve.serve, run.run, logs.logs, attach.attach, models.models, doctor.doctor):
     app.command()(verb)
 
 if __name__ == "__main__":

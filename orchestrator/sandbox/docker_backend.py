@@ -36,7 +36,9 @@ from orchestrator.sandbox.docker_engine import DockerEngine
 from orchestrator.sandbox.docker_exec import exec_stream, oom_kills
 from orchestrator.sandbox.docker_volumes import WorkspaceVolumes
 from orchestrator.sandbox.pty import DockerPty
+from orchestrator.sandbox.runtimes import runtimes_of
 from orchestrator.sandbox.tarsafe import TarLimits
+from orchestrator.sandbox.usage import SandboxUsage
 
 __all__ = ["DEFAULT_WORKSPACE_BYTES", "DEFAULT_WORKSPACE_DIR", "DockerBackend"]
 
@@ -87,6 +89,11 @@ class DockerBackend:
     async def close(self) -> None:
         """Close the SDK client's connections and let the worker threads go."""
         await self._engine.close()
+
+    async def runtimes(self) -> frozenset[str]:
+        """The OCI runtimes registered with the engine (`docker info`), e.g. `runc` and `runsc`."""
+        client = await self._engine.client()
+        return runtimes_of(await self._engine.call(client.info))
 
     async def create(self, spec: SandboxSpec) -> SandboxInfo:
         """Create a hardened container and its workspace volume (not started)."""
@@ -153,6 +160,10 @@ class DockerBackend:
     async def stats(self, sandbox_id: str) -> SandboxStats:
         """One stats sample from the engine (no streaming, no wait for a second sample)."""
         return await docker_inspect.stats(self._engine, sandbox_id)
+
+    async def usage(self, sandbox_id: str) -> SandboxUsage:
+        """The sandbox's own counters and workspace use (one exec)."""
+        return await docker_inspect.usage(self._engine, sandbox_id)
 
     async def oom_kills(self, sandbox_id: str) -> int:
         """How many processes the kernel's OOM killer has killed in this sandbox so far."""
