@@ -68,9 +68,9 @@ class Settings(BaseModel):
     sandbox_image: str | None = None
     """Sandbox image tag; default: build or find the image for this source tree."""
     runtime: str | None = Field(None, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-    """OCI runtime of every sandbox, as registered with the Docker engine (`runsc`, `runc`). Default:
-    `runsc` (gVisor) when the engine has it (`make engine` registers it), else `runc` with one warning
-    at start-up. A runtime the engine lacks stops the server at start-up."""
+    """OCI runtime of every sandbox, as registered with the Docker engine (`runsc` for gVisor, which
+    `make engine` registers). Default: `runc` (see `sandbox/runtimes.py` for why gVisor is not yet the
+    default). A runtime the engine lacks stops the server at start-up."""
     retention_days: float = Field(55.0, gt=0)
     """Stored interactions older than this are deleted with their steps."""
     max_body_bytes: int = Field(32 << 20, ge=1024)

@@ -20,9 +20,10 @@ if [ ${#need_install[@]} -gt 0 ]; then
   apt-get install -y -qq "${need_install[@]}" >/dev/null
 fi
 
-# Register runsc: --network=none (sandboxes have no network anyway), --host-uds=open (the runner
-# connects to its bind-mounted channel socket; without it the connect fails with EPERM) and
-# --oci-seccomp (Docker's default seccomp profile applies inside gVisor too, as under runc).
+# Register runsc: --network=none (sandboxes have no network anyway) and --host-uds=open (the runner
+# connects to its bind-mounted channel socket; without it the connect fails with EPERM). Not
+# --oci-seccomp: Docker's default profile inside gVisor refuses the thread creation of Python and
+# Chromium ("can't start new thread"); gVisor's sentry is itself seccomp-confined on the host.
 # Prints "changed" when daemon.json was written, so a running engine is reloaded only then.
 DAEMON_JSON="${WARREN_DAEMON_JSON:-/etc/docker/daemon.json}"
 RUNSC_PATH="$(command -v runsc)"
@@ -30,7 +31,7 @@ changed="$(python3 - "$DAEMON_JSON" "$RUNSC_PATH" <<'PY'
 import json, os, sys
 path, runsc = sys.argv[1], sys.argv[2]
 config = json.load(open(path)) if os.path.exists(path) and os.path.getsize(path) else {}
-want = {"path": runsc, "runtimeArgs": ["--network=none", "--host-uds=open", "--oci-seccomp"]}
+want = {"path": runsc, "runtimeArgs": ["--network=none", "--host-uds=open"]}
 if config.setdefault("runtimes", {}).get("runsc") != want:
     config["runtimes"]["runsc"] = want
     os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -42,12 +43,12 @@ PY
 )"
 
 if docker info >/dev/null 2>&1; then
-  if [ "$changed" = "changed" ] || ! docker info --format '{{json .Runtimes.runsc}}' | grep -q -- '--oci-seccomp'; then
+  if [ "$changed" = "changed" ] || ! docker info --format '{{json .Runtimes.runsc}}' | grep -q -- '--host-uds=open'; then
     pid="$(cat /var/run/docker.pid 2>/dev/null || pgrep -xo dockerd)"
     echo "ensure-engine: reloading dockerd ($pid) to register runsc (SIGHUP; containers keep running)" >&2
     kill -HUP "$pid"
     for _ in $(seq 1 "$WAIT_S"); do
-      docker info --format '{{json .Runtimes.runsc}}' 2>/dev/null | grep -q -- '--oci-seccomp' && exit 0
+      docker info --format '{{json .Runtimes.runsc}}' 2>/dev/null | grep -q -- '--host-uds=open' && exit 0
       sleep 1
     done
     echo "ensure-engine: dockerd did not list runsc after the reload; see $LOG" >&2

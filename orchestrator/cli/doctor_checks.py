@@ -55,8 +55,8 @@ def runtimes(info: dict[str, Any] | None, settings: Settings) -> Check:
         return Check("runtimes", "fail", str(exc), "set WARREN_RUNTIME to a registered runtime, or " + FIX)
     listed = ", ".join(sorted(registered))
     if chosen != "runsc":
-        fix = "" if settings.runtime else FIX
-        return Check("runtimes", "warn" if fix else "ok", f"sandboxes run under {chosen} ({listed})", fix)
+        fix = "set WARREN_RUNTIME=runsc for gVisor" if "runsc" in registered else FIX
+        return Check("runtimes", "ok", f"sandboxes run under {chosen} ({listed})", fix)
     return Check("runtimes", "ok", f"sandboxes run under runsc (gVisor) ({listed})")
 
 

@@ -1,8 +1,11 @@
-"""Which OCI runtime sandboxes run under: gVisor (`runsc`) when the engine has it, else runc.
+"""Which OCI runtime sandboxes run under: runc unless `WARREN_RUNTIME` names another (e.g. `runsc`).
 
 gVisor puts a user-space kernel between the sandbox and the host's, so a kernel exploit inside a
-sandbox meets gVisor first. `make engine` (scripts/ensure-engine.sh) registers it; a server whose
-engine lacks it falls back to runc and says so once at start-up, and `warren doctor` shows the fix.
+sandbox meets gVisor first. `make engine` (scripts/ensure-engine.sh) registers it, and
+`WARREN_RUNTIME=runsc` runs every sandbox under it. It is not yet the default: under gVisor the
+sandbox's pids and memory limits count gVisor's own sentry, so a fork or memory bomb ends the whole
+sandbox instead of the one command, and the out-of-memory and process-limit end reasons cannot be read
+(no cgroup files inside). `warren doctor` says which runtime is in use and whether gVisor is available.
 """
 
 from __future__ import annotations
@@ -28,8 +31,8 @@ def runtimes_of(info: Mapping[str, object]) -> frozenset[str]:
 
 
 def choose_runtime(requested: str | None, registered: Collection[str]) -> str:
-    """The runtime every sandbox gets: `requested` (`WARREN_RUNTIME`) if set, else gVisor when
-    registered, else runc with one warning.
+    """The runtime every sandbox gets: `requested` (`WARREN_RUNTIME`) if set, else runc (noting once
+    when gVisor is registered and could be chosen).
 
     Raises:
         SandboxError: `requested` is not registered with the engine (every sandbox would fail to start).
@@ -43,6 +46,5 @@ def choose_runtime(requested: str | None, registered: Collection[str]) -> str:
             )
         return requested
     if GVISOR in registered:
-        return GVISOR
-    log.warning("gVisor (runsc) is not registered with the Docker engine: sandboxes run under runc; %s", FIX)
+        log.info("sandboxes run under runc; gVisor is registered: WARREN_RUNTIME=runsc runs them under it")
     return RUNC

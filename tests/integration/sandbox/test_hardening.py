@@ -39,7 +39,7 @@ async def test_runs_as_uid_1000_without_capabilities(
     assert lines["CapPrm"] == "0000000000000000"
     assert lines["NoNewPrivs"] == "1"
     if sandbox_runtime == "runc":  # under gVisor the sentry, itself seccomp-confined on the host, is the
-        # kernel; `--oci-seccomp` filters the container's own processes, not `docker exec`'d ones like this
+        # kernel (runsc runs without `--oci-seccomp`: see scripts/ensure-engine.sh)
         assert lines["Seccomp"] == "2", "the default seccomp profile is in force (filter mode)"
 
 
