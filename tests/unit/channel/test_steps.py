@@ -48,6 +48,7 @@ TENANT = "t1"
 class CountingModel:
     """The scripted model, counting its calls: a replayed step must not call it again."""
 
+    name = "scripted"  # a `ModelProvider` has a name (the metrics label it)
     calls = 0
     folder = Path()
     """Where the test's scripts are (the operator's scripts folder: a model names a script, not a path)."""
