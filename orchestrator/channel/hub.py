@@ -25,7 +25,7 @@ from agents.protocol import Ack, Control, FinishReport, ModelCallResult, StepCal
 from orchestrator.channel.claims import Claims
 from orchestrator.channel.errors import RunnerLost
 from orchestrator.channel.ledger import check_issued, issue, record_results, store
-from orchestrator.channel.ports import Issuer, QuotaCheck, Reviver, TurnRecorder
+from orchestrator.channel.ports import Issuer, QuotaCheck, Reviver, TurnRecorder, Verdict
 from orchestrator.channel.queues import WorkQueues
 from orchestrator.channel.steps import take_step
 from orchestrator.channel.turn import Resumed, Turn
@@ -72,6 +72,7 @@ class RunnerHub:
         *,
         tenant: str = "",
         revive: Reviver | None = None,
+        verdict: Verdict | None = None,
     ) -> FinishReport:
         """Hand a turn to the environment's runner and wait for it to finish.
 
@@ -94,6 +95,7 @@ class RunnerHub:
         """
         finished = asyncio.get_running_loop().create_future()
         turn = Turn(environment_id, tenant, model, recorder, work, list(conversation), finished)
+        turn.verdict = verdict
         if resumed is not None:
             turn.answers, turn.reported = list(resumed.answers), set(resumed.reported)
             for answer in turn.answers:

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from agents.model_types import ModelResponse, StreamEvent, Usage
 
-__all__ = ["Issuer", "QuotaCheck", "Reviver", "Step", "TurnRecorder"]
+__all__ = ["Issuer", "QuotaCheck", "Reviver", "Step", "TurnRecorder", "Verdict"]
 
 Step = dict[str, Any]
 """One wire step (the JSON of `spec/managed-agents-wire.md`), as the recorder stores it."""
@@ -23,6 +23,9 @@ Reviver = Callable[[], Awaitable[bool]]
 whether it did."""
 Issuer = Callable[[], Awaitable[str]]
 """Makes the credential a claim hands out (and makes every older one stop working)."""
+Verdict = Callable[[], Awaitable[tuple[str, str] | None]]
+"""Asked when a step reports a failed tool call: `(code, message)` when the sandbox shows why it died
+(out of memory, process limit, disk full), which ends the interaction; None lets the model go on."""
 QuotaCheck = Callable[[str, int], Awaitable[str | None]]
 """`(tenant, tokens its running turns used so far)` -> why the tenant may not make another model
 call (its token quota is used up), or None."""

@@ -50,6 +50,10 @@ async def take_step(
         if turn.cancel.is_set():
             await store(turn)
             return ModelCallResult(cancelled=True)
+        died = await _why_died(turn, call)
+        if died is not None:
+            await store(turn)
+            return ModelCallResult(error=died, ending="failed")
         over = over_budget(
             turn.work.budget, call.turn, turn.started, turn.recorder.usage.total_tokens
         ) or await over_quota(turn)
@@ -57,6 +61,14 @@ async def take_step(
             await store(turn)
             return ModelCallResult(error=over, ending="budget_exceeded")
         return await _model_call(turn, gateway)
+
+
+async def _why_died(turn: Turn, call: StepCall) -> str | None:
+    """The sandbox's word on a failed tool call (out of memory, process limit, disk full), if any."""
+    if turn.verdict is None or not any(result.is_error for result in call.results):
+        return None
+    reason = await turn.verdict()
+    return None if reason is None else reason[1]
 
 
 async def _model_call(turn: Turn, gateway: ProviderRegistry) -> ModelCallResult:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from agents.model_types import Message, ModelResponse, TextPart, ThoughtPart, ToolCallPart
 from agents.protocol import FinishReport, WorkItem
 from orchestrator.channel.context import ModelContext
-from orchestrator.channel.ports import TurnRecorder
+from orchestrator.channel.ports import TurnRecorder, Verdict
 from orchestrator.observability import tracing
 
 __all__ = ["Resumed", "Turn", "answers_of"]
@@ -57,6 +57,8 @@ class Turn:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     trace: tracing.Context = field(default_factory=tracing.current)
     """The interaction's trace context where the turn began: steps and tool calls join it."""
+    verdict: Verdict | None = None
+    """Why the sandbox cut a failed tool call short, asked after each step that reports one."""
 
 
 def answers_of(conversation: Iterable[Message]) -> list[ModelResponse]:

@@ -15,10 +15,10 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from orchestrator.cli.api_call import call
 from orchestrator.cli.client import WarrenClient
 from orchestrator.cli.client_transport import ApiError
-from orchestrator.cli.common import ApiKeyOpt, JsonOpt, UrlOpt, UsageProblem, fail, run_async
-from orchestrator.cli.connection import connection
+from orchestrator.cli.common import ApiKeyOpt, JsonOpt, UrlOpt, UsageProblem, fail
 from orchestrator.cli.console import err, literal, out
 from orchestrator.cli.trigger_body import build_body, flag_of, read_file
 
@@ -37,19 +37,13 @@ def _call(
     api_key: str | None,
     given: set[str] | None = None,
 ) -> Any:
-    async def go() -> Any:
-        conn = connection(url, api_key)
-        assert conn is not None
-        async with conn.client() as client:
-            try:
-                return await work(client)
-            except ApiError as exc:
-                flag = flag_of(exc.message, given or set())
-                if exc.status == 400 or (exc.status == 404 and flag is not None):
-                    raise UsageProblem(f"the server refused {flag or exc.message}") from None
-                raise
+    def refusal(exc: ApiError) -> str | None:
+        flag = flag_of(exc.message, given or set())
+        if exc.status == 400 or (exc.status == 404 and flag is not None):
+            return f"the server refused {flag or exc.message}"
+        return None
 
-    return run_async(go())
+    return call(work, url, api_key, refusal)
 
 
 async def _pages(client: WarrenClient, path: str, key: str, query: dict[str, str]) -> list[dict[str, Any]]:

@@ -12,10 +12,10 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from orchestrator.cli.api_call import call
 from orchestrator.cli.client import WarrenClient
 from orchestrator.cli.client_transport import ApiError
-from orchestrator.cli.common import ApiKeyOpt, JsonOpt, UrlOpt, UsageProblem, run_async
-from orchestrator.cli.connection import connection
+from orchestrator.cli.common import ApiKeyOpt, JsonOpt, UrlOpt
 from orchestrator.cli.console import err, literal, out
 
 NAME = "webhooks"
@@ -38,18 +38,10 @@ NameOpt = Annotated[str | None, typer.Option("--name", help="A label.")]
 
 
 def _call(work: Callable[[WarrenClient], Awaitable[Any]], url: str | None, api_key: str | None) -> Any:
-    async def go() -> Any:
-        conn = connection(url, api_key)
-        assert conn is not None
-        async with conn.client() as client:
-            try:
-                return await work(client)
-            except ApiError as exc:
-                if exc.status == 400:
-                    raise UsageProblem(f"the server refused it: {exc.message}") from None
-                raise
+    def refusal(exc: ApiError) -> str | None:
+        return f"the server refused it: {exc.message}" if exc.status == 400 else None
 
-    return run_async(go())
+    return call(work, url, api_key, refusal)
 
 
 def _events(events: list[str] | None) -> list[str] | None:

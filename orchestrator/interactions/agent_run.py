@@ -28,6 +28,7 @@ from orchestrator.interactions.history import to_messages
 from orchestrator.interactions.model_settings import agent_config, check_supported
 from orchestrator.interactions.ports import PreparedAgent
 from orchestrator.interactions.recorder import Recorder
+from orchestrator.interactions.sandbox_watch import SandboxWatch, WallClockExceeded
 from orchestrator.interactions.work_item import model_of, work_item
 from orchestrator.store import Store
 from orchestrator.store.environment_spec import EnvironmentSpec
@@ -190,24 +191,36 @@ class SandboxAgentRunner:
     ) -> tuple[str, list[dict[str, str]] | None]:
         assert record.environment_id is not None
         await self._channel(tenant, record.environment_id)
-        await self.environments.sandbox(tenant, record.environment_id)  # a no-op if it still runs
+        sandbox_id = await self.environments.sandbox(tenant, record.environment_id)  # a no-op if it runs
+        watch = SandboxWatch(self.environments.backend, sandbox_id)
+        await watch.start()
         work = work_item(record, chain, self.budget)
         if resumed is not None:
             work.first_turn = len(resumed.answers)
         model, conversation = model_of(record.request, chain), to_messages(history)
         try:
-            report = await self.hub.run(
-                record.environment_id,
-                model,
-                work,
-                recorder,
-                conversation,
-                resumed,
-                tenant=tenant,
-                revive=partial(self._revive, tenant, record.environment_id),
+            report = await watch.bounded(
+                self.hub.run(
+                    record.environment_id,
+                    model,
+                    work,
+                    recorder,
+                    conversation,
+                    resumed,
+                    tenant=tenant,
+                    revive=partial(self._revive, tenant, record.environment_id),
+                    verdict=watch.verdict,
+                ),
+                work.budget.max_wall_s,
             )
         except RunnerLost as exc:
             return "failed", [{"code": "runner_lost", "message": str(exc)}]
+        except WallClockExceeded as exc:
+            return "failed", [{"code": "wall_clock_limit", "message": str(exc)}]
+        finally:
+            recorder.warren_usage = await watch.account(self.store, tenant, record.environment_id)
+        if watch.reason is not None and report.outcome == "failed":
+            return "failed", [{"code": watch.reason[0], "message": watch.reason[1]}]
         if report.outcome in ("failed", "budget_exceeded", "incomplete") and report.error:
             return report.outcome, [{"code": report.outcome, "message": report.error}]
         return report.outcome, None

@@ -72,6 +72,8 @@ class Finisher:
         change: dict[str, Any] = {"status": status, "usage": usage}
         if errors:
             change["errors"] = errors
+        if recorder.warren_usage is not None:
+            change["warren_usage"] = recorder.warren_usage
         final = record.model_copy(update={**change, "updated": utcnow()})
         await recorder.event(
             "interaction.status_update", interaction_id=record.id, status=status, usage=usage

@@ -23,6 +23,7 @@ from orchestrator.interactions.ports import AgentRunner, PreparedAgent
 from orchestrator.interactions.recorder import Recorder
 from orchestrator.interactions.snapshot import wire_usage
 from orchestrator.interactions.step_reads import conversation
+from orchestrator.interactions.web_tools import WebTools
 from orchestrator.observability import logs, tracing
 from orchestrator.scheduler import Admission, Scheduler, applied_tier
 from orchestrator.store import Store
@@ -45,9 +46,11 @@ class InteractionJobs:
         agent_runner: AgentRunner | None,
         finisher: Finisher,
         code: CodeSandboxes | None = None,
+        web: WebTools | None = None,
     ) -> None:
         self._store = store
         self._code = code  # runs the model form's `code_execution` calls
+        self._web = web  # runs its `url_context` / `google_search` calls
         self._gateway = gateway
         self._scheduler = scheduler
         self._agent_runner = agent_runner
@@ -125,7 +128,7 @@ class InteractionJobs:
         try:
             history = await conversation(self._store, tenant, record, [*recorder.inputs, *recorder.steps])
             if record.model:
-                status = await run_model_turn(self._gateway, record, recorder, history, self._code)
+                status = await run_model_turn(self._gateway, record, recorder, history, self._code, self._web)
             else:
                 assert self._agent_runner is not None
                 if resume:

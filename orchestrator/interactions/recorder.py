@@ -48,6 +48,8 @@ class Recorder:
         """Every step recorded so far in this process (after the stored input steps)."""
         self.usage = Usage()
         """Tokens of every model turn of this interaction (seed it when resuming one)."""
+        self.warren_usage: dict[str, float] | None = None
+        """What its sandbox used (agent form), stored with the ending (`interactions.sandbox_watch`)."""
         self._usage_changed = False
 
     async def event(self, event_type: str, **payload: Any) -> Event:

@@ -75,6 +75,8 @@ def snapshot(
         body["usage"] = record.usage
     if record.errors:
         body["errors"] = record.errors
+    if record.warren_usage is not None:
+        body["warren_usage"] = record.warren_usage
     if steps is not None:
         body["steps"] = list(steps)
     if include_input and record.request.get("input") is not None:

@@ -13,6 +13,7 @@ from typing import IO, Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from orchestrator.errors import WarrenError
+from orchestrator.sandbox.usage import SandboxUsage
 
 __all__ = [
     "ExecChunk",
@@ -295,6 +296,10 @@ class SandboxBackend(Protocol):
 
     async def stats(self, sandbox_id: str) -> SandboxStats:
         """Read current resource use."""
+        ...
+
+    async def usage(self, sandbox_id: str) -> SandboxUsage:
+        """Its cumulative counters (CPU, peak memory, OOM kills, refused forks) and workspace use."""
         ...
 
     async def open_pty(self, request: PtyRequest) -> PtySession:

@@ -12,8 +12,9 @@ from typing import Any
 from orchestrator.sandbox.backend import SandboxInfo, SandboxStats
 from orchestrator.sandbox.docker_engine import DockerEngine
 from orchestrator.sandbox.docker_labels import listed_info, managed_filters
+from orchestrator.sandbox.usage import USAGE_SCRIPT, SandboxUsage, parse_usage, with_engine_stats
 
-__all__ = ["list_sandboxes", "stats"]
+__all__ = ["list_sandboxes", "stats", "usage"]
 
 
 async def list_sandboxes(engine: DockerEngine, labels: dict[str, str] | None) -> list[SandboxInfo]:
@@ -35,3 +36,13 @@ async def stats(engine: DockerEngine, sandbox_id: str) -> SandboxStats:
         pids=int(raw.get("pids_stats", {}).get("current", 0)),
         cpu_total_ns=int(raw.get("cpu_stats", {}).get("cpu_usage", {}).get("total_usage", 0)),
     )
+
+
+async def usage(engine: DockerEngine, sandbox_id: str) -> SandboxUsage:
+    """The sandbox's own counters (`sandbox.usage`: one `sh` run as the sandbox user), with the
+    engine's CPU and memory figures."""
+    client = await engine.client()
+    handle = await engine.call(client.api.exec_create, sandbox_id, ["sh", "-c", USAGE_SCRIPT])
+    output: bytes = await engine.call(client.api.exec_start, handle["Id"])
+    raw: dict[str, Any] = await engine.call(client.api.stats, sandbox_id, stream=False, one_shot=True)
+    return with_engine_stats(parse_usage(output), raw)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import builtins
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import delete, select
@@ -44,6 +45,8 @@ class EnvironmentRecord(Record):
     """When its row last changed (UTC)."""
     last_accessed: datetime
     """When an interaction or a file call last used it (UTC)."""
+    warren_usage: dict[str, Any] | None = None
+    """What its sandboxes used, summed over its interactions (`add_usage`)."""
 
 
 class EnvironmentUpdate(BaseModel):
@@ -136,6 +139,25 @@ class EnvironmentRepository:
             row.updated = utcnow()
             await session.flush()
             return EnvironmentRecord.model_validate(row)
+
+    async def add_usage(self, tenant: str, id: str, usage: Mapping[str, Any]) -> None:
+        """Add one interaction's sandbox usage to the environment's, in one locked write: figures
+        named `peak_*` or `workspace_*` are the latest state (the larger peak), the rest add up.
+
+        Raises:
+            NotFoundError: no such environment for this tenant.
+        """
+        async with self._db.write() as session:
+            row = await self._locked(session, tenant, id)
+            total = dict(row.warren_usage or {})
+            for name, value in usage.items():
+                if name.startswith("peak_"):
+                    total[name] = max(value, total.get(name, 0))
+                elif name.startswith("workspace_"):
+                    total[name] = value
+                else:
+                    total[name] = round(total.get(name, 0) + value, 3)
+            row.warren_usage = total
 
     async def touch(self, tenant: str, id: str) -> None:
         """Record that the environment was just used (`last_accessed`).

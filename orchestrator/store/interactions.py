@@ -86,6 +86,8 @@ class InteractionRecord(Record):
     """Wire Usage object; empty until the first model call is accounted."""
     errors: list[dict[str, Any]] | None
     """Wire `errors` list, when it failed."""
+    warren_usage: dict[str, Any] | None = None
+    """What its sandbox used while it ran (`orchestrator.sandbox.usage`); agent form only."""
     created: datetime
     """When it was accepted (UTC)."""
     updated: datetime

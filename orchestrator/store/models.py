@@ -138,6 +138,7 @@ class EnvironmentRow(Base):
     created: Mapped[datetime]
     updated: Mapped[datetime]
     last_accessed: Mapped[datetime]
+    warren_usage: Mapped[dict[str, Any] | None] = mapped_column(Json)
 
 
 class InteractionRow(Base):
@@ -161,6 +162,7 @@ class InteractionRow(Base):
     request: Mapped[dict[str, Any]]
     usage: Mapped[dict[str, Any]]
     errors: Mapped[list[dict[str, Any]] | None] = mapped_column(Json)
+    warren_usage: Mapped[dict[str, Any] | None] = mapped_column(Json)
     next_step_seq: Mapped[int] = mapped_column(Integer)
     next_event_seq: Mapped[int] = mapped_column(Integer)
     created: Mapped[datetime]

@@ -23,7 +23,7 @@ from orchestrator.store.step_records import EventRecord, FirstNumbers, StepRecor
 
 __all__ = ["StepLog"]
 
-_SETTABLE = frozenset({"status", "usage", "errors"})
+_SETTABLE = frozenset({"status", "usage", "errors", "warren_usage"})
 """Interaction columns `append_batch` may set in the same transaction."""
 
 # Statements of the hot path, compiled once: building and hashing a statement per call cost more than

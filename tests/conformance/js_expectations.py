@@ -111,12 +111,5 @@ EXPECTED: dict[tuple[str, str], Refused | None] = {
 }
 
 
-_LIST_QUERY = (
-    "list query fields Warren ignores today: agents.list `parent`, environments.list `mode` (for the lead)"
-)
-
-PENDING: dict[tuple[str, str], str] = {
-    ("agents.list", "parent"): _LIST_QUERY,
-    ("environments.list", "mode filter"): _LIST_QUERY,
-}
+PENDING: dict[tuple[str, str], str] = {}
 """Calls that fail today for a known, tracked reason: strict xfail, so the fix must remove the entry."""

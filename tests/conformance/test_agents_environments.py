@@ -68,6 +68,18 @@ def test_environments_create_get_list_delete(client: genai.Client) -> None:
         client.environments.get(id=env.id)
 
 
+def test_environments_list_filters_by_mode_and_agents_list_refuses_parent(client: genai.Client) -> None:
+    """No list query is ignored: every environment here is on_demand, and there are no projects."""
+    env = client.environments.create(network="disabled")
+    try:
+        assert env.id in [e.id for e in client.environments.list(mode="on_demand").environments or []]
+        assert not client.environments.list(mode="self_hosted").environments
+    finally:
+        client.environments.delete(id=env.id)
+    with pytest.raises(errors.BadRequestError, match="parent"):
+        client.agents.list(parent="projects/elsewhere/locations/x")
+
+
 def test_files_upload_list_download(client: genai.Client) -> None:
     env = client.environments.create(sources=[{"type": "inline", "content": "seeded", "target": "seed.txt"}])
     try:

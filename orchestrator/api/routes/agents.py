@@ -96,9 +96,13 @@ async def list_agents(
     services: ServicesDep,
     page_size: Annotated[int | None, Query(ge=1, le=1000, description="Most agents per page")] = None,
     page_token: Annotated[str | None, Query(description="Token from the previous page")] = None,
-    parent: Annotated[str | None, Query(description="Accepted for compatibility; ignored")] = None,
+    parent: Annotated[str | None, Query(description="Refused: Warren has no projects or locations")] = None,
 ) -> dict[str, Any]:
     """List the built-in agent (first on the first page, counted in `page_size`), then this tenant's."""
+    if parent is not None:
+        raise InvalidArgument(
+            "Warren has no projects or locations to list agents of; leave it out", field="parent"
+        )
     stored = services.store.agents
     if page_token:
         page = await stored.list(caller.tenant, page_size=page_size, page_token=page_token)

@@ -13,7 +13,12 @@ from orchestrator.api.deps import CallerDep, ServicesDep, VersionDep, sandboxes
 from orchestrator.api.errors import NotFound
 from orchestrator.api.idempotency import IdempotencyDep
 from orchestrator.api.wire.common import to_wire
-from orchestrator.api.wire.environments import CreateEnvironmentRequest, Environment, EnvironmentList
+from orchestrator.api.wire.environments import (
+    CreateEnvironmentRequest,
+    Environment,
+    EnvironmentList,
+    EnvironmentMode,
+)
 from orchestrator.interactions.refusals import refuse_environment
 from orchestrator.interactions.snapshot import rfc3339
 from orchestrator.store.environment_spec import EnvironmentSpec
@@ -35,6 +40,8 @@ def environment_body(record: EnvironmentRecord) -> dict[str, Any]:
         "last_accessed": rfc3339(record.last_accessed),
     }
     body.update(record.spec.model_dump(include=set(_ECHOED), exclude_none=True))
+    if record.warren_usage is not None:
+        body["warren_usage"] = record.warren_usage
     return body
 
 
@@ -84,9 +91,12 @@ async def list_environments(
     services: ServicesDep,
     page_size: Annotated[int | None, Query(ge=1, le=1000, description="Most environments per page")] = None,
     page_token: Annotated[str | None, Query(description="Token from the previous page")] = None,
-    mode: Annotated[str | None, Query(description="Accepted for compatibility; ignored")] = None,
+    mode: Annotated[EnvironmentMode | None, Query(description="Only environments of this mode")] = None,
 ) -> dict[str, Any]:
-    """List this tenant's environments, oldest first."""
+    """List this tenant's environments, oldest first; every one is `on_demand` (a `self_hosted` one
+    cannot be created here), so `mode=self_hosted` lists none."""
+    if mode == "self_hosted":
+        return {"environments": []}
     page = await services.store.environments.list(caller.tenant, page_size=page_size, page_token=page_token)
     body: dict[str, Any] = {"environments": [environment_body(r) for r in page.items]}
     if page.next_page_token:

@@ -12,6 +12,7 @@ from pydantic import Tag, model_validator
 from .common import WireModel, by_json_kind, field_error
 from .network import Network
 from .scalars import Int64, RelativePath, Timestamp
+from .usage import WarrenUsage
 
 __all__ = [
     "CreateEnvironmentRequest",
@@ -141,6 +142,8 @@ class Environment(WireModel):
     """Bytes in the workspace."""
     environment_key: str | None = None
     """The secret of a self-hosted daemon; only in the create response."""
+    warren_usage: WarrenUsage | None = None
+    """Warren's extension: what its sandboxes used, over all its interactions."""
 
 
 class EnvironmentList(WireModel):

@@ -14,7 +14,7 @@ from .generation import GenerationConfig, ResponseFormats, SafetySetting, Webhoo
 from .scalars import ModelName, Timestamp
 from .steps import Step
 from .tools import Tool
-from .usage import Modality, Usage
+from .usage import Modality, Usage, WarrenUsage
 
 __all__ = [
     "CreateInteraction",
@@ -153,6 +153,8 @@ class Interaction(WireModel):
     """The steps of this turn, in order."""
     usage: Usage | None = None
     """Tokens used."""
+    warren_usage: WarrenUsage | None = None
+    """Warren's extension: what its sandbox used (agent form)."""
     environment: EnvironmentRef | None = None
     """The environment as requested."""
     environment_id: str | None = None

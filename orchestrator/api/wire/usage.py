@@ -6,7 +6,7 @@ from typing import Literal
 
 from .common import WireModel
 
-__all__ = ["GroundingToolCount", "Modality", "ModalityTokens", "Usage"]
+__all__ = ["GroundingToolCount", "Modality", "ModalityTokens", "Usage", "WarrenUsage"]
 
 Modality = Literal["text", "image", "audio", "video", "document"]
 """A kind of content, for per-modality token counts."""
@@ -57,3 +57,15 @@ class Usage(WireModel):
     """Tool-use tokens per modality."""
     grounding_tool_count: list[GroundingToolCount] | None = None
     """Runs of grounding tools."""
+
+
+class WarrenUsage(WireModel):
+    """Warren's extension: what the sandbox used (an interaction's turn, or summed over an
+    environment's interactions)."""
+
+    cpu_seconds: float | None = None
+    """CPU time of every process in the sandbox, in seconds."""
+    peak_memory_bytes: int | None = None
+    """The most memory the sandbox held at once (since it last started)."""
+    workspace_bytes: int | None = None
+    """Bytes used in the workspace at the end."""

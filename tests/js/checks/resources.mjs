@@ -53,11 +53,11 @@ export async function environments(ai, report, other) {
   await report.call('environments.list', 'paged', async () => {
     assert.ok((await walkPages((page) => ai.environments.list(page), 'environments')).includes(env.id));
   });
+  // @google/genai 3.3.0 does not send `mode` (its query holds only page_size and page_token), so the
+  // filter itself is tested with google-genai (tests/conformance/test_agents_environments.py).
   await report.call('environments.list', 'mode filter', async () => {
     const onDemand = await ai.environments.list({ mode: 'on_demand' });
     assert.ok(onDemand.environments.some((e) => e.id === env.id));
-    const selfHosted = await ai.environments.list({ mode: 'self_hosted' });
-    assert.deepEqual(selfHosted.environments ?? [], [], 'Warren has no self_hosted environments');
   });
   await report.call('environments.get', "another tenant's is 404", () => other.environments.get(env.id));
   await report.call('environments.files.list', "another tenant's is 404", () => other.environments.files.list({ environment: env.id, path: '' }));

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from tests.unit.api_app.conftest import App
+from tests.unit.api_app.refusal_checks import assert_refused
 
 INTERACTIONS = "/v1beta/interactions"
 CITY = {
@@ -120,18 +121,9 @@ REFUSED: list[tuple[str, dict[str, Any], str, str]] = [
 
 
 async def test_refused_settings_are_400_naming_the_field_and_store_nothing(api: App) -> None:
-    before = await api.row_counts()
-    problems = []
-    for name, body, field, word in REFUSED:
-        response = await api.a.post(INTERACTIONS, json=body)
-        if response.status_code != 400:
-            problems.append(f"{name}: {response.status_code} {response.text[:200]}")
-            continue
-        message = response.json()["error"]["message"]
-        if not message.startswith(f"{field}: ") or word not in message:
-            problems.append(f"{name}: message {message!r} should start with {field!r} and say {word!r}")
-    assert not problems, "\n".join(problems)
-    assert await api.settled_counts() == before, "a refused request wrote to the store"
+    await assert_refused(
+        api, [(name, INTERACTIONS, body, field, word) for name, body, field, word in REFUSED]
+    )
 
 
 @pytest.mark.parametrize(
