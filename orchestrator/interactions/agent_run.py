@@ -193,7 +193,7 @@ class SandboxAgentRunner:
         await self._channel(tenant, record.environment_id)
         sandbox_id = await self.environments.sandbox(tenant, record.environment_id)  # a no-op if it runs
         watch = SandboxWatch(self.environments.backend, sandbox_id)
-        await watch.start()
+        watch.start()
         work = work_item(record, chain, self.budget)
         if resumed is not None:
             work.first_turn = len(resumed.answers)

@@ -42,20 +42,24 @@ class SandboxWatch:
     def __init__(self, backend: SandboxBackend, sandbox_id: str) -> None:
         self._backend = backend
         self._sandbox_id = sandbox_id
-        self._before: SandboxUsage | None = None
+        self._before: asyncio.Task[SandboxUsage | None] | None = None
         self.reason: tuple[str, str] | None = None
         """`(code, message)` once `verdict` found why a command died."""
 
-    async def start(self) -> None:
-        """Take the reading the turn's figures are counted from."""
-        self._before = await self._read()
+    def start(self) -> None:
+        """Take the reading the turn's figures are counted from, beside the turn (an exec into the
+        sandbox costs tens of milliseconds; the first model call need not wait for it)."""
+        self._before = asyncio.ensure_future(self._read())
+
+    async def _baseline(self) -> SandboxUsage | None:
+        return None if self._before is None else await self._before
 
     async def verdict(self) -> tuple[str, str] | None:
         """Why a command died since the start (a `channel.ports.Verdict`), or None."""
-        now = await self._read()
-        if self._before is None or now is None:
+        before, now = await self._baseline(), await self._read()
+        if before is None or now is None:
             return None
-        self.reason = self.reason or end_reason(self._before, now)
+        self.reason = self.reason or end_reason(before, now)
         return self.reason
 
     async def bounded(self, turn: Awaitable[T], max_wall_s: float) -> T:
@@ -69,11 +73,11 @@ class SandboxWatch:
 
     async def usage(self) -> dict[str, float] | None:
         """What the sandbox used since `start`, as the wire's `warren_usage`; None when unreadable."""
-        now = await self._read()
-        if self._before is None or now is None:
+        before, now = await self._baseline(), await self._read()
+        if before is None or now is None:
             return None
         return {
-            "cpu_seconds": round(max(0, now.cpu_ns - self._before.cpu_ns) / 1e9, 3),
+            "cpu_seconds": round(max(0, now.cpu_ns - before.cpu_ns) / 1e9, 3),
             "peak_memory_bytes": now.peak_memory_bytes,
             "workspace_bytes": now.workspace_bytes,
         }

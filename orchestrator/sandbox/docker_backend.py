@@ -75,6 +75,8 @@ class DockerBackend:
         self.extra_labels = dict(extra_labels or {})
         self._tar_limits = tar_limits or TarLimits()
         self._engine = DockerEngine(client, threads)
+        self._workspaces: dict[str, str | None] = {}
+        """Each sandbox's workspace volume on the host, for `usage` (found once per sandbox)."""
         self._volumes = WorkspaceVolumes(self._engine, workspace_bytes, workspace_dir)
 
     async def __aenter__(self) -> DockerBackend:
@@ -162,8 +164,8 @@ class DockerBackend:
         return await docker_inspect.stats(self._engine, sandbox_id)
 
     async def usage(self, sandbox_id: str) -> SandboxUsage:
-        """The sandbox's own counters and workspace use (one exec)."""
-        return await docker_inspect.usage(self._engine, sandbox_id)
+        """The sandbox's counters and workspace use (host files where the engine runs here)."""
+        return await docker_inspect.usage(self._engine, sandbox_id, self._workspaces)
 
     async def oom_kills(self, sandbox_id: str) -> int:
         """How many processes the kernel's OOM killer has killed in this sandbox so far."""

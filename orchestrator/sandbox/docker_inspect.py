@@ -7,14 +7,18 @@ stay cheap.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from orchestrator.sandbox.backend import SandboxInfo, SandboxStats
 from orchestrator.sandbox.docker_engine import DockerEngine
 from orchestrator.sandbox.docker_labels import listed_info, managed_filters
+from orchestrator.sandbox.host_usage import host_usage
 from orchestrator.sandbox.usage import USAGE_SCRIPT, SandboxUsage, parse_usage, with_engine_stats
 
 __all__ = ["list_sandboxes", "stats", "usage"]
+
+_MAX_KNOWN = 4096
 
 
 async def list_sandboxes(engine: DockerEngine, labels: dict[str, str] | None) -> list[SandboxInfo]:
@@ -38,11 +42,37 @@ async def stats(engine: DockerEngine, sandbox_id: str) -> SandboxStats:
     )
 
 
-async def usage(engine: DockerEngine, sandbox_id: str) -> SandboxUsage:
-    """The sandbox's own counters (`sandbox.usage`: one `sh` run as the sandbox user), with the
-    engine's CPU and memory figures."""
+async def usage(engine: DockerEngine, sandbox_id: str, workspaces: dict[str, str | None]) -> SandboxUsage:
+    """The sandbox's counters from the host's cgroup files and workspace volume (`host_usage`) when the
+    engine runs here; else from inside the sandbox (one `sh` as the sandbox user), with the engine's
+    CPU and memory figures where the sandbox cannot read its cgroup (gVisor).
+
+    Args:
+        workspaces: the host path of each sandbox's workspace, filled here on first use (one inspect).
+    """
+    if sandbox_id not in workspaces:
+        if len(workspaces) >= _MAX_KNOWN:
+            workspaces.clear()  # destroyed sandboxes' entries go too; a live one is looked up again
+        workspaces[sandbox_id] = await _workspace_source(engine, sandbox_id)
+    found = await asyncio.to_thread(host_usage, sandbox_id, workspaces[sandbox_id])
+    if found is not None:
+        return found
     client = await engine.client()
     handle = await engine.call(client.api.exec_create, sandbox_id, ["sh", "-c", USAGE_SCRIPT])
     output: bytes = await engine.call(client.api.exec_start, handle["Id"])
+    reading = parse_usage(output)
+    if reading.cpu_ns and reading.peak_memory_bytes:
+        return reading  # the sandbox's own cgroup answered (runc): no engine call
+    # gVisor shows no cgroup files inside; `docker stats` waits about a second for its sample here
     raw: dict[str, Any] = await engine.call(client.api.stats, sandbox_id, stream=False, one_shot=True)
-    return with_engine_stats(parse_usage(output), raw)
+    return with_engine_stats(reading, raw)
+
+
+async def _workspace_source(engine: DockerEngine, sandbox_id: str) -> str | None:
+    """Where the sandbox's `/workspace` volume is on the host (None when it cannot be read there)."""
+    client = await engine.client()
+    attrs: dict[str, Any] = await engine.call(client.api.inspect_container, sandbox_id)
+    for mount in attrs.get("Mounts") or []:
+        if mount.get("Destination") == "/workspace" and mount.get("Source"):
+            return str(mount["Source"])  # `host_usage` reads nothing where it is not a folder here
+    return None

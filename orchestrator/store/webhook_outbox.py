@@ -69,9 +69,11 @@ class WebhookOutbox:
         *,
         uris: Sequence[str] = (),
         webhook_id: str | None = None,
+        wrote: Callable[[int], None] | None = None,
     ) -> EventWriter:
         """Rows for one event: to `uris` when given (a request's `webhook_config`), to `webhook_id`
-        when given (a ping), else to each enabled webhook of the tenant subscribed to `event_type`."""
+        when given (a ping), else to each enabled webhook of the tenant subscribed to `event_type`.
+        `wrote` hears how many rows went in (none: nobody need look at the outbox)."""
         message_id = f"msg_{secrets.token_hex(12)}"
 
         def write(conn: Connection) -> None:
@@ -107,6 +109,8 @@ class WebhookOutbox:
             ]
             if rows:
                 conn.execute(insert(WebhookDeliveryRow), rows)
+                if wrote is not None:
+                    wrote(len(rows))
 
         return write
 

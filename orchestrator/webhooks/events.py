@@ -49,6 +49,8 @@ class WebhookEvents:
         self._store = store
         self._wake = wake
         self._check_uri = check_uri
+        self._queued = 0
+        """Rows written since the deliverer was last woken (most endings have no webhook at all)."""
 
     def ending(self, tenant: str, interaction: InteractionRecord) -> EventWriter | None:
         """The outbox rows of this ending, to write in its transaction; None when it sends no event."""
@@ -60,7 +62,12 @@ class WebhookEvents:
         if config.get("user_metadata"):
             data["user_metadata"] = config["user_metadata"]
         uris = [str(u) for u in config.get("uris") or []]
-        return self._store.outbox.writer(tenant, event_type, event_body(event_type, data), uris=uris)
+        return self._store.outbox.writer(
+            tenant, event_type, event_body(event_type, data), uris=uris, wrote=self._count
+        )
+
+    def _count(self, rows: int) -> None:
+        self._queued += rows
 
     def check_targets(self, config: Mapping[str, Any]) -> None:
         """Each of `webhook_config.uris` by its form and, for an IP literal, the address policy.
@@ -72,5 +79,8 @@ class WebhookEvents:
             self._check_uri(str(uri), f"webhook_config.uris[{index}]")
 
     def written(self) -> None:
-        """The ending is committed: deliver now rather than at the next poll."""
-        self._wake()
+        """The ending is committed: deliver now rather than at the next poll, if it queued anything
+        (waking the deliverer costs a write transaction of its own)."""
+        if self._queued:
+            self._queued = 0
+            self._wake()
