@@ -145,7 +145,7 @@ class InteractionJobs:
             await recorder.step({"type": "model_output", "error": {"message": str(exc)}})
         except Exception as exc:
             log.exception("interaction %s crashed", record.id)
-            errors = [{"code": "internal", "message": f"internal error ({type(exc).__name__})"}]
+            errors = [{"code": "api_error", "message": f"internal error ({type(exc).__name__})"}]
         return status, errors
 
     async def _cancelled_in_queue(
