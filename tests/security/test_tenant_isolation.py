@@ -36,6 +36,8 @@ ID_PARAMETERS = {
     "upload_id": "upload",
     "file_path": "file",
     "credential_id": "credential",
+    "trigger_id": "trigger",
+    "webhook_id": "webhook",
 }
 """Each path or required query parameter that names a tenant's resource, and which of A's it gets."""
 
@@ -72,7 +74,15 @@ async def _tenant_a(api: App) -> TenantA:
     env = await a.post(f"{V}/environments", json={})
     done = await a.post(f"{V}/interactions", json={"model": "scripted:echo", "input": "A's secret"})
     credential = await a.post(f"{V}/credentials", json={"type": "bearer_token", "token": "A's token"})
-    for response in (agent, env, done, credential):
+    trigger = await a.post(
+        f"{V}/triggers",
+        json={"interaction": {"agent": "default", "input": "x"}, "schedule": "0 0 1 1 *", "time_zone": "UTC"},
+    )
+    webhook = await a.post(
+        f"{V}/webhooks",
+        json={"uri": "https://hooks.example.com/a", "subscribed_events": ["interaction.completed"]},
+    )
+    for response in (agent, env, done, credential, trigger, webhook):
         assert response.status_code == 200, response.text
     assert done.json()["status"] == "completed"
     env_id = env.json()["id"]
@@ -86,6 +96,8 @@ async def _tenant_a(api: App) -> TenantA:
             "upload": pending_upload,
             "file": "secret.txt",
             "credential": credential.json()["id"],
+            "trigger": trigger.json()["id"],
+            "webhook": webhook.json()["id"],
         }
     )
 
@@ -187,6 +199,8 @@ async def test_another_tenants_ids_answer_404_on_every_route(sandbox_api: App) -
         f"{V}/interactions/{ids['interaction']}",
         f"{V}/environments/{ids['environment']}/files/{ids['file']}",
         f"{V}/credentials/{ids['credential']}",
+        f"{V}/triggers/{ids['trigger']}",
+        f"{V}/webhooks/{ids['webhook']}",
     ):
         response = await api.a.get(url)
         assert response.status_code == 200, f"A lost {url}: {response.text}"
