@@ -15,6 +15,9 @@ from pydantic import BaseModel, TypeAdapter
 
 # Open-valued on purpose: Warren's model names and custom agent ids are not in the SDK's enums.
 OPEN_STRING_FIELDS = frozenset({"model", "agent"})
+# Warren's documented extensions of the wire objects (docs/wire.md): `warren_usage` on interactions and
+# environments. Nothing else may be added to what the SDK parses.
+WARREN_EXTENSIONS = frozenset({"warren_usage"})
 
 StrictCheck = Callable[[Any, Any], Any]
 
@@ -24,7 +27,7 @@ def _walk(value: Any, path: str, problems: list[str]) -> None:
         if getattr(value, "is_unknown", False) is True:
             problems.append(f"{path}: parsed as {type(value).__name__} (unknown variant)")
             return
-        extra = value.model_extra or {}
+        extra = set(value.model_extra or {}) - WARREN_EXTENSIONS
         if extra and type(value).model_fields:
             problems.append(f"{path}: fields the SDK does not know: {sorted(extra)}")
         for name in type(value).model_fields:
