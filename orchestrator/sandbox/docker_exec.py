@@ -9,7 +9,9 @@ arrives. A SIGKILL exit counts as an OOM kill only if the sandbox's own memory c
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
+import threading
 import time
 from collections.abc import AsyncIterator
 
@@ -47,6 +49,8 @@ async def exec_stream(engine: DockerEngine, request: ExecRequest) -> AsyncIterat
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[_Frame | BaseException | None] = asyncio.Queue()
 
+    done = asyncio.Event()
+
     def pump() -> None:
         try:
             for frame in client.api.exec_start(handle["Id"], stream=True, demux=True):
@@ -54,8 +58,13 @@ async def exec_stream(engine: DockerEngine, request: ExecRequest) -> AsyncIterat
             loop.call_soon_threadsafe(queue.put_nowait, None)
         except BaseException as exc:  # handed to the event loop, re-raised there
             loop.call_soon_threadsafe(queue.put_nowait, exc)
+        finally:
+            with contextlib.suppress(RuntimeError):  # the loop may be closed at interpreter exit
+                loop.call_soon_threadsafe(done.set)
 
-    pumping = engine.submit(pump)
+    # A daemon thread, not the engine's pool: a stream blocks until its process ends, and a pool
+    # worker blocked so is joined at interpreter exit (a sandbox left running would hang the exit).
+    threading.Thread(target=pump, name="warren-exec-stream", daemon=True).start()
     stdout, stderr = bytearray(), bytearray()
     deadline = started + request.timeout_s + _DEADLINE_GRACE_S
     swept = False
@@ -78,7 +87,7 @@ async def exec_stream(engine: DockerEngine, request: ExecRequest) -> AsyncIterat
         if err:
             stderr += err
             yield ExecChunk(stream="stderr", data=err)
-    await pumping
+    await done.wait()
     inspected = await engine.call(client.api.exec_inspect, handle["Id"])
     duration = time.monotonic() - started
     exit_code: int | None = inspected.get("ExitCode")
