@@ -13,6 +13,9 @@ own answers (refusals) are written by `answers.py`.
 
 Every wait is bounded (`EgressLimits`): the request head, each read of a body or response, and a
 tunnel in which nothing moves; an environment has a cap on its open connections.
+
+Every byte relayed to and from upstreams is counted per environment and tenant (`meter`): an
+interaction's and an environment's `warren_usage.egress_bytes`, and `warren_egress_bytes_total`.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from orchestrator.egress.answers import Refused, answer, linger
 from orchestrator.egress.framing import BadRequest, ProxyRequest, parse_head, read_body, upstream_request
 from orchestrator.egress.injection import injected_headers
 from orchestrator.egress.logsafe import printable
+from orchestrator.egress.meter import EgressMeter, Tally
 from orchestrator.egress.policy import Decision, EgressPolicy, Resolver
 from orchestrator.egress.relay import pipe, tunnel
 from orchestrator.observability import tracing
@@ -86,6 +90,9 @@ class EgressProxy:
         """The latest decisions as `(environment id, method, decision)`; the log has them all."""
         self._servers: dict[str, asyncio.Server] = {}
         self._slots: dict[str, asyncio.Semaphore] = {}
+        self.meter = EgressMeter()
+        """Bytes relayed per environment; `_held` keeps a served environment's tally alive."""
+        self._held: dict[str, Tally] = {}
 
     @classmethod
     def from_settings(
@@ -118,6 +125,7 @@ class EgressProxy:
         path = folder / SOCKET_NAME
         path.unlink(missing_ok=True)
         self._slots[environment_id] = asyncio.Semaphore(self.limits.max_connections)
+        self._held[environment_id] = self.meter.tally(environment_id)
 
         async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
             await self._connection(environment_id, reader, writer)
@@ -129,6 +137,7 @@ class EgressProxy:
         """Stop serving the environment's socket."""
         server = self._servers.pop(environment_id, None)
         self._slots.pop(environment_id, None)
+        self._held.pop(environment_id, None)
         if server is not None:
             server.close()
             with contextlib.suppress(Exception):
@@ -183,9 +192,10 @@ class EgressProxy:
         reader: asyncio.StreamReader,
         writer: asyncio.StreamWriter,
     ) -> None:
-        decision, inject = await self._decide(environment_id, request)
+        decision, inject, tenant = await self._decide(environment_id, request)
         if not decision.allowed or decision.address is None:
             raise Refused(403, decision.reason, decision.detail or decision.reason)
+        sent, received = self.meter.counters(environment_id, tenant)
         try:
             up_reader, up_writer = await asyncio.wait_for(
                 asyncio.open_connection(str(decision.address), decision.port), self.limits.connect_timeout_s
@@ -197,28 +207,33 @@ class EgressProxy:
             if request.method == "CONNECT":
                 writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
                 await writer.drain()
-                if await tunnel((reader, writer), (up_reader, up_writer), idle_s):
+                if await tunnel((reader, writer), (up_reader, up_writer), idle_s, (sent, received)):
                     log.info("egress env=%s tunnel closed: idle for %ss", printable(environment_id), idle_s)
                 return
             outgoing, upstream_head = upstream_request(request, _host_header(decision), inject)
+            sent(len(upstream_head))
             up_writer.write(upstream_head)
             try:
                 async for chunk in read_body(incoming, reader, idle_s):
-                    up_writer.write(outgoing.send(h11.Data(data=chunk)) or b"")
+                    framed = outgoing.send(h11.Data(data=chunk)) or b""
+                    sent(len(framed))
+                    up_writer.write(framed)
                     await up_writer.drain()
             except BadRequest as exc:
                 log.warning("egress env=%s body refused: %s", printable(environment_id), printable(exc))
                 raise Refused(400, "bad-request", str(exc)) from exc
-            up_writer.write(outgoing.send(h11.EndOfMessage()) or b"")
+            ending = outgoing.send(h11.EndOfMessage()) or b""
+            sent(len(ending))
+            up_writer.write(ending)
             await up_writer.drain()
-            await pipe(up_reader, writer, idle_s)
+            await pipe(up_reader, writer, idle_s, received)
         finally:
             up_writer.close()
 
     async def _decide(
         self, environment_id: str, request: ProxyRequest
-    ) -> tuple[Decision, list[tuple[str, str]]]:
-        """The logged decision for `request`, and the headers to inject when it is allowed."""
+    ) -> tuple[Decision, list[tuple[str, str]], str]:
+        """The logged decision for `request`, the headers to inject when it is allowed, the tenant."""
         found = await self.policy(environment_id)
         tenant, policy = found if found is not None else ("", None)
         decision = await self.resolver.decide(policy, request.host, request.port)
@@ -229,7 +244,7 @@ class EgressProxy:
             except Refused as refused:
                 decision = Decision(False, "credential-refused", decision.host, decision.port, refused.detail)
         self._record(environment_id, request.method, decision)
-        return decision, inject
+        return decision, inject, tenant
 
     def _record(self, environment_id: str, method: str, decision: Decision) -> None:
         self.recent.append((environment_id, method, decision))

@@ -192,7 +192,9 @@ class SandboxAgentRunner:
         assert record.environment_id is not None
         await self._channel(tenant, record.environment_id)
         sandbox_id = await self.environments.sandbox(tenant, record.environment_id)  # a no-op if it runs
-        watch = SandboxWatch(self.environments.backend, sandbox_id)
+        egress = self.channels.egress  # its tally of the environment: the turn's egress bytes
+        tally = None if egress is None else egress.meter.tally(record.environment_id)
+        watch = SandboxWatch(self.environments.backend, sandbox_id, tally)
         watch.start()
         work = work_item(record, chain, self.budget)
         if resumed is not None:

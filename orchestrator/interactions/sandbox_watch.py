@@ -6,7 +6,8 @@ kill, a refused fork or a full workspace since the start ends the interaction wi
 (`out_of_memory`, `process_limit`, `disk_full`). `bounded` ends a turn that outlives its wall-clock
 budget inside a tool call (the runner only checks between steps) with `wall_clock_limit`. At the
 end, `account` stores the difference as the interaction's `warren_usage` and adds it to the
-environment's.
+environment's. The egress proxy's tally of the environment (`egress.meter.Tally`), when it has a
+proxy, gives `egress_bytes` the same way: bytes relayed since the start.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import logging
 from collections.abc import Awaitable
 from typing import TypeVar
 
+from orchestrator.egress.meter import Tally
 from orchestrator.sandbox.backend import SandboxBackend
 from orchestrator.sandbox.usage import SandboxUsage, end_reason
 from orchestrator.store import Store
@@ -39,9 +41,11 @@ class WallClockExceeded(Exception):
 class SandboxWatch:
     """Readings of one sandbox over one interaction's turn."""
 
-    def __init__(self, backend: SandboxBackend, sandbox_id: str) -> None:
+    def __init__(self, backend: SandboxBackend, sandbox_id: str, egress: Tally | None = None) -> None:
         self._backend = backend
         self._sandbox_id = sandbox_id
+        self._egress = egress  # held for the turn: the proxy finds the same tally if it restarts
+        self._egress_start = 0 if egress is None else egress.bytes
         self._before: asyncio.Task[SandboxUsage | None] | None = None
         self.reason: tuple[str, str] | None = None
         """`(code, message)` once `verdict` found why a command died."""
@@ -76,11 +80,14 @@ class SandboxWatch:
         before, now = await self._baseline(), await self._read()
         if before is None or now is None:
             return None
-        return {
+        usage: dict[str, float] = {
             "cpu_seconds": round(max(0, now.cpu_ns - before.cpu_ns) / 1e9, 3),
             "peak_memory_bytes": now.peak_memory_bytes,
             "workspace_bytes": now.workspace_bytes,
         }
+        if self._egress is not None:
+            usage["egress_bytes"] = self._egress.bytes - self._egress_start
+        return usage
 
     async def account(self, store: Store, tenant: str, environment_id: str) -> dict[str, float] | None:
         """Read the turn's usage and add it to the environment's; the interaction's figures."""

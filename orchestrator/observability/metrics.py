@@ -12,11 +12,14 @@ tenant take at most `LABEL_LIMIT` distinct values each, later ones count as `oth
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from orchestrator.observability.labels import LabelCap
 
 __all__ = [
+    "EGRESS_BYTES",
     "EGRESS_DECISIONS",
     "INTERACTIONS",
     "INTERACTION_SECONDS",
@@ -33,6 +36,7 @@ __all__ = [
     "TRIGGER_FIRINGS",
     "WEBHOOK_DELIVERIES",
     "agent_label",
+    "egress_bytes",
     "egress_decided",
     "interaction_ended",
     "model_label",
@@ -111,6 +115,12 @@ PROVISION_SECONDS = Histogram(
 EGRESS_DECISIONS = Counter(
     "warren_egress_decisions", "Egress proxy decisions, by outcome.", ["outcome"], registry=REGISTRY
 )
+EGRESS_BYTES = Counter(
+    "warren_egress_bytes",
+    "Bytes the egress proxy relayed for sandboxes, by tenant and direction (sent upstream, received).",
+    ["tenant", "direction"],
+    registry=REGISTRY,
+)
 WEBHOOK_DELIVERIES = Counter(
     "warren_webhook_deliveries", "Webhook delivery attempts, by outcome.", ["outcome"], registry=REGISTRY
 )
@@ -134,3 +144,9 @@ def interaction_ended(status: str, agent: str | None, model: str | None, tenant:
 def egress_decided(outcome: str) -> None:
     """Count one egress decision: `allowed`, or the refusal's reason code."""
     EGRESS_DECISIONS.labels(_reason_label(outcome)).inc()
+
+
+def egress_bytes(tenant: str, direction: str) -> Callable[[int], None]:
+    """The counter of one tenant's egress bytes in one direction (`sent`, `received`): resolved once
+    per proxied connection, then called with each relayed chunk's size."""
+    return EGRESS_BYTES.labels(tenant_label(tenant), direction).inc

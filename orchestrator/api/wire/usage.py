@@ -69,3 +69,5 @@ class WarrenUsage(WireModel):
     """The most memory the sandbox held at once (since it last started)."""
     workspace_bytes: int | None = None
     """Bytes used in the workspace at the end."""
+    egress_bytes: int | None = None
+    """Bytes the egress proxy relayed to and from upstreams for the sandbox (both directions)."""

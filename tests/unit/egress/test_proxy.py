@@ -33,8 +33,10 @@ async def upstream() -> AsyncIterator[Listener]:
         yield listener
 
 
-async def _proxy(store: Store, tmp_path: Path, network: Any, env: str = "env_a") -> tuple[EgressProxy, Path]:
-    await store.environments.create("tenant-a", env, EnvironmentSpec.model_validate({"network": network}))
+async def _proxy(
+    store: Store, tmp_path: Path, network: Any, env: str = "env_a", tenant: str = "tenant-a"
+) -> tuple[EgressProxy, Path]:
+    await store.environments.create(tenant, env, EnvironmentSpec.model_validate({"network": network}))
     settings = Settings(
         data_dir=tmp_path,
         egress_allow_addresses=["127.0.0.1:*"],
