@@ -23,10 +23,12 @@ from agents.model_types import (
 from agents.tools.declarations import CODE_TOOL
 from orchestrator.interactions.web_tools import WEB_TOOLS
 
-__all__ = ["input_steps", "to_messages"]
+__all__ = ["input_steps", "split_input", "to_messages"]
 
 Step = dict[str, Any]
 _CONTENT_TYPES = frozenset({"text", "image", "audio", "video", "document"})
+_NEW_INPUT = frozenset({"user_input", "function_result"})
+"""Steps a client sends as this turn's input; anything before the last run of them is replayed history."""
 _SERVER_TOOLS = {"code_execution": CODE_TOOL, **{name: name for name in WEB_TOOLS}}
 """Server tool step prefixes (`<prefix>_call` / `<prefix>_result`) and the tool the model called."""
 
@@ -43,6 +45,19 @@ def input_steps(value: Any) -> list[Step]:
     if items and all(item.get("type") in _CONTENT_TYPES for item in items):
         return [{"type": "user_input", "content": items}]
     return items
+
+
+def split_input(value: Any) -> tuple[list[Step], list[Step]]:
+    """The wire input as (replayed history, this turn's input): the trailing `user_input` and
+    `function_result` steps are the turn's own, stored and echoed as its first steps; what comes
+    before (a client replaying a conversation) reaches the model but is not echoed, since
+    clients such as the Vercel AI SDK read every `model_output` step of a response as its answer.
+    """
+    steps = input_steps(value)
+    start = len(steps)
+    while start and steps[start - 1].get("type") in _NEW_INPUT:
+        start -= 1
+    return steps[:start], steps[start:]
 
 
 def _content_parts(content: Iterable[Mapping[str, Any]]) -> list[MessagePart]:
@@ -102,7 +117,8 @@ def _step_parts(step: Mapping[str, Any]) -> tuple[str, list[MessagePart]]:
 
 
 def to_messages(steps: Iterable[Mapping[str, Any]]) -> list[Message]:
-    """The conversation the model sees, merging consecutive parts of the same role."""
+    """The conversation the model sees, merging consecutive parts of the same role; a text
+    signature goes back on its text (`_signed_texts`)."""
     messages: list[Message] = []
     for step in steps:
         role, parts = _step_parts(step)
@@ -112,4 +128,30 @@ def to_messages(steps: Iterable[Mapping[str, Any]]) -> list[Message]:
             messages[-1] = Message(role=role, parts=[*messages[-1].parts, *parts])
         else:
             messages.append(Message(role=role, parts=parts))
-    return messages
+    return [Message(role=m.role, parts=_signed_texts(m.parts)) if m.role == "model" else m for m in messages]
+
+
+def _signed_texts(parts: list[MessagePart]) -> list[MessagePart]:
+    """A model turn's parts with each signature-only thought moved onto an unsigned text.
+
+    Warren stores a text's signature as a signature-only `thought` step after the turn's text
+    (`turn_steps`); Google's own steps put it just before the text. Either way it signs the nearest
+    unsigned text of the same turn, looking back first; with no such text it stays a thought.
+    """
+    out: list[MessagePart | None] = list(parts)
+    for index, part in enumerate(parts):
+        if not (isinstance(part, ThoughtPart) and part.signature and not part.text):
+            continue
+        before = [i for i in range(index - 1, -1, -1) if _unsigned_text(out[i])]
+        after = [i for i in range(index + 1, len(out)) if _unsigned_text(out[i])]
+        if before or after:
+            target = (before or after)[0]
+            text = out[target]
+            assert isinstance(text, TextPart)
+            out[target] = text.model_copy(update={"signature": part.signature})
+            out[index] = None
+    return [part for part in out if part is not None]
+
+
+def _unsigned_text(part: MessagePart | None) -> bool:
+    return isinstance(part, TextPart) and part.signature is None

@@ -14,7 +14,7 @@ from orchestrator.errors import InvalidArgument, NotFound
 from orchestrator.gateway.errors import UnknownProviderError
 from orchestrator.gateway.registry import ProviderRegistry
 from orchestrator.interactions.finish import InteractionEvents
-from orchestrator.interactions.history import input_steps
+from orchestrator.interactions.history import split_input
 from orchestrator.interactions.model_form import model_request
 from orchestrator.interactions.model_settings import check_supported
 from orchestrator.interactions.ports import AgentRunner, PreparedAgent
@@ -61,10 +61,10 @@ class Intake:
             if self._events is None:
                 raise InvalidArgument("this server delivers no webhooks", field="webhook_config")
             self._events.check_targets(request["webhook_config"])
-        steps = input_steps(request.get("input"))
+        replayed, steps = split_input(request.get("input"))
         previous = await self._previous(tenant, request.get("previous_interaction_id"))
         if previous is not None:
-            await self._check_results(tenant, previous, steps)
+            await self._check_results(tenant, previous, steps, offset=len(replayed))
         environment_id = previous.environment_id if previous else None
         prepared = None
         if request.get("model"):
@@ -103,7 +103,9 @@ class Intake:
             )
         return previous
 
-    async def _check_results(self, tenant: str, previous: InteractionRecord, steps: list[Step]) -> None:
+    async def _check_results(
+        self, tenant: str, previous: InteractionRecord, steps: list[Step], offset: int
+    ) -> None:
         """Every `function_result` must answer a call the previous interaction left pending."""
         pending = set()
         if previous.status == "requires_action":
@@ -118,5 +120,5 @@ class Intake:
             if step.get("type") == "function_result" and step.get("call_id") not in pending:
                 raise InvalidArgument(
                     f"no pending function call {step.get('call_id')!r} in interaction {previous.id!r}",
-                    field=f"input[{index}].call_id",
+                    field=f"input[{offset + index}].call_id",
                 )

@@ -13,7 +13,7 @@ import logging
 
 from orchestrator.interactions.ending import fail_interaction
 from orchestrator.interactions.finish import InteractionEvents
-from orchestrator.interactions.history import input_steps
+from orchestrator.interactions.history import split_input
 from orchestrator.interactions.jobs import InteractionJobs
 from orchestrator.interactions.live import LiveLogs
 from orchestrator.interactions.ports import AgentRunner
@@ -59,7 +59,7 @@ async def _resume(store: Store, logs: LiveLogs, jobs: InteractionJobs, record: I
     """Reopen the interaction's live log and recorder from the store, and queue its run again."""
     tenant = record.tenant
     stored = await all_steps(store, tenant, record.id)
-    inputs = len(input_steps(record.request.get("input")))
+    inputs = len(split_input(record.request.get("input"))[1])
     live = logs.open(record.id, stored=await all_events(store, tenant, record.id))
     recorder = jobs.recorder(live, tenant, record.id, len(stored), stored[:inputs])
     recorder.steps = stored[inputs:]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+from orchestrator.interactions.history import split_input
 from orchestrator.store import Store
 from orchestrator.store.interactions import InteractionRecord
 
@@ -41,8 +42,9 @@ async def all_events(store: Store, tenant: str, interaction_id: str) -> list[Eve
 async def conversation(
     store: Store, tenant: str, record: InteractionRecord, inputs: list[Step]
 ) -> list[Step]:
-    """This interaction's `inputs` after the steps of every interaction it continues, oldest first."""
-    chain: list[list[Step]] = [inputs]
+    """This interaction's `inputs` after the steps of every interaction it continues, oldest first;
+    each interaction's stored steps follow the history its input replayed (`split_input`)."""
+    chain: list[list[Step]] = [[*_replayed(record), *inputs]]
     previous_id = record.previous_interaction_id
     for _ in range(_MAX_HISTORY_DEPTH):
         if not previous_id:
@@ -50,6 +52,10 @@ async def conversation(
         previous = await store.interactions.get(tenant, previous_id)
         if previous is None:
             break
-        chain.append(await all_steps(store, tenant, previous.id))
+        chain.append([*_replayed(previous), *await all_steps(store, tenant, previous.id)])
         previous_id = previous.previous_interaction_id
     return [step for steps in reversed(chain) for step in steps]
+
+
+def _replayed(record: InteractionRecord) -> list[Step]:
+    return split_input(record.request.get("input"))[0]

@@ -4,6 +4,10 @@ The gateway streams neutral events (thought and text deltas, tool calls, the fin
 subscribers see them as `step.start` / `step.delta` / `step.stop` events as they arrive, and `get`
 returns the turn as whole steps assembled from the final response. Both forms are made here, so
 the two always agree on step types and indices; the `Recorder` stores and numbers what this makes.
+
+A vendor signature on model text (Gemini 3 signs a text answer) becomes a signature-only `thought`
+step at the end of the turn, the wire's place for signatures: a text signature arrives only with
+the stream's last piece, after the text's step was announced. `history` puts it back on the text.
 """
 
 from __future__ import annotations
@@ -26,7 +30,15 @@ from agents.tools.declarations import CODE_TOOL
 from orchestrator.interactions.live import Event
 from orchestrator.interactions.web_tools import WEB_TOOLS
 
-__all__ = ["EventSink", "add_usage", "arguments_json", "assembled_steps", "call_step", "stream_turn"]
+__all__ = [
+    "EventSink",
+    "add_usage",
+    "arguments_json",
+    "assembled_steps",
+    "call_step",
+    "stream_turn",
+    "text_signatures",
+]
 
 Step = dict[str, Any]
 
@@ -97,7 +109,20 @@ async def stream_turn(sink: EventSink, stream: AsyncIterator[StreamEvent]) -> Mo
     await close()
     if response is None:
         raise RuntimeError("the model stream ended without a final response")
+    for signature in text_signatures(response):
+        index = sink.index
+        sink.index += 1
+        await sink.event("step.start", index=index, step={"type": "thought"})
+        await sink.event(
+            "step.delta", index=index, delta={"type": "thought_signature", "signature": signature}
+        )
+        await sink.event("step.stop", index=index)
     return response
+
+
+def text_signatures(response: ModelResponse) -> list[str]:
+    """The signatures the vendor put on the turn's text parts, in order."""
+    return [part.signature for part in response.parts if part.type == "text" and part.signature]
 
 
 async def _tool_call(sink: EventSink, call: ToolCallPart) -> None:
@@ -129,7 +154,7 @@ def assembled_steps(response: ModelResponse) -> list[Step]:
                 steps.append({"type": "model_output", "content": [{"type": "text", "text": part.text}]})
         else:
             steps.append(call_step(part))
-    return steps
+    return steps + [{"type": "thought", "signature": signature} for signature in text_signatures(response)]
 
 
 def add_usage(a: Usage, b: Usage) -> Usage:

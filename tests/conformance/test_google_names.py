@@ -7,6 +7,7 @@ Warren's agents under the name the client sent, and what nothing serves is refus
 
 from __future__ import annotations
 
+import base64
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -16,6 +17,7 @@ from google import genai
 from google.genai import _interactions_errors as errors
 
 from tests.conformance.provider_fakes import ProviderServer, provider_server
+from tests.fakes.gemini import FakeGemini
 from tests.fakes.server import Turn
 
 pytestmark = [pytest.mark.conformance, pytest.mark.timeout(300)]
@@ -95,3 +97,93 @@ def test_an_unknown_agent_is_404_naming_agent(client: genai.Client) -> None:
     assert _field(caught.value) == "agent"
     with pytest.raises(errors.NotFoundError):
         client.agents.get(id="no-such-agent-anywhere")
+
+
+# A model-form conversation. Gemini 3 signs a text answer and rejects a history that lost the
+# signature (the fake enforces it byte for byte), so continuing by `previous_interaction_id` only
+# works if Warren keeps it; and a replayed history in `input` reaches the model but is not echoed
+# as the response's own steps (the Vercel AI SDK reads every `model_output` step as the answer).
+
+SIGNED_MODEL = "gemini:gemini-3-flash-preview"
+
+
+def _gemini(providers: ProviderServer) -> FakeGemini:
+    fake = providers.fakes["gemini"]
+    assert isinstance(fake, FakeGemini)
+    return fake
+
+
+def _turns(body: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(c["role"], "".join(p.get("text", "") for p in c["parts"])) for c in body["contents"]]
+
+
+def _bytes(signature: str) -> bytes:
+    """Base64 of either alphabet (the SDK sends the URL-safe one)."""
+    return base64.urlsafe_b64decode(signature.replace("+", "-").replace("/", "_"))
+
+
+def _types(interaction: Any) -> list[str]:
+    return [step.type for step in interaction.steps or []]
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["blocking", "streamed"])
+def test_a_signed_answer_is_continued_by_previous_interaction_id(
+    providers: ProviderServer, client: genai.Client, stream: bool
+) -> None:
+    fake = _gemini(providers)
+    fake.queue(Turn(text="Hello Grace."), Turn(text="Your name is Grace."))
+    if stream:
+        events = list(client.interactions.create(model=SIGNED_MODEL, input="My name is Grace.", stream=True))
+        first = client.interactions.get(id=events[-1].interaction.id)  # type: ignore[union-attr]
+    else:
+        first = client.interactions.create(model=SIGNED_MODEL, input="My name is Grace.")
+    assert first.status == "completed" and first.output_text == "Hello Grace.", first
+    assert _types(first) == ["user_input", "model_output", "thought"], "the signature follows the text"
+    signed = first.steps[-1]
+    assert signed.signature and not signed.summary  # type: ignore[union-attr]
+    second = client.interactions.create(
+        model=SIGNED_MODEL, input="And my name?", previous_interaction_id=first.id
+    )
+    assert second.status == "completed", second
+    assert second.output_text == "Your name is Grace."
+    assert fake.signature_rejections == 0
+    body = fake.requests[-1].body or {}
+    assert _turns(body) == [
+        ("user", "My name is Grace."),
+        ("model", "Hello Grace."),
+        ("user", "And my name?"),
+    ]
+    sent = [_bytes(p["thoughtSignature"]) for p in body["contents"][1]["parts"]]
+    assert sent == [_bytes(signed.signature)], "the very bytes Gemini issued"  # type: ignore[union-attr]
+
+
+def test_a_replayed_history_reaches_the_model_but_is_not_echoed(
+    providers: ProviderServer, client: genai.Client
+) -> None:
+    fake = _gemini(providers)
+    fake.queue(Turn(text="You are Ada."), Turn(text="Still Ada."))
+    replay = [
+        {"type": "user_input", "content": [{"type": "text", "text": "My name is Ada."}]},
+        {"type": "model_output", "content": [{"type": "text", "text": "Hello Ada."}]},
+        {"type": "user_input", "content": [{"type": "text", "text": "Who am I?"}]},
+    ]
+    done = client.interactions.create(model=SIGNED_MODEL, input=replay)  # type: ignore[arg-type]
+    assert done.status == "completed" and done.output_text == "You are Ada."
+    outputs = [s for s in done.steps or [] if s.type == "model_output"]
+    assert [s.content[0].text for s in outputs] == ["You are Ada."], "only this turn's answer"  # type: ignore[union-attr]
+    assert _types(done)[0] == "user_input" and done.steps[0].content[0].text == "Who am I?"  # type: ignore[union-attr]
+    assert _types(client.interactions.get(id=done.id)) == _types(done)
+    assert _turns(fake.requests[-1].body or {}) == [
+        ("user", "My name is Ada."),
+        ("model", "Hello Ada."),
+        ("user", "Who am I?"),
+    ]
+    later = client.interactions.create(model=SIGNED_MODEL, input="Again?", previous_interaction_id=done.id)
+    assert later.status == "completed" and fake.signature_rejections == 0
+    assert _turns(fake.requests[-1].body or {}) == [
+        ("user", "My name is Ada."),
+        ("model", "Hello Ada."),
+        ("user", "Who am I?"),
+        ("model", "You are Ada."),
+        ("user", "Again?"),
+    ]

@@ -16,11 +16,6 @@ from tests.partners.serve import PartnerServer, partner_server
 
 os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
 
-CHAINED_SIGNATURE = (
-    "a model-form answer continued by previous_interaction_id goes back to Gemini without the "
-    "thought signature of its text part (the fake Gemini enforces it; the real one only advises it)"
-)
-
 
 @pytest.fixture(scope="session")
 def partner(sandbox_image: str) -> Iterator[PartnerServer]:

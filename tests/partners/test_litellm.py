@@ -23,7 +23,6 @@ from tests.partners.cases import (
     model_call,
     system_text,
 )
-from tests.partners.conftest import CHAINED_SIGNATURE
 from tests.partners.serve import PartnerServer
 
 pytestmark = [pytest.mark.conformance, pytest.mark.timeout(180)]
@@ -73,7 +72,6 @@ def test_multi_turn_with_a_system_prompt_as_history(partner: PartnerServer) -> N
     assert history(body) == [("user", "My name is Ada."), ("model", "Hello Ada."), ("user", prompt)]
 
 
-@pytest.mark.xfail(strict=True, reason=CHAINED_SIGNATURE)
 def test_multi_turn_with_a_system_prompt_by_previous_interaction_id(partner: PartnerServer) -> None:
     first_prompt, prompt = "litellm: my name is Grace.", "litellm: and my name?"
     first = _create(partner, model=MODEL, input=first_prompt, system_instruction=SYSTEM)

@@ -73,11 +73,6 @@ def test_streaming(report: Report) -> None:
     assert len(deltas) >= 2, "the answer arrived as several deltas"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Warren echoes the input's model_output steps in `steps`, and the AI SDK reads every "
-    "model_output step as the answer, so the replayed 'Hello Ada.' leads the text",
-)
 def test_multi_turn_with_a_system_prompt(report: Report, partner: PartnerServer) -> None:
     prompt = "vercel: what is my name?"
     body = cases.model_call(partner, prompt)["body"]
