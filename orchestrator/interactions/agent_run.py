@@ -106,10 +106,12 @@ class SandboxAgentRunner:
         return PreparedAgent(record.id, chain)
 
     def _check_settings(self, request: dict[str, Any], chain: list[dict[str, Any]]) -> None:
-        """Refuse model settings (safety settings, structured output) the agent's model cannot honour."""
+        """Refuse a requested model nothing serves, and model settings (safety settings, structured
+        output) the agent's model cannot honour, before anything is stored."""
         config = agent_config(request)
-        if config == GenerationConfig():
-            return  # nothing asked: an unknown model still fails when it runs, as before
+        asked = bool((request.get("agent_config") or {}).get("model"))
+        if config == GenerationConfig() and not asked:
+            return  # the agent's own model was checked when the agent (or the server) was set up
         try:
             provider = self.hub.gateway.resolve(model_of(request, chain))
         except UnknownProviderError as exc:

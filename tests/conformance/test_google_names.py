@@ -69,6 +69,17 @@ def test_an_unknown_bare_name_is_refused_naming_model(
     assert not providers.fakes["gemini"].requests
 
 
+def test_an_agent_asked_for_a_model_nothing_serves_is_refused_at_create(
+    providers: ProviderServer, client: genai.Client
+) -> None:
+    with pytest.raises(errors.BadRequestError, match="agent_config.model") as caught:
+        client.interactions.create(
+            agent=ANTIGRAVITY, input="hi", agent_config={"type": "antigravity", "model": "mistral-large-2"}
+        )
+    assert _field(caught.value) == "agent_config.model" and "mistral-large-2" not in str(caught.value.body)
+    assert not [r for fake in providers.fakes.values() for r in fake.requests]
+
+
 def test_the_antigravity_preset_is_the_default_agent_under_its_name(client: genai.Client) -> None:
     interaction = client.interactions.create(agent=ANTIGRAVITY, input="hi")
     assert interaction.status == "completed", interaction
@@ -89,6 +100,7 @@ def test_the_deep_research_preset_is_the_research_agent(client: genai.Client) ->
     assert agent.id == DEEP_RESEARCH
     assert "cites its source" in str(agent.system_instruction)
     assert {t.type for t in agent.tools or []} >= {"code_execution", "url_context"}
+    assert [a.id for a in client.agents.list().agents or []][:2] == ["default", "research"]
 
 
 def test_an_unknown_agent_is_404_naming_agent(client: genai.Client) -> None:

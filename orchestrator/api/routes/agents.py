@@ -28,7 +28,7 @@ from orchestrator.api.routes.agent_checks import (
 )
 from orchestrator.api.wire.agents import Agent, AgentList
 from orchestrator.api.wire.common import to_wire
-from orchestrator.catalog import DEFAULT_AGENT, DEFAULT_AGENT_ID, resolve_agent
+from orchestrator.catalog import BUILTIN_AGENTS, DEFAULT_AGENT_ID, resolve_agent
 from orchestrator.gateway.errors import UnknownProviderError
 from orchestrator.store.paging import clamp_page_size, start_token
 
@@ -98,21 +98,38 @@ async def list_agents(
     page_token: Annotated[str | None, Query(description="Token from the previous page")] = None,
     parent: Annotated[str | None, Query(description="Refused: Warren has no projects or locations")] = None,
 ) -> dict[str, Any]:
-    """List the built-in agent (first on the first page, counted in `page_size`), then this tenant's."""
+    """List the built-in agents (first, counted in `page_size`), then this tenant's."""
     if parent is not None:
         raise InvalidArgument(
             "Warren has no projects or locations to list agents of; leave it out", field="parent"
         )
     stored = services.store.agents
-    if page_token:
+    if page_token and not page_token.startswith(_BUILTINS_FROM):
         page = await stored.list(caller.tenant, page_size=page_size, page_token=page_token)
         return _agent_page([r.spec for r in page.items], page.next_page_token)
-    room = clamp_page_size(page_size) - 1
-    if room == 0:  # the built-in agent fills the first page; the stored ones follow from the start
+    size = clamp_page_size(page_size)
+    first = _builtin_offset(page_token) if page_token else 0
+    builtins = _BUILTINS[first : first + size]
+    if first + len(builtins) < len(_BUILTINS):
+        return _agent_page(builtins, f"{_BUILTINS_FROM}{first + len(builtins)}")
+    room = size - len(builtins)
+    if room == 0:  # the built-in agents fill this page; the stored ones follow from the start
         more = (await stored.list(caller.tenant, page_size=1)).items
-        return _agent_page([DEFAULT_AGENT], start_token() if more else None)
+        return _agent_page(builtins, start_token() if more else None)
     page = await stored.list(caller.tenant, page_size=room)
-    return _agent_page([DEFAULT_AGENT, *(r.spec for r in page.items)], page.next_page_token)
+    return _agent_page([*builtins, *(r.spec for r in page.items)], page.next_page_token)
+
+
+_BUILTINS = list(BUILTIN_AGENTS.values())
+_BUILTINS_FROM = "builtins."
+"""A page token inside the built-in agents (a store token never holds a dot)."""
+
+
+def _builtin_offset(token: str) -> int:
+    offset = token.removeprefix(_BUILTINS_FROM)
+    if not (offset.isdigit() and 0 < int(offset) < len(_BUILTINS)):
+        raise InvalidArgument("not a page token of this list", field="page_token")
+    return int(offset)
 
 
 def _agent_page(agents: list[dict[str, Any]], next_page_token: str | None) -> dict[str, Any]:
