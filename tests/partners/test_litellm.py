@@ -106,3 +106,8 @@ def test_bare_gemini_name(partner: PartnerServer) -> None:
 def test_unknown_agent_is_a_404_naming_agent(partner: PartnerServer) -> None:
     with pytest.raises(litellm.NotFoundError, match="agent"):
         _create(partner, agent="no-such-agent", input="litellm: nobody")
+
+
+def test_an_unknown_bare_name_is_a_400_naming_model(partner: PartnerServer) -> None:
+    with pytest.raises(litellm.BadRequestError, match="model: "):
+        _create(partner, model="mistral-large-2", input="litellm: nobody")

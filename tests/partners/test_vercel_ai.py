@@ -98,3 +98,9 @@ def test_unknown_agent_is_a_404_naming_agent(report: Report) -> None:
     entry = report["unknown agent"]
     assert not entry["ok"], "Warren must refuse an agent it does not have"
     assert entry["error"]["status"] == 404 and "agent" in entry["error"]["message"], entry["error"]
+
+
+def test_an_unknown_bare_name_is_a_400_naming_model(report: Report) -> None:
+    entry = report["unknown bare name"]
+    assert not entry["ok"], "Warren must refuse a bare name nothing serves"
+    assert entry["error"]["status"] == 400 and "model: " in entry["error"]["message"], entry["error"]

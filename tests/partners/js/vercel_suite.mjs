@@ -34,6 +34,8 @@ const cases = {
   'agent preset': () =>
     generateText({ model: google.interactions({ agent: PRESET }), prompt: 'vercel: hello preset' }),
   'bare gemini name': () => generateText({ model: google.interactions(BARE), prompt: 'vercel: bare name' }),
+  'unknown bare name': () =>
+    generateText({ model: google.interactions('mistral-large-2'), prompt: 'vercel: nobody' }),
   'unknown agent': () =>
     generateText({ model: google.interactions({ managedAgent: 'no-such-agent' }), prompt: 'vercel: nobody' }),
 };
