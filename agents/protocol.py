@@ -206,9 +206,11 @@ class StepContext(_Model):
     """
 
     skills: list[SkillBrief] = Field(default_factory=list, max_length=256)
-    """The skills mounted at `/skills` (names and descriptions)."""
+    """The skills mounted at `/skills`, then the workspace's `.agents/skills` (names and descriptions)."""
     workspace: list[Annotated[str, Field(max_length=4096)]] = Field(default_factory=list, max_length=256)
     """Up to 200 workspace paths, two levels deep, folders ending in `/` (`...` when cut short)."""
+    instructions: str | None = Field(default=None, max_length=33 * 1024)
+    """The workspace's `AGENTS.md` and `.agents/AGENTS.md`, each under its path (at most 32 KiB read)."""
 
 
 class StepCall(_Model):

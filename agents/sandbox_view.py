@@ -1,5 +1,6 @@
 """What only the sandbox can see, gathered as data for the orchestrator: the skill index under
-`/skills` and a short workspace listing.
+`/skills` and the workspace's `.agents/skills`, the workspace's `AGENTS.md`, and a short workspace
+listing.
 
 The runner sends it once per turn of work (`StepContext`); the orchestrator renders it into the
 system prompt it builds, so the runner never writes prompt text itself.
@@ -11,16 +12,22 @@ from pathlib import Path
 
 from agents.protocol import SkillBrief, StepContext, WorkItem
 from agents.skills import discover
+from agents.workspace_conventions import read_instructions, workspace_skills
 
 __all__ = ["step_context"]
 
 
 def step_context(work: WorkItem, workspace: Path, skills_root: Path) -> StepContext:
-    """The sandbox's skill index (only when the agent may load skills) and workspace listing."""
-    skills = discover(skills_root) if "load_skill" in work.builtin_tools else []
+    """The sandbox's skill index (only when the agent may load skills), the workspace's
+    instructions and its listing."""
+    skills = []
+    if "load_skill" in work.builtin_tools:
+        skills = discover(skills_root)
+        skills += workspace_skills(workspace, taken={skill.name for skill in skills})
     return StepContext(
-        skills=[SkillBrief(name=skill.name, description=skill.description) for skill in skills],
+        skills=[SkillBrief(name=skill.name, description=skill.description) for skill in skills[:256]],
         workspace=_listing(workspace),
+        instructions=read_instructions(workspace),
     )
 
 

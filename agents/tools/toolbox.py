@@ -77,7 +77,7 @@ class Toolbox:
         self._browser = BrowserSession(self.workspace, executable=cfg.chromium, output_limit=cfg.output_limit)
         files = FileTools(self.workspace, cfg.output_limit)
         search = FileSearch(self.workspace, use_ripgrep=cfg.use_ripgrep)
-        skills = SkillLoader(cfg.skills_root)
+        skills = SkillLoader(cfg.skills_root, cfg.workspace)
         every = {
             "run_code": _Tool(RunCodeArgs, self._code.run),
             "read_file": _Tool(ReadFileArgs, files.read_file),

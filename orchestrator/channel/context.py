@@ -4,8 +4,9 @@ The runner shares its sandbox with the code the model runs, so it decides nothin
 call: the system prompt starts with the agent's instruction (from the stored agent, through the
 `WorkItem` the orchestrator built), the tools are the agent's built-ins plus the caller's client
 functions, and the generation settings are the agent's. The runner contributes only what the
-orchestrator cannot see, its skill index and workspace listing, as bounded data rendered here
-under fixed headings with control characters made inert.
+orchestrator cannot see, its skill index (bundled and `.agents/skills`), the workspace's `AGENTS.md`
+(the project's standing instructions, as Google's managed agents read them) and workspace listing,
+as bounded data rendered here under fixed headings with control characters made inert.
 """
 
 from __future__ import annotations
@@ -39,6 +40,10 @@ class ModelContext:
 def compose(work: WorkItem, seen: StepContext) -> ModelContext:
     """The model context of `work`, with what the runner `seen` in its sandbox rendered as data."""
     parts = [work.system or ""]
+    if seen.instructions:
+        parts.append(
+            f"## Workspace instructions (AGENTS.md in {WORKSPACE})\n{_inert_lines(seen.instructions)}"
+        )
     if seen.skills and "load_skill" in work.builtin_tools:
         index = "\n".join(f"- {_inert(skill.name)}: {_inert(skill.description)}" for skill in seen.skills)
         parts.append(f"## Skills (call load_skill with a name before following one)\n{index}")
@@ -54,3 +59,8 @@ def compose(work: WorkItem, seen: StepContext) -> ModelContext:
 def _inert(text: str) -> str:
     """One line: control characters, line breaks and bidi overrides become `?`."""
     return _CONTROL.sub("?", text)
+
+
+def _inert_lines(text: str) -> str:
+    """Text whose line breaks and tabs stay; other control characters and bidi overrides become `?`."""
+    return "\n".join(_inert(line) for line in text.replace("\t", "    ").splitlines())

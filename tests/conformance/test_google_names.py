@@ -72,7 +72,7 @@ def test_an_unknown_bare_name_is_refused_naming_model(
 def test_an_agent_asked_for_a_model_nothing_serves_is_refused_at_create(
     providers: ProviderServer, client: genai.Client
 ) -> None:
-    with pytest.raises(errors.BadRequestError, match="agent_config.model") as caught:
+    with pytest.raises(errors.BadRequestError, match=r"agent_config\.model") as caught:
         client.interactions.create(
             agent=ANTIGRAVITY, input="hi", agent_config={"type": "antigravity", "model": "mistral-large-2"}
         )
@@ -199,3 +199,35 @@ def test_a_replayed_history_reaches_the_model_but_is_not_echoed(
         ("model", "You are Ada."),
         ("user", "Again?"),
     ]
+
+
+# Google's workspace conventions (issue 18 item 4): the workspace's AGENTS.md is preloaded into the
+# agent's instructions and `.agents/skills/<name>/SKILL.md` is a skill beside the bundled ones.
+
+SKILL_MD = "---\nname: x\ndescription: Formats the weekly digest the team expects.\n---\nUse bullet points.\n"
+
+
+def test_agents_md_and_workspace_skills_reach_the_model(
+    providers: ProviderServer, client: genai.Client
+) -> None:
+    fake = _gemini(providers)
+    fake.queue(Turn(text="Following the house rules."))
+    sources = [
+        {"type": "inline", "content": "Always answer in French.\n\tIndent with tabs.", "target": "AGENTS.md"},
+        {"type": "inline", "content": "Run `make check` before finishing.", "target": ".agents/AGENTS.md"},
+        {"type": "inline", "content": SKILL_MD, "target": ".agents/skills/x/SKILL.md"},
+    ]
+    env = client.environments.create(sources=sources)  # type: ignore[arg-type]
+    done = client.interactions.create(
+        agent="default",
+        environment=env.id,
+        agent_config={"type": "antigravity", "model": SIGNED_MODEL},
+        input="genai: what are the rules?",
+    )
+    assert done.status == "completed", done
+    system = "".join(p.get("text", "") for p in (fake.requests[-1].body or {})["systemInstruction"]["parts"])
+    assert "### AGENTS.md\nAlways answer in French.\n    Indent with tabs." in system
+    assert "### .agents/AGENTS.md\nRun `make check` before finishing." in system
+    assert system.index("Always answer in French.") < system.index("## Skills")
+    assert "- x: Formats the weekly digest the team expects." in system
+    assert "- web-research:" in system, "the bundled skills are still listed"
