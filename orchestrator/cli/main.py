@@ -9,6 +9,7 @@ from orchestrator.cli import (
     image,
     keys,
     logs,
+    mcp,
     models,
     run,
     serve,
@@ -25,7 +26,7 @@ app = WarrenTyper(
 )
 for noun in (agents, envs, files, image, keys, triggers, webhooks):
     app.add_typer(noun.app, name=noun.NAME)
-for verb in (serve.serve, run.run, logs.logs, attach.attach, models.models, doctor.doctor):
+for verb in (serve.serve, run.run, logs.logs, attach.attach, models.models, doctor.doctor, mcp.mcp):
     app.command()(verb)
 
 if __name__ == "__main__":

@@ -1,0 +1,82 @@
+"""`/mcp` on `warren serve`: Warren's tools over streamable HTTP, for the owner of a Warren API key.
+
+`McpEndpoint` is the ASGI app of the route. Each request's key (`x-goog-api-key` or
+`Authorization: Bearer`, as the API takes it) is first shown to the API itself (one cheap read
+through the app in-process), and a refusal (401 without a valid key, 429 past its rate) is answered
+exactly as the API answered it. The tools then call the same app in-process with that key, so a
+tenant sees only its own runs and files. Stateless: no MCP session outlives its HTTP request, so no
+session can be reached with another key. `running(app)` must wrap the app's lifespan.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+import httpx
+from mcp.server import ServerRequestContext
+from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
+from starlette.datastructures import Headers
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from orchestrator.mcp_server.api import API_VERSION, WarrenApi
+from orchestrator.mcp_server.server import build_server
+
+__all__ = ["MCP_PATH", "McpEndpoint", "key_of"]
+
+MCP_PATH = "/mcp"
+_IN_PROCESS = "http://warren.internal"
+_AUTH_HEADERS = ("x-goog-api-key", "authorization")
+_TIMEOUT_S = 60.0
+
+
+def key_of(headers: Mapping[str, str]) -> str:
+    """The API key a request sent, read as the API reads it ('' when none)."""
+    key = headers.get("x-goog-api-key")
+    if key:
+        return key
+    scheme, _, token = headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+class McpEndpoint:
+    """The ASGI app of `/mcp`; serves only inside `running(app)`."""
+
+    def __init__(self) -> None:
+        self._manager = StreamableHTTPSessionManager(
+            build_server(self._api_for), stateless=True, json_response=True
+        )
+        self._http: httpx.AsyncClient | None = None
+
+    @contextlib.asynccontextmanager
+    async def running(self, app: ASGIApp) -> AsyncIterator[None]:
+        """Serve while inside: the MCP task group runs, and calls reach `app` in-process."""
+        transport = httpx.ASGITransport(app)
+        http = httpx.AsyncClient(transport=transport, base_url=_IN_PROCESS, timeout=_TIMEOUT_S)
+        async with http, self._manager.run():
+            self._http = http
+            try:
+                yield
+            finally:
+                self._http = None
+
+    def _client(self) -> httpx.AsyncClient:
+        if self._http is None:
+            raise RuntimeError("the MCP endpoint serves only inside McpEndpoint.running")
+        return self._http
+
+    def _api_for(self, ctx: ServerRequestContext[Any, Any]) -> WarrenApi:
+        headers = ctx.request.headers if ctx.request is not None else {}
+        return WarrenApi(self._client(), key_of(headers))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = Headers(scope=scope)
+        sent = {name: headers[name] for name in _AUTH_HEADERS if name in headers}
+        probe = await self._client().get(f"/{API_VERSION}/agents/default", headers=sent)
+        if probe.status_code >= 400:  # the API's own refusal, as it answered it
+            kept = {k: v for k, v in probe.headers.items() if k in ("content-type", "retry-after")}
+            await Response(probe.content, status_code=probe.status_code, headers=kept)(scope, receive, send)
+            return
+        await self._manager.handle_request(scope, receive, send)
