@@ -140,6 +140,9 @@ class WorkItem(_Model):
     first_turn: int = Field(0, ge=0)
     """The step to start at: more than 0 when a restarted server hands over a turn whose earlier
     steps are stored (a runner that is still in the turn keeps its own count and skips this copy)."""
+    hooks_fail_closed: bool = False
+    """The operator's `WARREN_HOOKS_FAIL_CLOSED`: a tool hook that fails refuses its call (default:
+    the hook is skipped, as Google's agents do)."""
 
 
 class ModelCallResult(_Model):

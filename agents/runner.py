@@ -11,14 +11,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from agents.budget import over_budget
 from agents.channel import Channel, ChannelClosedError, ChannelRefusedError
+from agents.hooks import ToolHooks
 from agents.model_types import ToolCallPart
-from agents.protocol import FinishReport, Outcome, StepCall, StepContext, ToolResultReport, WorkItem
+from agents.protocol import (
+    TOKEN_ENV,
+    FinishReport,
+    Outcome,
+    StepCall,
+    StepContext,
+    ToolResultReport,
+    WorkItem,
+)
 from agents.sandbox_view import step_context
 from agents.tool_calls import Tools, run_tool_call
 
@@ -159,9 +169,15 @@ class Runner:
         """Run one built-in tool; its result joins `progress.pending` even when a cancel came meanwhile."""
         if cancelled.is_set():
             raise _Ending("cancelled")
-        progress.pending.append(await run_tool_call(self.tools, work, call))
+        hooks = ToolHooks(self.workspace, self.skills_root, work.hooks_fail_closed, env=_hook_env())
+        progress.pending.append(await run_tool_call(self.tools, work, call, hooks))
         if cancelled.is_set():
             raise _Ending("cancelled")
+
+
+def _hook_env() -> dict[str, str]:
+    """A command hook's environment: the runner's, without its channel token."""
+    return {name: value for name, value in os.environ.items() if name != TOKEN_ENV}
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from typing import Any, Protocol
 
+from agents.hooks import ToolHooks
 from agents.model_types import ImagePart, ToolCallPart
 from agents.protocol import ToolResultReport, WorkItem
 from agents.tools.results import ToolResult
@@ -33,11 +34,19 @@ class Tools(Protocol):
         ...
 
 
-async def run_tool_call(tools: Tools, work: WorkItem, call: ToolCallPart) -> ToolResultReport:
-    """Run `call` if the agent may use that built-in, and report its result and duration."""
+async def run_tool_call(
+    tools: Tools, work: WorkItem, call: ToolCallPart, hooks: ToolHooks | None = None
+) -> ToolResultReport:
+    """Run `call` if the agent may use that built-in (inside its `hooks`, which may refuse it), and
+    report its result and duration."""
     started = time.monotonic()
     if call.name in work.builtin_tools:
-        result = await tools.call(call.name, call.arguments)
+
+        async def tool() -> ToolResult:
+            result: ToolResult = await tools.call(call.name, call.arguments)
+            return result
+
+        result = await (hooks.run(call, tool) if hooks is not None else tool())
     else:
         result = ToolResult(output=f"Tool {call.name!r} is not available to this agent.", is_error=True)
     images = [ImagePart(mime_type=image.mime_type, data=image.data) for image in result.images]

@@ -20,6 +20,7 @@ __all__ = [
     "MAX_INSTRUCTIONS",
     "SKILLS_DIR",
     "read_instructions",
+    "read_regular",
     "skill_folder",
     "workspace_skills",
 ]
@@ -38,7 +39,7 @@ def read_instructions(workspace: Path, limit: int = MAX_INSTRUCTIONS) -> str | N
     parts: list[str] = []
     left = limit
     for name in INSTRUCTION_FILES:
-        data = _read_regular(workspace, name, left + 1, whole=False)
+        data = read_regular(workspace, name, left + 1, whole=False)
         if data is None:
             continue
         cut = "\n(cut here: Warren reads at most 32 KiB of instructions)" if len(data) > left else ""
@@ -64,7 +65,7 @@ def workspace_skills(workspace: Path, taken: set[str]) -> list[Skill]:
     for folder in sorted(root.iterdir())[: _MAX_SKILLS * 4]:
         if folder.name in taken or folder.name.startswith(".") or not _plain_dirs(root, folder.name):
             continue
-        if _read_regular(folder, SKILL_FILE, _MAX_SKILL_FILE) is None:
+        if read_regular(folder, SKILL_FILE, _MAX_SKILL_FILE) is None:
             continue
         try:
             skills.append(load_skill(folder))
@@ -80,7 +81,7 @@ def skill_folder(workspace: Path, name: str) -> Path | None:
     root = workspace / SKILLS_DIR
     if not (_plain_dirs(workspace, SKILLS_DIR) and _plain_dirs(root, name)):
         return None
-    return root / name if _read_regular(root / name, SKILL_FILE, _MAX_SKILL_FILE) is not None else None
+    return root / name if read_regular(root / name, SKILL_FILE, _MAX_SKILL_FILE) is not None else None
 
 
 def _plain_dirs(base: Path, relative: str) -> bool:
@@ -97,7 +98,7 @@ def _plain_dirs(base: Path, relative: str) -> bool:
     return True
 
 
-def _read_regular(base: Path, relative: str, limit: int, *, whole: bool = True) -> bytes | None:
+def read_regular(base: Path, relative: str, limit: int, *, whole: bool = True) -> bytes | None:
     """At most `limit` bytes of the regular file `relative` under `base`, reached without following a
     link; None when it is missing, a link or not a regular file, or (`whole`) larger than `limit`."""
     parent = str(Path(relative).parent)

@@ -274,4 +274,7 @@ async def _agent_sandboxes(
         max_total_tokens=settings.max_total_tokens,
     )
     aliases = AgentAliases(settings.agent_aliases)
-    return environments, SandboxAgentRunner(store, environments, hub, channels, budget, aliases)
+    runner = SandboxAgentRunner(
+        store, environments, hub, channels, budget, aliases, settings.hooks_fail_closed
+    )
+    return environments, runner

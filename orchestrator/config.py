@@ -193,6 +193,10 @@ class Settings(BaseModel):
     max_total_tokens: int = Field(2_000_000, ge=1)
     """Default token budget of an agent interaction (input + output of all its model calls) when
     its agent sets no `max_total_tokens`; past it, `budget_exceeded`."""
+    hooks_fail_closed: bool = False
+    """A tool hook (`.agents/hooks.json`, a skill's `hooks.json`) that fails, or a hooks file that
+    cannot be read, refuses the tool call (`WARREN_HOOKS_FAIL_CLOSED`); default: it is skipped
+    (fail open, as Google's agents do)."""
 
     sandbox_labels: dict[str, str] = Field(default_factory=dict)
     """Extra labels on every container and volume this server makes (`WARREN_SANDBOX_LABELS`, a

@@ -60,9 +60,11 @@ class SandboxAgentRunner:
         channels: ChannelServers,
         budget: Budget | None = None,
         aliases: AgentAliases = PRESETS,
+        hooks_fail_closed: bool = False,
     ):
         self.store = store
         self.budget = budget or Budget()
+        self.hooks_fail_closed = hooks_fail_closed
         self.environments = environments
         self.hub = hub
         self.channels = channels
@@ -198,7 +200,9 @@ class SandboxAgentRunner:
         tally = None if egress is None else egress.meter.tally(record.environment_id)
         watch = SandboxWatch(self.environments.backend, sandbox_id, tally)
         watch.start()
-        work = work_item(record, chain, self.budget)
+        work = work_item(record, chain, self.budget).model_copy(
+            update={"hooks_fail_closed": self.hooks_fail_closed}
+        )
         if resumed is not None:
             work.first_turn = len(resumed.answers)
         model, conversation = model_of(record.request, chain), to_messages(history)
