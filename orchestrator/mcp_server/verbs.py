@@ -20,7 +20,7 @@ from orchestrator.mcp_server.api import ApiRefusal, ApiUnreachable, Json, Warren
 from orchestrator.mcp_server.tools import DEFAULT_READ_BYTES, DEFAULT_WAIT_S, TOOL_SCHEMAS
 from orchestrator.mcp_server.views import TERMINAL, run_view
 
-__all__ = ["MAX_FILE_BYTES", "POLL_S", "ToolFailure", "call_tool"]
+__all__ = ["MAX_FILE_BYTES", "POLL_S", "ToolFailure", "call_tool", "utf8_text"]
 
 POLL_S = 1.0
 """How often a wait reads the run again (**seconds**)."""
@@ -100,7 +100,7 @@ async def _list_files(api: WarrenApi, args: Json) -> Json:
     return answer
 
 
-def _decoded(data: bytes, *, complete: bool) -> str | None:
+def utf8_text(data: bytes, *, complete: bool) -> str | None:
     """`data` as UTF-8 text (a cut multi-byte character at the end is dropped), else None."""
     try:
         return codecs.getincrementaldecoder("utf-8")().decode(data, final=complete)
@@ -123,7 +123,7 @@ async def _read_file(api: WarrenApi, args: Json) -> Json:
     max_bytes = int(args.get("max_bytes", DEFAULT_READ_BYTES))
     read = await api.read_file(environment_id, path, max_bytes=max_bytes)
     truncated = read.size_bytes > len(read.data)
-    text = _decoded(read.data, complete=not truncated)
+    text = utf8_text(read.data, complete=not truncated)
     answer: Json = {"path": path, "size_bytes": read.size_bytes, "truncated": truncated}
     if text is not None:
         answer.update(encoding="utf-8", content=text)
