@@ -66,29 +66,6 @@ RUNTIMES = ("runc", "runsc")
 that make sandboxes) runs under each: the host kernel behind runc, and gVisor."""
 
 
-RUNSC_GAPS = {
-    "test_privilege_escalation_and_mounts_fail": "gVisor lets `unshare -r` make a user namespace inside "
-    "its own kernel (no host namespace is made); the test's check is runc's",
-    "test_root_filesystem_is_read_only": "gVisor answers EACCES (permission) before EROFS for uid 1000",
-    "test_network_disabled_has_no_route_and_no_dns": "gVisor shows a loopback route and hides /sys/class/net",
-    "test_a_second_sandbox_is_unreachable": "gVisor shows a loopback route and hides /sys/class/net (the "
-    "listener, file and process checks pass; the interface listing is runc's)",
-    "test_fork_bomb_ends_and_host_stays_responsive": "the pids limit counts the gVisor sentry's threads: "
-    "a fork bomb ends the whole sandbox, not just the bomb",
-    "test_memory_bomb_is_killed_as_out_of_memory": "the memory limit kills the gVisor sentry: the whole "
-    "sandbox ends instead of one process",
-}
-"""Tests whose runsc variant fails today, each with why (strict xfail, so a fix shows at once)."""
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark the runsc variant of each `RUNSC_GAPS` test as a strict expected failure."""
-    for item in items:
-        name, _, param = item.name.partition("[")
-        if name in RUNSC_GAPS and param.startswith("runsc"):
-            item.add_marker(pytest.mark.xfail(reason=RUNSC_GAPS[name], strict=True))
-
-
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Run each test whose fixtures ask for `sandbox_runtime` once per runtime, grouped by runtime."""
     if "sandbox_runtime" in metafunc.fixturenames:

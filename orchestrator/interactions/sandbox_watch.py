@@ -3,8 +3,10 @@
 A reading of the sandbox's own counters (`SandboxBackend.usage`) is taken when the turn starts;
 after a step that reports a failed tool call the hub asks `verdict`, which reads them again: an OOM
 kill, a refused fork or a full workspace since the start ends the interaction with its code
-(`out_of_memory`, `process_limit`, `disk_full`). `bounded` ends a turn that outlives its wall-clock
-budget inside a tool call (the runner only checks between steps) with `wall_clock_limit`. At the
+(`out_of_memory`, `process_limit`, `disk_full`); a sandbox that died as a whole (gVisor's memory
+limit covers its kernel) is read the same way when the runner falls silent (`SandboxEnded`).
+`bounded` ends a turn that outlives its wall-clock budget inside a tool call (the runner only checks
+between steps) with `wall_clock_limit`. At the
 end, `account` stores the difference as the interaction's `warren_usage` and adds it to the
 environment's. The egress proxy's tally of the environment (`egress.meter.Tally`), when it has a
 proxy, gives `egress_bytes` the same way: bytes relayed since the start.
@@ -24,7 +26,7 @@ from orchestrator.sandbox.usage import SandboxUsage, end_reason
 from orchestrator.store import Store
 from orchestrator.store.errors import NotFoundError
 
-__all__ = ["WALL_CLOCK_GRACE_S", "SandboxWatch", "WallClockExceeded"]
+__all__ = ["WALL_CLOCK_GRACE_S", "SandboxEnded", "SandboxWatch", "WallClockExceeded"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -36,6 +38,14 @@ WALL_CLOCK_GRACE_S = 2.0
 
 class WallClockExceeded(Exception):
     """The turn ran past its wall-clock budget inside a tool call and was stopped."""
+
+
+class SandboxEnded(Exception):
+    """The sandbox died under the turn, and `verdict` says why (e.g. OOM-killed as a whole)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code, self.message = code, message
 
 
 class SandboxWatch:

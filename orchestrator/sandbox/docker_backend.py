@@ -75,7 +75,7 @@ class DockerBackend:
         self.extra_labels = dict(extra_labels or {})
         self._tar_limits = tar_limits or TarLimits()
         self._engine = DockerEngine(client, threads)
-        self._workspaces: dict[str, str | None] = {}
+        self._workspaces: dict[str, docker_inspect.Placement] = {}
         """Each sandbox's workspace volume on the host, for `usage` (found once per sandbox)."""
         self._volumes = WorkspaceVolumes(self._engine, workspace_bytes, workspace_dir)
 

@@ -3,7 +3,9 @@
 The command runs under `timeout -s KILL`, which kills its whole process group at the deadline; a
 sweep by the exec's marker (`EXEC_MARKER` in every process's environment) then kills anything that
 left the group with setsid. The output is pumped from a worker thread to the event loop as it
-arrives. A SIGKILL exit counts as an OOM kill only if the sandbox's own memory cgroup says so.
+arrives. A SIGKILL exit counts as an OOM kill only if the sandbox's own memory cgroup says so, or, when
+the whole sandbox died under the command (gVisor's memory limit covers its kernel), the engine's
+`OOMKilled`.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import secrets
 import threading
 import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 from orchestrator.sandbox.backend import ExecChunk, ExecRequest, ExecResult, SandboxError
 from orchestrator.sandbox.docker_engine import DockerEngine
@@ -23,6 +26,9 @@ __all__ = ["exec_stream", "oom_kills", "sweep"]
 
 _KILLED_EXIT_CODES = (124, 137)  # `timeout` itself, or the group it took down with SIGKILL
 _DEADLINE_GRACE_S = 5.0
+_ALIVE_POLL_S = 2.0
+"""While a command runs, the sandbox's state is read this often: a sandbox that died (under gVisor the
+memory limit kills the whole sandbox) ends the command as SIGKILLed, OOM-killed if the engine says so."""
 # Kills every process that carries this exec's marker in its environment, including ones that
 # left the process group with setsid. Runs as the sandbox user, who owns all of them.
 _SWEEP = (
@@ -68,10 +74,17 @@ async def exec_stream(engine: DockerEngine, request: ExecRequest) -> AsyncIterat
     stdout, stderr = bytearray(), bytearray()
     deadline = started + request.timeout_s + _DEADLINE_GRACE_S
     swept = False
+    ended: dict[str, Any] | None = None  # the sandbox's state, once it stopped under the command
     while True:
+        left = deadline - time.monotonic()
         try:
-            item = await asyncio.wait_for(queue.get(), timeout=max(0.0, deadline - time.monotonic()))
+            item = await asyncio.wait_for(queue.get(), timeout=max(0.0, min(left, _ALIVE_POLL_S)))
         except TimeoutError:
+            if left > _ALIVE_POLL_S:
+                ended = await _stopped(engine, request.sandbox_id)
+                if ended is None:
+                    continue
+                break  # the engine never closes the stream of a sandbox that died (gVisor: OOM-killed)
             # The inner `timeout` should have fired; make sure, then keep draining.
             await sweep(engine, request.sandbox_id, exec_id)
             swept, deadline = True, time.monotonic() + _DEADLINE_GRACE_S
@@ -87,9 +100,15 @@ async def exec_stream(engine: DockerEngine, request: ExecRequest) -> AsyncIterat
         if err:
             stderr += err
             yield ExecChunk(stream="stderr", data=err)
+    duration = time.monotonic() - started
+    if ended is not None:
+        killed = bool(ended.get("OOMKilled"))
+        yield ExecResult(
+            exit_code=137, stdout=bytes(stdout), stderr=bytes(stderr), oom_killed=killed, duration_s=duration
+        )
+        return
     await done.wait()
     inspected = await engine.call(client.api.exec_inspect, handle["Id"])
-    duration = time.monotonic() - started
     exit_code: int | None = inspected.get("ExitCode")
     timed_out = swept or (exit_code in _KILLED_EXIT_CODES and duration >= request.timeout_s * 0.95)
     if timed_out:
@@ -104,6 +123,14 @@ async def exec_stream(engine: DockerEngine, request: ExecRequest) -> AsyncIterat
         oom_killed=oom_killed,
         duration_s=duration,
     )
+
+
+async def _stopped(engine: DockerEngine, sandbox_id: str) -> dict[str, Any] | None:
+    """The sandbox's state if it no longer runs, else None."""
+    client = await engine.client()
+    attrs: dict[str, Any] = await engine.call(client.api.inspect_container, sandbox_id)
+    state: dict[str, Any] = attrs.get("State") or {}
+    return None if state.get("Running") else state
 
 
 async def sweep(engine: DockerEngine, sandbox_id: str, exec_id: str) -> None:

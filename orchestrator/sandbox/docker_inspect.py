@@ -8,15 +8,22 @@ stay cheap.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, NamedTuple
 
-from orchestrator.sandbox.backend import SandboxInfo, SandboxStats
+from orchestrator.sandbox.backend import SandboxError, SandboxInfo, SandboxStats
 from orchestrator.sandbox.docker_engine import DockerEngine
 from orchestrator.sandbox.docker_labels import listed_info, managed_filters
 from orchestrator.sandbox.host_usage import host_usage
-from orchestrator.sandbox.usage import USAGE_SCRIPT, SandboxUsage, parse_usage, with_engine_stats
+from orchestrator.sandbox.runtimes import GVISOR
+from orchestrator.sandbox.usage import (
+    GVISOR_TASKS,
+    USAGE_SCRIPT,
+    SandboxUsage,
+    parse_usage,
+    with_engine_stats,
+)
 
-__all__ = ["list_sandboxes", "stats", "usage"]
+__all__ = ["Placement", "list_sandboxes", "stats", "usage"]
 
 _MAX_KNOWN = 4096
 
@@ -42,37 +49,86 @@ async def stats(engine: DockerEngine, sandbox_id: str) -> SandboxStats:
     )
 
 
-async def usage(engine: DockerEngine, sandbox_id: str, workspaces: dict[str, str | None]) -> SandboxUsage:
+class Placement(NamedTuple):
+    """What `usage` needs to know of a sandbox, read once (one inspect)."""
+
+    workspace: str | None
+    """Where its `/workspace` volume is on the host (None when it cannot be read there)."""
+    gvisor: bool
+    """It runs under gVisor: its task count is read inside (`GVISOR_TASKS`)."""
+
+
+async def usage(engine: DockerEngine, sandbox_id: str, known: dict[str, Placement]) -> SandboxUsage:
     """The sandbox's counters from the host's cgroup files and workspace volume (`host_usage`) when the
     engine runs here; else from inside the sandbox (one `sh` as the sandbox user), with the engine's
-    CPU and memory figures where the sandbox cannot read its cgroup (gVisor).
+    CPU and memory figures where the sandbox cannot read its cgroup (gVisor). Under gVisor its task
+    count and RLIMIT_NPROC are read inside too (builtins only: no fork, so it answers at the limit).
+    A sandbox that no longer runs answers whether the engine saw it OOM-killed.
 
     Args:
-        workspaces: the host path of each sandbox's workspace, filled here on first use (one inspect).
+        known: each sandbox's `Placement`, filled here on first use (one inspect).
     """
-    if sandbox_id not in workspaces:
-        if len(workspaces) >= _MAX_KNOWN:
-            workspaces.clear()  # destroyed sandboxes' entries go too; a live one is looked up again
-        workspaces[sandbox_id] = await _workspace_source(engine, sandbox_id)
-    found = await asyncio.to_thread(host_usage, sandbox_id, workspaces[sandbox_id])
-    if found is not None:
-        return found
+    if sandbox_id not in known:
+        if len(known) >= _MAX_KNOWN:
+            known.clear()  # destroyed sandboxes' entries go too; a live one is looked up again
+        known[sandbox_id] = await _placement(engine, sandbox_id)
+    place = known[sandbox_id]
+    try:
+        reading = await asyncio.to_thread(host_usage, sandbox_id, place.workspace)
+        if reading is None:
+            reading = await _inside(engine, sandbox_id)
+        if place.gvisor:
+            reading = reading.model_copy(
+                update=dict(_tasks(await _run(engine, sandbox_id, GVISOR_TASKS, "bash")))
+            )
+    except SandboxError:
+        ended = await _ended(engine, sandbox_id)
+        if ended is None:
+            raise
+        return ended
+    return reading
+
+
+async def _run(engine: DockerEngine, sandbox_id: str, script: str, shell: str = "sh") -> bytes:
     client = await engine.client()
-    handle = await engine.call(client.api.exec_create, sandbox_id, ["sh", "-c", USAGE_SCRIPT])
+    handle = await engine.call(client.api.exec_create, sandbox_id, [shell, "-c", script])
     output: bytes = await engine.call(client.api.exec_start, handle["Id"])
-    reading = parse_usage(output)
+    return output
+
+
+async def _inside(engine: DockerEngine, sandbox_id: str) -> SandboxUsage:
+    reading = parse_usage(await _run(engine, sandbox_id, USAGE_SCRIPT))
     if reading.cpu_ns and reading.peak_memory_bytes:
         return reading  # the sandbox's own cgroup answered (runc): no engine call
     # gVisor shows no cgroup files inside; `docker stats` waits about a second for its sample here
+    client = await engine.client()
     raw: dict[str, Any] = await engine.call(client.api.stats, sandbox_id, stream=False, one_shot=True)
     return with_engine_stats(reading, raw)
 
 
-async def _workspace_source(engine: DockerEngine, sandbox_id: str) -> str | None:
-    """Where the sandbox's `/workspace` volume is on the host (None when it cannot be read there)."""
+def _tasks(output: bytes) -> dict[str, int]:
+    reading = parse_usage(output)
+    return {"tasks": reading.tasks, "task_limit": reading.task_limit}
+
+
+async def _ended(engine: DockerEngine, sandbox_id: str) -> SandboxUsage | None:
+    """The reading of a sandbox that stopped (None while it runs): the engine's `OOMKilled` says
+    whether the OOM killer ended it, at its memory limit (under gVisor the limit covers its kernel)."""
     client = await engine.client()
     attrs: dict[str, Any] = await engine.call(client.api.inspect_container, sandbox_id)
+    state = attrs.get("State") or {}
+    if state.get("Running"):
+        return None
+    killed = bool(state.get("OOMKilled"))
+    limit = int((attrs.get("HostConfig") or {}).get("Memory") or 0)
+    return SandboxUsage(sandbox_oom_killed=killed, peak_memory_bytes=limit if killed else 0)
+
+
+async def _placement(engine: DockerEngine, sandbox_id: str) -> Placement:
+    client = await engine.client()
+    attrs: dict[str, Any] = await engine.call(client.api.inspect_container, sandbox_id)
+    gvisor = (attrs.get("HostConfig") or {}).get("Runtime") == GVISOR
     for mount in attrs.get("Mounts") or []:
         if mount.get("Destination") == "/workspace" and mount.get("Source"):
-            return str(mount["Source"])  # `host_usage` reads nothing where it is not a folder here
-    return None
+            return Placement(str(mount["Source"]), gvisor)  # `host_usage` reads nothing where it is no folder
+    return Placement(None, gvisor)

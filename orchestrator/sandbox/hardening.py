@@ -11,13 +11,19 @@ from typing import Any
 
 from orchestrator import __version__
 from orchestrator.sandbox.backend import LABEL_PREFIX, SandboxError, SandboxSpec
+from orchestrator.sandbox.runtimes import GVISOR
 
-__all__ = ["SANDBOX_GID", "SANDBOX_UID", "container_kwargs", "warren_labels"]
+__all__ = ["GVISOR_HOST_PIDS_BASE", "GVISOR_HOST_PIDS_PER_TASK", "SANDBOX_GID", "SANDBOX_UID"]
+__all__ += ["container_kwargs", "warren_labels"]
 
 SANDBOX_UID = 1000
 SANDBOX_GID = 1000
 WORKSPACE = "/workspace"
 HOME = "/home/agent"
+GVISOR_HOST_PIDS_PER_TASK = 12
+"""Host pids the engine allows a gVisor sandbox per task of its process limit (measured: 8 to 10)."""
+GVISOR_HOST_PIDS_BASE = 256
+"""And for the sentry itself (its gofer and threads), whatever the sandbox runs."""
 _ENGINE_SOCKETS = frozenset({"/var/run/docker.sock", "/run/docker.sock", "/run/containerd/containerd.sock"})
 
 
@@ -69,10 +75,25 @@ def container_kwargs(spec: SandboxSpec, image: str, name: str, workspace_volume:
         "mem_limit": memory,
         "memswap_limit": memory,  # equal to the memory limit: no swap to hide in
         "nano_cpus": int(limits.cpus * 1e9),
-        "pids_limit": limits.pids,
+        "pids_limit": limits.pids,  # gVisor: its process limit is RLIMIT_NPROC instead (`_gvisor_pids`)
         "log_config": {"type": "json-file", "config": {"max-size": f"{limits.log_max_mb}m", "max-file": "1"}},
         "network_mode": "none",  # both policies: egress, when allowed, only via the orchestrator's proxy
     }
     if spec.runtime:
         kwargs["runtime"] = spec.runtime
+    if spec.runtime == GVISOR:
+        kwargs.update(_gvisor_pids(limits.pids))
     return kwargs
+
+
+def _gvisor_pids(pids: int) -> dict[str, Any]:
+    """Under gVisor the engine's pids limit counts the sentry's host processes and threads (about
+    8 to 10 per sandbox task on the ptrace platform), not the sandbox's tasks, so it cannot stop a fork
+    bomb: gVisor's own kernel does, with RLIMIT_NPROC for the sandbox user (its tasks, threads
+    included). The engine's limit stays, bounded, as the host's guard with headroom for the sentry.
+    Never set under runc, where RLIMIT_NPROC counts every host process of uid 1000, in every sandbox.
+    """
+    return {
+        "ulimits": [{"Name": "nproc", "Soft": pids, "Hard": pids}],
+        "pids_limit": pids * GVISOR_HOST_PIDS_PER_TASK + GVISOR_HOST_PIDS_BASE,
+    }

@@ -1,11 +1,11 @@
-"""Which OCI runtime sandboxes run under: runc unless `WARREN_RUNTIME` names another (e.g. `runsc`).
+"""Which OCI runtime sandboxes run under: gVisor (`runsc`) where the engine has it, else runc.
 
 gVisor puts a user-space kernel between the sandbox and the host's, so a kernel exploit inside a
-sandbox meets gVisor first. `make engine` (scripts/ensure-engine.sh) registers it, and
-`WARREN_RUNTIME=runsc` runs every sandbox under it. It is not yet the default: under gVisor the
-sandbox's pids and memory limits count gVisor's own sentry, so a fork or memory bomb ends the whole
-sandbox instead of the one command, and the out-of-memory and process-limit end reasons cannot be read
-(no cgroup files inside). `warren doctor` says which runtime is in use and whether gVisor is available.
+sandbox meets gVisor first. `make engine` (scripts/ensure-engine.sh) registers it; `WARREN_RUNTIME`
+names the runtime explicitly (`runc` to opt out). Under gVisor the Docker memory limit covers the
+sandbox's own kernel, so a memory bomb ends the whole sandbox (`out_of_memory` from the engine's
+`OOMKilled`), and the process limit is gVisor's RLIMIT_NPROC (see hardening.py). `warren doctor` says
+which runtime is in use and whether gVisor is available.
 """
 
 from __future__ import annotations
@@ -30,9 +30,9 @@ def runtimes_of(info: Mapping[str, object]) -> frozenset[str]:
     return frozenset(str(name) for name in runtimes) if isinstance(runtimes, Mapping) else frozenset()
 
 
-def choose_runtime(requested: str | None, registered: Collection[str]) -> str:
-    """The runtime every sandbox gets: `requested` (`WARREN_RUNTIME`) if set, else runc (noting once
-    when gVisor is registered and could be chosen).
+def choose_runtime(requested: str | None, registered: Collection[str], *, warn: bool = True) -> str:
+    """The runtime every sandbox gets: `requested` (`WARREN_RUNTIME`) if set, else runsc when the engine
+    has it registered, else runc with one warning (unless `warn` is false: `warren doctor` reports it).
 
     Raises:
         SandboxError: `requested` is not registered with the engine (every sandbox would fail to start).
@@ -46,5 +46,7 @@ def choose_runtime(requested: str | None, registered: Collection[str]) -> str:
             )
         return requested
     if GVISOR in registered:
-        log.info("sandboxes run under runc; gVisor is registered: WARREN_RUNTIME=runsc runs them under it")
+        return GVISOR
+    if warn:
+        log.warning("sandboxes run under runc: gVisor (runsc) is not registered with the engine; %s", FIX)
     return RUNC

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-__all__ = ["USAGE_SCRIPT", "SandboxUsage", "end_reason", "parse_usage", "with_engine_stats"]
+__all__ = ["GVISOR_TASKS", "USAGE_SCRIPT", "SandboxUsage", "end_reason", "parse_usage", "with_engine_stats"]
 
 # Each line: `<name> <integer>`; a file the kernel lacks prints nothing (the figure stays 0).
 USAGE_SCRIPT = r"""
@@ -31,9 +31,18 @@ workspace_free_blocks %a
 block_size %S' /workspace
 exit 0
 """
+# gVisor's process limit is RLIMIT_NPROC (hardening.py), which leaves no counter: its tasks (threads
+# included) and the limit, read with bash builtins only (dash has no `ulimit -u`), so the reading
+# needs no fork at the limit (an exec'd process itself is not refused). The reader does not count.
+GVISOR_TASKS = r"""
+set -- /proc/[0-9]*/task/[0-9]*
+echo tasks $(( $# - 1 ))
+printf 'task_limit '
+ulimit -u
+"""
 _NAMES = frozenset(
     {"cpu_ns", "cpu_us", "peak_memory_bytes", "oom_kills", "pids_refused"}
-    | {"workspace_blocks", "workspace_free_blocks", "block_size"}
+    | {"workspace_blocks", "workspace_free_blocks", "block_size", "tasks", "task_limit"}
 )
 _MAX_OUTPUT = 4096
 _MAX_VALUE = 1 << 63
@@ -60,6 +69,12 @@ class SandboxUsage(BaseModel):
     """Bytes used on the workspace's file system."""
     workspace_free_bytes: int = 0
     """Bytes the sandbox user may still write there."""
+    tasks: int = 0
+    """gVisor only: the sandbox's tasks (processes and their threads) when read."""
+    task_limit: int = 0
+    """gVisor only: the sandbox user's RLIMIT_NPROC, its process limit (0: not read)."""
+    sandbox_oom_killed: bool = False
+    """The sandbox itself no longer runs: the OOM killer ended it (gVisor: the limit covers its kernel)."""
 
 
 def parse_usage(output: bytes) -> SandboxUsage:
@@ -77,6 +92,8 @@ def parse_usage(output: bytes) -> SandboxUsage:
         pids_refused=seen.get("pids_refused", 0),
         workspace_bytes=max(0, seen.get("workspace_blocks", 0) - seen.get("workspace_free_blocks", 0)) * size,
         workspace_free_bytes=seen.get("workspace_free_blocks", 0) * size,
+        tasks=seen.get("tasks", 0),
+        task_limit=seen.get("task_limit", 0),
     )
 
 
@@ -95,9 +112,19 @@ def end_reason(before: SandboxUsage, after: SandboxUsage) -> tuple[str, str] | N
     """`(code, message)` naming why a command run between the two readings died, or None."""
     if after.oom_kills > before.oom_kills:
         return "out_of_memory", "a command in the sandbox was killed for using more memory than its limit"
-    if after.pids_refused > before.pids_refused:
+    if after.sandbox_oom_killed and not before.sandbox_oom_killed:
+        return "out_of_memory", "the sandbox was killed for using more memory than its limit"
+    if after.pids_refused > before.pids_refused or _at_task_limit(after):
         return "process_limit", "a command in the sandbox hit the sandbox's process limit"
     size = after.workspace_bytes + after.workspace_free_bytes
     if size and after.workspace_free_bytes < max(_FULL_LEFT_BYTES, size // 100):
         return "disk_full", "the sandbox's workspace is full"
     return None
+
+
+def _at_task_limit(reading: SandboxUsage) -> bool:
+    """gVisor: the sandbox's tasks fill its RLIMIT_NPROC (within a few: the refused forker may have
+    exited, or its threads). Read after the failed command, so the tasks it left behind show; a
+    command that killed its own children before it ended leaves no trace."""
+    limit = reading.task_limit
+    return limit > 0 and reading.tasks >= limit - max(2, limit // 32)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from orchestrator.sandbox import Limits, Mount, SandboxError, SandboxSpec
-from orchestrator.sandbox.hardening import container_kwargs
+from orchestrator.sandbox.hardening import GVISOR_HOST_PIDS_BASE, GVISOR_HOST_PIDS_PER_TASK, container_kwargs
 
 
 def kwargs(**fields: object) -> dict:
@@ -38,6 +38,23 @@ def test_labels_identify_environment_tenant_and_version() -> None:
 
 def test_runtime_is_configurable_for_gvisor() -> None:
     assert kwargs(runtime="runsc")["runtime"] == "runsc"
+    assert kwargs(runtime="runc")["runtime"] == "runc"
+
+
+def test_under_gvisor_the_process_limit_is_its_rlimit_nproc() -> None:
+    """The engine's pids limit counts gVisor's sentry on the host: it keeps bounded headroom, and the
+    sandbox's own process limit is RLIMIT_NPROC, which gVisor's kernel enforces."""
+    k = kwargs(runtime="runsc", limits=Limits(pids=64))
+    assert k["ulimits"] == [{"Name": "nproc", "Soft": 64, "Hard": 64}]
+    assert k["pids_limit"] == 64 * GVISOR_HOST_PIDS_PER_TASK + GVISOR_HOST_PIDS_BASE
+    assert kwargs(runtime="runsc")["pids_limit"] <= 8192, "bounded: the host's pid space stays safe"
+
+
+@pytest.mark.parametrize("runtime", [None, "runc"])
+def test_under_runc_nproc_is_never_set(runtime: str | None) -> None:
+    """RLIMIT_NPROC on the host counts every process of uid 1000, across sandboxes."""
+    k = kwargs(runtime=runtime, limits=Limits(pids=64))
+    assert "ulimits" not in k and k["pids_limit"] == 64
 
 
 def test_limits_and_read_only_mounts_apply() -> None:

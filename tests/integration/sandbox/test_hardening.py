@@ -3,15 +3,33 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
+from docker import DockerClient
 
 from orchestrator.sandbox import DockerBackend, ExecRequest, Limits, Mount, SandboxError, SandboxSpec
+from orchestrator.sandbox.hardening import GVISOR_HOST_PIDS_BASE, GVISOR_HOST_PIDS_PER_TASK
+from orchestrator.sandbox.usage import end_reason
 from tests.conftest import SandboxFactory
+from tests.support.loopback import LOOPBACK_ONLY, assert_loopback_only
 
 pytestmark = pytest.mark.integration
+
+# Forks `sleep`s (exec'd: small under gVisor too) until a fork is refused; they outlive it.
+FORKS_UNTIL_REFUSED = """python3 -c '
+import errno, os, sys
+while True:
+    try:
+        if os.fork() == 0:
+            os.execv("/bin/sleep", ["sleep", "30"])
+    except OSError as exc:
+        sys.exit(errno.errorcode[exc.errno])
+'"""
 
 
 async def run(
@@ -44,19 +62,57 @@ async def test_runs_as_uid_1000_without_capabilities(
 
 
 async def test_privilege_escalation_and_mounts_fail(
-    backend: DockerBackend, sandbox_factory: SandboxFactory
+    backend: DockerBackend, sandbox_factory: SandboxFactory, sandbox_runtime: str
 ) -> None:
     info = await sandbox_factory()
     code, out = await run(backend, info.id, "mount -t tmpfs none /mnt")
     assert code != 0 and ("permission denied" in out.lower() or "must be superuser" in out.lower())
-    code, _ = await run(backend, info.id, "unshare -r true")
-    assert code != 0, "user namespaces are refused (seccomp / no capabilities)"
+    if sandbox_runtime == "runc":
+        code, _ = await run(backend, info.id, "unshare -r true")
+        assert code != 0, "user namespaces are refused (seccomp / no capabilities)"
+        return
+    # gVisor makes the namespace inside its own kernel: root there is uid 1000 mapped, nothing on the
+    # host. What matters: the host sees no new namespace and no new user among the sandbox's processes.
+    before = await asyncio.to_thread(host_identities, info.id)
+    nested = asyncio.create_task(run(backend, info.id, "unshare -r sh -c 'cat /proc/self/uid_map; sleep 3'"))
+    await asyncio.sleep(1.5)
+    during = await asyncio.to_thread(host_identities, info.id)
+    code, out = await nested
+    assert code == 0 and out.split() == ["0", "1000", "1"], "namespaced root is the sandbox user"
+    assert during == before, "no host user namespace or host uid appeared"
+    code, out = await run(
+        backend, info.id, "unshare -r touch /usr/bin/evil; unshare -r mount -t tmpfs none /usr"
+    )
+    assert code != 0, "namespaced root cannot write the image or mount over it"
+
+
+def host_identities(sandbox_id: str) -> set[tuple[str, str]]:
+    """(user namespace, uid) of every host process in the sandbox's cgroup (cgroup v1, cgroupfs)."""
+    procs = Path(f"/sys/fs/cgroup/pids/docker/{sandbox_id}/cgroup.procs").read_text().split()
+    assert procs, "the sandbox's host processes are listed"
+    found = set()
+    for pid in procs:
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+            uid = next(
+                line.split()[1]
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+                if line.startswith("Uid:")
+            )
+            found.add((os.readlink(f"/proc/{pid}/ns/user"), uid))
+    return found
 
 
 async def test_root_filesystem_is_read_only(backend: DockerBackend, sandbox_factory: SandboxFactory) -> None:
+    """The root is mounted read-only under both runtimes; a write fails (runc answers EROFS first,
+    gVisor checks permissions first and answers EACCES: either way nothing is written)."""
     info = await sandbox_factory()
-    code, out = await run(backend, info.id, "touch /usr/bin/evil")
-    assert code != 0 and "Read-only file system" in out
+    _, mounts = await run(backend, info.id, "cat /proc/mounts")
+    root = next(line.split() for line in mounts.splitlines() if line.split()[1] == "/")
+    assert "ro" in root[3].split(","), f"the root file system is mounted read-only: {root}"
+    code, out = await run(backend, info.id, "touch /usr/bin/evil /evil")
+    assert code != 0 and ("Read-only file system" in out or "Permission denied" in out)
+    code, _ = await run(backend, info.id, "test -e /usr/bin/evil || test -e /evil")
+    assert code == 1, "nothing was written"
     code, _ = await run(backend, info.id, "touch /workspace/ok /tmp/ok $HOME/ok")
     assert code == 0, "the workspace, /tmp and the home tmpfs stay writable"
 
@@ -81,8 +137,8 @@ async def test_network_disabled_has_no_route_and_no_dns(
 ) -> None:
     """Proved by the missing route: connects fail at once and no packet can leave (no interface)."""
     info = await sandbox_factory(network="disabled")
-    _, out = await run(backend, info.id, "ls /sys/class/net; ip route; ip -6 route")
-    assert out.split() == ["lo"], "only loopback exists and there is no route at all"
+    _, out = await run(backend, info.id, LOOPBACK_ONLY)
+    assert_loopback_only(out)
     probe = r"""
 import errno, socket, time
 started = time.monotonic()
@@ -104,12 +160,13 @@ print(" ".join(results), round(time.monotonic() - started, 2))
 """
     _, out = await run(backend, info.id, f"python3 -c '{probe}'")
     tcp, udp, dns, elapsed = out.split()
-    assert (tcp, udp, dns) == ("ENETUNREACH", "ENETUNREACH", "no-dns")
+    unreachable = {"ENETUNREACH", "EHOSTUNREACH"}  # gVisor answers a TCP connect EHOSTUNREACH
+    assert tcp in unreachable and udp in unreachable and dns == "no-dns", (tcp, udp, dns)
     assert float(elapsed) < 1.0, "failures are immediate, not timeouts"
 
 
 async def test_fork_bomb_ends_and_host_stays_responsive(
-    backend: DockerBackend, sandbox_factory: SandboxFactory
+    backend: DockerBackend, sandbox_factory: SandboxFactory, sandbox_runtime: str
 ) -> None:
     info = await sandbox_factory(limits=Limits(pids=64))
     bomb = asyncio.create_task(run(backend, info.id, "bomb() { bomb | bomb & }; bomb; sleep 30", timeout_s=6))
@@ -122,14 +179,33 @@ async def test_fork_bomb_ends_and_host_stays_responsive(
     latency = sorted(latencies)[2]
     assert latency < 1.0, f"host spawned a process in {latency:.2f}s (median) during the bomb"
     await asyncio.wait_for(bomb, timeout=20)
-    stats = await backend.stats(info.id)
-    assert stats.pids <= 64
+    if sandbox_runtime == "runc":
+        assert (await backend.stats(info.id)).pids <= 64
+    else:  # gVisor's kernel holds the sandbox user to RLIMIT_NPROC; the engine's limit is the host's guard
+        assert (await backend.usage(info.id)).task_limit == 64
+        assert (await backend.stats(info.id)).pids <= 64 * GVISOR_HOST_PIDS_PER_TASK + GVISOR_HOST_PIDS_BASE
     _, out = await run(backend, info.id, "ps -e --no-headers | wc -l")
     assert int(out.strip()) < 10, "the bomb's processes are gone after its deadline"
 
 
+async def test_forks_past_the_limit_are_refused_and_the_sandbox_lives_on(
+    backend: DockerBackend, sandbox_factory: SandboxFactory, sandbox_runtime: str
+) -> None:
+    """The fork that would pass the process limit fails (EAGAIN) in the command, not the sandbox; the
+    reading names it: the cgroup's refused-fork counter under runc, the tasks at RLIMIT_NPROC under gVisor."""
+    info = await sandbox_factory(limits=Limits(pids=48))
+    before = await backend.usage(info.id)
+    code, out = await run(backend, info.id, FORKS_UNTIL_REFUSED)
+    assert code == 1 and "EAGAIN" in out, out
+    assert end_reason(before, await backend.usage(info.id)) is not None
+    assert end_reason(before, await backend.usage(info.id))[0] == "process_limit"  # type: ignore[index]
+    await run(backend, info.id, "pkill -9 -f '^sleep 30'")
+    healthy = await backend.exec(ExecRequest(sandbox_id=info.id, cmd=("true",)))
+    assert healthy.exit_code == 0, "the sandbox itself survives"
+
+
 async def test_memory_bomb_is_killed_as_out_of_memory(
-    backend: DockerBackend, sandbox_factory: SandboxFactory
+    backend: DockerBackend, sandbox_factory: SandboxFactory, sandbox_runtime: str, docker_client: DockerClient
 ) -> None:
     info = await sandbox_factory(limits=Limits(memory_mb=128))
     result = await backend.exec(
@@ -139,9 +215,16 @@ async def test_memory_bomb_is_killed_as_out_of_memory(
     )
     assert result.exit_code == 137, "killed by SIGKILL from the OOM killer"
     assert result.oom_killed and not result.timed_out
-    assert await backend.oom_kills(info.id) == 1
-    healthy = await backend.exec(ExecRequest(sandbox_id=info.id, cmd=("true",)))
-    assert healthy.exit_code == 0 and not healthy.oom_killed, "the sandbox itself survives"
+    if sandbox_runtime == "runc":
+        assert await backend.oom_kills(info.id) == 1
+        healthy = await backend.exec(ExecRequest(sandbox_id=info.id, cmd=("true",)))
+        assert healthy.exit_code == 0 and not healthy.oom_killed, "the sandbox itself survives"
+        return
+    # gVisor: the limit covers the sandbox's kernel, so the whole sandbox ends (and says so)
+    state = docker_client.api.inspect_container(info.id)["State"]
+    assert (state["Running"], state["OOMKilled"]) == (False, True)
+    ended = await backend.usage(info.id)
+    assert ended.sandbox_oom_killed and ended.peak_memory_bytes == 128 << 20
 
 
 async def test_exec_timeout_kills_every_process_it_started(

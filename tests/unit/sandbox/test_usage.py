@@ -63,3 +63,30 @@ def test_each_moved_counter_names_its_reason() -> None:
 
 def test_an_unreadable_workspace_is_never_full() -> None:
     assert end_reason(SandboxUsage(), SandboxUsage()) is None
+
+
+def test_gvisor_tasks_at_the_nproc_limit_name_the_process_limit() -> None:
+    """gVisor's process limit is RLIMIT_NPROC: its tasks filling the limit after a command is the sign."""
+    assert parse_usage(b"tasks 511\ntask_limit 512\n").model_dump(include={"tasks", "task_limit"}) == {
+        "tasks": 511,
+        "task_limit": 512,
+    }
+    assert parse_usage(b"tasks 3\ntask_limit unlimited\n").task_limit == 0  # runc: no RLIMIT_NPROC
+    at = FREE.model_copy(update={"tasks": 62, "task_limit": 64})
+    assert end_reason(FREE, at) == (
+        "process_limit",
+        "a command in the sandbox hit the sandbox's process limit",
+    )
+    assert end_reason(FREE, at.model_copy(update={"tasks": 40})) is None
+    assert end_reason(FREE, FREE.model_copy(update={"tasks": 9})) is None  # no limit read: never
+
+
+def test_a_sandbox_the_oom_killer_ended_is_out_of_memory() -> None:
+    """Under gVisor the memory limit covers the sandbox's kernel: the engine's OOMKilled says so."""
+    ended = SandboxUsage(sandbox_oom_killed=True)
+    assert end_reason(FREE, ended) == (
+        "out_of_memory",
+        "the sandbox was killed for using more memory than its limit",
+    )
+    assert end_reason(ended, ended) is None
+    assert end_reason(FREE, SandboxUsage()) is None  # stopped, not OOM-killed

@@ -1,0 +1,19 @@
+"""The network a sandbox without network may have, per runtime: the loopback interface and nothing else.
+
+runc shows no route at all (the kernel keeps loopback's in its local table); gVisor lists routes to its
+loopback (127.0.0.0/8 and ::1 on `lo`) and has no /sys/class/net. What matters under both: `lo` is the
+only interface, and no route leads anywhere but to it.
+"""
+
+from __future__ import annotations
+
+LOOPBACK_ONLY = "sed -n '3,$p' /proc/net/dev | cut -d: -f1; echo --; ip route; ip -6 route"
+"""A shell line printing the sandbox's interfaces, `--`, then its routes (v4 and v6)."""
+
+
+def assert_loopback_only(output: str) -> None:
+    """`output` of `LOOPBACK_ONLY`: `lo` is the only interface, and every route (if any) is on it."""
+    interfaces, _, routes = output.partition("--\n")
+    assert interfaces.split() == ["lo"], f"only loopback exists: {interfaces!r}"
+    off_loopback = [line for line in routes.splitlines() if line.strip() and " dev lo " not in f"{line} "]
+    assert not off_loopback, f"no route but to loopback: {off_loopback}"
