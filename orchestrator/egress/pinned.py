@@ -1,7 +1,8 @@
 """A request the orchestrator itself sends: the destination decided first, then pinned to its address.
 
-Webhook deliveries and the model form's `url_context` / `google_search` leave from the orchestrator,
-so they must not reach what the orchestrator can and tenants cannot. `resolve` asks
+Webhook deliveries, the model form's `url_context` / `google_search` and `mcp_server` tools' MCP
+connections leave from the orchestrator, so they must not reach what the orchestrator can and
+tenants cannot; `literal_refusal` decides an IP-literal URI when it is given (at create). `resolve` asks
 `Resolver.decide` (an allowlist, then every resolved address) before any connection; `pinned`
 turns the checked `Target` into a URL whose host is that address, with the original name in `Host`
 and, for https, in the TLS server name, so a name that resolves differently a moment later (DNS
@@ -10,13 +11,14 @@ rebinding) cannot redirect the request.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from orchestrator.egress.policy import EgressPolicy, Resolver, parse_host
+from orchestrator.egress.policy import EgressPolicy, Resolver, forbidden_reason, parse_host
 
-__all__ = ["MAX_URI", "Refusal", "Target", "check_uri", "pinned", "resolve"]
+__all__ = ["MAX_URI", "Refusal", "Target", "check_uri", "literal_refusal", "pinned", "resolve"]
 
 MAX_URI = 2048
 """The longest URI the orchestrator sends a request to."""
@@ -60,6 +62,24 @@ def check_uri(uri: str) -> tuple[str, int]:
     if parse_host(parts.hostname) is None:
         raise ValueError("has an invalid host")
     return parts.hostname, port
+
+
+def literal_refusal(uri: str, resolver: Resolver) -> str | None:
+    """Why a URI whose host is an IP literal is refused (None for names and allowed addresses): a
+    check made when the URI is given, before the name-resolving `resolve` of every connection.
+
+    Raises:
+        ValueError: the URI is not one `check_uri` accepts.
+    """
+    host, port = check_uri(uri)
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return None
+    if resolver.operator_allows(address, port):
+        return None
+    why = forbidden_reason(address, resolver.own)
+    return None if why is None else f"{address} is {why}"
 
 
 async def resolve(uri: str, resolver: Resolver, policy: EgressPolicy | None = None) -> Target | Refusal:
