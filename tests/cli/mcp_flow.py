@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx2
@@ -28,21 +29,44 @@ TOOLS = {
 }
 
 
+SNIPPETS = Path(__file__).parent / "snippets"
+"""The IDE configurations docs/clients.md shows; the clients here are built from them."""
+
+
+def _config(name: str) -> dict[str, Any]:
+    server: dict[str, Any] = json.loads((SNIPPETS / name).read_text())["mcpServers"]["warren"]
+    return server
+
+
 @asynccontextmanager
-async def stdio_client(server: Server, key: str | None = None) -> AsyncIterator[Client]:
-    """`warren mcp` as an IDE starts it: a subprocess configured by WARREN_URL / WARREN_API_KEY."""
-    params = StdioServerParameters(command=WARREN, args=["mcp"], env=server.env(key))
-    async with Client(params, read_timeout_seconds=120) as client:
+async def stdio_client(server: Server, key: str | None = None, mode: str = "auto") -> AsyncIterator[Client]:
+    """`warren mcp` as an IDE starts it from `snippets/mcp_stdio.json`, pointed at `server`."""
+    config = _config("mcp_stdio.json")
+    assert config["command"] == "warren" and config["env"]["WARREN_URL"].startswith("http://")
+    env = {**server.env(), **config["env"], "WARREN_URL": server.url, "WARREN_API_KEY": key or server.key}
+    params = StdioServerParameters(command=WARREN, args=config["args"], env=env)
+    async with Client(params, read_timeout_seconds=120, mode=mode) as client:
         yield client
 
 
 @asynccontextmanager
-async def http_client(server: Server, key: str | None = None) -> AsyncIterator[Client]:
-    """The SDK's streamable-HTTP client of `/mcp`, sending the key as `Authorization: Bearer`."""
-    headers = {"authorization": f"Bearer {key or server.key}"}
+async def http_client(server: Server, key: str | None = None, mode: str = "auto") -> AsyncIterator[Client]:
+    """The SDK's streamable-HTTP client configured as `snippets/mcp_http.json`, pointed at `server`."""
+    config = _config("mcp_http.json")
+    url = config["url"].replace("http://127.0.0.1:8080", server.url)
+    headers = {
+        name: value.replace("wk_your_key", key or server.key) for name, value in config["headers"].items()
+    }
     http = httpx2.AsyncClient(headers=headers, timeout=120)
-    async with http, Client(streamable_http_client(f"{server.url}/mcp", http_client=http)) as client:
+    async with http, Client(streamable_http_client(url, http_client=http), mode=mode) as client:
         yield client
+
+
+async def handshake_era_client_is_served(client: Client) -> None:
+    """A client of the initialize handshake (what IDEs speak today) lists the tools and calls one."""
+    assert {tool.name for tool in (await client.list_tools()).tools} == TOOLS
+    answer = await call(client, "warren_get_run", {"interaction_id": "int_missing"})
+    assert answer["is_error"] and "404" in answer["error"], answer
 
 
 async def call(client: Client, name: str, arguments: dict[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.cli.conftest import Server, warren
-from tests.cli.mcp_flow import check_files, run_demo, stdio_client
+from tests.cli.mcp_flow import check_files, handshake_era_client_is_served, run_demo, stdio_client
 
 pytestmark = pytest.mark.integration
 
@@ -32,3 +32,8 @@ def test_warren_mcp_says_why_it_refuses_a_wrong_key(server: Server) -> None:
     assert done.stdout == ""  # stdout is the MCP channel
     done = warren("mcp", env={**server.env(), "WARREN_API_KEY": ""}, input="")
     assert done.returncode == 2 and "no API key" in done.stderr
+
+
+async def test_a_handshake_era_client_is_served(server: Server) -> None:
+    async with stdio_client(server, mode="legacy") as client:
+        await handshake_era_client_is_served(client)
