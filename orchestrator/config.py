@@ -110,6 +110,15 @@ class Settings(BaseModel):
     max_shells_per_tenant: int = Field(8, ge=1)
     """Most shell WebSockets one tenant may have open at once, over all its environments; one more
     is closed with 4429."""
+    max_preview_connections_per_environment: int = Field(16, ge=1)
+    """Most preview-URL connections (HTTP requests in flight and WebSockets) open at once on one
+    environment; one more is answered 429 (a WebSocket is closed with 4429)."""
+    max_preview_connections_per_tenant: int = Field(64, ge=1)
+    """Most preview-URL connections one tenant may have open at once, over all its environments."""
+    preview_idle_s: float = Field(300.0, gt=0)
+    """A preview connection on which neither side sent a byte for this long, in **seconds**, is closed."""
+    preview_link_ttl_s: int = Field(3600, ge=60, le=7 * 86400)
+    """Life of a signed preview link (the browser's `warren_preview` token), in **seconds**."""
     docker_threads: int = Field(16, ge=1)
     """Worker threads (and pooled engine connections) for Docker SDK calls, apart from the threads
     the rest of the server uses, so slow engine calls never queue other work or the reverse."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __all__ = [
     "AlreadyExists",
+    "BadGateway",
     "Conflict",
     "DomainError",
     "FailedPrecondition",
@@ -105,3 +106,7 @@ class QuotaExceeded(RateLimited):
 
 class InternalError(DomainError):
     """Warren failed; the message must stay generic."""
+
+
+class BadGateway(DomainError):
+    """Something Warren relays to (a preview port in a sandbox) did not answer usefully."""

@@ -12,6 +12,7 @@ from orchestrator.api.ratelimit import RateLimiter
 from orchestrator.api.shell_slots import ShellSlots
 from orchestrator.catalog import AgentAliases
 from orchestrator.config import Settings
+from orchestrator.environments.preview import PreviewService
 from orchestrator.environments.service import EnvironmentService
 from orchestrator.environments.uploads import UploadSessions
 from orchestrator.interactions.service import InteractionService
@@ -21,7 +22,7 @@ from orchestrator.triggers.service import TriggerService
 from orchestrator.webhooks.deliverer import Deliverer
 from orchestrator.webhooks.service import WebhookService
 
-__all__ = ["Caller", "CallerDep", "Services", "ServicesDep", "VersionDep", "check_version"]
+__all__ = ["Caller", "CallerDep", "Services", "ServicesDep", "VersionDep", "check_version", "identify_key"]
 
 _VERSIONS = ("v1", "v1beta", "v1alpha", "v1beta1", "v1alpha1", "v2", "v2beta")
 
@@ -45,6 +46,8 @@ class Services:
     """The outbox's delivery loop, started and stopped by `compose.running`."""
     agent_aliases: AgentAliases = field(default_factory=AgentAliases)
     """Agent names that stand for others: Google's presets and `WARREN_AGENT_ALIASES`."""
+    previews: PreviewService | None = None
+    """Preview URLs of sandbox ports (None without sandboxes)."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,16 @@ async def _caller(request: Request, services: ServicesDep) -> Caller:
         key = token.strip() if scheme.lower() == "bearer" else None
     if not key:
         raise Unauthenticated("missing API key: send x-goog-api-key or Authorization: Bearer")
+    return await identify_key(services, key)
+
+
+async def identify_key(services: Services, key: str) -> Caller:
+    """The caller an API key stands for, once the key's rate budget allows one more request.
+
+    Raises:
+        Unauthenticated: no such key, or a revoked one.
+        RateLimited: the key's rate budget is spent.
+    """
     record = await services.store.keys.identify(key)
     if record is None:
         raise Unauthenticated("invalid or revoked API key")

@@ -27,6 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orchestrator.errors import (
     AlreadyExists,
+    BadGateway,
     Conflict,
     DomainError,
     FailedPrecondition,
@@ -84,6 +85,7 @@ _CODE_BY_STATUS = {
     429: "rate_limit_exceeded",
     500: "api_error",
     501: "unimplemented",
+    502: "bad_gateway",
     503: "service_unavailable",
     504: "deadline_exceeded",
 }
@@ -109,6 +111,7 @@ _WIRE: dict[type[DomainError], tuple[int, str]] = {
     QuotaExceeded: (429, "quota_exceeded"),
     InternalError: (500, "api_error"),
     Unimplemented: (501, "unimplemented"),
+    BadGateway: (502, "bad_gateway"),  # not in the reference: the status's own name
 }
 """The one table from error kind to HTTP status and wire code; a subclass takes its nearest kind's row."""
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from contextvars import ContextVar
 from typing import Any
@@ -21,6 +22,7 @@ __all__ = [
     "TENANT",
     "DemoteFilter",
     "JsonFormatter",
+    "RedactTokenFilter",
     "demote_here",
     "uvicorn_log_config",
 ]
@@ -74,13 +76,30 @@ class DemoteFilter(logging.Filter):
         return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
 
 
+_TOKEN_IN_QUERY = re.compile(r"(warren_preview=)[^&\s]*")
+
+
+class RedactTokenFilter(logging.Filter):
+    """On `uvicorn.access`: a preview link's signed token in a logged path becomes `<redacted>`."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the path argument of the access line; the record is always kept."""
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                _TOKEN_IN_QUERY.sub(r"\1<redacted>", arg) if isinstance(arg, str) else arg
+                for arg in record.args
+            )
+        return True
+
+
 def uvicorn_log_config(fmt: str, level: str = "info") -> dict[str, Any]:
     """The `logging.dictConfig` `warren serve` hands uvicorn: `text` (uvicorn's look) or `json`."""
     from uvicorn.config import LOGGING_CONFIG
 
     config: dict[str, Any] = json.loads(json.dumps(LOGGING_CONFIG))
-    config["filters"] = {"demote": {"()": DemoteFilter}}
+    config["filters"] = {"demote": {"()": DemoteFilter}, "redact": {"()": RedactTokenFilter}}
     config["loggers"]["uvicorn.error"] = {"level": level.upper(), "filters": ["demote"]}
+    config["loggers"]["uvicorn.access"]["filters"] = ["redact"]
     if fmt == "json":
         config["formatters"] = {"json": {"()": JsonFormatter}}
         for handler in config["handlers"].values():

@@ -11,6 +11,7 @@ from orchestrator.store.environments import EnvironmentRepository
 from orchestrator.store.idempotency import IdempotencyKeys
 from orchestrator.store.interactions import InteractionRepository
 from orchestrator.store.keys import ApiKeys
+from orchestrator.store.preview_ports import PreviewPortRepository
 from orchestrator.store.sealing import Sealer
 from orchestrator.store.steps import StepLog
 from orchestrator.store.trigger_executions import TriggerExecutions
@@ -60,6 +61,8 @@ class Store:
         """Webhooks (signing secrets sealed like credentials')."""
         self.outbox = WebhookOutbox(db)
         """Webhook deliveries: the durable outbox and its log."""
+        self.preview_ports = PreviewPortRepository(db)
+        """Sandbox ports opened for preview URLs (a Warren extension)."""
 
     @classmethod
     async def open(

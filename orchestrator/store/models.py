@@ -39,6 +39,7 @@ __all__ = [
     "EventRow",
     "IdempotencyRow",
     "InteractionRow",
+    "PreviewPortRow",
     "StepRow",
     "TokenUsageRow",
     "TriggerExecutionRow",
@@ -343,3 +344,14 @@ class WebhookDeliveryRow(Base):
     """One entry per attempt: `{attempt, time, status, error}`."""
     created: Mapped[datetime]
     updated: Mapped[datetime]
+
+
+class PreviewPortRow(Base):
+    """A sandbox port opened for preview URLs (a Warren extension); closed ports have no row."""
+
+    __tablename__ = "preview_ports"
+
+    tenant: Mapped[str] = mapped_column(String, primary_key=True)
+    environment_id: Mapped[str] = mapped_column(String, primary_key=True)
+    port: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created: Mapped[datetime]

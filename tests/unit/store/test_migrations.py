@@ -23,6 +23,7 @@ EXPECTED_TABLES = {
     "events",
     "idempotency_keys",
     "interactions",
+    "preview_ports",
     "steps",
     "token_usage",
     "trigger_executions",
