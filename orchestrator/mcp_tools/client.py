@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import ssl
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -77,6 +78,7 @@ class McpClient:
     def __init__(self, resolver: Resolver, limits: McpLimits | None = None) -> None:
         self.resolver = resolver
         self.limits = limits or McpLimits()
+        self._tls: ssl.SSLContext | None = None  # made once (loading the CA bundle takes milliseconds)
 
     async def list_tools(self, spec: McpServerSpec) -> list[McpTool]:
         """The server's tools `allowed_tools` lets through (at most `max_tools`).
@@ -112,11 +114,16 @@ class McpClient:
             raise McpError(f"refused by the egress address policy before connecting: {target.reason}")
         scrub = _scrubber(spec)
         timeout = httpx2.Timeout(deadline_s, connect=self.limits.connect_s)
-        transport = _PinnedTransport(target, self.limits.max_bytes)
+        if self._tls is None:
+            self._tls = httpx2.create_ssl_context(trust_env=False)
+        transport = _PinnedTransport(target, self.limits.max_bytes, self._tls)
+        http_client = httpx2.AsyncClient(
+            headers=dict(spec.headers), timeout=timeout, transport=transport, trust_env=False
+        )
         try:
             async with (
                 asyncio.timeout(deadline_s),
-                httpx2.AsyncClient(headers=dict(spec.headers), timeout=timeout, transport=transport) as http,
+                http_client as http,
                 Client(streamable_http_client(spec.url, http_client=http), cache=None) as client,
             ):
                 yield client
@@ -131,10 +138,10 @@ class McpClient:
 class _PinnedTransport(httpx2.AsyncBaseTransport):
     """Sends every request to the checked address, only for the checked origin, answers capped."""
 
-    def __init__(self, target: Target, max_bytes: int) -> None:
+    def __init__(self, target: Target, max_bytes: int, tls: ssl.SSLContext) -> None:
         self._target = target
         self._max_bytes = max_bytes
-        self._inner = httpx2.AsyncHTTPTransport(trust_env=False)
+        self._inner = httpx2.AsyncHTTPTransport(verify=tls, trust_env=False)
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         url, target = request.url, self._target
