@@ -9,7 +9,7 @@ import pytest
 
 from orchestrator.mcp_server.api import WarrenApi
 from orchestrator.mcp_server.tools import MAX_WAIT_S, TOOL_SCHEMAS, TOOLS
-from orchestrator.mcp_server.verbs import ToolFailure, utf8_text, call_tool
+from orchestrator.mcp_server.verbs import ToolFailure, call_tool, utf8_text
 
 
 @pytest.fixture
