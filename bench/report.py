@@ -1,8 +1,10 @@
 """The benchmark table: from the JSON of one `make bench` run to `bench/results/summary.json` and the README.
 
 A result file may carry `rows` (figure, p50, p95, unit, n, target, met); `bench.runtime` and
-`bench.api` do not, and are read from their `results` here. Each figure is a median (p50) and p95
-over `n` runs; ratios in the figure text were measured in the same run as both of their terms.
+`bench.api` do not, and are read from their `results` here (`bench.api`: throughput, create + get,
+and the tracing-and-scrape on vs off row). `bench.runtimes` rows hold runc / runsc in each cell.
+Each figure is a median (p50) and p95 over `n` runs; ratios in the figure text were measured in the
+same run as both of their terms.
 
 `--summarize` (run by `make bench` right after the benchmarks, on the machine that ran them) writes
 `summary.json`: the machine line of that machine, the time, and every row. `--readme FILE` writes the
@@ -26,7 +28,7 @@ from typing import Any
 from bench.stats import latency_row
 
 RESULTS = Path(__file__).parent / "results"
-ORDER = ("provision", "sessions", "runtime", "api", "idle", "concurrent", "upload")
+ORDER = ("provision", "sessions", "runtime", "api", "idle", "concurrent", "upload", "runtimes")
 """Table order; other result files follow alphabetically."""
 SUMMARY = "summary.json"
 """What `--summarize` writes beside the results: the rows of one run and the machine that ran it."""
@@ -77,7 +79,26 @@ def _api_rows(doc: dict[str, Any]) -> list[Row]:
         )
     if "create_get" in results:
         rows.append(_row("API: create + get of an interaction, sequential", results["create_get"], None))
+    observed = results.get("observability")
+    if throughput and observed:
+        rows.append(_observability_row(throughput, observed, results.get("server_cpu_ms_per_interaction")))
     return rows
+
+
+def _observability_row(throughput: Row, observed: Row, cpu_off: float | None) -> Row:
+    """Throughput with traces exported and `/metrics` scraped against without, from the same run."""
+    on, off = observed.get("on_interactions_per_s"), observed.get("off_interactions_per_s")
+    cpu = observed.get("on_server_cpu_ms_per_interaction")
+    return {
+        "figure": f"API: the same load with OpenTelemetry traces exported (OTLP/HTTP to a loopback sink) and "
+        f"`/metrics` scraped once a second, against {off} / s without traces (same run; metrics are "
+        f"counted in both, they have no off switch): {observed.get('overhead_pct')} % fewer interactions "
+        f"/ s; server CPU {cpu_off} → {cpu} ms per interaction",
+        "p50": f"{on} / s",
+        "p95": "",
+        "unit": "",
+        "n": throughput.get("completed"),
+    }
 
 
 ADAPTERS: dict[str, Callable[[dict[str, Any]], list[Row]]] = {"runtime": _runtime_rows, "api": _api_rows}

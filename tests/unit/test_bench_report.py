@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bench.report import RESULTS, SUMMARY, readme_block, replace_block, summarize
+from bench.report import RESULTS, SUMMARY, readme_block, render, replace_block, summarize
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -31,3 +31,25 @@ def test_replacing_the_block_keeps_the_rest_of_the_readme() -> None:
     again = replace_block(text, summary)
     assert again.startswith("intro\n") and again.endswith("\noutro\n")
     assert "| b | f\\|g |  | 1.50 |" in again and "old" not in again
+
+
+def test_the_api_row_of_tracing_on_against_off_comes_from_the_same_run(tmp_path: Path) -> None:
+    throughput = {"concurrency": 32, "completed": 1000, "count": 1000, "interactions_per_s": 700.0}
+    observed = {"off_interactions_per_s": 700.0, "on_interactions_per_s": 525.0, "overhead_pct": 25.0}
+    doc = {"results": {"throughput": throughput, "observability": observed}}
+    (tmp_path / "api.json").write_text(json.dumps(doc))
+    rows = summarize(tmp_path)["rows"]
+    (row,) = [r for r in rows if "traces exported" in r["figure"]]
+    assert row["p50"] == "525.0 / s" and "against 700.0 / s without traces" in row["figure"]
+    assert "25.0 % fewer" in row["figure"]
+
+
+def test_a_new_result_file_joins_the_others_in_table_order(tmp_path: Path) -> None:
+    """`bench.runtimes` alone can be run again: summarizing merges its rows with every other result."""
+    row = {"figure": "runc / runsc: x", "p50": "1 / 2", "p95": "", "unit": "ms", "n": 3}
+    (tmp_path / "runtimes.json").write_text(json.dumps({"rows": [row]}))
+    (tmp_path / "provision.json").write_text(json.dumps({"rows": [{"figure": "p", "p50": 1.0}]}))
+    (tmp_path / "zzz.json").write_text(json.dumps({"rows": [{"figure": "z", "p50": 1.0}]}))
+    rows = summarize(tmp_path)["rows"]
+    assert [r["benchmark"] for r in rows] == ["provision", "runtimes", "zzz"]
+    assert "| runtimes | runc / runsc: x | 3 | 1 / 2 ms |" in render(summarize(tmp_path))
