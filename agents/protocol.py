@@ -36,6 +36,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from agents.model_types import GenerationConfig, ImagePart, ModelResponse, ToolDeclaration
 
 __all__ = [
+    "CA_SPKI_ENV",
     "EGRESS_SOCKET_ENV",
     "EGRESS_SOCKET_NAME",
     "FORWARDER_PORT",
@@ -66,6 +67,8 @@ EGRESS_SOCKET_ENV = "WARREN_EGRESS_SOCKET"
 """Environment variable naming the egress socket inside the sandbox; the forwarder runs only when set."""
 FORWARDER_PORT = 3128
 """The loopback port of the sandbox's forwarder, which `HTTP_PROXY`/`HTTPS_PROXY` point at."""
+CA_SPKI_ENV = "WARREN_CA_SPKI"
+"""Base64 SHA-256 of the Warren CA's public key: the agent's Chromium trusts chains holding that key."""
 TOKEN_ENV = "WARREN_RUNNER_TOKEN"  # noqa: S105 (a variable name, not a secret)
 """Environment variable that must never reach model-run code (kept hidden from tools defensively:
 the orchestrator no longer sets it; the runner claims its token over the socket)."""

@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from agents.protocol import CA_SPKI_ENV
 from agents.tools.args import BrowserArgs
 from agents.tools.results import ImageData, ToolError, ToolResult
 from agents.tools.text import DEFAULT_OUTPUT_LIMIT, cap_text
@@ -23,7 +24,7 @@ from agents.tools.workspace import Workspace
 if TYPE_CHECKING:
     from playwright.async_api import Browser, Locator, Page, Playwright, Response
 
-__all__ = ["CHROMIUM_ARGS", "BrowserSession"]
+__all__ = ["CHROMIUM_ARGS", "BrowserSession", "chromium_args"]
 
 CHROMIUM_ARGS = (
     "--no-sandbox",
@@ -34,6 +35,16 @@ CHROMIUM_ARGS = (
     "--disable-dev-shm-usage",
 )
 """Flags for Chromium in a sandbox without user namespaces, /dev/shm or a network to phone home to."""
+
+
+def chromium_args() -> list[str]:
+    """`CHROMIUM_ARGS`, and trust in the Warren CA's key when the sandbox names it (`WARREN_CA_SPKI`):
+    Chromium reads none of the CA variables, and the key's hash trusts exactly chains that hold it
+    (the egress proxy's intercepted hosts), nothing else."""
+    spki = os.environ.get(CA_SPKI_ENV, "")
+    valid = re.fullmatch(r"[A-Za-z0-9+/]{43}=", spki)
+    return [*CHROMIUM_ARGS, *([f"--ignore-certificate-errors-spki-list={spki}"] if valid else [])]
+
 
 _ACTION_TIMEOUT_MS = 10_000
 _NAVIGATION_TIMEOUT_MS = 30_000
@@ -89,7 +100,7 @@ class BrowserSession:
             proxy = os.environ.get("HTTPS_PROXY") or os.environ.get("HTTP_PROXY")
             self._browser = await self._playwright.chromium.launch(
                 executable_path=self._executable,
-                args=list(CHROMIUM_ARGS),
+                args=chromium_args(),
                 headless=True,
                 proxy={"server": proxy, "bypass": os.environ.get("NO_PROXY", "")} if proxy else None,
             )

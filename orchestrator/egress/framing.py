@@ -74,8 +74,11 @@ class ProxyRequest:
     """The headers as sent, names in their original case."""
 
 
-def parse_head(head: bytes) -> tuple[ProxyRequest, h11.Connection]:
+def parse_head(head: bytes, origin: str | None = None) -> tuple[ProxyRequest, h11.Connection]:
     """Check and parse a head that ends with CRLF CRLF; the h11 connection then reads the body.
+
+    `origin` (`host:port`) is set for a request read inside an intercepted TLS connection: its
+    target is origin-form (`/path`) and its destination is the CONNECT's, whatever `Host` says.
 
     Raises:
         BadRequest: anything ambiguous or malformed.
@@ -85,7 +88,12 @@ def parse_head(head: bytes) -> tuple[ProxyRequest, h11.Connection]:
     if len(request_line) != 3:
         raise BadRequest("malformed request line")
     method, target = request_line[0], request_line[1]
-    authority = target if method == b"CONNECT" else urlsplit(target).netloc
+    if origin is not None:
+        if method == b"CONNECT" or not target.startswith(b"/"):
+            raise BadRequest("inside the tunnel send origin-form requests (/path)")
+        authority = origin.encode("ascii")
+    else:
+        authority = target if method == b"CONNECT" else urlsplit(target).netloc
     if not authority:
         raise BadRequest("send http:// URLs as absolute URIs and use CONNECT for https")
     if not any(line.partition(b":")[0].lower() == b"host" for line in lines[1:]):
@@ -105,6 +113,9 @@ def parse_head(head: bytes) -> tuple[ProxyRequest, h11.Connection]:
     text = event.target.decode("ascii")
     if name == "CONNECT":
         host, port = _authority(text, None)
+        return ProxyRequest(name, host, port, text, headers), connection
+    if origin is not None:
+        host, port = _authority(origin, None)
         return ProxyRequest(name, host, port, text, headers), connection
     parts = urlsplit(text)
     if parts.scheme != "http" or not parts.netloc:

@@ -7,9 +7,11 @@ request: `CONNECT host:port` (HTTPS, tunnelled as bytes) or a plain-HTTP absolut
 logs the decision with the environment id before it opens any connection; a refusal is a 403 (a
 malformed request a 400) whose `X-Warren-Egress` header names the reason.
 
-Header injection (`injection.py`) applies to plain-HTTP requests only; a CONNECT tunnel is
-end-to-end TLS, which the proxy does not intercept, so no header is added inside it. The proxy's
-own answers (refusals) are written by `answers.py`.
+Header injection (`injection.py`) applies to plain-HTTP requests and, for an entry that carries a
+credential or a transform, to HTTPS: such a CONNECT is intercepted (`intercept.py`), its TLS
+terminated with a certificate from the installation's Warren CA (`ca.py`) and the upstream reached
+over a TLS connection the proxy verifies. Every other CONNECT is an end-to-end tunnel the proxy
+does not open. The proxy's own answers (refusals) are written by `answers.py`.
 
 Every wait is bounded (`EgressLimits`): the request head, each read of a body or response, and a
 tunnel in which nothing moves; an environment has a cap on its open connections.
@@ -34,12 +36,14 @@ import h11
 from orchestrator.address_allowance import AddressAllowance
 from orchestrator.config import Settings
 from orchestrator.egress.answers import Refused, answer, linger
-from orchestrator.egress.framing import BadRequest, ProxyRequest, parse_head, read_body, upstream_request
+from orchestrator.egress.ca import WarrenCA, upstream_context
+from orchestrator.egress.framing import BadRequest, ProxyRequest, parse_head
 from orchestrator.egress.injection import injected_headers
+from orchestrator.egress.intercept import Interception, exchange, intercept
 from orchestrator.egress.logsafe import printable
 from orchestrator.egress.meter import EgressMeter, Tally
 from orchestrator.egress.policy import Decision, EgressPolicy, Resolver
-from orchestrator.egress.relay import pipe, tunnel
+from orchestrator.egress.relay import tunnel
 from orchestrator.observability import tracing
 from orchestrator.observability.metrics import egress_decided
 from orchestrator.store import Store
@@ -73,6 +77,8 @@ class EgressProxy:
         store: where environments (their `network` policy and tenant) and credentials are read.
         resolver: resolves names and applies the address rules.
         limits: deadlines and the per-environment connection cap.
+        ca: the Warren CA that intercepted hosts' certificates come from; without one, a CONNECT to
+            a credential's host is a plain tunnel and gets no credential.
     """
 
     def __init__(
@@ -81,8 +87,11 @@ class EgressProxy:
         resolver: Resolver,
         limits: EgressLimits | None = None,
         trace_of: Callable[[str], tracing.Context | None] | None = None,
+        ca: WarrenCA | None = None,
     ) -> None:
         self.store = store
+        self.ca = ca
+        self._upstream_tls = upstream_context() if ca is not None else None
         self._trace_of = trace_of  # the trace of the interaction running in an environment
         self.resolver = resolver
         self.limits = limits or EgressLimits()
@@ -102,9 +111,11 @@ class EgressProxy:
         limits: EgressLimits | None = None,
         trace_of: Callable[[str], tracing.Context | None] | None = None,
     ) -> EgressProxy:
-        """A proxy with the operator's address allowance (address and port) and fixed host answers."""
+        """A proxy with the operator's address allowance (address and port), fixed host answers, and
+        the installation's Warren CA (made in the data folder on first start)."""
         allow = [AddressAllowance.parse(item) for item in settings.egress_allow_addresses]
-        return cls(store, Resolver(allow=allow, hosts=dict(settings.egress_hosts)), limits, trace_of)
+        resolver = Resolver(allow=allow, hosts=dict(settings.egress_hosts))
+        return cls(store, resolver, limits, trace_of, WarrenCA.load_or_create(settings.data_dir))
 
     async def policy(self, environment_id: str) -> tuple[str, EgressPolicy] | None:
         """The environment's tenant and policy; None when it has no egress (or is unknown)."""
@@ -196,13 +207,20 @@ class EgressProxy:
         if not decision.allowed or decision.address is None:
             raise Refused(403, decision.reason, decision.detail or decision.reason)
         sent, received = self.meter.counters(environment_id, tenant)
+        idle_s = self.limits.idle_timeout_s
+        if request.method == "CONNECT" and inject and self.ca is not None and self._upstream_tls is not None:
+            limits = self.limits
+            how = Interception(
+                self.ca, self._upstream_tls, limits.head_timeout_s, limits.connect_timeout_s, idle_s
+            )
+            await intercept(how, environment_id, decision, inject, (reader, writer), (sent, received))
+            return
         try:
             up_reader, up_writer = await asyncio.wait_for(
                 asyncio.open_connection(str(decision.address), decision.port), self.limits.connect_timeout_s
             )
         except (TimeoutError, OSError) as exc:
             raise Refused(502, "upstream-unreachable", "cannot connect to the upstream") from exc
-        idle_s = self.limits.idle_timeout_s
         try:
             if request.method == "CONNECT":
                 writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
@@ -210,23 +228,21 @@ class EgressProxy:
                 if await tunnel((reader, writer), (up_reader, up_writer), idle_s, (sent, received)):
                     log.info("egress env=%s tunnel closed: idle for %ss", printable(environment_id), idle_s)
                 return
-            outgoing, upstream_head = upstream_request(request, _host_header(decision), inject)
-            sent(len(upstream_head))
-            up_writer.write(upstream_head)
+            upstream = (up_reader, up_writer)
             try:
-                async for chunk in read_body(incoming, reader, idle_s):
-                    framed = outgoing.send(h11.Data(data=chunk)) or b""
-                    sent(len(framed))
-                    up_writer.write(framed)
-                    await up_writer.drain()
-            except BadRequest as exc:
-                log.warning("egress env=%s body refused: %s", printable(environment_id), printable(exc))
-                raise Refused(400, "bad-request", str(exc)) from exc
-            ending = outgoing.send(h11.EndOfMessage()) or b""
-            sent(len(ending))
-            up_writer.write(ending)
-            await up_writer.drain()
-            await pipe(up_reader, writer, idle_s, received)
+                await exchange(
+                    request,
+                    incoming,
+                    inject,
+                    _host_header(decision),
+                    (reader, writer),
+                    upstream,
+                    idle_s,
+                    (sent, received),
+                )
+            except Refused as refused:
+                log.warning("egress env=%s body refused: %s", printable(environment_id), printable(refused))
+                raise
         finally:
             up_writer.close()
 
@@ -238,9 +254,11 @@ class EgressProxy:
         tenant, policy = found if found is not None else ("", None)
         decision = await self.resolver.decide(policy, request.host, request.port)
         inject: list[tuple[str, str]] = []
-        if decision.allowed and decision.rule is not None and request.method != "CONNECT":
+        rule = decision.rule
+        needs = request.method != "CONNECT" or (rule is not None and bool(rule.credential or rule.headers))
+        if decision.allowed and rule is not None and needs:
             try:
-                inject = await injected_headers(self.store.credentials, tenant, decision.rule, decision.host)
+                inject = await injected_headers(self.store.credentials, tenant, rule, decision.host)
             except Refused as refused:
                 decision = Decision(False, "credential-refused", decision.host, decision.port, refused.detail)
         self._record(environment_id, request.method, decision)

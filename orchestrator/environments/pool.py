@@ -36,6 +36,7 @@ from pathlib import Path
 
 from agents.protocol import POOLED_ENV, SOCKET_PATH, Assignment
 from orchestrator.channel.server import ChannelServers
+from orchestrator.egress.trust import sandbox_trust
 from orchestrator.environments.pool_skills import bundled_skills, select_skills, skills_mount
 from orchestrator.environments.reassign import POOL_LABEL
 from orchestrator.environments.site import SandboxSite, new_environment_id
@@ -202,12 +203,14 @@ class WarmPool:
         async def issue() -> str:
             return secret
 
+        egress = self.channels.egress
+        trust_mounts, trust_env = sandbox_trust(egress.ca if egress is not None else None)
         spec = SandboxSpec(
             environment_id=env_id,
             tenant="",
-            env={"WARREN_SOCKET": SOCKET_PATH, POOLED_ENV: "1", "BASH_ENV": ENV_FILE},
+            env={**trust_env, "WARREN_SOCKET": SOCKET_PATH, POOLED_ENV: "1", "BASH_ENV": ENV_FILE},
             limits=site.limits,
-            mounts=(self.channels.mount(env_id), skills_mount(skills)),
+            mounts=(self.channels.mount(env_id), skills_mount(skills), *trust_mounts),
             runtime=site.runtime,
             command=self.command,
             labels={**site.labels, POOL_LABEL: env_id},

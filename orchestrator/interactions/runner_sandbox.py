@@ -3,7 +3,8 @@
 Every sandbox runs the runner as its main process with the channel socket mounted; its start arms
 one claim of a fresh runner token on the hub (no credential is ever put in a sandbox's environment:
 every process there, and `docker exec`, would inherit it). Variables that point tools at the egress
-forwarder are set only when the environment has an allowlist.
+forwarder are set only when the environment has an allowlist. Every sandbox trusts the Warren CA
+(`egress.trust`): the proxy's intercepted hosts present certificates from it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from agents.protocol import (
 )
 from orchestrator.channel.hub import RunnerHub
 from orchestrator.channel.server import ChannelServers
+from orchestrator.egress.trust import sandbox_trust
 from orchestrator.environments.ports import SandboxExtras
 from orchestrator.skills import SkillStore, agent_skill_set
 from orchestrator.store import Store
@@ -58,10 +60,13 @@ class RunnerSandboxes:
         self.skills = skills
 
     async def extras(self, record: EnvironmentRecord) -> SandboxExtras:
-        """New sandboxes run the runner (channel socket; no credential) and show the agent's skills."""
+        """New sandboxes run the runner (channel socket; no credential), trust the Warren CA and
+        show the agent's skills."""
+        egress = self.channels.egress
+        trust_mounts, trust_env = sandbox_trust(egress.ca if egress is not None else None)
         return SandboxExtras(
-            mounts=(self.channels.mount(record.id),),
-            env=runner_variables(record),
+            mounts=(self.channels.mount(record.id), *trust_mounts),
+            env=trust_env | runner_variables(record),
             command=RUNNER_COMMAND,
             skills=await agent_skill_set(self.store, self.skills, record.tenant, record.id),
         )

@@ -55,6 +55,33 @@ print(" ".join(results), round(time.monotonic() - started, 2))
 """
 """TCP and UDP to a documentation address (TEST-NET-1) and a DNS lookup: with no interface but
 loopback, each fails inside the sandbox's own kernel stack, before any packet could exist."""
+SECRET_PROBE = """
+import base64, os, subprocess
+secret = base64.b64decode("{encoded}")
+hits = []
+if secret in b"".join(k + b"=" + v for k, v in os.environb.items()):
+    hits.append("env")
+if secret in subprocess.run(["ps", "auxwwe"], capture_output=True).stdout:
+    hits.append("ps")
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    for name in ("environ", "cmdline"):
+        try:
+            if secret in open(f"/proc/{{pid}}/{{name}}", "rb").read():
+                hits.append(f"/proc/{{pid}}/{{name}}")
+        except OSError:
+            pass
+for root in ("/workspace", "/tmp", "/home", "/run", "/etc", "/opt/warren", "/skills", "/var"):
+    for folder, _, files in os.walk(root):
+        for name in files:
+            try:
+                if secret in open(os.path.join(folder, name), "rb").read():
+                    hits.append(os.path.join(folder, name))
+            except OSError:
+                pass
+print("hits:", hits)
+"""
+"""Looks for a base64-given secret in the environment, `ps`, every /proc environ and cmdline, and the
+files of the usual folders; prints `hits: [...]` (`.format(encoded=...)`)."""
 
 
 @pytest.fixture
@@ -218,30 +245,6 @@ async def test_egress_header_transform_keeps_the_secret_out_of_the_sandbox(
     assert f"Authorization: Bearer {SECRET}" in head and "X-Warren-Test: transform" in head
 
     encoded = base64.b64encode(SECRET.encode()).decode()  # the probe's own command line must not hold it
-    probe = f"""
-import base64, os, subprocess
-secret = base64.b64decode("{encoded}")
-hits = []
-if secret in b"".join(k + b"=" + v for k, v in os.environb.items()):
-    hits.append("env")
-if secret in subprocess.run(["ps", "auxwwe"], capture_output=True).stdout:
-    hits.append("ps")
-for pid in filter(str.isdigit, os.listdir("/proc")):
-    for name in ("environ", "cmdline"):
-        try:
-            if secret in open(f"/proc/{{pid}}/{{name}}", "rb").read():
-                hits.append(f"/proc/{{pid}}/{{name}}")
-        except OSError:
-            pass
-for root in ("/workspace", "/tmp", "/home", "/run", "/etc", "/opt/warren", "/skills", "/var"):
-    for folder, _, files in os.walk(root):
-        for name in files:
-            try:
-                if secret in open(os.path.join(folder, name), "rb").read():
-                    hits.append(os.path.join(folder, name))
-            except OSError:
-                pass
-print("hits:", hits)
-"""
+    probe = SECRET_PROBE.format(encoded=encoded)
     _, out = await _run(egress_api, sandbox_id, f"python3 -c '{probe}'", timeout_s=60)
     assert "hits: []" in out, out

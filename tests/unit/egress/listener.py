@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -34,10 +35,10 @@ class Listener:
 
 
 @asynccontextmanager
-async def listening(name: str) -> AsyncIterator[Listener]:
-    """Run a `Listener` on 127.0.0.1 and a free port for the block."""
+async def listening(name: str, tls: ssl.SSLContext | None = None) -> AsyncIterator[Listener]:
+    """Run a `Listener` on 127.0.0.1 and a free port for the block (HTTPS with `tls`)."""
     listener = Listener(name)
-    server = await asyncio.start_server(listener.handle, "127.0.0.1", 0)
+    server = await asyncio.start_server(listener.handle, "127.0.0.1", 0, ssl=tls)
     listener.port = server.sockets[0].getsockname()[1]
     async with server:
         yield listener
