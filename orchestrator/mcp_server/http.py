@@ -10,6 +10,7 @@ session can be reached with another key. `running(app)` must wrap the app's life
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
@@ -52,15 +53,35 @@ class McpEndpoint:
 
     @contextlib.asynccontextmanager
     async def running(self, app: ASGIApp) -> AsyncIterator[None]:
-        """Serve while inside: the MCP task group runs, and calls reach `app` in-process."""
-        transport = httpx.ASGITransport(app)
-        http = httpx.AsyncClient(transport=transport, base_url=_IN_PROCESS, timeout=_TIMEOUT_S)
-        async with http, self._manager.run():
-            self._http = http
-            try:
-                yield
-            finally:
-                self._http = None
+        """Serve while inside: the MCP task group runs, and calls reach `app` in-process.
+
+        The SDK's task group lives in a task of its own, so this may be exited from another task
+        than the one that entered it (as test fixtures and embedded servers do).
+        """
+        ready, stop = asyncio.Event(), asyncio.Event()
+
+        async def serve() -> None:
+            transport = httpx.ASGITransport(app)
+            http = httpx.AsyncClient(transport=transport, base_url=_IN_PROCESS, timeout=_TIMEOUT_S)
+            async with http, self._manager.run():
+                self._http = http
+                ready.set()
+                try:
+                    await stop.wait()
+                finally:
+                    self._http = None
+
+        task = asyncio.create_task(serve(), name="mcp-endpoint")
+        waiting = asyncio.create_task(ready.wait())
+        await asyncio.wait({task, waiting}, return_when=asyncio.FIRST_COMPLETED)
+        waiting.cancel()
+        if task.done():
+            task.result()  # its failure to start, raised here
+        try:
+            yield
+        finally:
+            stop.set()
+            await task
 
     def _client(self) -> httpx.AsyncClient:
         if self._http is None:
