@@ -67,6 +67,15 @@ class WarrenClient(FileCalls, EventCalls):
         """Start a stopped environment's sandbox again, workspace intact (Warren extension)."""
         return await self.call_json("POST", f"/{self.version}/environments/{environment_id}:resume")
 
+    async def open_port(self, environment_id: str, port: int) -> Json:
+        """Open a sandbox port at a preview URL; the answer has `url` and a signed `browser_url`."""
+        path = f"/{self.version}/environments/{environment_id}/ports"
+        return await self.call_json("POST", path, json={"port": port})
+
+    async def close_port(self, environment_id: str, port: int) -> None:
+        """Close a preview port (Warren extension)."""
+        await self.call("DELETE", f"/{self.version}/environments/{environment_id}/ports/{port}")
+
     # ---- interactions --------------------------------------------------------------------------
 
     async def create_interaction(self, body: Json) -> Json:

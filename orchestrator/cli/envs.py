@@ -1,4 +1,5 @@
-"""`warren envs`: list, inspect, stop, resume and delete environments (sandboxes with a workspace)."""
+"""`warren envs`: list, inspect, stop, resume and delete environments (sandboxes with a workspace), and
+open their ports at preview URLs."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from orchestrator.cli.connection import connection
 from orchestrator.cli.console import err, literal, out
 
 NAME = "envs"
-app = typer.Typer(help="List, inspect, stop, resume and delete environments.", no_args_is_help=True)
+app = typer.Typer(
+    help="List, inspect, stop, resume and delete environments; open their ports.", no_args_is_help=True
+)
 
 EnvArg = Annotated[str, typer.Argument(help="The environment's id.")]
 
@@ -112,5 +115,44 @@ def resume(environment_id: EnvArg, url: UrlOpt = None, api_key: ApiKeyOpt = None
         async with conn.client() as client:
             await client.resume_environment(environment_id)
         err.print(f"resumed environment {literal(environment_id)}")
+
+    run_async(go())
+
+
+@app.command()
+def port(
+    environment_id: EnvArg,
+    port: Annotated[
+        int, typer.Argument(min=1, max=65535, help="A port a process listens on in the sandbox.")
+    ],
+    close: Annotated[bool, typer.Option("--close", help="Close the port instead of opening it.")] = False,
+    as_json: JsonOpt = False,
+    url: UrlOpt = None,
+    api_key: ApiKeyOpt = None,
+) -> None:
+    """Open a port of the environment's sandbox at a preview URL and print the URL.
+
+    The URL takes the API key (x-goog-api-key); a signed link for a browser, valid for an hour by
+    default, goes to stderr. Every port is closed until opened here or by the API.
+
+    Example: warren envs port env_0123abcd 8000
+    """
+
+    async def go() -> None:
+        conn = connection(url, api_key)
+        assert conn is not None
+        async with conn.client() as client:
+            if close:
+                await client.close_port(environment_id, port)
+                err.print(f"closed port {port} of {literal(environment_id)}")
+                return
+            opened = await client.open_port(environment_id, port)
+        if as_json:
+            out.print_json(json.dumps(opened))
+            return
+        out.print(literal(opened["url"]), soft_wrap=True)
+        link, until = opened.get("browser_url"), opened.get("browser_url_expire_time")
+        if link:
+            err.print(f"in a browser (until {literal(until or '?')}): {literal(link)}", soft_wrap=True)
 
     run_async(go())

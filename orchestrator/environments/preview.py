@@ -35,6 +35,7 @@ __all__ = ["PreviewLimitError", "PreviewService", "PreviewUnreachableError", "Re
 READY_TIMEOUT_S = 20.0
 """Longest wait, in **seconds**, for the relay to connect to the port and say so."""
 _READY_LINE_BYTES = 256
+_EXIT_WAIT_S = 0.5
 
 
 class PreviewLimitError(RateLimited):
@@ -74,7 +75,15 @@ class RelayConnection:
         await asyncio.wait_for(self._pty.write(escape(data)), self.idle_s)
 
     async def close(self) -> None:
-        """End the relay and everything it started."""
+        """End the relay and everything it started.
+
+        A relay whose port closed the connection exits by itself: waiting a moment for that spares
+        the engine the sweep of a process still running (an exec of its own, ~100 ms or more).
+        """
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(_EXIT_WAIT_S):
+                while await self._pty.read():
+                    pass
         with contextlib.suppress(Exception):  # the sandbox may be gone already
             await self._pty.close()
 
@@ -149,7 +158,12 @@ class PreviewService:
             raise NotFoundError("preview port", str(port))
 
     @contextlib.contextmanager
-    def _slot(self, tenant: str, environment_id: str) -> Iterator[None]:
+    def hold(self, tenant: str, environment_id: str) -> Iterator[None]:
+        """Hold one connection slot (the event loop is the only caller: no lock).
+
+        Raises:
+            PreviewLimitError: the environment or the tenant has its most connections open.
+        """
         key = (tenant, environment_id)
         if self._by_environment[key] >= self.per_environment:
             raise PreviewLimitError(
@@ -177,9 +191,9 @@ class PreviewService:
             PreviewUnreachableError: nothing accepts connections on the port.
         """
         await self.check_open(tenant, environment_id, port)
-        with self._slot(tenant, environment_id):
+        with self.hold(tenant, environment_id):
             sandbox_id = await self.environments.sandbox(tenant, environment_id)
-            command = ("python3", "-m", "agents.port_relay", str(port))
+            command = ("python3", "-S", "-m", "agents.port_relay", str(port))  # -S: no site, ~10 ms less
             try:
                 pty = await self.environments.backend.open_pty(PtyRequest(sandbox_id=sandbox_id, cmd=command))
             except SandboxError as exc:
