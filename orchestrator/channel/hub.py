@@ -25,7 +25,7 @@ from agents.protocol import Ack, Control, FinishReport, ModelCallResult, StepCal
 from orchestrator.channel.claims import Claims
 from orchestrator.channel.errors import RunnerLost
 from orchestrator.channel.ledger import check_issued, issue, record_results, store
-from orchestrator.channel.ports import Issuer, QuotaCheck, Reviver, TurnRecorder, Verdict
+from orchestrator.channel.ports import Issuer, QuotaCheck, Reviver, ServerTools, TurnRecorder, Verdict
 from orchestrator.channel.queues import WorkQueues
 from orchestrator.channel.steps import take_step
 from orchestrator.channel.turn import Resumed, Turn
@@ -73,13 +73,15 @@ class RunnerHub:
         tenant: str = "",
         revive: Reviver | None = None,
         verdict: Verdict | None = None,
+        server_tools: ServerTools | None = None,
     ) -> FinishReport:
         """Hand a turn to the environment's runner and wait for it to finish.
 
         `conversation` is what the model has seen so far (with `resumed`, up to the last stored
         step); the hub keeps it, so the runner's steps carry only what is new. `work` is also what
         every model call's instruction, tools and settings come from; `tenant` names whose token
-        quota each call counts against.
+        quota each call counts against. `server_tools` (an agent's `mcp_server` tools) are offered
+        to the model with the runner's and run here (`channel.steps`).
 
         With `resumed`, the turn was started by a previous process: its runner may still be in it
         (it retries its last request until this process answers) or may never have pulled it (the
@@ -96,6 +98,7 @@ class RunnerHub:
         finished = asyncio.get_running_loop().create_future()
         turn = Turn(environment_id, tenant, model, recorder, work, list(conversation), finished)
         turn.verdict = verdict
+        turn.server_tools = server_tools
         if resumed is not None:
             turn.answers, turn.reported = list(resumed.answers), set(resumed.reported)
             for answer in turn.answers:

@@ -18,7 +18,7 @@ from orchestrator.channel.result_steps import result_step
 from orchestrator.channel.turn import Turn
 from orchestrator.observability.calls import tool_called
 
-__all__ = ["check_issued", "issue", "record_results", "store", "unknown_outcomes"]
+__all__ = ["append_results", "check_issued", "issue", "record_results", "store", "unknown_outcomes"]
 
 _UNKNOWN_OUTCOME = (
     "This call was interrupted: the server restarted while it ran, and its outcome is unknown. "
@@ -83,6 +83,16 @@ async def record_results(turn: Turn, results: Iterable[ToolResultReport]) -> Non
             )
         )
     if parts:  # stored with the next model turn, or by `store`
+        append_results(turn, parts)
+
+
+def append_results(turn: Turn, parts: list[ToolResultPart]) -> None:
+    """Add results to the conversation: to the last message when it holds results of the same
+    answer (the hub's own, run before the runner's), so one user message answers each model one."""
+    last = turn.conversation[-1] if turn.conversation else None
+    if last is not None and last.role == "user" and all(isinstance(p, ToolResultPart) for p in last.parts):
+        turn.conversation[-1] = Message(role="user", parts=[*last.parts, *parts])
+    else:
         turn.conversation.append(Message(role="user", parts=list(parts)))
 
 

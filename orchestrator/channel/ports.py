@@ -11,9 +11,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Protocol
 
-from agents.model_types import ModelResponse, StreamEvent, Usage
+from agents.model_types import (
+    ModelResponse,
+    StreamEvent,
+    ToolCallPart,
+    ToolDeclaration,
+    ToolResultPart,
+    Usage,
+)
 
-__all__ = ["Issuer", "QuotaCheck", "Reviver", "Step", "TurnRecorder", "Verdict"]
+__all__ = ["Issuer", "QuotaCheck", "Reviver", "ServerTools", "Step", "TurnRecorder", "Verdict"]
 
 Step = dict[str, Any]
 """One wire step (the JSON of `spec/managed-agents-wire.md`), as the recorder stores it."""
@@ -53,4 +60,24 @@ class TurnRecorder(Protocol):
 
     async def settle(self) -> None:
         """Wait until everything handed to the store is committed."""
+        ...
+
+
+class ServerTools(Protocol):
+    """Tools the orchestrator runs itself during an agent's turn (`mcp_server` tools): the model is
+    offered them beside the runner's, and the hub runs their calls before the runner sees the answer,
+    so the runner, and the sandbox, never hold what they need (an MCP server's headers)."""
+
+    @property
+    def declarations(self) -> list[ToolDeclaration]:
+        """What the model is offered."""
+        ...
+
+    def owns(self, name: str) -> bool:
+        """Whether a call of `name` is run here, not by the runner."""
+        ...
+
+    async def run(self, call: ToolCallPart) -> tuple[Step, ToolResultPart]:
+        """Run one call the model made: the wire result step, and the model's result; never raises
+        for the tool's or its server's faults."""
         ...

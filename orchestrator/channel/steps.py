@@ -5,18 +5,31 @@ out-of-order step is refused, and a first step without the runner's context asks
 the results are recorded, then cancel, the turn's budget and the tenant's token quota are checked,
 and only then does the gateway get the call, which the orchestrator composes (`channel.context`).
 The model's answer, with the calls the runner may now run, is stored before the reply goes back.
+
+Calls of the turn's server tools (`Turn.server_tools`: an agent's `mcp_server` tools) are run here,
+their results recorded and given to the model: an answer that called only those is followed by
+another model call (at most `MAX_SERVER_ROUNDS` in one step), and the runner is given the answer
+without them, so it runs only its own tools and never sees what the hub's need.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable
 
 from agents.budget import over_budget
-from agents.model_types import Message, ModelRequest
+from agents.model_types import Message, ModelRequest, ModelResponse, ToolCallPart
 from agents.protocol import ModelCallResult, StepCall
 from orchestrator.channel.context import compose
 from orchestrator.channel.errors import ChannelError
-from orchestrator.channel.ledger import check_issued, issue, record_results, store, unknown_outcomes
+from orchestrator.channel.ledger import (
+    append_results,
+    check_issued,
+    issue,
+    record_results,
+    store,
+    unknown_outcomes,
+)
 from orchestrator.channel.turn import Turn
 from orchestrator.gateway.errors import GatewayError
 from orchestrator.gateway.registry import ProviderRegistry
@@ -24,7 +37,10 @@ from orchestrator.observability import tracing
 from orchestrator.observability.calls import observed
 from orchestrator.observability.metrics import STEP_SECONDS
 
-__all__ = ["take_step"]
+__all__ = ["MAX_SERVER_ROUNDS", "take_step"]
+
+MAX_SERVER_ROUNDS = 16
+"""Model calls one runner step may make while the model calls only the hub's own tools."""
 
 OverQuota = Callable[[Turn], Awaitable[str | None]]
 """Why the turn's tenant may make no further model call (its token quota), or None."""
@@ -37,6 +53,9 @@ async def take_step(
     async with turn.lock:  # a retried request must wait for the first to settle
         if call.context is not None and turn.context is None:
             turn.context = compose(turn.work, call.context)
+            if turn.server_tools is not None:
+                tools = [*turn.context.tools, *turn.server_tools.declarations]
+                turn.context = dataclasses.replace(turn.context, tools=tools)
         if call.turn < len(turn.answers):  # answered before the reply was lost: replay it
             return ModelCallResult(response=turn.answers[call.turn], cancelled=turn.cancel.is_set())
         if call.turn != len(turn.answers):
@@ -74,22 +93,45 @@ async def _why_died(turn: Turn, call: StepCall) -> str | None:
 async def _model_call(turn: Turn, gateway: ProviderRegistry) -> ModelCallResult:
     context = turn.context  # the orchestrator's, whatever the runner asked for
     assert context is not None
-    request = ModelRequest.model_construct(  # parts are validated already: skip a re-validation
-        system=context.system,
-        messages=list(turn.conversation),
-        tools=context.tools,
-        config=context.config,
-    )
-    try:
-        with STEP_SECONDS.time(), tracing.attached(turn.trace):  # the interaction's trace, on this task
-            provider = gateway.resolve(turn.model)
-            response = await turn.recorder.model_turn(observed(provider.name, provider.stream(request)))
-    except GatewayError as exc:
-        await turn.recorder.step({"type": "model_output", "error": {"message": str(exc)}})
-        await store(turn)
-        return ModelCallResult(error=str(exc))
+    for _ in range(MAX_SERVER_ROUNDS):
+        request = ModelRequest.model_construct(  # parts are validated already: skip a re-validation
+            system=context.system,
+            messages=list(turn.conversation),
+            tools=context.tools,
+            config=context.config,
+        )
+        try:
+            with STEP_SECONDS.time(), tracing.attached(turn.trace):  # the interaction's trace, on this task
+                provider = gateway.resolve(turn.model)
+                response = await turn.recorder.model_turn(observed(provider.name, provider.stream(request)))
+        except GatewayError as exc:
+            await turn.recorder.step({"type": "model_output", "error": {"message": str(exc)}})
+            await store(turn)
+            return ModelCallResult(error=str(exc))
+        turn.conversation.append(Message(role="model", parts=list(response.parts)))
+        response, more = await _run_server_calls(turn, response)
+        if not more or turn.cancel.is_set():
+            break
     await turn.recorder.settle()  # the calls are stored before the runner may run them
     turn.answers.append(response)
     issue(turn, response)
-    turn.conversation.append(Message(role="model", parts=list(response.parts)))
     return ModelCallResult(response=response, cancelled=turn.cancel.is_set())
+
+
+async def _run_server_calls(turn: Turn, response: ModelResponse) -> tuple[ModelResponse, bool]:
+    """Run the answer's calls of the hub's own tools; the answer the runner gets, and whether the
+    model must be asked again (it called only those)."""
+    tools = turn.server_tools
+    calls = [p for p in response.parts if isinstance(p, ToolCallPart)]
+    mine = [c for c in calls if tools is not None and tools.owns(c.name)]
+    if tools is None or not mine:
+        return response, False
+    results = []
+    for call in mine:
+        step, result = await tools.run(call)
+        await turn.recorder.step(step, flush=False)
+        results.append(result)
+    append_results(turn, results)
+    await turn.recorder.flush()
+    kept = [p for p in response.parts if not (isinstance(p, ToolCallPart) and tools.owns(p.name))]
+    return response.model_copy(update={"parts": kept}), len(mine) == len(calls)

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from agents.model_types import Message, ModelResponse, TextPart, ThoughtPart, ToolCallPart
 from agents.protocol import FinishReport, WorkItem
 from orchestrator.channel.context import ModelContext
-from orchestrator.channel.ports import TurnRecorder, Verdict
+from orchestrator.channel.ports import ServerTools, TurnRecorder, Verdict
 from orchestrator.observability import tracing
 
 __all__ = ["Resumed", "Turn", "answers_of"]
@@ -59,12 +59,29 @@ class Turn:
     """The interaction's trace context where the turn began: steps and tool calls join it."""
     verdict: Verdict | None = None
     """Why the sandbox cut a failed tool call short, asked after each step that reports one."""
+    server_tools: ServerTools | None = None
+    """Tools the hub runs itself (`mcp_server`); their calls never reach the runner."""
 
 
-def answers_of(conversation: Iterable[Message]) -> list[ModelResponse]:
-    """The model's answers in a stored conversation, as responses a retried step can replay."""
-    return [
-        ModelResponse(parts=[p for p in message.parts if isinstance(p, _ANSWER_PARTS)])
-        for message in conversation
-        if message.role == "model"
-    ]
+def answers_of(
+    conversation: Iterable[Message], server_tool: Callable[[str], bool] | None = None
+) -> list[ModelResponse]:
+    """The model's answers in a stored conversation, as responses a retried step can replay.
+
+    With `server_tool` (the names the hub ran itself), an answer is what the runner was given: the
+    hub's calls left out, and a model message that called only those (the hub asked the model again
+    without the runner) is no answer at all.
+    """
+    answers = []
+    for message in conversation:
+        if message.role != "model":
+            continue
+        parts = [p for p in message.parts if isinstance(p, _ANSWER_PARTS)]
+        if server_tool is not None:
+            calls = [p for p in parts if isinstance(p, ToolCallPart)]
+            ran_here = [c for c in calls if server_tool(c.name)]
+            if ran_here and len(ran_here) == len(calls):
+                continue
+            parts = [p for p in parts if not (isinstance(p, ToolCallPart) and server_tool(p.name))]
+        answers.append(ModelResponse(parts=parts))
+    return answers

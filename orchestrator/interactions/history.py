@@ -22,6 +22,7 @@ from agents.model_types import (
 )
 from agents.tools.declarations import CODE_TOOL
 from orchestrator.interactions.web_tools import WEB_TOOLS
+from orchestrator.mcp_tools import model_name
 
 __all__ = ["input_steps", "split_input", "to_messages"]
 
@@ -94,6 +95,8 @@ def _step_parts(step: Mapping[str, Any]) -> tuple[str, list[MessagePart]]:
     if kind == "thought":
         text = "".join(str(c.get("text", "")) for c in step.get("summary") or [] if c.get("type") == "text")
         return "model", [ThoughtPart(text=text, signature=step.get("signature"))]
+    if kind in ("mcp_server_tool_call", "mcp_server_tool_result"):
+        return _mcp_parts(step)
     server = _SERVER_TOOLS.get(str(kind).rsplit("_", 1)[0])
     if kind == "function_call" or (server and str(kind).endswith("_call")):
         call = ToolCallPart(
@@ -114,6 +117,17 @@ def _step_parts(step: Mapping[str, Any]) -> tuple[str, list[MessagePart]]:
         )
         return "user", [result]
     return "user", []
+
+
+def _mcp_parts(step: Mapping[str, Any]) -> tuple[str, list[MessagePart]]:
+    """An MCP tool's call or result, under the name the model called it by (`<server>__<tool>`)."""
+    name = model_name(str(step.get("server_name") or ""), str(step.get("name") or ""))
+    if step.get("type") == "mcp_server_tool_call":
+        arguments = step.get("arguments") or {}
+        call = ToolCallPart(id=step["id"], name=name, arguments=arguments, signature=step.get("signature"))
+        return "model", [call]
+    output, images = _result_output(step.get("result"))
+    return "user", [ToolResultPart(call_id=step["call_id"], name=name, output=output, images=images)]
 
 
 def to_messages(steps: Iterable[Mapping[str, Any]]) -> list[Message]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from orchestrator.egress.policy import Resolver
 from orchestrator.errors import InvalidArgument, NotFound
 from orchestrator.gateway.errors import UnknownProviderError
 from orchestrator.gateway.registry import ProviderRegistry
@@ -39,8 +40,10 @@ class Intake:
         agent_runner: AgentRunner | None,
         builtins: ModelBuiltins | None = None,
         events: InteractionEvents | None = None,
+        mcp: Resolver | None = None,
     ) -> None:
         self._store = store
+        self._mcp = mcp
         self._events = events
         self._gateway = gateway
         self._agent_runner = agent_runner
@@ -56,7 +59,7 @@ class Intake:
                 unknown model, or no sandbox backend for an agent.
             NotFound: `previous_interaction_id` names no stored interaction of this tenant.
         """
-        refuse_unsupported(request, self._builtins)
+        refuse_unsupported(request, self._builtins, self._mcp)
         if request.get("webhook_config"):
             if self._events is None:
                 raise InvalidArgument("this server delivers no webhooks", field="webhook_config")

@@ -24,6 +24,7 @@ from orchestrator.interactions.recorder import Recorder
 from orchestrator.interactions.snapshot import wire_usage
 from orchestrator.interactions.step_reads import conversation
 from orchestrator.interactions.web_tools import WebTools
+from orchestrator.mcp_tools import McpClient, McpError
 from orchestrator.observability import logs, tracing
 from orchestrator.scheduler import Admission, Scheduler, applied_tier
 from orchestrator.store import Store
@@ -47,8 +48,10 @@ class InteractionJobs:
         finisher: Finisher,
         code: CodeSandboxes | None = None,
         web: WebTools | None = None,
+        mcp: McpClient | None = None,
     ) -> None:
         self._store = store
+        self._mcp = mcp  # lists and calls its `mcp_server` tools
         self._code = code  # runs the model form's `code_execution` calls
         self._web = web  # runs its `url_context` / `google_search` calls
         self._gateway = gateway
@@ -128,7 +131,9 @@ class InteractionJobs:
         try:
             history = await conversation(self._store, tenant, record, [*recorder.inputs, *recorder.steps])
             if record.model:
-                status = await run_model_turn(self._gateway, record, recorder, history, self._code, self._web)
+                status = await run_model_turn(
+                    self._gateway, record, recorder, history, self._code, self._web, self._mcp
+                )
             else:
                 assert self._agent_runner is not None
                 if resume:
@@ -143,6 +148,8 @@ class InteractionJobs:
         except GatewayError as exc:
             errors = [{"code": exc.code, "message": str(exc)}]  # model_error, invalid_structured_output
             await recorder.step({"type": "model_output", "error": {"message": str(exc)}})
+        except McpError as exc:  # an `mcp_server` tool's server could not be listed (model form)
+            errors = [{"code": "mcp_server_error", "message": str(exc)}]
         except Exception as exc:
             log.exception("interaction %s crashed", record.id)
             errors = [{"code": "api_error", "message": f"internal error ({type(exc).__name__})"}]

@@ -8,7 +8,9 @@ steps and events. The turn pauses as `requires_action` when the model calls a cl
 With `url_context` / `google_search`, the model's calls of those tools run here through `WebTools`
 (the egress policy decides each URL), recorded as `<tool>_call` / `<tool>_result` steps; the wire
 result holds each URL's status (or the search results as text), and the model reads the pages' text
-in this interaction only (later turns see the statuses, and may fetch again).
+in this interaction only (later turns see the statuses, and may fetch again). With `mcp_server`
+tools, their servers are listed when the turn starts (`mcp_tools.McpToolset`) and the model's calls
+of `<server>__<tool>` run here too, recorded as `mcp_server_tool_call` / `mcp_server_tool_result`.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from orchestrator.interactions.history import to_messages
 from orchestrator.interactions.model_settings import final_status, generation_config
 from orchestrator.interactions.recorder import Recorder
 from orchestrator.interactions.web_tools import WebTools
+from orchestrator.mcp_tools import McpClient, McpServerSpec, McpToolset
 from orchestrator.observability.calls import observed
 from orchestrator.store.interactions import InteractionRecord
 
@@ -51,21 +54,25 @@ async def run_model_turn(
     history: list[Step],
     code: CodeSandboxes | None = None,
     web: WebTools | None = None,
+    mcp: McpClient | None = None,
 ) -> str:
     """Run the turn and return the interaction's status after it.
 
     With a `code_execution` tool (and `code`), each `run_code` call the model makes runs in the
     interaction's sandbox and its result goes back to the model, up to `MAX_CODE_ROUNDS` times;
-    likewise each call of an enabled web tool (`web`).
+    likewise each call of an enabled web tool (`web`) and of an MCP server's tool (`mcp`).
 
     Raises:
         GatewayError: the provider failed.
+        McpError: an `mcp_server` tool's server could not be listed.
     """
     provider = gateway.resolve(str(record.model))
     wants_code = any(tool.get("type") == "code_execution" for tool in record.request.get("tools") or [])
     session = code.session(record.tenant) if wants_code and code is not None else None
     kinds = {tool.get("type") for tool in record.request.get("tools") or []}
     web_names = web.enabled(kinds) if web is not None else []
+    toolset = await _mcp_toolset(mcp, record.request)
+    recorder.mcp_names = dict(toolset.names)
     steps = list(history)
     try:
         for _ in range(MAX_CODE_ROUNDS):
@@ -73,15 +80,26 @@ async def run_model_turn(
             if session is not None:
                 request.tools.extend(builtin_declarations([CODE_TOOL]))
             request.tools.extend(WebTools.declarations(web_names))
+            request.tools.extend(toolset.declarations)
             before = len(recorder.steps)
             # the caller ends the interaction and stores the last turn with the final status, at once
             events = observed(provider.name, provider.stream(request))
             response = await recorder.model_turn(events, flush=False)
             steps += recorder.steps[before:]
             calls = [part for part in response.parts if isinstance(part, ToolCallPart)]
-            ran = [c for c in calls if (c.name == CODE_TOOL and session is not None) or c.name in web_names]
+            ran = [
+                c
+                for c in calls
+                if (c.name == CODE_TOOL and session is not None)
+                or c.name in web_names
+                or toolset.owns(c.name)
+            ]
             for call in ran:
-                if call.name == CODE_TOOL and session is not None:
+                if toolset.owns(call.name):
+                    step, _ = await toolset.run(call)
+                    await recorder.step(step, flush=False)
+                    steps.append(step)
+                elif call.name == CODE_TOOL and session is not None:
                     steps.append(await _run_code(session, call, recorder))
                 elif web is not None:
                     steps.append(await _run_web(web, call, recorder))
@@ -94,6 +112,13 @@ async def run_model_turn(
     finally:
         if session is not None:
             await session.close()
+
+
+async def _mcp_toolset(mcp: McpClient | None, request: dict[str, Any]) -> McpToolset:
+    """The request's MCP tools, listed now (none without `mcp_server` tools or an `McpClient`)."""
+    if mcp is None:
+        return McpToolset()
+    return await McpToolset.open(mcp, McpServerSpec.parse_all(request.get("tools") or [], "tools"))
 
 
 async def _run_code(session: CodeSession, call: ToolCallPart, recorder: Recorder) -> Step:

@@ -51,6 +51,8 @@ class Recorder:
         self.warren_usage: dict[str, float] | None = None
         """What its sandbox used (agent form), stored with the ending (`interactions.sandbox_watch`)."""
         self._usage_changed = False
+        self.mcp_names: dict[str, tuple[str, str]] = {}
+        """The interaction's MCP tools by model-facing name: their calls are `mcp_server_tool_call`s."""
 
     async def event(self, event_type: str, **payload: Any) -> Event:
         """Append one SSE event to the live log."""
@@ -114,7 +116,7 @@ class Recorder:
         """
         turn_start = self.index
         response = await stream_turn(self, stream)
-        assembled = assembled_steps(response)
+        assembled = assembled_steps(response, self.mcp_names)
         self._pending_steps += assembled
         self.steps += assembled
         self.index = turn_start + len(assembled)  # stored indices follow the assembled steps

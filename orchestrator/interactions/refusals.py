@@ -12,7 +12,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from orchestrator.egress.policy import Resolver
 from orchestrator.errors import InvalidArgument
+from orchestrator.mcp_tools import refuse_mcp_servers
 
 __all__ = ["ModelBuiltins", "refuse_environment", "refuse_tools", "refuse_unsupported"]
 
@@ -42,8 +44,13 @@ class ModelBuiltins:
     """The operator configured a search backend (`WARREN_SEARCH_URL`)."""
 
 
-def refuse_unsupported(request: Mapping[str, Any], builtins: ModelBuiltins) -> None:
-    """Raise `InvalidArgument` naming the first field of a create request Warren would not carry out."""
+def refuse_unsupported(
+    request: Mapping[str, Any], builtins: ModelBuiltins, mcp: Resolver | None = None
+) -> None:
+    """Raise `InvalidArgument` naming the first field of a create request Warren would not carry out.
+
+    `mcp`: the address rules `mcp_server` tools connect under; None refuses them.
+    """
     if request.get("store") is False and request.get("background"):
         raise InvalidArgument(
             "must be true with background: a background interaction is read later with get", field="store"
@@ -68,15 +75,20 @@ def refuse_unsupported(request: Mapping[str, Any], builtins: ModelBuiltins) -> N
         )
     if isinstance(request.get("environment"), Mapping):
         refuse_environment(request["environment"], "environment")
-    refuse_tools(request.get("tools") or [], "tools", builtins if model_form else None)
+    refuse_tools(request.get("tools") or [], "tools", builtins if model_form else None, mcp)
 
 
-def refuse_tools(tools: Sequence[Mapping[str, Any]], field: str, builtins: ModelBuiltins | None) -> None:
-    """Refuse the tools Warren cannot run; `builtins` is None for an agent (its sandbox runs them all)."""
+def refuse_tools(
+    tools: Sequence[Mapping[str, Any]],
+    field: str,
+    builtins: ModelBuiltins | None,
+    mcp: Resolver | None = None,
+) -> None:
+    """Refuse the tools Warren cannot run; `builtins` is None for an agent (its sandbox runs them all),
+    `mcp` None when this server connects to no MCP server (`mcp_tools.refuse_mcp_servers`)."""
+    refuse_mcp_servers(tools, field, mcp)
     for index, tool in enumerate(tools):
         kind, where = tool.get("type"), f"{field}[{index}]"
-        if kind == "mcp_server":
-            raise InvalidArgument("mcp_server is not supported yet", field=f"{where}.type")
         if kind == "function" and tool.get("defer_loading"):
             raise InvalidArgument(
                 "deferred loading needs tool_search, which this server does not support; "

@@ -27,6 +27,7 @@ from orchestrator.interactions.snapshot import TERMINAL, snapshot
 from orchestrator.interactions.step_reads import all_steps, events_after
 from orchestrator.interactions.usage import UsageMeter
 from orchestrator.interactions.web_tools import WebTools
+from orchestrator.mcp_tools import McpClient
 from orchestrator.scheduler import Scheduler
 from orchestrator.store import Store
 from orchestrator.store.interactions import InteractionRecord
@@ -48,17 +49,21 @@ class InteractionService:
         events: InteractionEvents | None = None,
         code: CodeSandboxes | None = None,
         web: WebTools | None = None,
+        mcp: McpClient | None = None,
     ) -> None:
         self.store = store
+        self.mcp = mcp
+        """Connects to `mcp_server` tools' servers; None: such tools are refused at create."""
         self.gateway = gateway
         self.scheduler = scheduler
         self.logs = logs or LiveLogs()
         self.agent_runner = agent_runner
         self.usage = usage or UsageMeter(store)
-        self._intake = Intake(store, gateway, agent_runner, _builtins(code, web), events)
+        resolver = mcp.resolver if mcp is not None else None
+        self._intake = Intake(store, gateway, agent_runner, _builtins(code, web), events, resolver)
         self._events = events
         self._finisher = Finisher(store, agent_runner, self.usage, events)
-        self._jobs = InteractionJobs(store, gateway, scheduler, agent_runner, self._finisher, code, web)
+        self._jobs = InteractionJobs(store, gateway, scheduler, agent_runner, self._finisher, code, web, mcp)
 
     async def create(
         self, tenant: str, request: dict[str, Any], api_key_id: str | None = None

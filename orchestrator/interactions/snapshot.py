@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from agents.model_types import Usage
+from orchestrator.mcp_tools import redacted_tools
 from orchestrator.scheduler import applied_tier
 from orchestrator.store.interactions import InteractionRecord
 
@@ -70,6 +71,8 @@ def snapshot(
     for name in ECHOED_FIELDS:
         if record.request.get(name) is not None:
             body[name] = record.request[name]
+    if "tools" in body:
+        body["tools"] = redacted_tools(body["tools"])  # `mcp_server` headers are never echoed
     body["service_tier"] = applied_tier(record.request)  # what it was scheduled in, `standard` by default
     if record.usage:
         body["usage"] = record.usage

@@ -29,6 +29,7 @@ from agents.model_types import (
 from agents.tools.declarations import CODE_TOOL
 from orchestrator.interactions.live import Event
 from orchestrator.interactions.web_tools import WEB_TOOLS
+from orchestrator.mcp_tools import call_step_of
 
 __all__ = [
     "EventSink",
@@ -41,6 +42,8 @@ __all__ = [
 ]
 
 Step = dict[str, Any]
+McpNames = Mapping[str, tuple[str, str]]
+"""The interaction's MCP tools: model-facing name -> (server name, tool name)."""
 
 
 class EventSink(Protocol):
@@ -48,16 +51,24 @@ class EventSink(Protocol):
 
     index: int
 
+    @property
+    def mcp_names(self) -> McpNames:
+        """The interaction's MCP tools (their calls become `mcp_server_tool_call` steps)."""
+        ...
+
     async def event(self, event_type: str, **payload: Any) -> Event:
         """Append one SSE event to the live log."""
         ...
 
 
-def call_step(call: ToolCallPart) -> Step:
-    """The wire step of a model's tool call (`run_code` is a code execution on the wire, and the web
-    tools are their own `url_context_call` / `google_search_call`)."""
-    if call.name == CODE_TOOL:
-        step: Step = {"type": "code_execution_call", "id": call.id, "arguments": dict(call.arguments)}
+def call_step(call: ToolCallPart, mcp_names: McpNames | None = None) -> Step:
+    """The wire step of a model's tool call (`run_code` is a code execution on the wire, the web
+    tools are their own `url_context_call` / `google_search_call`, an MCP tool (one of `mcp_names`)
+    an `mcp_server_tool_call` with its server's and its own name)."""
+    if mcp_names and call.name in mcp_names:
+        step: Step = call_step_of(call, *mcp_names[call.name])
+    elif call.name == CODE_TOOL:
+        step = {"type": "code_execution_call", "id": call.id, "arguments": dict(call.arguments)}
     elif call.name in WEB_TOOLS:
         step = {"type": f"{call.name}_call", "id": call.id, "arguments": dict(call.arguments)}
     else:
@@ -103,7 +114,7 @@ async def stream_turn(sink: EventSink, stream: AsyncIterator[StreamEvent]) -> Mo
             await sink.event("step.delta", index=open_index, delta={"type": "text", "text": item.text})
         elif isinstance(item, ToolCallEvent):
             await close()
-            await _tool_call(sink, item.call)
+            await _tool_call(sink, item.call, sink.mcp_names)
         elif isinstance(item, ResponseDone):
             response = item.response
     await close()
@@ -125,12 +136,14 @@ def text_signatures(response: ModelResponse) -> list[str]:
     return [part.signature for part in response.parts if part.type == "text" and part.signature]
 
 
-async def _tool_call(sink: EventSink, call: ToolCallPart) -> None:
+async def _tool_call(sink: EventSink, call: ToolCallPart, mcp_names: McpNames) -> None:
     index = sink.index
     sink.index += 1
-    step = call_step(call)
+    step = call_step(call, mcp_names)
     await sink.event("step.start", index=index, step={**step, "arguments": {}})
-    if step["type"] != "function_call":  # a server tool's call delta carries its arguments whole
+    if step["type"] == "mcp_server_tool_call":  # its delta names the tool and the server too
+        delta = {key: step[key] for key in ("type", "name", "server_name", "arguments")}
+    elif step["type"] != "function_call":  # a server tool's call delta carries its arguments whole
         delta = {"type": step["type"], "arguments": step["arguments"]}
     else:
         delta = {"type": "arguments_delta", "arguments": arguments_json(call.arguments)}
@@ -138,7 +151,7 @@ async def _tool_call(sink: EventSink, call: ToolCallPart) -> None:
     await sink.event("step.stop", index=index)
 
 
-def assembled_steps(response: ModelResponse) -> list[Step]:
+def assembled_steps(response: ModelResponse, mcp_names: McpNames | None = None) -> list[Step]:
     """The steps `get` returns for one model turn: thoughts, text and calls in the model's order."""
     steps: list[Step] = []
     for part in response.parts:
@@ -153,7 +166,7 @@ def assembled_steps(response: ModelResponse) -> list[Step]:
             else:
                 steps.append({"type": "model_output", "content": [{"type": "text", "text": part.text}]})
         else:
-            steps.append(call_step(part))
+            steps.append(call_step(part, mcp_names))
     return steps + [{"type": "thought", "signature": signature} for signature in text_signatures(response)]
 
 

@@ -19,6 +19,7 @@ from orchestrator.store.interactions import InteractionRecord
 __all__ = ["DEFAULT_MODEL", "model_of", "work_item"]
 
 DEFAULT_MODEL = "scripted:demo"
+_NOT_BUILTIN = ("function", "mcp_server")
 _TOOLS_BY_WIRE_TYPE = {
     "code_execution": CODE_TOOLS,
     "url_context": (BROWSER_TOOL,),
@@ -69,9 +70,11 @@ def _function_tools(request: dict[str, Any], chain: list[dict[str, Any]]) -> lis
 
 def _builtin_tools(request: dict[str, Any], chain: list[dict[str, Any]]) -> list[str]:
     """The built-ins the request's wire tool types enable, if it names any; else the agent's the same
-    way; all of them for an agent that declares no tools."""
-    requested = [t for t in request.get("tools") or [] if t.get("type") != "function"]
-    declared = requested or (chain[0].get("tools") if chain[0].get("id") != "default" else None)
+    way; all of them for an agent that declares no tools. Functions and `mcp_server` tools enable no
+    built-in (the orchestrator runs MCP tools: `agent_mcp`), so naming only those keeps them all."""
+    requested = [t for t in request.get("tools") or [] if t.get("type") not in _NOT_BUILTIN]
+    agents = [t for t in chain[0].get("tools") or [] if t.get("type") not in _NOT_BUILTIN]
+    declared = requested or (agents if chain[0].get("id") != "default" else None)
     if not declared:
         return list(BUILTIN_TOOL_NAMES)
     names: list[str] = []

@@ -26,9 +26,11 @@ __all__ = [
 ]
 
 
-def refuse_unsupported(spec: Mapping[str, Any]) -> None:
-    """Refuse the tools and environment settings Warren does not carry out (`interactions.refusals`)."""
-    refuse_tools(spec.get("tools") or [], "tools", None)
+def refuse_unsupported(services: Services, spec: Mapping[str, Any]) -> None:
+    """Refuse the tools and environment settings Warren does not carry out (`interactions.refusals`);
+    `mcp_server` tools under the interactions' address rules (refused if they have no MCP client)."""
+    mcp = services.interactions.mcp
+    refuse_tools(spec.get("tools") or [], "tools", None, mcp.resolver if mcp is not None else None)
     if isinstance(spec.get("base_environment"), Mapping):
         refuse_environment(spec["base_environment"], "base_environment")
 

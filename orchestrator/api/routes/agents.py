@@ -30,6 +30,7 @@ from orchestrator.api.wire.agents import Agent, AgentList
 from orchestrator.api.wire.common import to_wire
 from orchestrator.catalog import BUILTIN_AGENTS, DEFAULT_AGENT_ID, resolve_agent
 from orchestrator.gateway.errors import UnknownProviderError
+from orchestrator.mcp_tools import redacted_tools
 from orchestrator.store.paging import clamp_page_size, start_token
 
 router = APIRouter(prefix="/{api_version}/agents", tags=["agents"])
@@ -47,7 +48,7 @@ async def create_agent(
 
     async def replay(agent_id: str) -> dict[str, Any] | None:
         record = await services.store.agents.get(caller.tenant, agent_id)
-        return None if record is None else record.spec
+        return None if record is None else _echo(record.spec)
 
     return await idempotency.create("agent", spec, create, lambda made: str(made["id"]), replay)
 
@@ -62,7 +63,7 @@ async def _create(services: Services, tenant: str, spec: dict[str, Any]) -> dict
     base = spec.get("base_agent") or DEFAULT_AGENT_ID
     await resolve_agent(services.store, tenant, base, "base_agent", aliases)
     _check_model(services, spec)
-    refuse_unsupported(spec)  # e.g. an `mcp_server` tool, a self_hosted base environment
+    refuse_unsupported(services, spec)  # e.g. a forbidden `mcp_server` url, a self_hosted environment
     await check_environment_ref(services, tenant, spec.get("base_environment"))
     check_base_environment(services, spec.get("base_environment"))
     skills = skill_store(services)
@@ -86,7 +87,7 @@ async def _create(services: Services, tenant: str, spec: dict[str, Any]) -> dict
         await services.store.agents.delete(tenant, spec["id"])
         await asyncio.to_thread(skills.remove, tenant, "agents", spec["id"])
         raise
-    return record.spec
+    return _echo(record.spec)
 
 
 @router.get("", response_model=AgentList, response_model_exclude_none=True, operation_id="agents-list")
@@ -106,7 +107,7 @@ async def list_agents(
     stored = services.store.agents
     if page_token and not page_token.startswith(_BUILTINS_FROM):
         page = await stored.list(caller.tenant, page_size=page_size, page_token=page_token)
-        return _agent_page([r.spec for r in page.items], page.next_page_token)
+        return _agent_page([_echo(r.spec) for r in page.items], page.next_page_token)
     size = clamp_page_size(page_size)
     first = _builtin_offset(page_token) if page_token else 0
     builtins = _BUILTINS[first : first + size]
@@ -117,7 +118,7 @@ async def list_agents(
         more = (await stored.list(caller.tenant, page_size=1)).items
         return _agent_page(builtins, start_token() if more else None)
     page = await stored.list(caller.tenant, page_size=room)
-    return _agent_page([*builtins, *(r.spec for r in page.items)], page.next_page_token)
+    return _agent_page([*builtins, *(_echo(r.spec) for r in page.items)], page.next_page_token)
 
 
 _BUILTINS = list(BUILTIN_AGENTS.values())
@@ -153,7 +154,7 @@ async def get_agent(
     record = await services.store.agents.get(caller.tenant, agent_id)
     if record is None:
         raise NotFound(f"agent {agent_id!r} not found")
-    return record.spec
+    return _echo(record.spec)
 
 
 @router.delete("/{agent_id}", operation_id="agents-delete")
@@ -177,3 +178,8 @@ def _check_model(services: Services, spec: dict[str, Any]) -> None:
             services.interactions.gateway.resolve(model)
         except UnknownProviderError as exc:
             raise InvalidArgument(str(exc), field="agent_config.model") from exc
+
+
+def _echo(spec: dict[str, Any]) -> dict[str, Any]:
+    """A stored agent as answered: its `mcp_server` tools' header values hidden (they stay stored)."""
+    return {**spec, "tools": redacted_tools(spec["tools"])} if spec.get("tools") else spec

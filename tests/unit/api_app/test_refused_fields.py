@@ -78,14 +78,14 @@ REFUSED: list[tuple[str, str, dict[str, Any], str, str]] = [
         INTERACTIONS,
         _model(tools=[MCP]),
         "tools[0].type",
-        "mcp_server is not supported yet",
+        "not enabled on this server",
     ),
     (
         "agent-form mcp_server",
         INTERACTIONS,
         _agent(tools=[MCP]),
         "tools[0].type",
-        "mcp_server is not supported yet",
+        "not enabled on this server",
     ),
     (
         "model-form url_context",
@@ -144,7 +144,7 @@ REFUSED: list[tuple[str, str, dict[str, Any], str, str]] = [
         "store",
         "background",
     ),
-    ("agent mcp_server tool", AGENTS, {"tools": [MCP]}, "tools[0].type", "mcp_server is not supported yet"),
+    ("agent mcp_server tool", AGENTS, {"tools": [MCP]}, "tools[0].type", "not enabled on this server"),
     (
         "agent deferred function",
         AGENTS,
