@@ -10,7 +10,9 @@ Every sandbox runs with `network_mode=none`; a forwarder inside it (`agents/forw
 Modules: `policy` (allowlist and decision), `addresses` (forbidden ranges), `framing` (strict
 HTTP/1.1 with h11), `relay` (byte pipes with idle deadlines), `logsafe` (escaping logged values),
 `proxy` (the sockets), `injection` (credential and transform headers), `answers` (the proxy's
-own refusals). The operator's address:port exceptions are parsed by
+own refusals), `ca` (the installation's Warren CA and its short-lived leaf certificates),
+`intercept` (TLS termination for entries with a credential or transform), `trust` (the mount and
+variables that make every sandbox trust the CA), `meter` (bytes relayed). The operator's address:port exceptions are parsed by
 `orchestrator.address_allowance`, below `config`, which checks them at start-up.
 """
 

@@ -1,6 +1,6 @@
 """Header injection: an allowlist entry's `transform` headers and its `credential`, filled in.
 
-Only for plain-HTTP requests (the proxy does not open CONNECT tunnels) and only for an entry that
+For plain-HTTP requests and intercepted HTTPS ones (`intercept.py`), and only for an entry that
 names one exact host: the headers replace any the sandbox sent under the same names. A credential
 that is missing, does not open under this installation's key, or is not trusted for the host
 refuses the request (403 `credential-refused`); the secret never enters the sandbox.

@@ -78,7 +78,7 @@ class Rule:
     headers: tuple[tuple[str, str], ...] = ()
     """The entry's `transform` headers, in order (a later one replaces an earlier one)."""
     credential: str | None = None
-    """A stored credential to inject for this entry's plain-HTTP requests."""
+    """A stored credential to inject for this entry's requests (HTTPS ones are intercepted)."""
 
     def matches(self, host: str) -> bool:
         """Whether `host` (normalised) is covered by this entry's name pattern."""

@@ -1,7 +1,7 @@
 """`/{v}/credentials`: create, get, list, delete. Secrets are write-only and stay in the orchestrator.
 
 The egress proxy reads a credential's secret when it injects it into an allowlisted domain's
-plain-HTTP request; no route ever returns it.
+request (plain HTTP, or HTTPS it intercepts); no route ever returns it.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 A credential is created with its secret and shown afterwards only by its metadata. An allowlist
 entry for one exact host names it (`{"domain": "api.example.com", "credential": "gh"}`) and the
-egress proxy adds it to that host's plain-HTTP requests, so the secret never enters the sandbox.
+egress proxy adds it to that host's requests (HTTPS ones by intercepting them with the Warren CA),
+so the secret never enters the sandbox.
 `trusted_domains` limits it further to the hosts listed, whichever entry names it.
 """
 
