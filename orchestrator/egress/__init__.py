@@ -12,8 +12,9 @@ HTTP/1.1 with h11), `relay` (byte pipes with idle deadlines), `logsafe` (escapin
 `proxy` (the sockets), `injection` (credential and transform headers), `answers` (the proxy's
 own refusals), `ca` (the installation's Warren CA and its short-lived leaf certificates),
 `intercept` (TLS termination for entries with a credential or transform), `trust` (the mount and
-variables that make every sandbox trust the CA), `meter` (bytes relayed). The operator's address:port exceptions are parsed by
-`orchestrator.address_allowance`, below `config`, which checks them at start-up.
+variables that make every sandbox trust the CA), `meter` (bytes relayed). The operator's
+address:port exceptions are parsed by `orchestrator.address_allowance`, below `config`, which
+checks them at start-up.
 """
 
 from orchestrator.address_allowance import AddressAllowance
