@@ -133,10 +133,10 @@ def _without_token(query: bytes) -> str:
     return "&".join(kept)
 
 
-def _target(scope: MutableMapping[str, Any], port: int) -> str:
+def _target(scope: MutableMapping[str, Any]) -> str:
     """The path and query the sandbox gets: the request's own bytes after `/ports/{port}`."""
-    raw = scope.get("raw_path") or scope["path"].encode()
-    path = raw.decode("latin-1").split(f"/ports/{port}", 1)[1] or "/"
+    raw = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
+    path = "/" + raw.split("/", 6)[6]  # after /{v}/environments/{id}/ports/{port}/, as sent
     query = _without_token(scope.get("query_string", b""))
     return f"{path}?{query}" if query else path
 
@@ -156,7 +156,7 @@ async def relay_http(
     await previews.check_open(tenant, environment_id, port)
     prefix = _prefix(api_version, environment_id, port)
     if query_token and request.method in ("GET", "HEAD"):  # a browser link: the token goes to a cookie
-        redirect = RedirectResponse(prefix + _target(request.scope, port), status_code=303)
+        redirect = RedirectResponse(prefix + _target(request.scope), status_code=303)
         redirect.set_cookie(
             TOKEN,
             query_token,
@@ -173,7 +173,7 @@ async def relay_http(
     return RelayedResponse(
         lambda: previews.connect(tenant, environment_id, port),
         request.method,
-        _target(request.scope, port),
+        _target(request.scope),
         headers,
         has_body,
         prefix,
@@ -209,7 +209,7 @@ async def relay_websocket(
             websocket.headers.items(), drop_authorization=bearer, cookie=TOKEN, port=port
         )
         async with previews.connect(tenant, environment_id, port) as relay:
-            url = f"ws://localhost:{port}{_target(websocket.scope, port)}"
+            url = f"ws://localhost:{port}{_target(websocket.scope)}"
             await bridge(websocket, relay, url, headers)
     except (ApiError, NotFoundError, PreviewUnreachableError) as exc:
         if websocket.client_state is WebSocketState.CONNECTING:
