@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 WARREN := $(VENV)/bin/warren
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install engine test-deps image lint test test-unit mutation demo bench clean
+.PHONY: install engine test-deps image lint test test-unit mutation demo bench console clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -52,6 +52,9 @@ bench: image  ## benchmarks: JSON and summary.json in bench/results/ (commit the
 		echo "bench.$$b: $$(( $$(date +%s) - start )) s" >&2; \
 	done
 	$(PY) -m bench.report --summarize --readme README.md
+
+console:  ## rebuild the web console (console/ -> orchestrator/api/console_assets/, committed; needs Node)
+	scripts/build-console.sh
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -18,9 +18,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 # The JS suites' packages (tests/js: @google/genai; tests/partners/js: the Vercel AI SDK and the
-# docs' Node snippets), exactly as each package-lock.json pins them; reinstalled when a lock changes.
-# --ignore-scripts: nothing the suites use needs an install script, so none runs.
-for js in ../tests/js ../tests/partners/js; do
+# docs' Node snippets) and the console's build toolchain (console/: Vite, TypeScript, for the
+# freshness test of its committed build), exactly as each package-lock.json pins them; reinstalled
+# when a lock changes. --ignore-scripts: nothing they use needs an install script, so none runs.
+for js in ../tests/js ../tests/partners/js ../console; do
   if ! cmp -s "$js/package-lock.json" "$js/node_modules/.warren-lock"; then
     echo "ensure-test-deps: npm ci in ${js#../}" >&2
     npm ci --prefix "$js" --ignore-scripts --no-audit --no-fund --loglevel=error

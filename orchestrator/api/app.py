@@ -21,10 +21,12 @@ from orchestrator.api.middleware import BodyLimit
 from orchestrator.api.observe import Observe
 from orchestrator.api.routes import (
     agents,
+    console,
     credentials,
     environments,
     files,
     health,
+    interaction_list,
     interactions,
     live,
     metrics,
@@ -73,6 +75,7 @@ def create_app(settings: Settings, services: ServicesFactory) -> FastAPI:
     )
     app.add_middleware(Observe)  # outermost of all: the request's id and span cover the whole answer
     routers = (
+        interaction_list,
         interactions,
         agents,
         environments,
@@ -84,6 +87,7 @@ def create_app(settings: Settings, services: ServicesFactory) -> FastAPI:
         webhooks,
         live,
         metrics,
+        console,
     )
     for module in routers:
         app.include_router(module.router)

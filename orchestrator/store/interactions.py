@@ -146,15 +146,24 @@ class InteractionRepository:
         environment_id: str | None = None,
         page_size: int | None = None,
         page_token: str | None = None,
+        status: str | None = None,
+        agent: str | None = None,
+        newest_first: bool = False,
     ) -> Page[InteractionRecord]:
-        """One page of the tenant's interactions (optionally in one environment), oldest first.
+        """One page of the tenant's interactions, oldest first (or newest first), optionally only
+        those in one environment, of one status or of one agent.
 
         Raises:
             InvalidPageTokenError: `page_token` is not one this listing issued.
         """
         stmt = select(InteractionRow).where(InteractionRow.tenant == tenant)
-        if environment_id is not None:
-            stmt = stmt.where(InteractionRow.environment_id == environment_id)
+        for column, wanted in (
+            (InteractionRow.environment_id, environment_id),
+            (InteractionRow.status, status),
+            (InteractionRow.agent, agent),
+        ):
+            if wanted is not None:
+                stmt = stmt.where(column == wanted)
         async with self._db.read() as session:
             rows, token = await fetch_page(
                 session,
@@ -163,6 +172,7 @@ class InteractionRepository:
                 InteractionRow.id,
                 page_size=page_size,
                 page_token=page_token,
+                newest_first=newest_first,
             )
             return Page(items=[InteractionRecord.model_validate(r) for r in rows], next_page_token=token)
 

@@ -67,8 +67,11 @@ async def fetch_page(
     *,
     page_size: int | None,
     page_token: str | None,
+    newest_first: bool = False,
 ) -> tuple[Sequence[RowT], str | None]:
     """Run `stmt` (already filtered by tenant) for one page; return its rows and the next token.
+
+    `newest_first` walks the same keys backwards; its tokens mean "after this row" in that order.
 
     Raises:
         InvalidPageTokenError: the token was not issued by `fetch_page`.
@@ -76,8 +79,12 @@ async def fetch_page(
     size = clamp_page_size(page_size)
     if page_token:
         after_created, after_id = _decode(page_token)
-        stmt = stmt.where(or_(created > after_created, and_(created == after_created, id > after_id)))
-    rows = (await session.scalars(stmt.order_by(created, id).limit(size + 1))).all()
+        if newest_first:
+            stmt = stmt.where(or_(created < after_created, and_(created == after_created, id < after_id)))
+        else:
+            stmt = stmt.where(or_(created > after_created, and_(created == after_created, id > after_id)))
+    order = (created.desc(), id.desc()) if newest_first else (created, id)
+    rows = (await session.scalars(stmt.order_by(*order).limit(size + 1))).all()
     if len(rows) <= size:
         return rows, None
     last = rows[size - 1]

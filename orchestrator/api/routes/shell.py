@@ -3,7 +3,9 @@
 A Warren extension of the Managed Agents wire (google-genai has no such call); `warren attach` uses it.
 Authentication is the same as every route (`x-goog-api-key` or `Authorization: Bearer`), the
 environment must belong to the caller's tenant, and each upgrade spends one request of the key's
-rate budget, like any HTTP request.
+rate budget, like any HTTP request. A browser cannot set headers on a WebSocket, and a key must
+never ride in a URL: a client without those headers (the console) sends the key as its first text
+frame instead, `{"type": "auth", "api_key": "..."}`, within 10 seconds of the upgrade.
 
 Frames: binary frames carry terminal bytes both ways. A text frame from the client is a JSON
 control message, `{"type": "resize", "cols": 120, "rows": 40}`. When the shell ends the server sends
@@ -42,13 +44,34 @@ class _Refused(Exception):
         self.code, self.reason = code, reason
 
 
+_AUTH_WAIT_S = 10.0
+
+
+async def _first_message_key(websocket: WebSocket) -> str | None:
+    """The key of a first `{"type": "auth", "api_key": ...}` text frame, or None."""
+    try:
+        async with asyncio.timeout(_AUTH_WAIT_S):
+            message = await websocket.receive()
+        control = json.loads(message.get("text") or "null")
+    except (TimeoutError, ValueError):
+        return None
+    if not isinstance(control, dict) or control.get("type") != "auth":
+        return None
+    key = control.get("api_key")
+    return key if isinstance(key, str) and key else None
+
+
 async def _tenant(websocket: WebSocket, services: Services) -> str:
     key = websocket.headers.get("x-goog-api-key")
     if not key:
         scheme, _, token = websocket.headers.get("authorization", "").partition(" ")
         key = token.strip() if scheme.lower() == "bearer" else None
     if not key:
-        raise _Refused(4401, "missing API key: send x-goog-api-key or Authorization: Bearer")
+        key = await _first_message_key(websocket)
+    if not key:
+        raise _Refused(
+            4401, "missing API key: send x-goog-api-key, Authorization: Bearer or a first auth message"
+        )
     record = await services.store.keys.identify(key)
     if record is None:
         raise _Refused(4401, "invalid or revoked API key")
