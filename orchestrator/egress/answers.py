@@ -40,6 +40,7 @@ async def answer(writer: asyncio.StreamWriter, status: int, reason: str, detail:
     phrases: dict[int, Any] = {
         400: "Bad Request",
         403: "Forbidden",
+        413: "Content Too Large",
         429: "Too Many Requests",
         502: "Bad Gateway",
     }

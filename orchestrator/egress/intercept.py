@@ -13,9 +13,10 @@ the sandbox gets a 502 (`upstream-certificate`) with OpenSSL's reason, inside it
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import ssl
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
 import h11
@@ -26,12 +27,15 @@ from orchestrator.egress.framing import BadRequest, ProxyRequest, parse_head, re
 from orchestrator.egress.logsafe import printable
 from orchestrator.egress.policy import Decision
 from orchestrator.egress.relay import Count, pipe
+from orchestrator.egress.swaps import Swap, swap_body, swap_head
 
 __all__ = ["Streams", "exchange", "intercept", "open_upstream"]
 
 log = logging.getLogger("orchestrator.egress")
 Streams = tuple[asyncio.StreamReader, asyncio.StreamWriter]
 _HEAD_LIMIT = 64 * 1024
+SWAP_BODY_LIMIT = 8 * 1024 * 1024
+"""The largest body in which placeholders are swapped (it is read whole first); larger: 413."""
 
 
 @dataclass(frozen=True)
@@ -52,8 +56,10 @@ async def intercept(
     inject: Sequence[tuple[str, str]],
     sandbox: Streams,
     counts: tuple[Count, Count],
+    swaps: Sequence[Swap] = (),
 ) -> None:
-    """Terminate the sandbox's TLS for `decision.host`, then relay one request with `inject` added.
+    """Terminate the sandbox's TLS for `decision.host`, then relay one request with `inject` added
+    and `swaps` made.
 
     Raises:
         Refused: a bad request (400) or an upstream that cannot be reached or verified (502),
@@ -73,7 +79,9 @@ async def intercept(
     upstream = await open_upstream(how, environment_id, decision)
     host_header = origin if decision.port == 443 else f"{origin}:{decision.port}"
     try:
-        await exchange(request, incoming, inject, host_header, sandbox, upstream, how.idle_timeout_s, counts)
+        await exchange(
+            request, incoming, inject, host_header, sandbox, upstream, how.idle_timeout_s, counts, swaps
+        )
     finally:
         upstream[1].close()
 
@@ -124,17 +132,22 @@ async def exchange(
     upstream: Streams,
     idle_s: float,
     counts: tuple[Count, Count],
+    swaps: Sequence[Swap] = (),
 ) -> None:
-    """Send the request anew (h11 client) with its body, then relay the response to the sandbox
-    with `Connection: close` in its final head."""
+    """Send the request anew (h11 client) with its body and `swaps` made, then relay the response to
+    the sandbox with `Connection: close` in its final head."""
     reader, writer = sandbox
     up_reader, up_writer = upstream
     sent, received = counts
-    outgoing, upstream_head = upstream_request(request, host_header, inject)
-    sent(len(upstream_head))
-    up_writer.write(upstream_head)
+    request = swap_head(request, swaps)
+    body = read_body(incoming, reader, idle_s)
     try:
-        async for chunk in read_body(incoming, reader, idle_s):
+        if any("body" in swap.locations for swap in swaps):
+            request, body = await _swapped_body(request, body, swaps)
+        outgoing, upstream_head = upstream_request(request, host_header, inject)
+        sent(len(upstream_head))
+        up_writer.write(upstream_head)
+        async for chunk in body:
             framed = outgoing.send(h11.Data(data=chunk)) or b""
             sent(len(framed))
             up_writer.write(framed)
@@ -154,6 +167,28 @@ async def exchange(
             break
     await writer.drain()
     await pipe(up_reader, writer, idle_s, received)
+
+
+async def _swapped_body(
+    request: ProxyRequest, body: AsyncIterator[bytes], swaps: Sequence[Swap]
+) -> tuple[ProxyRequest, AsyncIterator[bytes]]:
+    """Read the whole body (at most `SWAP_BODY_LIMIT`), swap, and frame it by its new length."""
+    whole = bytearray()
+    async for chunk in body:
+        whole += chunk
+        if len(whole) > SWAP_BODY_LIMIT:
+            raise Refused(413, "body-too-large", "a body with placeholders to swap is at most 8 MiB")
+    swapped = swap_body(bytes(whole), swaps)
+    framing = {"content-length", "transfer-encoding"}
+    headers = [(k, v) for k, v in request.headers if k.lower() not in framing]
+    if swapped or request.method not in ("GET", "HEAD", "DELETE", "OPTIONS"):
+        headers.append(("Content-Length", str(len(swapped))))
+
+    async def once() -> AsyncIterator[bytes]:
+        if swapped:
+            yield swapped
+
+    return dataclasses.replace(request, headers=tuple(headers)), once()
 
 
 def _closing(head: bytes) -> bytes:

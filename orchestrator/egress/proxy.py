@@ -30,6 +30,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import h11
 
@@ -44,6 +45,7 @@ from orchestrator.egress.logsafe import printable
 from orchestrator.egress.meter import EgressMeter, Tally
 from orchestrator.egress.policy import Decision, EgressPolicy, Resolver
 from orchestrator.egress.relay import tunnel
+from orchestrator.egress.swaps import Swap, swaps_for
 from orchestrator.observability import tracing
 from orchestrator.observability.metrics import egress_decided
 from orchestrator.store import Store
@@ -119,12 +121,15 @@ class EgressProxy:
 
     async def policy(self, environment_id: str) -> tuple[str, EgressPolicy] | None:
         """The environment's tenant and policy; None when it has no egress (or is unknown)."""
+        found = await self._environment(environment_id)
+        return None if found is None else found[:2]
+
+    async def _environment(self, environment_id: str) -> tuple[str, EgressPolicy, dict[str, Any]] | None:
+        """The environment's tenant, policy and `env` (its credential references); None without egress."""
         record = await self.store.environments.get_across_tenants(environment_id)
-        if record is None:
+        if record is None or (entries := record.spec.egress_allowlist) is None:
             return None
-        entries = record.spec.egress_allowlist
-        policy = None if entries is None else EgressPolicy.from_entries(entries)
-        return None if policy is None else (record.tenant, policy)
+        return record.tenant, EgressPolicy.from_entries(entries), dict(record.spec.env or {})
 
     async def serve(self, environment_id: str, folder: Path) -> None:
         """Serve `folder/egress.sock` for the environment when its policy is an allowlist."""
@@ -203,17 +208,19 @@ class EgressProxy:
         reader: asyncio.StreamReader,
         writer: asyncio.StreamWriter,
     ) -> None:
-        decision, inject, tenant = await self._decide(environment_id, request)
+        decision, inject, swaps, tenant = await self._decide(environment_id, request)
         if not decision.allowed or decision.address is None:
             raise Refused(403, decision.reason, decision.detail or decision.reason)
         sent, received = self.meter.counters(environment_id, tenant)
         idle_s = self.limits.idle_timeout_s
-        if request.method == "CONNECT" and inject and self.ca is not None and self._upstream_tls is not None:
+        applies = bool(inject or swaps)
+        if request.method == "CONNECT" and applies and self.ca is not None and self._upstream_tls is not None:
             limits = self.limits
             how = Interception(
                 self.ca, self._upstream_tls, limits.head_timeout_s, limits.connect_timeout_s, idle_s
             )
-            await intercept(how, environment_id, decision, inject, (reader, writer), (sent, received))
+            sandbox = (reader, writer)
+            await intercept(how, environment_id, decision, inject, sandbox, (sent, received), swaps)
             return
         try:
             up_reader, up_writer = await asyncio.wait_for(
@@ -239,6 +246,7 @@ class EgressProxy:
                     upstream,
                     idle_s,
                     (sent, received),
+                    swaps,
                 )
             except Refused as refused:
                 log.warning("egress env=%s body refused: %s", printable(environment_id), printable(refused))
@@ -248,21 +256,24 @@ class EgressProxy:
 
     async def _decide(
         self, environment_id: str, request: ProxyRequest
-    ) -> tuple[Decision, list[tuple[str, str]], str]:
-        """The logged decision for `request`, the headers to inject when it is allowed, the tenant."""
-        found = await self.policy(environment_id)
-        tenant, policy = found if found is not None else ("", None)
+    ) -> tuple[Decision, list[tuple[str, str]], list[Swap], str]:
+        """The logged decision for `request`; when it is allowed, the headers to inject and the
+        placeholders to swap (`swaps.py`); the tenant."""
+        found = await self._environment(environment_id)
+        tenant, policy, env = found if found is not None else ("", None, {})
         decision = await self.resolver.decide(policy, request.host, request.port)
         inject: list[tuple[str, str]] = []
+        swaps: list[Swap] = []
         rule = decision.rule
-        needs = request.method != "CONNECT" or (rule is not None and bool(rule.credential or rule.headers))
-        if decision.allowed and rule is not None and needs:
+        if decision.allowed and rule is not None:
             try:
-                inject = await injected_headers(self.store.credentials, tenant, rule, decision.host)
+                if request.method != "CONNECT" or rule.credential or rule.headers:
+                    inject = await injected_headers(self.store.credentials, tenant, rule, decision.host)
+                swaps = await swaps_for(self.store.credentials, tenant, env, decision.host)
             except Refused as refused:
                 decision = Decision(False, "credential-refused", decision.host, decision.port, refused.detail)
         self._record(environment_id, request.method, decision)
-        return decision, inject, tenant
+        return decision, inject, swaps, tenant
 
     def _record(self, environment_id: str, method: str, decision: Decision) -> None:
         self.recent.append((environment_id, method, decision))

@@ -18,6 +18,7 @@ from agents.protocol import (
 )
 from orchestrator.channel.hub import RunnerHub
 from orchestrator.channel.server import ChannelServers
+from orchestrator.egress.swaps import placeholder_variables
 from orchestrator.egress.trust import sandbox_trust
 from orchestrator.environments.ports import SandboxExtras
 from orchestrator.skills import SkillStore, agent_skill_set
@@ -33,8 +34,9 @@ _LOCAL = "localhost,127.0.0.1"
 
 
 def runner_variables(record: EnvironmentRecord) -> dict[str, str]:
-    """The variables every sandbox of `record` gets from the runner side (never a credential)."""
-    env = {SOCKET_ENV: SOCKET_PATH}
+    """The variables every sandbox of `record` gets from the runner side (never a credential: a
+    variable that names one holds its placeholder, which the egress proxy swaps where allowed)."""
+    env = placeholder_variables(record.spec.env) | {SOCKET_ENV: SOCKET_PATH}
     if record.spec.egress_allowlist is not None:  # egress through the proxy: its variables
         proxy = f"http://127.0.0.1:{FORWARDER_PORT}"
         env |= {name: proxy for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")}

@@ -62,9 +62,7 @@ EXPECTED: dict[tuple[str, str], Refused | None] = {
     ("environments.delete", "then get is 404"): None,
     ("credentials.create", "bearer_token"): None,
     ("credentials.create", "environment_variable"): None,
-    ("credentials.create", "environment_variable injected in a query"): Refused(
-        400, "BadRequestError", r"injection_location"
-    ),
+    ("credentials.create", "environment_variable injected in a query"): None,
     ("credentials.create", "oauth2"): Refused(400, "BadRequestError", r"unknown type.*'bearer_token'"),
     ("credentials.get", "by id"): None,
     ("credentials.list", "paged"): None,

@@ -24,7 +24,8 @@ import pytest
 
 from orchestrator.config import Settings
 from orchestrator.egress.trust import TRUST_TARGET
-from tests.security.test_egress import SECRET_PROBE, V, _curl, _run, _sandbox
+from orchestrator.store.environment_spec import EnvironmentSpec
+from tests.security.test_egress import SECRET_PROBE, TENANT, V, _curl, _run, _sandbox, _started
 from tests.unit.api_app.conftest import App, start_app
 from tests.unit.egress.listener import Listener, listening
 from tests.unit.egress.tls import TestCA
@@ -191,3 +192,40 @@ async def test_an_untrusted_upstream_is_refused_with_a_502_and_a_plain_host_is_t
     assert "Warren egress CA" not in out, "not intercepted: the upstream's own certificate"
     (head,) = plain.heads
     assert "Authorization: mine" in head, "the sandbox's request passed untouched"
+
+
+async def test_an_environment_variable_credential_is_a_placeholder_swapped_only_toward_its_domain(
+    tls_api: App, secure: Listener, plain: Listener
+) -> None:
+    """Issue 17, item 2: the sandbox's variable holds a placeholder; sent to the trusted domain (HTTPS,
+    intercepted for the swap) it arrives as the value, sent to another allowlisted host unchanged."""
+    credential = {
+        "type": "environment_variable",
+        "id": "key",
+        "value": TOKEN,
+        "injection_location": ["header", "query"],
+        "trusted_domains": [NAME],
+    }
+    made = await tls_api.a.post(f"{V}/credentials", json=credential)
+    assert made.status_code == 200 and TOKEN not in made.text, made.text
+    network = {"allowlist": [{"domain": f"{NAME}:{secure.port}"}, {"domain": f"{PLAIN}:{plain.port}"}]}
+    environments = tls_api.services.environments
+    assert environments is not None  # what an interaction's inline `environment` with this `env` makes
+    spec = EnvironmentSpec(network=network, env={"API_KEY": {"credential": "key"}})
+    _, sandbox_id = await _started(tls_api, (await environments.create(TENANT, spec)).id)
+    _, shown = await _run(tls_api, sandbox_id, "echo $API_KEY")
+    placeholder = shown.strip()
+    assert placeholder.startswith("wcred_") and TOKEN not in shown
+    for host, port in ((NAME, secure.port), (PLAIN, plain.port)):
+        out = await _curl(
+            tls_api, sandbox_id, f"'\"https://{host}:{port}/q?key=$API_KEY\"'", '-H "X-Key: $API_KEY"'
+        )
+        assert "HTTP/1.1 200" in out, out
+    (trusted,), (other,) = secure.heads, plain.heads
+    assert f"X-Key: {TOKEN}" in trusted and f"/q?key={TOKEN} " in trusted and placeholder not in trusted
+    assert f"X-Key: {placeholder}" in other and f"/q?key={placeholder} " in other and TOKEN not in other
+    encoded = base64.b64encode(TOKEN.encode()).decode()
+    _, out = await _run(
+        tls_api, sandbox_id, f"python3 -c '{SECRET_PROBE.format(encoded=encoded)}'", timeout_s=60
+    )
+    assert "hits: []" in out, out

@@ -47,7 +47,10 @@ async def create_credential(
             "trusted_domains": body.trusted_domains,
         }
     else:
-        secret, config = body.value, {"trusted_domains": body.trusted_domains}
+        where = body.injection_location
+        locations = sorted({where} if isinstance(where, str) else set(where))
+        secret = body.value
+        config = {"trusted_domains": body.trusted_domains, "injection_location": locations or ["header"]}
     record = await services.store.credentials.create(  # 409 `id` when taken
         caller.tenant,
         credential_id,

@@ -24,6 +24,7 @@ __all__ = [
     "Credential",
     "CredentialList",
     "EnvironmentVariableCredential",
+    "InjectionLocation",
     "TrustedDomain",
 ]
 
@@ -55,8 +56,14 @@ class BearerTokenCredential(WireModel):
     """Warren extension: the exact hosts it may be sent to; absent means any exact-host entry naming it."""
 
 
+InjectionLocation = Literal["header", "query", "body"]
+"""Where the egress proxy may swap an `environment_variable` credential's placeholder for its value."""
+
+
 class EnvironmentVariableCredential(WireModel):
-    """A secret value the proxy puts where an entry's `transform` says `{{credential}}`."""
+    """A secret value. An environment's `env` that names it (`{"NAME": {"credential": id}}`) gives the
+    sandbox a placeholder; the egress proxy swaps it for the value in requests to `trusted_domains`
+    only, in the `injection_location`s only. An entry's `transform` may also use it as `{{credential}}`."""
 
     type: Literal["environment_variable"] = "environment_variable"
     """Always `environment_variable`."""
@@ -64,10 +71,11 @@ class EnvironmentVariableCredential(WireModel):
     """The credential id; the server makes one (`cred_...`) when absent."""
     value: str = Field(min_length=1, max_length=16384)
     """The secret. Write-only: never returned."""
-    injection_location: Literal["header"] | list[Literal["header"]] = "header"
-    """Where it may be injected; Warren injects headers only."""
+    injection_location: InjectionLocation | Annotated[list[InjectionLocation], Field(min_length=1)] = "header"
+    """Where the placeholder is swapped: header values, the URL's query, the request body."""
     trusted_domains: list[TrustedDomain] | None = Field(None, max_length=100)
-    """The exact hosts it may be sent to; absent means any exact-host entry naming it."""
+    """The exact hosts it may be sent to; the placeholder is swapped only toward these (absent: toward
+    none; an allowlist entry naming it as `credential` still may)."""
 
 
 CreateCredentialRequest = Annotated[

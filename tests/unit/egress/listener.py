@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import ssl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,12 +18,17 @@ class Listener:
     port: int = 0
     connections: int = 0
     heads: list[str] = field(default_factory=list)
+    bodies: list[bytes] = field(default_factory=list)
+    """The body of each request that said its `Content-Length`."""
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
         try:
             head = (await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 10)).decode("latin-1")
             self.heads.append(head)
+            length = re.search(r"(?im)^content-length:\s*(\d+)\r$", head)
+            if length:
+                self.bodies.append(await asyncio.wait_for(reader.readexactly(int(length.group(1))), 10))
             body = f"hello from {self.name}\n".encode()
             writer.write(
                 b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % len(body) + body
