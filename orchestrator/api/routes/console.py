@@ -11,15 +11,19 @@ the DOM as HTML unless DOMPurify has cleaned it, and the console forbids `style`
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 
 from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
+from starlette.requests import Request
 
 __all__ = ["ASSETS", "SECURITY_HEADERS", "router"]
 
-router = APIRouter(tags=["console"], include_in_schema=False)
+router = APIRouter()
+"""Plain Starlette routes, not API operations: they are no part of the API's OpenAPI document (whose
+every operation the two-tenant test calls), take no key and read nothing of any tenant."""
 
 ASSETS = Path(__file__).resolve().parents[1] / "console_assets"
 """The built console (committed; rebuilt by `make console`, checked fresh by tests/console)."""
@@ -57,29 +61,34 @@ _NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,200}$")
 _MISSING = "The console is not built: run `make console` (needs Node) or install a release of Warren.\n"
 
 
-def _answer(path: Path, media_type: str, cache: str) -> Response:
-    if not path.is_file():
+async def _answer(path: Path, media_type: str, cache: str) -> Response:
+    try:
+        body = await asyncio.to_thread(path.read_bytes)
+    except (FileNotFoundError, IsADirectoryError):
         return Response(_MISSING, status_code=503, media_type="text/plain", headers=SECURITY_HEADERS)
     headers = {**SECURITY_HEADERS, "cache-control": cache}
-    return Response(path.read_bytes(), media_type=media_type, headers=headers)
+    return Response(body, media_type=media_type, headers=headers)
 
 
-@router.get("/", response_class=RedirectResponse)
-async def root() -> RedirectResponse:
+async def root(_request: Request) -> Response:
     """The console is the server's front page."""
     return RedirectResponse("/console", status_code=307)
 
 
-@router.get("/console")
-async def console_page() -> Response:
+async def console_page(_request: Request) -> Response:
     """The console's single page; its routes live in the URL fragment, never on the server."""
-    return _answer(ASSETS / "index.html", "text/html; charset=utf-8", "no-cache")
+    return await _answer(ASSETS / "index.html", "text/html; charset=utf-8", "no-cache")
 
 
-@router.get("/console/assets/{name}")
-async def console_asset(name: str) -> Response:
+async def console_asset(request: Request) -> Response:
     """A built script or stylesheet; names carry a content hash, so they are cached for good."""
+    name = str(request.path_params["name"])
     suffix = Path(name).suffix
     if not _NAME.match(name) or suffix not in _TYPES:
         return Response("not found\n", status_code=404, media_type="text/plain", headers=SECURITY_HEADERS)
-    return _answer(ASSETS / "assets" / name, _TYPES[suffix], "public, max-age=31536000, immutable")
+    return await _answer(ASSETS / "assets" / name, _TYPES[suffix], "public, max-age=31536000, immutable")
+
+
+router.add_route("/", root, methods=["GET"], include_in_schema=False)
+router.add_route("/console", console_page, methods=["GET", "HEAD"], include_in_schema=False)
+router.add_route("/console/assets/{name}", console_asset, methods=["GET", "HEAD"], include_in_schema=False)
