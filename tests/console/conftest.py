@@ -16,6 +16,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.support.serve import warren_serve
 
+SCRIPTS = Path(__file__).resolve().parents[1] / "conformance" / "scripts"
 CHROMIUM = os.environ.get("WARREN_CHROMIUM", "/usr/bin/chromium")
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"Chromium not found at {CHROMIUM}")
@@ -51,6 +52,7 @@ def console(sandbox_image: str) -> Iterator[Console]:
         WARREN_DATA_DIR=str(data), WARREN_SANDBOX_IMAGE=sandbox_image, WARREN_TENANT_MAX_SANDBOXES="20"
     )
     env["WARREN_SANDBOX_LABELS"] = os.environ["WARREN_SANDBOX_LABELS"]  # the session's sweep label
+    env["WARREN_SCRIPTS_DIR"] = str(SCRIPTS)  # scripted:weather asks the client for a function result
     with warren_serve(env, data, ["console-a", "console-b"], start_timeout_s=60) as running:
         served = Console(running.url, running.keys["console-a"], running.keys["console-b"])
         try:

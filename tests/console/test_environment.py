@@ -1,0 +1,77 @@
+"""One environment in the console (issue 16, item 5): files cross the console byte for byte both
+ways, and the terminal's size follows the page."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+from .conftest import Console, Watched, sign_in
+
+
+def _open(page: Page, console: Console, environment_id: str) -> None:
+    sign_in(page, console, console.key_a)
+    page.goto(f"{console.url}/console#/environments/{environment_id}")
+    expect(page.get_by_role("heading", name=re.compile("Environment"))).to_be_visible()
+
+
+def test_files_cross_the_console_byte_for_byte_both_ways(
+    console: Console, watched: Watched, tmp_path: Path
+) -> None:
+    blob = os.urandom(300_000) + bytes(range(256))  # binary, and larger than one read
+    with console.http(console.key_a) as a:
+        environment = a.post("/v1beta/environments", json={}).json()["id"]
+        put = a.put(
+            f"/upload/v1beta/environments/{environment}/files/from-api.bin",
+            headers={"x-goog-upload-protocol": "resumable", "x-goog-upload-header-content-length": "1000"},
+        )
+        a.post(
+            put.headers["x-goog-upload-url"],
+            content=blob[:1000],
+            headers={"x-goog-upload-command": "upload, finalize", "x-goog-upload-offset": "0"},
+        ).raise_for_status()
+    page = watched.page
+    _open(page, console, environment)
+
+    source = tmp_path / "from-console.bin"
+    source.write_bytes(blob)
+    page.get_by_label("Upload files").set_input_files(str(source))
+    expect(page.locator("tr[data-path='from-console.bin']")).to_be_visible(timeout=60_000)
+    with console.http(console.key_a) as a:
+        stored = a.get(f"/v1beta/environments/{environment}/files/from-console.bin", params={"alt": "media"})
+    assert stored.content == blob
+
+    with page.expect_download() as caught:
+        page.locator("tr[data-path='from-api.bin']").get_by_role("button", name="Download").click()
+    assert Path(caught.value.path()).read_bytes() == blob[:1000]
+    assert caught.value.suggested_filename == "from-api.bin"
+
+
+def _stty_size(page: Page, previous: str | None = None) -> str:
+    """Type `stty size` and read its answer, `rows cols`, from the terminal (a new one when asked)."""
+    page.get_by_test_id("terminal").click()
+    page.keyboard.type("stty size\n")
+    rows = page.get_by_test_id("terminal").locator(".xterm-rows > div")
+    for _ in range(100):
+        answers = [t.strip() for t in rows.all_inner_texts() if re.fullmatch(r"\s*\d+ \d+\s*", t)]
+        if answers and answers[-1] != previous:
+            return answers[-1]
+        page.wait_for_timeout(100)
+    raise AssertionError(f"no new `stty size` answer; the terminal shows {rows.all_inner_texts()}")
+
+
+def test_the_terminal_follows_the_page_size(console: Console, watched: Watched) -> None:
+    with console.http(console.key_a) as a:
+        environment = a.post("/v1beta/environments", json={}).json()["id"]
+    page = watched.page
+    _open(page, console, environment)
+    page.get_by_role("button", name="Open a terminal").click()
+    expect(page.get_by_test_id("terminal-state")).to_contain_text("connected")
+    expect(page.get_by_test_id("terminal")).to_contain_text("$", timeout=60_000)
+    wide = _stty_size(page)
+    page.set_viewport_size({"width": 700, "height": 900})
+    narrow = _stty_size(page, previous=wide)
+    assert int(narrow.split()[1]) < int(wide.split()[1]), (wide, narrow)
