@@ -29,8 +29,9 @@ lint: install  ## ruff, mypy, the layering contracts (import-linter, pyproject [
 	$(VENV)/bin/lint-imports --no-cache --no-logo
 	$(PY) scripts/module_sizes.py
 
-test: lint image test-deps  ## everything: lint, unit, integration (real engine), conformance, security
+test: lint image test-deps  ## everything: lint, unit, integration (real engine), conformance, security; then security under runc
 	$(VENV)/bin/pytest
+	WARREN_RUNTIME=runc $(VENV)/bin/pytest tests/security -k "not runc and not runsc"
 
 test-unit: install test-deps  ## the tests that need no engine
 	$(VENV)/bin/pytest tests/unit

@@ -70,7 +70,7 @@ class SandboxWatch:
 
     async def verdict(self) -> tuple[str, str] | None:
         """Why a command died since the start (a `channel.ports.Verdict`), or None."""
-        before, now = await self._baseline(), await self._read()
+        before, now = await self._baseline(), await self._read(tasks=True)
         if before is None or now is None:
             return None
         self.reason = self.reason or end_reason(before, now)
@@ -107,9 +107,9 @@ class SandboxWatch:
                 await store.environments.add_usage(tenant, environment_id, usage)
         return usage
 
-    async def _read(self) -> SandboxUsage | None:
+    async def _read(self, tasks: bool = False) -> SandboxUsage | None:
         try:
-            return await self._backend.usage(self._sandbox_id)
+            return await self._backend.usage(self._sandbox_id, tasks=tasks)
         except Exception as exc:  # a stopped or busy sandbox: no figures, never a failed interaction
             log.info("sandbox %s: usage unreadable: %s", self._sandbox_id, exc)
             return None

@@ -298,8 +298,9 @@ class SandboxBackend(Protocol):
         """Read current resource use."""
         ...
 
-    async def usage(self, sandbox_id: str) -> SandboxUsage:
-        """Its cumulative counters (CPU, peak memory, OOM kills, refused forks) and workspace use."""
+    async def usage(self, sandbox_id: str, *, tasks: bool = False) -> SandboxUsage:
+        """Its cumulative counters (CPU, peak memory, OOM kills, refused forks) and workspace use; with
+        `tasks`, also what a process-limit verdict needs where no counter exists (gVisor's tasks)."""
         ...
 
     async def open_pty(self, request: PtyRequest) -> PtySession:

@@ -163,9 +163,10 @@ class DockerBackend:
         """One stats sample from the engine (no streaming, no wait for a second sample)."""
         return await docker_inspect.stats(self._engine, sandbox_id)
 
-    async def usage(self, sandbox_id: str) -> SandboxUsage:
-        """The sandbox's counters and workspace use (host files where the engine runs here)."""
-        return await docker_inspect.usage(self._engine, sandbox_id, self._workspaces)
+    async def usage(self, sandbox_id: str, *, tasks: bool = False) -> SandboxUsage:
+        """The sandbox's counters and workspace use (host files where the engine runs here); with
+        `tasks`, under gVisor also its tasks and RLIMIT_NPROC (one exec into it)."""
+        return await docker_inspect.usage(self._engine, sandbox_id, self._workspaces, tasks=tasks)
 
     async def oom_kills(self, sandbox_id: str) -> int:
         """How many processes the kernel's OOM killer has killed in this sandbox so far."""

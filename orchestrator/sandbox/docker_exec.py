@@ -18,7 +18,13 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-from orchestrator.sandbox.backend import ExecChunk, ExecRequest, ExecResult, SandboxError
+from orchestrator.sandbox.backend import (
+    ExecChunk,
+    ExecRequest,
+    ExecResult,
+    SandboxError,
+    SandboxNotFoundError,
+)
 from orchestrator.sandbox.docker_engine import DockerEngine
 from orchestrator.sandbox.docker_labels import EXEC_MARKER
 
@@ -100,6 +106,12 @@ async def exec_stream(engine: DockerEngine, request: ExecRequest) -> AsyncIterat
         if err:
             stderr += err
             yield ExecChunk(stream="stderr", data=err)
+    exit_code: int | None = None
+    if ended is None:
+        await done.wait()
+        exit_code = (await engine.call(client.api.exec_inspect, handle["Id"])).get("ExitCode")
+        if exit_code not in (0, 1, 2):  # killed, or the runtime lost it (runsc: 128, "waiting on pid")
+            ended = await _stopped(engine, request.sandbox_id)
     duration = time.monotonic() - started
     if ended is not None:
         killed = bool(ended.get("OOMKilled"))
@@ -107,9 +119,6 @@ async def exec_stream(engine: DockerEngine, request: ExecRequest) -> AsyncIterat
             exit_code=137, stdout=bytes(stdout), stderr=bytes(stderr), oom_killed=killed, duration_s=duration
         )
         return
-    await done.wait()
-    inspected = await engine.call(client.api.exec_inspect, handle["Id"])
-    exit_code: int | None = inspected.get("ExitCode")
     timed_out = swept or (exit_code in _KILLED_EXIT_CODES and duration >= request.timeout_s * 0.95)
     if timed_out:
         await sweep(engine, request.sandbox_id, exec_id)
@@ -126,9 +135,12 @@ async def exec_stream(engine: DockerEngine, request: ExecRequest) -> AsyncIterat
 
 
 async def _stopped(engine: DockerEngine, sandbox_id: str) -> dict[str, Any] | None:
-    """The sandbox's state if it no longer runs, else None."""
+    """The sandbox's state if it no longer runs (empty when it is gone), else None."""
     client = await engine.client()
-    attrs: dict[str, Any] = await engine.call(client.api.inspect_container, sandbox_id)
+    try:
+        attrs: dict[str, Any] = await engine.call(client.api.inspect_container, sandbox_id)
+    except SandboxNotFoundError:
+        return {}
     state: dict[str, Any] = attrs.get("State") or {}
     return None if state.get("Running") else state
 

@@ -58,11 +58,14 @@ class Placement(NamedTuple):
     """It runs under gVisor: its task count is read inside (`GVISOR_TASKS`)."""
 
 
-async def usage(engine: DockerEngine, sandbox_id: str, known: dict[str, Placement]) -> SandboxUsage:
+async def usage(
+    engine: DockerEngine, sandbox_id: str, known: dict[str, Placement], *, tasks: bool = False
+) -> SandboxUsage:
     """The sandbox's counters from the host's cgroup files and workspace volume (`host_usage`) when the
     engine runs here; else from inside the sandbox (one `sh` as the sandbox user), with the engine's
-    CPU and memory figures where the sandbox cannot read its cgroup (gVisor). Under gVisor its task
-    count and RLIMIT_NPROC are read inside too (builtins only: no fork, so it answers at the limit).
+    CPU and memory figures where the sandbox cannot read its cgroup (gVisor). With `tasks`, under
+    gVisor its task count and RLIMIT_NPROC are read inside too (builtins only: no fork, so it answers
+    at the limit; an exec there costs about 0.1 s, so only a verdict asks).
     A sandbox that no longer runs answers whether the engine saw it OOM-killed.
 
     Args:
@@ -77,7 +80,7 @@ async def usage(engine: DockerEngine, sandbox_id: str, known: dict[str, Placemen
         reading = await asyncio.to_thread(host_usage, sandbox_id, place.workspace)
         if reading is None:
             reading = await _inside(engine, sandbox_id)
-        if place.gvisor:
+        if tasks and place.gvisor:
             reading = reading.model_copy(
                 update=dict(_tasks(await _run(engine, sandbox_id, GVISOR_TASKS, "bash")))
             )

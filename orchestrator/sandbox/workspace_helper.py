@@ -37,8 +37,13 @@ EXIT_TOO_LARGE = 46
 EXIT_NO_SPACE = 47
 _MODE_MASK = 0o775  # no setuid, setgid, sticky or world-write
 _CHUNK = 1 << 20
-_RACED = (errno.ENOENT, errno.ENOTDIR, errno.ELOOP, errno.EEXIST, errno.EISDIR, errno.ENOTEMPTY)
+_RACED = (errno.ENOENT, errno.ENOTDIR, errno.ELOOP, errno.EEXIST, errno.EISDIR, errno.ENOTEMPTY, errno.EINVAL)
+"""What a name the sandbox changed meanwhile fails with (gVisor answers EINVAL for a path that is gone)."""
 _DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+# No O_DIRECTORY for a folder inside the workspace: gVisor (runsc 2022-12) follows a link opened with
+# O_DIRECTORY | O_NOFOLLOW, where Linux refuses it. Without it both refuse a link (ELOOP); `_dir_at`
+# then checks the kind with fstat.
+_NO_LINK = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 
 
 class Refused(Exception):
@@ -56,10 +61,19 @@ def _parts(relative: str) -> list[str]:
     return parts
 
 
+def _dir_at(parent: int, name: str) -> int:
+    """A descriptor of the folder `name` in `parent`, never through a link (see `_NO_LINK`)."""
+    fd = os.open(name, _NO_LINK, dir_fd=parent)
+    if not stat.S_ISDIR(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise NotADirectoryError(errno.ENOTDIR, "not a folder", name)
+    return fd
+
+
 def _open_dir(parent: int, name: str, create: bool) -> int:
     """Open (or make) the folder `name` in `parent` without following a link."""
     try:
-        return os.open(name, _DIR, dir_fd=parent)
+        return _dir_at(parent, name)
     except FileNotFoundError:
         if not create:
             raise Refused(EXIT_MISSING, "no such file or folder") from None
@@ -70,7 +84,7 @@ def _open_dir(parent: int, name: str, create: bool) -> int:
     except FileExistsError:
         pass  # made meanwhile: the open below decides
     try:
-        return os.open(name, _DIR, dir_fd=parent)
+        return _dir_at(parent, name)
     except OSError as exc:
         raise Refused(EXIT_IN_THE_WAY, "a link or a file is in the way") from exc
 

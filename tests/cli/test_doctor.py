@@ -33,9 +33,19 @@ def test_a_ready_host_passes_and_never_shows_a_key(sandbox_image: str, tmp_path:
     assert code == 0, text
     for name in ("engine", "runtimes", "image", "database", "disk"):
         assert checks[name]["state"] == "ok", checks[name]
-    assert "runsc" in checks["runtimes"]["detail"]
+    assert checks["runtimes"]["detail"].startswith("sandboxes run under runsc (gVisor)"), "gVisor by default"
     assert checks["provider gemini"]["detail"] == "Gemini API, key set in GEMINI_API_KEY"
     assert SECRET not in text
+
+
+def test_runc_chosen_by_warren_runtime_is_reported_with_the_way_back(
+    sandbox_image: str, tmp_path: Path
+) -> None:
+    code, checks, text = _run({"WARREN_SANDBOX_IMAGE": sandbox_image, "WARREN_RUNTIME": "runc"}, tmp_path)
+    assert code == 0, text
+    assert checks["runtimes"]["state"] == "ok"
+    assert checks["runtimes"]["detail"].startswith("sandboxes run under runc")
+    assert checks["runtimes"]["fix"] == "unset WARREN_RUNTIME for gVisor"
 
 
 def test_each_failure_names_its_fix_and_fails_the_command(sandbox_image: str, tmp_path: Path) -> None:

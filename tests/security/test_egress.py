@@ -27,7 +27,7 @@ import pytest
 from orchestrator.config import Settings
 from orchestrator.interactions.agent_run import SandboxAgentRunner
 from orchestrator.sandbox import ExecRequest
-from tests.support.loopback import LOOPBACK_ONLY, UNREACHABLE, assert_loopback_only
+from tests.support.loopback import LIST_RUN_WARREN, LOOPBACK_ONLY, UNREACHABLE, assert_loopback_only
 from tests.unit.api_app.conftest import App, start_app
 from tests.unit.egress.listener import Listener, listening
 
@@ -179,7 +179,7 @@ async def test_egress_disabled_fails_at_once(egress_api: App) -> None:
     tcp, udp, dns, elapsed = out.split()
     assert tcp in UNREACHABLE and udp in UNREACHABLE and dns == "no-dns", (tcp, udp, dns)
     assert float(elapsed) < 1.0, "failures are immediate, not timeouts"
-    _, out = await _run(egress_api, sandbox_id, "ls /run/warren; env | grep -ci proxy || true")
+    _, out = await _run(egress_api, sandbox_id, f"{LIST_RUN_WARREN}; env | grep -ci proxy || true")
     assert out.split() == ["orchestrator.sock", "0"], "no egress socket, no proxy variables"
 
 
@@ -226,7 +226,7 @@ async def test_egress_allowlist_allows_only_the_listed_name(
     # No way around the proxy: no route, no resolver, and only A's own sockets are mounted.
     _, out = await _run(egress_api, sandbox_a, LOOPBACK_ONLY)
     assert_loopback_only(out)
-    _, out = await _run(egress_api, sandbox_a, "ls /run/warren")
+    _, out = await _run(egress_api, sandbox_a, LIST_RUN_WARREN)
     assert out.split() == ["egress.sock", "orchestrator.sock"]
     _, out = await _run(egress_api, sandbox_a, f"python3 -c '{NO_ROUTE_PROBE}'")
     tcp, udp, dns, elapsed = out.split()

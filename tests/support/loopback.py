@@ -7,6 +7,13 @@ only interface, and no route leads anywhere but to it.
 
 from __future__ import annotations
 
+UNREACHABLE = frozenset({"ENETUNREACH", "EHOSTUNREACH"})
+"""What a connect off loopback fails with at once: runc answers ENETUNREACH, gVisor a TCP connect
+EHOSTUNREACH (no route either way: nothing is sent)."""
+
+LIST_RUN_WARREN = "python3 -c 'import os; print(*sorted(os.listdir(\"/run/warren\")))'"
+"""The sandbox's channel sockets, one a word (`ls` fails there under gVisor: coreutils' statx, EINVAL)."""
+
 LOOPBACK_ONLY = "sed -n '3,$p' /proc/net/dev | cut -d: -f1; echo --; ip route; ip -6 route"
 """A shell line printing the sandbox's interfaces, `--`, then its routes (v4 and v6)."""
 
