@@ -13,6 +13,7 @@ import logging
 from orchestrator.egress.answers import Refused
 from orchestrator.egress.framing import valid_header
 from orchestrator.egress.logsafe import printable
+from orchestrator.egress.oauth import OAuthTokens
 from orchestrator.egress.policy import Rule
 from orchestrator.store.credentials import CredentialRepository, CredentialSecret
 from orchestrator.store.sealing import SealError
@@ -25,9 +26,16 @@ PLACEHOLDER = "{{credential}}"
 
 
 async def injected_headers(
-    credentials: CredentialRepository, tenant: str, rule: Rule, host: str
+    credentials: CredentialRepository,
+    tenant: str,
+    rule: Rule,
+    host: str,
+    tokens: OAuthTokens | None = None,
+    stale: str | None = None,
 ) -> list[tuple[str, str]]:
-    """The entry's transform headers with the credential filled in, and the credential's own header."""
+    """The entry's transform headers with the credential filled in, and the credential's own header.
+
+    An `oauth2` credential's value is its access token (`tokens`; `stale` is one the upstream refused)."""
     secret: CredentialSecret | None = None
     if rule.is_wildcard and (rule.credential or rule.headers):
         raise Refused(403, "credential-refused", "credentials and transforms need an exact host")
@@ -47,6 +55,11 @@ async def injected_headers(
         trusted = secret.config.get("trusted_domains") or []
         if trusted and not any(Rule(str(d).lower()).matches(host) for d in trusted):
             raise Refused(403, "credential-refused", f"credential {rule.credential!r} is not trusted here")
+    if secret is not None and secret.type == "oauth2":
+        if tokens is None:
+            raise Refused(403, "credential-refused", "oauth2 credentials need the orchestrator's token cache")
+        token = await tokens.token(tenant, secret, stale=stale)
+        secret = secret.model_copy(update={"secret": token, "type": "bearer_token", "config": {}})
     headers: list[tuple[str, str]] = []
     used = False
     for name, value in rule.headers:

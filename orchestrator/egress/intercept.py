@@ -13,29 +13,24 @@ the sandbox gets a 502 (`upstream-certificate`) with OpenSSL's reason, inside it
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import ssl
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-
-import h11
 
 from orchestrator.egress.answers import Refused
 from orchestrator.egress.ca import WarrenCA
-from orchestrator.egress.framing import BadRequest, ProxyRequest, parse_head, read_body, upstream_request
+from orchestrator.egress.exchange import Retry, Streams, exchange
+from orchestrator.egress.framing import BadRequest, parse_head
 from orchestrator.egress.logsafe import printable
 from orchestrator.egress.policy import Decision
-from orchestrator.egress.relay import Count, pipe
-from orchestrator.egress.swaps import Swap, swap_body, swap_head
+from orchestrator.egress.relay import Count
+from orchestrator.egress.swaps import Swap
 
-__all__ = ["Streams", "exchange", "intercept", "open_upstream"]
+__all__ = ["Interception", "intercept", "open_upstream"]
 
 log = logging.getLogger("orchestrator.egress")
-Streams = tuple[asyncio.StreamReader, asyncio.StreamWriter]
 _HEAD_LIMIT = 64 * 1024
-SWAP_BODY_LIMIT = 8 * 1024 * 1024
-"""The largest body in which placeholders are swapped (it is read whole first); larger: 413."""
 
 
 @dataclass(frozen=True)
@@ -57,9 +52,10 @@ async def intercept(
     sandbox: Streams,
     counts: tuple[Count, Count],
     swaps: Sequence[Swap] = (),
+    reinject: Callable[[], Awaitable[list[tuple[str, str]]]] | None = None,
 ) -> None:
     """Terminate the sandbox's TLS for `decision.host`, then relay one request with `inject` added
-    and `swaps` made.
+    and `swaps` made; after a 401, once more with `reinject()`'s headers when given (oauth2).
 
     Raises:
         Refused: a bad request (400) or an upstream that cannot be reached or verified (502),
@@ -79,8 +75,20 @@ async def intercept(
     upstream = await open_upstream(how, environment_id, decision)
     host_header = origin if decision.port == 443 else f"{origin}:{decision.port}"
     try:
+        retry = None
+        if reinject is not None:
+            retry = Retry(reinject, lambda: open_upstream(how, environment_id, decision))
         await exchange(
-            request, incoming, inject, host_header, sandbox, upstream, how.idle_timeout_s, counts, swaps
+            request,
+            incoming,
+            inject,
+            host_header,
+            sandbox,
+            upstream,
+            how.idle_timeout_s,
+            counts,
+            swaps,
+            retry,
         )
     finally:
         upstream[1].close()
@@ -121,82 +129,3 @@ async def open_upstream(how: Interception, environment_id: str, decision: Decisi
         raise Refused(502, "upstream-tls", f"TLS with the upstream failed: {exc.reason}") from None
     except (TimeoutError, OSError) as exc:
         raise Refused(502, "upstream-unreachable", "cannot connect to the upstream") from exc
-
-
-async def exchange(
-    request: ProxyRequest,
-    incoming: h11.Connection,
-    inject: Sequence[tuple[str, str]],
-    host_header: str,
-    sandbox: Streams,
-    upstream: Streams,
-    idle_s: float,
-    counts: tuple[Count, Count],
-    swaps: Sequence[Swap] = (),
-) -> None:
-    """Send the request anew (h11 client) with its body and `swaps` made, then relay the response to
-    the sandbox with `Connection: close` in its final head."""
-    reader, writer = sandbox
-    up_reader, up_writer = upstream
-    sent, received = counts
-    request = swap_head(request, swaps)
-    body = read_body(incoming, reader, idle_s)
-    try:
-        if any("body" in swap.locations for swap in swaps):
-            request, body = await _swapped_body(request, body, swaps)
-        outgoing, upstream_head = upstream_request(request, host_header, inject)
-        sent(len(upstream_head))
-        up_writer.write(upstream_head)
-        async for chunk in body:
-            framed = outgoing.send(h11.Data(data=chunk)) or b""
-            sent(len(framed))
-            up_writer.write(framed)
-            await up_writer.drain()
-    except BadRequest as exc:
-        raise Refused(400, "bad-request", str(exc)) from exc
-    ending = outgoing.send(h11.EndOfMessage()) or b""
-    sent(len(ending))
-    up_writer.write(ending)
-    await up_writer.drain()
-    while True:  # 1xx heads pass as they are; the final head says the connection closes
-        head = await asyncio.wait_for(up_reader.readuntil(b"\r\n\r\n"), idle_s)
-        received(len(head))
-        informational = head[9:10] == b"1" and head[9:12] != b"101"
-        writer.write(head if informational else _closing(head))
-        if not informational:
-            break
-    await writer.drain()
-    await pipe(up_reader, writer, idle_s, received)
-
-
-async def _swapped_body(
-    request: ProxyRequest, body: AsyncIterator[bytes], swaps: Sequence[Swap]
-) -> tuple[ProxyRequest, AsyncIterator[bytes]]:
-    """Read the whole body (at most `SWAP_BODY_LIMIT`), swap, and frame it by its new length."""
-    whole = bytearray()
-    async for chunk in body:
-        whole += chunk
-        if len(whole) > SWAP_BODY_LIMIT:
-            raise Refused(413, "body-too-large", "a body with placeholders to swap is at most 8 MiB")
-    swapped = swap_body(bytes(whole), swaps)
-    framing = {"content-length", "transfer-encoding"}
-    headers = [(k, v) for k, v in request.headers if k.lower() not in framing]
-    if swapped or request.method not in ("GET", "HEAD", "DELETE", "OPTIONS"):
-        headers.append(("Content-Length", str(len(swapped))))
-
-    async def once() -> AsyncIterator[bytes]:
-        if swapped:
-            yield swapped
-
-    return dataclasses.replace(request, headers=tuple(headers)), once()
-
-
-def _closing(head: bytes) -> bytes:
-    """A response head without `Connection`/`Keep-Alive` and with `Connection: close`."""
-    lines = head[:-4].split(b"\r\n")
-    kept = [lines[0]] + [
-        line
-        for line in lines[1:]
-        if line.partition(b":")[0].strip().lower() not in (b"connection", b"keep-alive")
-    ]
-    return b"\r\n".join([*kept, b"Connection: close"]) + b"\r\n\r\n"

@@ -27,7 +27,7 @@ import contextlib
 import logging
 import os
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,11 +38,13 @@ from orchestrator.address_allowance import AddressAllowance
 from orchestrator.config import Settings
 from orchestrator.egress.answers import Refused, answer, linger
 from orchestrator.egress.ca import WarrenCA, upstream_context
+from orchestrator.egress.exchange import Retry, exchange
 from orchestrator.egress.framing import BadRequest, ProxyRequest, parse_head
 from orchestrator.egress.injection import injected_headers
-from orchestrator.egress.intercept import Interception, exchange, intercept
+from orchestrator.egress.intercept import Interception, intercept
 from orchestrator.egress.logsafe import printable
 from orchestrator.egress.meter import EgressMeter, Tally
+from orchestrator.egress.oauth import OAuthTokens
 from orchestrator.egress.policy import Decision, EgressPolicy, Resolver
 from orchestrator.egress.relay import tunnel
 from orchestrator.egress.swaps import Swap, swaps_for
@@ -92,6 +94,8 @@ class EgressProxy:
         ca: WarrenCA | None = None,
     ) -> None:
         self.store = store
+        self.oauth = OAuthTokens(resolver)
+        """Access tokens of `oauth2` credentials, refreshed by the orchestrator."""
         self.ca = ca
         self._upstream_tls = upstream_context() if ca is not None else None
         self._trace_of = trace_of  # the trace of the interaction running in an environment
@@ -209,6 +213,7 @@ class EgressProxy:
         writer: asyncio.StreamWriter,
     ) -> None:
         decision, inject, swaps, tenant = await self._decide(environment_id, request)
+        reinject = self._reinject(tenant, decision)
         if not decision.allowed or decision.address is None:
             raise Refused(403, decision.reason, decision.detail or decision.reason)
         sent, received = self.meter.counters(environment_id, tenant)
@@ -220,14 +225,19 @@ class EgressProxy:
                 self.ca, self._upstream_tls, limits.head_timeout_s, limits.connect_timeout_s, idle_s
             )
             sandbox = (reader, writer)
-            await intercept(how, environment_id, decision, inject, sandbox, (sent, received), swaps)
+            await intercept(how, environment_id, decision, inject, sandbox, (sent, received), swaps, reinject)
             return
-        try:
-            up_reader, up_writer = await asyncio.wait_for(
-                asyncio.open_connection(str(decision.address), decision.port), self.limits.connect_timeout_s
-            )
-        except (TimeoutError, OSError) as exc:
-            raise Refused(502, "upstream-unreachable", "cannot connect to the upstream") from exc
+
+        async def connect() -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+            try:
+                return await asyncio.wait_for(
+                    asyncio.open_connection(str(decision.address), decision.port),
+                    self.limits.connect_timeout_s,
+                )
+            except (TimeoutError, OSError) as exc:
+                raise Refused(502, "upstream-unreachable", "cannot connect to the upstream") from exc
+
+        up_reader, up_writer = await connect()
         try:
             if request.method == "CONNECT":
                 writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
@@ -247,6 +257,7 @@ class EgressProxy:
                     idle_s,
                     (sent, received),
                     swaps,
+                    None if reinject is None else Retry(reinject, connect),
                 )
             except Refused as refused:
                 log.warning("egress env=%s body refused: %s", printable(environment_id), printable(refused))
@@ -268,12 +279,30 @@ class EgressProxy:
         if decision.allowed and rule is not None:
             try:
                 if request.method != "CONNECT" or rule.credential or rule.headers:
-                    inject = await injected_headers(self.store.credentials, tenant, rule, decision.host)
+                    inject = await injected_headers(
+                        self.store.credentials, tenant, rule, decision.host, self.oauth
+                    )
                 swaps = await swaps_for(self.store.credentials, tenant, env, decision.host)
             except Refused as refused:
                 decision = Decision(False, "credential-refused", decision.host, decision.port, refused.detail)
         self._record(environment_id, request.method, decision)
         return decision, inject, swaps, tenant
+
+    def _reinject(
+        self, tenant: str, decision: Decision
+    ) -> Callable[[], Awaitable[list[tuple[str, str]]]] | None:
+        """For an entry whose credential is `oauth2`: the headers again with a refreshed token (a 401)."""
+        rule = decision.rule
+        stale = self.oauth.current(tenant, rule.credential) if rule and rule.credential else None
+        if rule is None or stale is None:
+            return None
+
+        async def again() -> list[tuple[str, str]]:
+            return await injected_headers(
+                self.store.credentials, tenant, rule, decision.host, self.oauth, stale
+            )
+
+        return again
 
     def _record(self, environment_id: str, method: str, decision: Decision) -> None:
         self.recent.append((environment_id, method, decision))

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from sqlalchemy import delete, select, text
 from sqlalchemy.exc import IntegrityError
 
+from orchestrator.errors import InvalidArgument
 from orchestrator.store.db import Database
 from orchestrator.store.errors import AlreadyExistsError, NotFoundError
 from orchestrator.store.models import CredentialRow, utcnow
@@ -25,8 +26,8 @@ from orchestrator.store.sealing import Sealer
 
 __all__ = ["CredentialRecord", "CredentialRepository", "CredentialSecret", "CredentialType"]
 
-CredentialType = Literal["bearer_token", "environment_variable"]
-"""The kinds of credential Warren stores (the wire's `oauth2` is not supported)."""
+CredentialType = Literal["bearer_token", "environment_variable", "oauth2"]
+"""The kinds of credential Warren stores (`oauth2`: the secret is the client secret and refresh token)."""
 
 
 class CredentialRecord(Record):
@@ -97,6 +98,30 @@ class CredentialRepository:
         except IntegrityError as exc:
             raise AlreadyExistsError("credential", id) from exc
         return CredentialRecord.model_validate(row)
+
+    async def update(
+        self, tenant: str, id: str, type: CredentialType, secret: str | None, config: dict[str, Any]
+    ) -> CredentialRecord:
+        """Change a credential: `config` keys replace the stored ones (a None value removes one), and
+        `secret`, when given, replaces the secret (sealed anew).
+
+        Raises:
+            NotFoundError: no such credential for this tenant.
+            InvalidArgument: `type` is not the stored credential's type.
+        """
+        async with self._db.write() as session:
+            row = await session.get(CredentialRow, (tenant, id))
+            if row is None:
+                raise NotFoundError("credential", id)
+            if row.type != type:
+                raise InvalidArgument(f"credential {id!r} is a {row.type}, not a {type}", field="type")
+            merged = {**row.config, **config}
+            row.config = {k: v for k, v in merged.items() if v is not None}
+            if secret is not None:
+                row.secret, row.sealed = self._sealer.seal(secret, context=(tenant, id)), True
+            row.updated = utcnow()
+            await session.flush()
+            return CredentialRecord.model_validate(row)
 
     async def get(self, tenant: str, id: str) -> CredentialRecord | None:
         """The credential's metadata, or None when this tenant has none with that id."""

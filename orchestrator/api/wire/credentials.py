@@ -25,7 +25,9 @@ __all__ = [
     "CredentialList",
     "EnvironmentVariableCredential",
     "InjectionLocation",
+    "OAuth2Credential",
     "TrustedDomain",
+    "UpdateCredentialRequest",
 ]
 
 
@@ -78,10 +80,77 @@ class EnvironmentVariableCredential(WireModel):
     none; an allowlist entry naming it as `credential` still may)."""
 
 
+class OAuth2Credential(WireModel):
+    """An OAuth 2.0 client whose access token the orchestrator gets with the refresh token, caches
+    until it expires, and refreshes once when the upstream answers 401; sent as
+    `Authorization: Bearer <access token>` by the allowlist entries that name it. The refresh token
+    and client secret never leave the orchestrator (only the token endpoint sees them)."""
+
+    type: Literal["oauth2"] = "oauth2"
+    """Always `oauth2`."""
+    id: ResourceId | None = None
+    """The credential id; the server makes one (`cred_...`) when absent."""
+    client_id: str = Field(min_length=1, max_length=1024)
+    """The OAuth client id."""
+    client_secret: str = Field(min_length=1, max_length=16384)
+    """The client secret. Write-only: never returned."""
+    refresh_token: str = Field(min_length=1, max_length=16384)
+    """The refresh token. Write-only: never returned."""
+    token_url: str = Field(min_length=1, max_length=2048)
+    """The token endpoint (`https://`, or `http://` to an address the operator allowed); reached by
+    the orchestrator under the egress address rules."""
+    scopes: (
+        list[Annotated[str, Field(min_length=1, max_length=256, pattern=r"^[\x21\x23-\x5b\x5d-\x7e]+$")]]
+        | None
+    ) = Field(None, max_length=100)
+    """Scopes asked for at each refresh."""
+    trusted_domains: list[TrustedDomain] | None = Field(None, max_length=100)
+    """Warren extension: the exact hosts the access token may be sent to."""
+
+
 CreateCredentialRequest = Annotated[
-    BearerTokenCredential | EnvironmentVariableCredential, Field(discriminator="type")
+    BearerTokenCredential | EnvironmentVariableCredential | OAuth2Credential, Field(discriminator="type")
 ]
-"""The body of `POST /{v}/credentials`, by `type` (`oauth2` is not supported)."""
+"""The body of `POST /{v}/credentials`, by `type`."""
+
+
+class BearerTokenUpdate(WireModel):
+    """A change of a `bearer_token` credential; absent fields stay as they are."""
+
+    type: Literal["bearer_token"] = "bearer_token"
+    token: str | None = Field(None, min_length=1, max_length=16384)
+    header_name: str | None = Field(None, pattern=r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+    prefix: str | None = Field(None, max_length=64, pattern=r"^[^\r\n]*$")
+    trusted_domains: list[TrustedDomain] | None = Field(None, max_length=100)
+
+
+class EnvironmentVariableUpdate(WireModel):
+    """A change of an `environment_variable` credential; absent fields stay as they are."""
+
+    type: Literal["environment_variable"] = "environment_variable"
+    value: str | None = Field(None, min_length=1, max_length=16384)
+    injection_location: InjectionLocation | Annotated[list[InjectionLocation], Field(min_length=1)] | None = (
+        None
+    )
+    trusted_domains: list[TrustedDomain] | None = Field(None, max_length=100)
+
+
+class OAuth2Update(WireModel):
+    """A change of an `oauth2` credential; absent fields stay as they are."""
+
+    type: Literal["oauth2"] = "oauth2"
+    client_id: str | None = Field(None, min_length=1, max_length=1024)
+    client_secret: str | None = Field(None, min_length=1, max_length=16384)
+    refresh_token: str | None = Field(None, min_length=1, max_length=16384)
+    token_url: str | None = Field(None, min_length=1, max_length=2048)
+    scopes: list[str] | None = Field(None, max_length=100)
+    trusted_domains: list[TrustedDomain] | None = Field(None, max_length=100)
+
+
+UpdateCredentialRequest = Annotated[
+    BearerTokenUpdate | EnvironmentVariableUpdate | OAuth2Update, Field(discriminator="type")
+]
+"""The body of `PATCH /{v}/credentials/{id}`, by `type` (which must be the credential's)."""
 
 
 class Credential(WireModel):
@@ -91,7 +160,7 @@ class Credential(WireModel):
     """The credential id."""
     status: Literal["active", "revoked"] = "active"
     """Always `active` (deleting removes it)."""
-    type: Literal["bearer_token", "environment_variable"]
+    type: Literal["bearer_token", "environment_variable", "oauth2"]
     """The kind of credential."""
     create_time: Timestamp | None = None
     """When it was created."""

@@ -13,13 +13,11 @@ from typing import Any
 
 import pytest
 
-from orchestrator.config import Settings
-from orchestrator.egress import EgressProxy
 from orchestrator.egress.ca import BUNDLE_NAME
 from orchestrator.egress.swaps import placeholder, placeholder_variables
 from orchestrator.store import Store
-from orchestrator.store.environment_spec import EnvironmentSpec
 from tests.unit.egress.listener import listening
+from tests.unit.egress.serving import serve_environment
 from tests.unit.egress.tls import TestCA
 
 VALUE = "v4lue-only-in-the-orchestrator"
@@ -34,17 +32,8 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
 
 
 async def _socket(store: Store, tmp_path: Path, entries: list[dict[str, Any]], env: dict[str, Any]) -> Path:
-    spec = EnvironmentSpec.model_validate({"network": {"allowlist": entries}, "env": env})
-    await store.environments.create("tenant-a", "env_a", spec)
-    settings = Settings(
-        data_dir=tmp_path / "data",
-        egress_allow_addresses=["127.0.0.1:*"],
-        egress_hosts={TRUSTED: "127.0.0.1", OTHER: "127.0.0.1"},
-    )
-    proxy = EgressProxy.from_settings(store, settings)
-    (tmp_path / "env").mkdir()
-    await proxy.serve("env_a", tmp_path / "env")
-    return tmp_path / "env" / "egress.sock"
+    spec = {"network": {"allowlist": entries}, "env": env}
+    return (await serve_environment(store, tmp_path, spec, [TRUSTED, OTHER]))[1]
 
 
 async def _post(socket: Path, host: str, port: int, body: str) -> str:
