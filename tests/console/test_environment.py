@@ -75,3 +75,56 @@ def test_the_terminal_follows_the_page_size(console: Console, watched: Watched) 
     page.set_viewport_size({"width": 700, "height": 900})
     narrow = _stty_size(page, previous=wide)
     assert int(narrow.split()[1]) < int(wide.split()[1]), (wide, narrow)
+
+
+def _put(console: Console, environment: str, path: str, data: bytes) -> None:
+    with console.http(console.key_a) as a:
+        start = a.put(
+            f"/upload/v1beta/environments/{environment}/files/{path}",
+            headers={
+                "x-goog-upload-protocol": "resumable",
+                "x-goog-upload-header-content-length": str(len(data)),
+            },
+        )
+        a.post(
+            start.headers["x-goog-upload-url"],
+            content=data,
+            headers={"x-goog-upload-command": "upload, finalize", "x-goog-upload-offset": "0"},
+        ).raise_for_status()
+
+
+HOSTILE_HTML = b"""<!doctype html><title>report</title><h1>Quarterly report</h1>
+<script>parent.document.body.innerHTML = "pwned"; parent.alert(1); alert(2);</script>
+<img src=x onerror="parent.document.title = 'pwned'; alert(3)">
+<a id=go href="javascript:parent.alert(4)">go</a>"""
+
+
+def test_previews_show_each_kind_and_html_cannot_reach_the_console(
+    console: Console, watched: Watched
+) -> None:
+    with console.http(console.key_a) as a:
+        environment = a.post("/v1beta/environments", json={}).json()["id"]
+    _put(console, environment, "sales.csv", b'region,units\nnorth,"1,200"\nsouth,80\n')
+    _put(console, environment, "notes.md", b"# Notes\n\nsome **bold** text\n\n<script>alert(5)</script>\n")
+    _put(console, environment, "report.html", HOSTILE_HTML)
+    page = watched.page
+    _open(page, console, environment)
+    preview = page.get_by_test_id("preview")
+
+    page.get_by_role("button", name="sales.csv", exact=True).click()
+    expect(preview.locator("table.csv tbody tr")).to_have_count(2)
+    expect(preview.locator("table.csv tbody tr").first).to_contain_text("1,200")
+
+    page.get_by_role("button", name="notes.md", exact=True).click()
+    expect(preview.locator(".markdown strong")).to_have_text("bold")
+    expect(preview.locator(".markdown script")).to_have_count(0)
+
+    page.get_by_role("button", name="report.html", exact=True).click()
+    frame = page.frame_locator("[data-testid=preview] iframe")
+    expect(frame.locator("h1")).to_have_text("Quarterly report")
+    assert preview.locator("iframe").get_attribute("sandbox") == ""
+    frame.locator("#go").click()
+    page.wait_for_timeout(500)  # a script that slipped through would have run by now
+    expect(page.get_by_test_id("tenant")).to_contain_text("console-a")  # the console's DOM is intact
+    assert page.title() == "Warren console"
+    assert watched.dialogs == []

@@ -61,6 +61,11 @@ def test_a_demo_run_from_the_new_run_form_streams_its_steps_and_completes(
     expect(page.locator("img.shot")).to_be_visible()  # the browser's screenshot, inline
     expect(page.get_by_test_id("tokens")).to_contain_text(f"{stored['usage']['total_tokens']:,}")  # type: ignore[index]
 
+    page.get_by_role("link", name=str(stored["environment_id"])).click()  # what the run made
+    page.get_by_role("button", name="report.html", exact=True).click()
+    report = page.frame_locator("[data-testid=preview] iframe")
+    expect(report.locator("h1")).to_have_text("Sales report")
+
     page.get_by_role("link", name="Interactions").click()
     row = page.locator("table.list tbody tr", has_text=interaction_id)
     expect(row).to_contain_text("completed")

@@ -2,6 +2,7 @@ import { Alert } from "../alert";
 import { useEffect, useState } from "preact/hooks";
 import { call, download, encodePath, upload, type Json } from "../api";
 import { go } from "../route";
+import { FilePreview } from "./preview";
 import type { ComponentType } from "preact";
 
 async function save(environmentId: string, path: string): Promise<void> {
@@ -20,6 +21,7 @@ export function EnvironmentPage({ id }: { id: string }) {
   const [tick, setTick] = useState(0);
   const [message, setMessage] = useState("");
   const [error, setError] = useState("");
+  const [previewed, setPreviewed] = useState("");
   // xterm.js is most of the console's weight: it loads only when a terminal is opened.
   const [Shell, setShell] = useState<ComponentType<{ environmentId: string }> | null>(null);
   const openShell = () =>
@@ -102,7 +104,15 @@ export function EnvironmentPage({ id }: { id: string }) {
             const folder = file.type === "directory" || file.is_dir;
             return (
               <tr data-path={path}>
-                <td>{path}</td>
+                <td>
+                  {folder ? (
+                    path
+                  ) : (
+                    <button type="button" class="link" aria-pressed={previewed === path} onClick={() => setPreviewed(path)}>
+                      {path}
+                    </button>
+                  )}
+                </td>
                 <td class="num">{folder ? "" : String(file.size_bytes ?? file.size ?? "")}</td>
                 <td>
                   {!folder && (
@@ -116,6 +126,7 @@ export function EnvironmentPage({ id }: { id: string }) {
           })}
         </tbody>
       </table>
+      {previewed && <FilePreview environmentId={id} path={previewed} />}
       <h2>Terminal</h2>
       {Shell ? (
         <Shell environmentId={id} />
