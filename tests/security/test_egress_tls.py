@@ -8,11 +8,14 @@ with the token injected, trusting the Warren CA through the mounted bundle and v
 flags. The token is nowhere in the sandbox. An upstream with a certificate from a CA the host does
 not trust gets nothing and the sandbox a 502 naming the reason; an entry without credential is a
 tunnel in which the sandbox sees the upstream's own certificate. Node is not in the sandbox image
-(`NODE_EXTRA_CA_CERTS` is set for images that have it).
+(`NODE_EXTRA_CA_CERTS` is set for images that have it). Item 2: an `environment_variable`
+credential is a placeholder swapped only toward its trusted domain, and an `oauth2` credential's
+refresh token and client secret stay in the orchestrator.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import logging
 import shutil
@@ -229,3 +232,47 @@ async def test_an_environment_variable_credential_is_a_placeholder_swapped_only_
         tls_api, sandbox_id, f"python3 -c '{SECRET_PROBE.format(encoded=encoded)}'", timeout_s=60
     )
     assert "hits: []" in out, out
+
+
+async def test_an_oauth2_credential_refreshes_in_the_orchestrator_only(
+    tls_api: App, secure: Listener
+) -> None:
+    """Issue 17, item 2: the sandbox's request reaches the API with an access token the orchestrator
+    got from a loopback token endpoint; the refresh token and client secret are nowhere in the
+    sandbox and never reach the API."""
+    refresh, client_secret = "rt-5e0a-orchestrator-only", "cs-5e0a-orchestrator-only"
+    grants: list[bytes] = []
+
+    async def token_endpoint(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+        grants.append(await reader.readexactly(length))
+        body = b'{"access_token": "at-from-the-orchestrator", "expires_in": 3600}'
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+        await writer.drain()
+        writer.close()
+
+    async with await asyncio.start_server(token_endpoint, "127.0.0.1", 0) as server:
+        token_url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/token"
+        credential = {
+            "type": "oauth2",
+            "id": "oa",
+            "client_id": "warren",
+            "client_secret": client_secret,
+            "refresh_token": refresh,
+            "token_url": token_url,
+        }
+        made = await tls_api.a.post(f"{V}/credentials", json=credential)
+        assert made.status_code == 200, made.text
+        network = {"allowlist": [{"domain": f"{NAME}:{secure.port}", "credential": "oa"}]}
+        _, sandbox_id = await _sandbox(tls_api, network)
+        for _ in range(2):
+            out = await _curl(tls_api, sandbox_id, f"https://{NAME}:{secure.port}/v1/me")
+            assert "HTTP/1.1 200" in out and "hello from secure" in out, out
+        for secret in (refresh, client_secret):
+            probe = SECRET_PROBE.format(encoded=base64.b64encode(secret.encode()).decode())
+            _, out = await _run(tls_api, sandbox_id, f"python3 -c '{probe}'", timeout_s=60)
+            assert "hits: []" in out, out
+    assert len(grants) == 1 and refresh.encode() in grants[0], "one refresh, then the cached token"
+    assert all("Authorization: Bearer at-from-the-orchestrator" in head for head in secure.heads)
+    assert not any(refresh in head or client_secret in head for head in secure.heads)
