@@ -11,8 +11,10 @@ Modules: `policy` (allowlist and decision), `addresses` (forbidden ranges), `fra
 HTTP/1.1 with h11), `relay` (byte pipes with idle deadlines), `logsafe` (escaping logged values),
 `proxy` (the sockets), `injection` (credential and transform headers), `answers` (the proxy's
 own refusals), `ca` (the installation's Warren CA and its short-lived leaf certificates),
-`intercept` (TLS termination for entries with a credential or transform), `trust` (the mount and
-variables that make every sandbox trust the CA), `meter` (bytes relayed). The operator's
+`intercept` (TLS termination for entries with a credential or transform), `exchange` (one request
+sent upstream and its answer relayed), `swaps` (`environment_variable` placeholders), `oauth`
+(access tokens of `oauth2` credentials), `trust` (the mount and variables that make every sandbox
+trust the CA), `meter` (bytes relayed). The operator's
 address:port exceptions are parsed by `orchestrator.address_allowance`, below `config`, which
 checks them at start-up.
 """
