@@ -24,12 +24,15 @@ from orchestrator.channel.turn import Resumed, answers_of
 from orchestrator.environments.service import EnvironmentService
 from orchestrator.errors import InvalidArgument, NotFound
 from orchestrator.gateway.errors import UnknownProviderError
+from orchestrator.interactions.agent_tools import AgentTools, agent_tools
 from orchestrator.interactions.history import to_messages
 from orchestrator.interactions.model_settings import agent_config, check_supported
 from orchestrator.interactions.ports import PreparedAgent
 from orchestrator.interactions.recorder import Recorder
-from orchestrator.interactions.sandbox_watch import SandboxWatch, WallClockExceeded
+from orchestrator.interactions.sandbox_watch import SandboxEnded, SandboxWatch, WallClockExceeded
+from orchestrator.interactions.web_tools import WebTools
 from orchestrator.interactions.work_item import model_of, work_item
+from orchestrator.mcp_tools import McpClient, McpError
 from orchestrator.store import Store
 from orchestrator.store.environment_spec import EnvironmentSpec
 from orchestrator.store.interactions import InteractionRecord
@@ -50,6 +53,8 @@ class SandboxAgentRunner:
         channels: the per-environment channel servers.
         budget: default budgets; an agent's or interaction's `agent_config` overrides them.
         aliases: agent names that stand for others (Google's presets, `WARREN_AGENT_ALIASES`).
+        mcp: connects to `mcp_server` tools' servers (listed at each turn's start, run by the hub).
+        web: the orchestrator's `url_context` (run by the hub), when the operator allows some URLs.
     """
 
     def __init__(
@@ -61,8 +66,12 @@ class SandboxAgentRunner:
         budget: Budget | None = None,
         aliases: AgentAliases = PRESETS,
         hooks_fail_closed: bool = False,
+        mcp: McpClient | None = None,
+        web: WebTools | None = None,
     ):
         self.store = store
+        self.mcp = mcp
+        self.web = web
         self.budget = budget or Budget()
         self.hooks_fail_closed = hooks_fail_closed
         self.environments = environments
@@ -153,7 +162,11 @@ class SandboxAgentRunner:
         prepared: PreparedAgent,
     ) -> tuple[str, list[dict[str, str]] | None]:
         """Drive the interaction in its sandbox as `prepare` left it; returns the final status and errors."""
-        return await self._drive(tenant, record, recorder, history, prepared.chain, None)
+        try:
+            tools = await agent_tools(self.mcp, self.web, record.request, prepared.chain)
+        except McpError as exc:
+            return "failed", [{"code": "mcp_server_error", "message": str(exc)}]
+        return await self._drive(tenant, record, recorder, history, prepared.chain, None, tools)
 
     async def resume(
         self, tenant: str, record: InteractionRecord, recorder: Recorder, history: list[dict[str, Any]]
@@ -165,12 +178,16 @@ class SandboxAgentRunner:
         answers; the answers it already had are replayed from the store, never re-made.
         """
         own = to_messages(history[len(history) - len(recorder.inputs) - len(recorder.steps) :])
+        chain = await resolve_agent(self.store, tenant, str(record.agent), aliases=self.aliases)  # resumed
+        try:
+            tools = await agent_tools(self.mcp, self.web, record.request, chain)
+        except McpError as exc:
+            return "failed", [{"code": "mcp_server_error", "message": str(exc)}]
         resumed = Resumed(
-            answers=answers_of(own),
+            answers=answers_of(own, tools.owns),
             reported={s["call_id"] for s in recorder.steps if s.get("type") in _RESULT_STEPS},
         )
-        chain = await resolve_agent(self.store, tenant, str(record.agent), aliases=self.aliases)  # resumed
-        return await self._drive(tenant, record, recorder, history, chain, resumed)
+        return await self._drive(tenant, record, recorder, history, chain, resumed, tools)
 
     async def committed(self, interaction_id: str) -> None:
         """The interaction's ending is stored: the runner's finish call may return."""
@@ -192,8 +209,10 @@ class SandboxAgentRunner:
         history: list[dict[str, Any]],
         chain: list[dict[str, Any]],
         resumed: Resumed | None,
+        tools: AgentTools,
     ) -> tuple[str, list[dict[str, str]] | None]:
         assert record.environment_id is not None
+        recorder.mcp_names = dict(tools.mcp.names)
         await self._channel(tenant, record.environment_id)
         sandbox_id = await self.environments.sandbox(tenant, record.environment_id)  # a no-op if it runs
         egress = self.channels.egress  # its tally of the environment: the turn's egress bytes
@@ -216,13 +235,16 @@ class SandboxAgentRunner:
                     conversation,
                     resumed,
                     tenant=tenant,
-                    revive=partial(self._revive, tenant, record.environment_id),
+                    revive=partial(self._revive, tenant, record.environment_id, watch),
                     verdict=watch.verdict,
+                    server_tools=tools if tools else None,
                 ),
                 work.budget.max_wall_s,
             )
         except RunnerLost as exc:
             return "failed", [{"code": "runner_lost", "message": str(exc)}]
+        except SandboxEnded as exc:
+            return "failed", [{"code": exc.code, "message": exc.message}]
         except WallClockExceeded as exc:
             return "failed", [{"code": "wall_clock_limit", "message": str(exc)}]
         finally:
@@ -233,9 +255,13 @@ class SandboxAgentRunner:
             return report.outcome, [{"code": report.outcome, "message": report.error}]
         return report.outcome, None
 
-    async def _revive(self, tenant: str, environment_id: str) -> bool:
-        """Start the environment's sandbox again if it stopped; whether it did."""
+    async def _revive(self, tenant: str, environment_id: str, watch: SandboxWatch) -> bool:
+        """Start the environment's sandbox again if it stopped; whether it did. A sandbox that died of
+        why a command dies (under gVisor the memory limit covers the whole sandbox) ends the turn with
+        that code instead; the next turn starts it again."""
         if await self.environments.running(tenant, environment_id):
             return False
+        if (reason := await watch.verdict()) is not None:
+            raise SandboxEnded(*reason)
         await self.environments.sandbox(tenant, environment_id)
         return True
