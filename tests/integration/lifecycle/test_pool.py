@@ -107,7 +107,7 @@ async def test_new_environments_get_pool_sandboxes_with_their_settings(
         inline = {
             "type": "remote",
             "sources": [{"type": "inline", "target": "data/hello.txt", "content": "from the sources"}],
-            "env": {"GREETING": "hello pool"},
+            "env": {"GREETING": "hello pool", "API_KEY": {"credential": "key"}},
         }
         body = await ask(server, inline, 'cat /workspace/data/hello.txt; echo " $GREETING"', tmp_path)
         assert said(body) == "said from the sources hello pool", body
@@ -121,6 +121,9 @@ async def test_new_environments_get_pool_sandboxes_with_their_settings(
         container_env = await sh(server, sandbox_id, "env")
         assert "WARREN_RUNNER_TOKEN" not in container_env, "no token in the container"
         assert "WARREN_POOL_SECRET" not in container_env, "nor the pool secret (the runner claims it)"
+        assert "SSL_CERT_FILE=/etc/warren-ca/bundle.pem" in container_env, "it trusts the Warren CA"
+        assert (await sh(server, sandbox_id, "head -1 /etc/warren-ca/warren-ca.pem")).startswith("-----BEGIN")
+        assert (await sh(server, sandbox_id, 'echo "$API_KEY"')).startswith("wcred_"), "a placeholder"
 
         await wait_for(lambda: pool.ready == 2, "the pool to refill", timeout_s=60)
         other_id = (await server.client.post(f"{V}/environments", json={})).json()["id"]
