@@ -1,5 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, call } from "./api";
+import { AgentsPage } from "./pages/agents";
 import { EnvironmentPage } from "./pages/environment";
 import { InteractionPage } from "./pages/interaction";
 import { InteractionsPage } from "./pages/interactions";
@@ -48,6 +49,9 @@ export function App() {
           <a href="#/new" aria-current={route.page === "new" ? "page" : undefined}>
             New run
           </a>
+          <a href="#/agents" aria-current={route.page === "agents" ? "page" : undefined}>
+            Agents
+          </a>
         </nav>
         <span class="who" data-testid="tenant">
           Tenant <strong>{caller.tenant}</strong> <span class="muted">(key {caller.api_key_id})</span>
@@ -60,6 +64,7 @@ export function App() {
         {route.page === "interactions" && <InteractionsPage />}
         {route.page === "interaction" && <InteractionPage key={route.id} id={route.id} />}
         {route.page === "new" && <NewRunPage />}
+        {route.page === "agents" && <AgentsPage />}
         {route.page === "environment" && <EnvironmentPage key={route.id} id={route.id} />}
       </main>
     </>

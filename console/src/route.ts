@@ -5,6 +5,7 @@ export type Route =
   | { page: "interactions" }
   | { page: "interaction"; id: string }
   | { page: "new" }
+  | { page: "agents" }
   | { page: "environment"; id: string };
 
 const ID = /^[A-Za-z0-9_-]{1,128}$/;
@@ -12,6 +13,7 @@ const ID = /^[A-Za-z0-9_-]{1,128}$/;
 export function parse(hash: string): Route {
   const [, page, id] = hash.replace(/^#/, "").split("/");
   if (page === "new") return { page: "new" };
+  if (page === "agents") return { page: "agents" };
   if (page === "interactions" && id && ID.test(id)) return { page: "interaction", id };
   if (page === "environments" && id && ID.test(id)) return { page: "environment", id };
   return { page: "interactions" };

@@ -42,6 +42,8 @@ class Watched:
     page: Page
     dialogs: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    accept_confirms: bool = False
+    """Accept the console's own confirm() questions (delete ...?); every other dialog is dismissed."""
 
 
 @pytest.fixture(scope="session")
@@ -82,7 +84,10 @@ def watched(browser: Browser) -> Iterator[Watched]:
 
     def on_dialog(dialog: object) -> None:
         seen.dialogs.append(f"{dialog.type}: {dialog.message}")  # type: ignore[attr-defined]
-        dialog.dismiss()  # type: ignore[attr-defined]
+        if seen.accept_confirms and dialog.type == "confirm":  # type: ignore[attr-defined]
+            dialog.accept()  # type: ignore[attr-defined]
+        else:
+            dialog.dismiss()  # type: ignore[attr-defined]
 
     page.on("dialog", on_dialog)
     page.on("pageerror", lambda exc: seen.errors.append(f"pageerror: {exc}"))

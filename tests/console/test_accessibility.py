@@ -46,6 +46,7 @@ def test_no_serious_or_critical_violation_on_any_page(console: Console, page: Pa
         "interactions": ("#/interactions", "table.list tbody tr"),
         "interaction": (f"#/interactions/{done['id']}", "li.step"),
         "new run": ("#/new", "#task"),
+        "agents": ("#/agents", "tr[data-agent=default]"),
         "environment": (f"#/environments/{environment}", "table.files"),
     }
     for name, (fragment, ready) in pages.items():
