@@ -72,6 +72,8 @@ async def intercept(
         request, incoming = parse_head(head, f"{origin}:{decision.port}")
     except BadRequest as exc:
         raise Refused(400, "bad-request", str(exc)) from exc
+    if decision.rule is not None and not decision.rule.applies(request.method, request.target):
+        inject, reinject = (), None  # the entry's `match` leaves this request out
     upstream = await open_upstream(how, environment_id, decision)
     host_header = origin if decision.port == 443 else f"{origin}:{decision.port}"
     try:

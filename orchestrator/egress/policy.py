@@ -79,6 +79,22 @@ class Rule:
     """The entry's `transform` headers, in order (a later one replaces an earlier one)."""
     credential: str | None = None
     """A stored credential to inject for this entry's requests (HTTPS ones are intercepted)."""
+    matchers: tuple[tuple[str | None, str | None], ...] = ()
+    """`(method, path prefix)` pairs (a None part matches anything): the credential and transform
+    apply only to requests one of them matches; empty: to every request."""
+
+    def applies(self, method: str, target: str) -> bool:
+        """Whether the credential and transform apply to a request: it matches one of `matchers`, and
+        a path prefix is matched only by a path with no `.`/`..` segment or encoded dot, so that
+        `/v1/../admin` never counts as under `/v1/`."""
+        if not self.matchers:
+            return True
+        path = target.split("?", 1)[0]
+        plain = "%2e" not in path.lower() and not any(part in (".", "..") for part in path.split("/"))
+        return any(
+            (want is None or want == method) and (prefix is None or (plain and path.startswith(prefix)))
+            for want, prefix in self.matchers
+        )
 
     def matches(self, host: str) -> bool:
         """Whether `host` (normalised) is covered by this entry's name pattern."""
@@ -114,7 +130,12 @@ class Rule:
         groups = [transform] if isinstance(transform, Mapping) else list(transform)
         headers = tuple((str(k), str(v)) for group in groups for k, v in group.items())
         credential = entry.get("credential")
-        return cls(pattern, ports, headers, str(credential) if credential else None)
+        matchers = tuple(
+            (m.get("method"), m.get("path_prefix"))
+            for m in entry.get("match") or []
+            if isinstance(m, Mapping)
+        )
+        return cls(pattern, ports, headers, str(credential) if credential else None, matchers)
 
 
 @dataclass(frozen=True)

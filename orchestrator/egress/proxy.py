@@ -213,7 +213,7 @@ class EgressProxy:
         writer: asyncio.StreamWriter,
     ) -> None:
         decision, inject, swaps, tenant = await self._decide(environment_id, request)
-        reinject = self._reinject(tenant, decision)
+        reinject = self._reinject(tenant, decision) if inject else None
         if not decision.allowed or decision.address is None:
             raise Refused(403, decision.reason, decision.detail or decision.reason)
         sent, received = self.meter.counters(environment_id, tenant)
@@ -278,7 +278,10 @@ class EgressProxy:
         rule = decision.rule
         if decision.allowed and rule is not None:
             try:
-                if request.method != "CONNECT" or rule.credential or rule.headers:
+                plain = request.method != "CONNECT"
+                if (plain and rule.applies(request.method, request.target)) or (
+                    not plain and (rule.credential or rule.headers)
+                ):
                     inject = await injected_headers(
                         self.store.credentials, tenant, rule, decision.host, self.oauth
                     )

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Tag, model_validator
+from pydantic import Field, Tag, model_validator
 
 from orchestrator.egress.policy import is_exact_host, split_domain
 
 from .common import WireModel, by_json_kind, field_error
 
-__all__ = ["AllowlistEntry", "EgressAllowlist", "Network", "Transform"]
+__all__ = ["AllowlistEntry", "EgressAllowlist", "Network", "RequestMatch", "Transform"]
 
 
 Transform = Annotated[
@@ -23,6 +23,15 @@ Transform = Annotated[
     by_json_kind("an object of headers or an array of them"),
 ]
 """Headers the egress proxy adds for a domain: `{header: value}` or a list of such objects."""
+
+
+class RequestMatch(WireModel):
+    """Warren extension: which requests an entry's credential and transform apply to."""
+
+    method: str | None = Field(None, pattern=r"^(GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS)$")
+    """The request's method; absent: any."""
+    path_prefix: str | None = Field(None, min_length=1, max_length=1024, pattern=r"^/[\x21-\x7e]*$")
+    """The start of the request's path (before `?`); absent: any path."""
 
 
 class AllowlistEntry(WireModel):
@@ -36,6 +45,9 @@ class AllowlistEntry(WireModel):
     """A stored credential whose secret the proxy injects for this domain (exact hosts only)."""
     transform: Transform | None = None
     """Headers the proxy injects for this domain (exact hosts only)."""
+    match: list[RequestMatch] | None = Field(None, min_length=1, max_length=20)
+    """Warren extension: the credential and transform apply only to requests one of these matches
+    (other requests to the domain go out without them); absent: every request."""
 
     @model_validator(mode="after")
     def _headers_need_an_exact_host(self) -> AllowlistEntry:

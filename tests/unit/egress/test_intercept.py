@@ -13,10 +13,13 @@ from typing import Any
 import pytest
 from cryptography import x509
 from cryptography.x509.oid import ExtensionOID
+from pydantic import ValidationError
 
+from orchestrator.api.wire.network import AllowlistEntry
 from orchestrator.config import Settings
 from orchestrator.egress import EgressProxy
 from orchestrator.egress.ca import BUNDLE_NAME, CA_CERT_NAME, CA_FILE, WarrenCA
+from orchestrator.egress.policy import Rule
 from orchestrator.store import Store
 from orchestrator.store.environment_spec import EnvironmentSpec
 from tests.unit.egress.listener import listening
@@ -198,3 +201,41 @@ async def test_inside_the_tunnel_only_origin_form_requests_pass(
     assert answer.startswith("HTTP/1.1 400") and "origin-form" in answer, answer
     assert refused.startswith("HTTP/1.1 400"), refused
     assert upstream.heads == []
+
+
+async def test_an_entry_s_match_limits_the_credential_to_its_requests(
+    store: Store, tmp_path: Path, trusted: TestCA
+) -> None:
+    """Warren extension: `match` (method, path prefix) decides which requests get the credential;
+    others pass without it, and a dot segment never counts as under the prefix."""
+    await store.credentials.create("tenant-a", "api", "bearer_token", TOKEN, {})
+    async with listening("secure", trusted.server_context(NAME)) as upstream:
+        entry = {
+            "domain": f"{NAME}:{upstream.port}",
+            "credential": "api",
+            "match": [{"method": "GET", "path_prefix": "/v1/"}],
+        }
+        _, socket = await _proxy(store, tmp_path, [entry])
+        bundle = tmp_path / "data" / "trust" / BUNDLE_NAME
+        for line in ("GET /v1/me", "POST /v1/me", "GET /v2/me", "GET /v1/../admin", "GET /v1/%2e%2e/admin"):
+            request = f"{line} HTTP/1.1\r\nHost: {NAME}\r\nContent-Length: 0\r\n\r\n"
+            answer, _ = await _https(socket, NAME, upstream.port, bundle, request)
+            assert "hello from secure" in answer, (line, answer)
+    with_token = [head.split(" ")[0:2] for head in upstream.heads if TOKEN in head]
+    assert with_token == [["GET", "/v1/me"]], upstream.heads
+
+
+def test_match_is_checked_on_the_wire_and_parsed_into_the_rule() -> None:
+    entry = {
+        "domain": "api.example.com",
+        "credential": "c",
+        "match": [{"method": "POST", "path_prefix": "/up"}],
+    }
+    rule = Rule.parse(AllowlistEntry.model_validate(entry).model_dump(exclude_none=True))
+    assert rule is not None and rule.matchers == (("POST", "/up"),)
+    assert rule.applies("POST", "/upload?x=1") and not rule.applies("GET", "/upload")
+    for bad in ({"method": "TRACE"}, {"path_prefix": "up"}, {"path_prefix": "/a b"}):
+        with pytest.raises(ValidationError):
+            AllowlistEntry.model_validate({**entry, "match": [bad]})
+    with pytest.raises(ValidationError):
+        AllowlistEntry.model_validate({**entry, "match": []})
