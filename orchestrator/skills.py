@@ -1,10 +1,10 @@
 """The orchestrator's side of skills: uploads checked and kept on disk, and the mounts that show them.
 
-A sandbox sees skills under `/skills`. With no selection it keeps what the image holds (every
-bundled skill); uploaded skills are bind-mounted read-only at `/skills/<name>` on top. When an agent
-selects skills, a per-environment "view" folder holding one empty folder per selected name is
-mounted read-only over `/skills`, hiding the rest of the image's skills, and each selected skill is
-bind-mounted read-only onto its empty folder. Nothing the sandbox user can write is ever mounted.
+A sandbox sees skills under `/skills`. With no selection and no uploads it keeps what the image
+holds (every bundled skill). Otherwise a per-environment "view" folder holding copies of exactly
+its skills (the selected bundled ones, or all of them, and its uploads) is mounted read-only over
+`/skills`: one mount with none inside it, which gVisor needs. Nothing the sandbox user can write is
+ever mounted.
 
 Layout under `root` (`data_dir/skills`): `<tenant>/agents/<agent>/<name>/`,
 `<tenant>/environments/<env>/<name>/`, and `<tenant>/views/<env>/`.
@@ -38,6 +38,7 @@ __all__ = [
     "SkillStore",
     "SkillUploadError",
     "agent_skill_set",
+    "copy_skill",
     "decode_skill_files",
 ]
 
@@ -233,17 +234,18 @@ class SkillStore:
         return self.root / path_component(tenant) / "views" / path_component(env_id)
 
     def mounts(self, tenant: str, env_id: str, skills: SkillSet) -> tuple[Mount, ...]:
-        """Read-only bind mounts that make a sandbox of `env_id` show exactly `skills` under `/skills`."""
+        """The read-only mount that makes a sandbox of `env_id` show exactly `skills` under `/skills`:
+        a per-environment folder holding copies of them; none when it shows the image's own.
+
+        One mount, no mounts inside it: gVisor cannot even `stat` a folder that holds bind mounts
+        (EINVAL), and skills are small (the bundled ones are about 100 KB together)."""
         uploads = {n: p for n, p in skills.uploaded.items() if (p / SKILL_FILE).is_file()}
         for name in set(skills.uploaded) - set(uploads):
             _log.warning("uploaded skill %r of environment %s is missing on disk; not mounted", name, env_id)
-        mounts = [Mount(source=str(p), target=f"{SKILLS_MOUNT}/{n}") for n, p in sorted(uploads.items())]
-        if skills.bundled is None:
-            return tuple(mounts)
-        bundled = {}
-        for name in skills.bundled:
-            if name in uploads:
-                continue
+        if skills.bundled is None and not uploads:
+            return ()
+        bundled: dict[str, Path] = {}
+        for name in self.bundled_names() if skills.bundled is None else skills.bundled:
             source = self.bundled_dir / name if self.bundled_dir is not None else None
             if source is None or not (source / SKILL_FILE).is_file():
                 _log.warning("bundled skill %r is not on this host; not mounted", name)
@@ -252,11 +254,10 @@ class SkillStore:
         view = self._view(tenant, env_id)
         shutil.rmtree(view, ignore_errors=True)
         view.mkdir(parents=True, mode=0o755)
-        for name in [*uploads, *bundled]:
-            (view / name).mkdir(mode=0o755)  # the mount point: a read-only mount cannot grow one
         view.chmod(0o755)
-        mounts += [Mount(source=str(p), target=f"{SKILLS_MOUNT}/{n}") for n, p in sorted(bundled.items())]
-        return (Mount(source=str(view), target=SKILLS_MOUNT), *mounts)
+        for name, source in {**bundled, **uploads}.items():  # an upload wins a bundled name
+            copy_skill(source, view / name)
+        return (Mount(source=str(view), target=SKILLS_MOUNT),)
 
     def set_for(self, tenant: str, owner: Owner, owner_id: str, entries: Iterable[Any]) -> SkillSet:
         """The `SkillSet` of a stored skill list: strings name bundled skills, objects uploaded ones."""
@@ -296,3 +297,11 @@ async def agent_skill_set(store: Store, skills: SkillStore, tenant: str, env_id:
         if spec.get("skills") is not None:
             return skills.set_for(tenant, "agents", str(spec["id"]), spec["skills"])
     return None
+
+
+def copy_skill(source: Path, target: Path) -> None:
+    """A skill folder copied for a sandbox's `/skills`: no links followed, readable by all, root's."""
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(source, target, symlinks=False)
+    for path in [target, *target.rglob("*")]:
+        os.chmod(path, 0o755 if path.is_dir() else 0o644)

@@ -4,13 +4,12 @@ changed in place to show exactly its environment's skills (a bind mount cannot b
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
 from agents.skills import SKILL_FILE
 from orchestrator.sandbox import Mount
-from orchestrator.skills import SKILLS_MOUNT, SkillSet, SkillStore
+from orchestrator.skills import SKILLS_MOUNT, SkillSet, SkillStore, copy_skill
 
 __all__ = ["bundled_skills", "select_skills", "skills_mount"]
 
@@ -28,7 +27,7 @@ def bundled_skills(store: SkillStore, folder: Path) -> None:
     bundled = store.bundled_dir
     for name in store.bundled_names():
         assert bundled is not None
-        _copy_skill(bundled / name, folder / name)
+        copy_skill(bundled / name, folder / name)
 
 
 def select_skills(store: SkillStore, folder: Path, skills: SkillSet) -> None:
@@ -45,10 +44,4 @@ def select_skills(store: SkillStore, folder: Path, skills: SkillSet) -> None:
             shutil.rmtree(entry, ignore_errors=True)
     for name, source in {**wanted, **uploads}.items():
         if not (folder / name).exists():
-            _copy_skill(source, folder / name)
-
-
-def _copy_skill(source: Path, target: Path) -> None:
-    shutil.copytree(source, target, symlinks=False)
-    for path in [target, *target.rglob("*")]:
-        os.chmod(path, 0o755 if path.is_dir() else 0o644)
+            copy_skill(source, folder / name)

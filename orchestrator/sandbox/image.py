@@ -51,7 +51,7 @@ def _build_base(root: Path, tag: str, progress: Progress) -> None:
 
 def _context(root: Path, into: Path) -> None:
     image_dir = root / "sandbox_image"
-    for name in ("Dockerfile", "requirements.txt"):
+    for name in ("Dockerfile", "requirements.txt", "gvisor_statx.c"):
         shutil.copy2(image_dir / name, into / name)
     shutil.copy2(HOST_CA_BUNDLE, into / "host-ca.crt")
     ignore = shutil.ignore_patterns(*SKIPPED_PARTS)

@@ -154,7 +154,9 @@ async def test_an_uploaded_skill_is_mounted_read_only_and_the_selection_hides_th
         lines = out.splitlines()
         assert lines[:2] == ["data-analysis", "hello"], out  # web-research and report-writing are hidden
         assert "name: hello" in out and "\nhello\n" in out
-        assert out.count("Read-only file system") == 2, out
+        assert out.count("cannot touch") == 2, out  # runc: read-only file system; gVisor: permission
+        _, listing = await _sh(backend, record.sandbox_id, "ls /skills/hello; ls /skills")
+        assert "x" not in listing.split() and "new" not in listing.split(), listing
     finally:
         await api.delete(f"/v1beta/environments/{env_id}")
 

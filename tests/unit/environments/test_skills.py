@@ -60,15 +60,21 @@ def test_saved_skills_are_readable_and_a_selection_hides_the_rest(tmp_path: Path
     assert (folder / "scripts").stat().st_mode & 0o777 == 0o755
     assert "data-analysis" in store.bundled_names()
 
+    assert store.mounts("t", "env_0", SkillSet()) == (), "no selection, no uploads: the image's own"
     unselected = store.mounts("t", "env_1", SkillSet(uploaded={"hello": folder}))
-    assert [(m.target, m.read_only) for m in unselected] == [("/skills/hello", True)]
+    assert [(m.target, m.read_only) for m in unselected] == [("/skills", True)], "one mount, none inside"
+    every = sorted(p.name for p in Path(unselected[0].source).iterdir())
+    assert every == sorted([*store.bundled_names(), "hello"]), "every bundled skill and the upload"
 
     selected = store.mounts("t", "env_1", SkillSet(bundled=("data-analysis",), uploaded={"hello": folder}))
-    assert [m.target for m in selected] == ["/skills", "/skills/hello", "/skills/data-analysis"]
-    assert all(m.read_only for m in selected)
+    assert [(m.target, m.read_only) for m in selected] == [("/skills", True)]
     view = Path(selected[0].source)
     assert sorted(p.name for p in view.iterdir()) == ["data-analysis", "hello"]
-    assert not any(any(view.joinpath(name).iterdir()) for name in ("hello", "data-analysis"))
+    assert (view / "hello" / "scripts" / "hello.py").read_text() == "print('hi')"
+    assert (view / "hello" / "SKILL.md").stat().st_mode & 0o777 == 0o644
+    assert (view / "data-analysis" / "SKILL.md").read_bytes() == (
+        REPO / "skills/data-analysis/SKILL.md"
+    ).read_bytes()
 
     store.remove("t", "environments", "env_1")
     assert not view.exists()
