@@ -93,3 +93,18 @@ def test_allowances_name_a_port() -> None:
 def test_printable_escapes_controls_and_bounds_length() -> None:
     assert printable("a\nb\r\x1b[2J\u2028\\") == "a\\x0ab\\x0d\\x1b[2J\\u2028\\\\"
     assert printable("x" * 300, 10) == "x" * 10 + "..."
+
+
+def test_inside_an_intercepted_tunnel_the_destination_is_the_connect_s() -> None:
+    """`origin` (the CONNECT's `host:port`): origin-form only, and `Host` cannot move the request."""
+    request, _ = parse_head(b"GET /v1/x?y=1 HTTP/1.1\r\nHost: evil.test\r\n\r\n", "api.example.com:8443")
+    assert (request.host, request.port, request.target) == ("api.example.com", 8443, "/v1/x?y=1")
+    request, _ = parse_head(b"POST /up HTTP/1.1\r\nContent-Length: 0\r\n\r\n", "[2001:db8::1]:443")
+    assert (request.host, request.port) == ("2001:db8::1", 443)
+    for head in (
+        b"GET http://evil.test/ HTTP/1.1\r\nHost: evil.test\r\n\r\n",
+        b"CONNECT evil.test:443 HTTP/1.1\r\nHost: evil.test\r\n\r\n",
+        b"GET * HTTP/1.1\r\nHost: x\r\n\r\n",
+    ):
+        with pytest.raises(BadRequest, match="origin-form"):
+            parse_head(head, "api.example.com:443")
