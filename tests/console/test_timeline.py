@@ -58,6 +58,9 @@ def test_a_demo_run_from_the_new_run_form_streams_its_steps_and_completes(
     assert shown == [step["type"] for step in steps[1:]]
     expect(page.locator("li.step-code_execution_call pre.code").first).to_contain_text("summarize_csv.py")
     expect(page.locator("li.step-code_execution_result").first).to_contain_text("rows: 4")
+    python = page.locator("li.step-code_execution_call pre.code[data-language=python]").first
+    expect(python.locator(".tok-keyword", has_text="import").first).to_be_visible()  # highlighted
+    expect(python.locator(".tok-string").first).to_be_visible()
     expect(page.locator("img.shot")).to_be_visible()  # the browser's screenshot, inline
     expect(page.get_by_test_id("tokens")).to_contain_text(f"{stored['usage']['total_tokens']:,}")  # type: ignore[index]
 

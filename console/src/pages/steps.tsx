@@ -1,6 +1,7 @@
 // One component per step type. Everything a model, a tool or a sandbox produced is shown as text,
 // except model Markdown (sanitized by `renderMarkdown`) and images (only as data: URLs of image types).
 import type { Json } from "../api";
+import { highlight } from "../highlight";
 import { renderMarkdown } from "../markdown";
 import type { Step } from "../timeline";
 
@@ -63,12 +64,18 @@ function Body({ step, environmentId }: { step: Step; environmentId?: string }) {
             ))}
         </>
       );
-    case "code_execution_call":
+    case "code_execution_call": {
+      const language = String(step.arguments?.language ?? "python");
       return (
-        <pre class="code" data-language={step.arguments?.language ?? ""}>
-          <code>{String(step.arguments?.code ?? "")}</code>
+        <pre class="code" data-language={language}>
+          <code>
+            {highlight(String(step.arguments?.code ?? ""), language).map((segment) =>
+              segment.kind ? <span class={`tok-${segment.kind}`}>{segment.text}</span> : segment.text,
+            )}
+          </code>
         </pre>
       );
+    }
     case "code_execution_result":
       return <pre class={step.is_error ? "output failed" : "output"}>{String(step.result ?? "")}</pre>;
     case "function_call": {
