@@ -128,3 +128,67 @@ def test_continue_starts_a_turn_that_names_the_previous_one(console: Console, wa
     assert second["previous_interaction_id"] == first["id"]
     expect(page.locator("li.step-model_output")).to_contain_text("two")
     assert json.dumps(second).count("scripted:echo") >= 1
+
+
+def test_a_stream_cut_mid_run_resumes_without_gap_or_repeat(console: Console, watched: Watched) -> None:
+    """The first stream is cut after a few events while the run is still going; the console must
+    reconnect with `last_event_id` and end with every step exactly once."""
+    with console.http(console.key_a) as client:
+        created = client.post(
+            "/v1beta/interactions",
+            json={
+                "agent": "default",
+                "agent_config": {"type": "antigravity", "model": "scripted:demo"},
+                "input": "Analyse sales.csv",
+                "background": True,
+                "environment": {
+                    "type": "remote",
+                    "network": "disabled",
+                    "sources": [{"type": "inline", "target": "sales.csv", "content": SALES}],
+                },
+            },
+        ).json()
+    streams: list[str] = []
+    status_at_cut: list[str] = []
+
+    def cut_first_stream(route: Route) -> None:
+        streams.append(route.request.url)
+        if len(streams) > 1:
+            route.continue_()
+            return
+        frames: list[str] = []
+        with console.http(console.key_a) as client:
+            with client.stream("GET", f"/v1beta/interactions/{created['id']}?stream=true") as answer:
+                buffer = ""
+                for chunk in answer.iter_text():
+                    buffer += chunk
+                    *done, buffer = buffer.split("\n\n")
+                    frames += [frame for frame in done if frame.startswith("event:")]
+                    if sum("event: step.stop" in frame for frame in frames) >= 3:
+                        break
+            status_at_cut.append(client.get(f"/v1beta/interactions/{created['id']}").json()["status"])
+        route.fulfill(
+            status=200, headers={"content-type": "text/event-stream"}, body="\n\n".join(frames) + "\n\n"
+        )
+
+    page = watched.page
+    page.route("**/v1beta/interactions/*?stream=true*", cut_first_stream)
+    sign_in(page, console, console.key_a)
+    page.goto(f"{console.url}/console#/interactions/{created['id']}")
+    expect(page.get_by_test_id("status")).to_have_text("completed", timeout=120_000)
+    assert status_at_cut == ["in_progress"], "the cut came after the run had ended"
+    assert len(streams) == 2 and "last_event_id=" in streams[1], streams
+    stored = _wait_completed(console.key_a, console, created["id"])
+    steps = stored["steps"]
+    assert isinstance(steps, list)
+    assert _indexes(page) == list(range(1, len(steps)))
+    shown = page.locator("li.step").evaluate_all("steps => steps.map(s => s.dataset.stepType)")
+    assert shown == [step["type"] for step in steps[1:]]
+    expect(page.locator("li.step.running")).to_have_count(0)  # every step closed, none left half-built
+    texts = [
+        "".join(part.get("text", "") for part in step.get("content", []))
+        for step in steps[1:]
+        if step["type"] == "model_output"
+    ]
+    shown_texts = page.locator("li.step-model_output .markdown").all_inner_texts()
+    assert [t.strip() for t in shown_texts] == [t.strip() for t in texts]  # no delta lost or doubled
