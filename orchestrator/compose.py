@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 from fastapi import FastAPI
+from starlette.routing import Route
 
 from agents.protocol import Budget
 from orchestrator.address_allowance import AddressAllowance
@@ -31,6 +32,8 @@ from orchestrator.config import Settings
 from orchestrator.datadir import private_folder, private_sqlite_files
 from orchestrator.egress import EgressPolicy, EgressProxy, Resolver
 from orchestrator.environments.pool import WarmPool
+from orchestrator.environments.preview import PreviewService
+from orchestrator.environments.preview_links import PreviewLinks
 from orchestrator.environments.reassign import Reassignments
 from orchestrator.environments.service import EnvironmentService
 from orchestrator.environments.site import SandboxSite, store_labels
@@ -47,6 +50,8 @@ from orchestrator.interactions.web_pages import EgressPageFetcher
 from orchestrator.interactions.web_search import SearxSearch
 from orchestrator.interactions.web_tools import WebTools
 from orchestrator.lifecycle import Lifecycle
+from orchestrator.mcp_server.http import MCP_PATH, McpEndpoint
+from orchestrator.mcp_tools import McpClient
 from orchestrator.observability import tracing
 from orchestrator.observability.metrics import QUEUE_DEPTH, SANDBOXES
 from orchestrator.quotas import check_token_quota, in_run_token_quota
@@ -65,9 +70,22 @@ log = logging.getLogger("orchestrator.compose")
 
 
 def build_app(settings: Settings | None = None) -> FastAPI:
-    """The whole server: the API whose lifespan runs `running(settings)`. Importing touches nothing."""
+    """The whole server: the API whose lifespan runs `running(settings)`. Importing touches nothing.
+
+    It also serves MCP at `/mcp` (`orchestrator/mcp_server/http.py`), whose tools call this same app
+    in-process with the caller's key; its session manager runs inside the lifespan, after the services.
+    """
     settings = settings or Settings.from_env()
-    return create_app(settings, lambda: running(settings))
+    mcp = McpEndpoint()
+
+    @contextlib.asynccontextmanager
+    async def serving() -> AsyncIterator[Services]:
+        async with running(settings) as services, mcp.running(app):
+            yield services
+
+    app = create_app(settings, serving)
+    app.router.routes.insert(0, Route(MCP_PATH, endpoint=mcp))  # before any catch-all route
+    return app
 
 
 @contextlib.asynccontextmanager
@@ -143,6 +161,7 @@ async def build_services(settings: Settings) -> Services:
         code=code,
         events=hooks.events,
         web=_model_web(settings),
+        mcp=McpClient(_orchestrator_resolver(settings)),
     )
 
     async def token_quota(tenant: str) -> None:
@@ -172,7 +191,19 @@ async def build_services(settings: Settings) -> Services:
         webhooks=hooks.service,
         webhook_deliverer=hooks.deliverer,
         agent_aliases=AgentAliases(settings.agent_aliases),
+        previews=None if environments is None else await _previews(settings, store, environments),
     )
+
+
+async def _previews(settings: Settings, store: Store, environments: EnvironmentService) -> PreviewService:
+    """Preview URLs, their links signed with a key derived from the installation's key."""
+    configured = settings.secret_key.get_secret_value() if settings.secret_key is not None else None
+    links = PreviewLinks(
+        await asyncio.to_thread(load_key, settings.data_dir, configured), settings.preview_link_ttl_s
+    )
+    per_environment = settings.max_preview_connections_per_environment
+    per_tenant = settings.max_preview_connections_per_tenant
+    return PreviewService(store, environments, links, per_environment, per_tenant, settings.preview_idle_s)
 
 
 def _model_code(settings: Settings, environments: EnvironmentService) -> EnvironmentCodeSandboxes:
@@ -189,12 +220,17 @@ def _model_code(settings: Settings, environments: EnvironmentService) -> Environ
 def _model_web(settings: Settings) -> WebTools:
     """The model form's `url_context` (the operator's URL allowlist) and `google_search` (its backend),
     both leaving through the egress address rules; an unconfigured one is None (refused at create)."""
-    allow = [AddressAllowance.parse(item) for item in settings.egress_allow_addresses]
-    resolver = Resolver(allow=allow, hosts=dict(settings.egress_hosts))
+    resolver = _orchestrator_resolver(settings)
     domains = [{"domain": domain} for domain in settings.model_url_allowlist]
     pages = EgressPageFetcher(resolver, EgressPolicy.from_entries(domains)) if domains else None
     search = SearxSearch(settings.search_url, resolver) if settings.search_url else None
     return WebTools(pages, search)
+
+
+def _orchestrator_resolver(settings: Settings) -> Resolver:
+    """The egress address rules for connections the orchestrator itself makes (web tools, MCP)."""
+    allow = [AddressAllowance.parse(item) for item in settings.egress_allow_addresses]
+    return Resolver(allow=allow, hosts=dict(settings.egress_hosts))
 
 
 async def _open_store(settings: Settings) -> Store:
@@ -275,6 +311,14 @@ async def _agent_sandboxes(
     )
     aliases = AgentAliases(settings.agent_aliases)
     runner = SandboxAgentRunner(
-        store, environments, hub, channels, budget, aliases, settings.hooks_fail_closed
+        store,
+        environments,
+        hub,
+        channels,
+        budget,
+        aliases,
+        settings.hooks_fail_closed,
+        mcp=McpClient(_orchestrator_resolver(settings)),
+        web=_model_web(settings),
     )
     return environments, runner

@@ -30,6 +30,7 @@ from orchestrator.api.routes import (
     interactions,
     live,
     metrics,
+    preview,
     shell,
     triggers,
     webhooks,
@@ -87,6 +88,7 @@ def create_app(settings: Settings, services: ServicesFactory) -> FastAPI:
         webhooks,
         live,
         metrics,
+        preview,
         console,
     )
     for module in routers:

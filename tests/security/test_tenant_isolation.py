@@ -41,7 +41,7 @@ ID_PARAMETERS = {
 }
 """Each path or required query parameter that names a tenant's resource, and which of A's it gets."""
 
-FIXED_PARAMETERS = {"api_version": "v1beta"}
+FIXED_PARAMETERS = {"api_version": "v1beta", "port": "8000", "path": "index.html"}
 """Parameters that name no tenant resource."""
 
 VARIANTS: dict[str, list[dict[str, str]]] = {
@@ -49,6 +49,9 @@ VARIANTS: dict[str, list[dict[str, str]]] = {
     "files-get": [{}, {"alt": "media"}],
 }
 """Optional query parameters that take another code path, per operation id."""
+
+BODIES: dict[str, bytes] = {"preview-open_port": b'{"port": 8000}'}
+"""Bodies of operations whose required fields are checked before the tenant (every other gets `{}`)."""
 
 
 async def _upload(c: httpx.AsyncClient, env_id: str, path: str, data: bytes, *, finish: bool = True) -> str:
@@ -86,6 +89,8 @@ async def _tenant_a(api: App) -> TenantA:
         assert response.status_code == 200, response.text
     assert done.json()["status"] == "completed"
     env_id = env.json()["id"]
+    opened = await a.post(f"{V}/environments/{env_id}/ports", json={"port": 8000})
+    assert opened.status_code == 200, opened.text
     await _upload(a, env_id, "secret.txt", b"tenant A only")
     pending_upload = await _upload(a, env_id, "later.txt", b"x", finish=False)
     return TenantA(
@@ -171,7 +176,7 @@ async def test_another_tenants_ids_answer_404_on_every_route(sandbox_api: App) -
         if not names_a_resource:
             continue
         for extra in VARIANTS.get(op.operation_id, [{}]):
-            content = b"" if op.method in ("GET", "DELETE") else b"{}"
+            content = b"" if op.method in ("GET", "DELETE") else BODIES.get(op.operation_id, b"{}")
             response = await api.b.request(
                 op.method,
                 url,

@@ -3,7 +3,8 @@
 `python3 -c "$(cat preview_servers.py)" HTTP_PORT WS_PORT`: on HTTP_PORT an echo server that answers
 every request with its method, target, headers and the SHA-256 and size of its body (as JSON); on
 WS_PORT a WebSocket echo server (RFC 6455, handshake and frames written here), which sends every
-text or binary message back and answers a close with a close.
+text or binary message back (`handshake?` gets the handshake's request head) and answers a close
+with a close.
 """
 
 from __future__ import annotations
@@ -81,6 +82,8 @@ async def _ws(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> Non
         data = bytes(b ^ mask[i % 4] for i, b in enumerate(await reader.readexactly(length)))
         if opcode == 9:
             opcode = 10
+        elif opcode == 1 and data == b"handshake?":
+            data, length = head, len(head)  # the request head as the server got it
         if length < 126:
             header = bytes([0x80 | opcode, length])
         elif length < 65536:
