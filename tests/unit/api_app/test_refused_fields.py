@@ -25,7 +25,10 @@ def _agent(**fields: Any) -> dict[str, Any]:
     return {"agent": "default", "input": "hi", **fields}
 
 
-MCP = {"type": "mcp_server", "name": "files", "url": "https://mcp.example.com/sse"}
+MCP = {"type": "mcp_server", "name": "files", "url": "https://mcp.example.com/mcp"}
+LOOPBACK_MCP = {**MCP, "url": "http://127.0.0.1:8931/mcp"}
+PRIVATE_MCP = {**MCP, "url": "https://10.1.2.3/mcp"}
+METADATA_MCP = {**MCP, "url": "http://169.254.169.254/mcp"}
 
 REFUSED: list[tuple[str, str, dict[str, Any], str, str]] = [
     # (name, route, body, field path, a word the message must carry)
@@ -73,19 +76,90 @@ REFUSED: list[tuple[str, str, dict[str, Any], str, str]] = [
         "generation_config.video_config",
         "text",
     ),
+    # mcp_server tools on forbidden addresses: decided at create by policy, never connected to
     (
-        "model-form mcp_server",
+        "model-form mcp_server on loopback",
         INTERACTIONS,
-        _model(tools=[MCP]),
-        "tools[0].type",
-        "not enabled on this server",
+        _model(tools=[LOOPBACK_MCP]),
+        "tools[0].url",
+        "loopback",
     ),
     (
-        "agent-form mcp_server",
+        "agent-form mcp_server on a private address",
         INTERACTIONS,
-        _agent(tools=[MCP]),
-        "tools[0].type",
-        "not enabled on this server",
+        _agent(tools=[PRIVATE_MCP]),
+        "tools[0].url",
+        "private",
+    ),
+    (
+        "mcp_server on the metadata address",
+        INTERACTIONS,
+        _model(tools=[METADATA_MCP]),
+        "tools[0].url",
+        "policy",
+    ),
+    (
+        "mcp_server on a public IP literal",
+        INTERACTIONS,
+        _model(tools=[{**MCP, "url": "https://8.8.8.8/mcp"}]),
+        "tools[0].url",
+        "IP literal",
+    ),
+    (
+        "mcp_server without http(s)",
+        INTERACTIONS,
+        _model(tools=[{**MCP, "url": "ftp://x/"}]),
+        "tools[0].url",
+        "http",
+    ),
+    (
+        "mcp_server name with the separator",
+        INTERACTIONS,
+        _model(tools=[{**MCP, "name": "a__b"}]),
+        "tools[0].name",
+        "__",
+    ),
+    (
+        "two mcp_servers of one name",
+        INTERACTIONS,
+        _agent(tools=[MCP, MCP]),
+        "tools[1].name",
+        "another",
+    ),
+    (
+        "function taking an mcp_server's prefix",
+        INTERACTIONS,
+        _model(tools=[MCP, {"type": "function", "name": "files__read"}]),
+        "tools[1].name",
+        "prefix",
+    ),
+    (
+        "mcp_server header the transport sets",
+        INTERACTIONS,
+        _model(tools=[{**MCP, "headers": {"Host": "evil"}}]),
+        "tools[0].headers",
+        "transport",
+    ),
+    (
+        "mcp_server header value with a line break",
+        INTERACTIONS,
+        _model(tools=[{**MCP, "headers": {"Authorization": "Bearer a\r\nX-Evil: 1"}}]),
+        "tools[0].headers",
+        "visible ASCII",
+    ),
+    (
+        "mcp_server allowed_tools mode",
+        INTERACTIONS,
+        _model(tools=[{**MCP, "allowed_tools": [{"mode": "any", "tools": ["x"]}]}]),
+        "tools[0].allowed_tools[0].mode",
+        "auto",
+    ),
+    (
+        "mcp_server deferred loading",
+        INTERACTIONS,
+        _model(tools=[{**MCP, "defer_loading": True}]),
+        "tools[0].defer_loading",
+        "tool_search",
     ),
     (
         "model-form url_context",
@@ -144,7 +218,13 @@ REFUSED: list[tuple[str, str, dict[str, Any], str, str]] = [
         "store",
         "background",
     ),
-    ("agent mcp_server tool", AGENTS, {"tools": [MCP]}, "tools[0].type", "not enabled on this server"),
+    (
+        "agent mcp_server on loopback",
+        AGENTS,
+        {"tools": [LOOPBACK_MCP]},
+        "tools[0].url",
+        "WARREN_EGRESS_ALLOW_ADDRESSES",
+    ),
     (
         "agent deferred function",
         AGENTS,
