@@ -20,6 +20,16 @@ if [ ${#need_install[@]} -gt 0 ]; then
   apt-get install -y -qq "${need_install[@]}" >/dev/null
 fi
 
+# Room for gVisor's host threads: under runsc each sandbox task may take ~10 host threads, so a
+# sandbox's pids guard is 12 x its process limit (6,400 by default) and the kernel's default
+# pid_max of 32,768 would let five fork-bombing sandboxes exhaust the host's pids. Raised to the
+# 64-bit maximum (what container hosts use); never lowered.
+PID_MAX_WANT=4194304
+if [ "$(cat /proc/sys/kernel/pid_max 2>/dev/null || echo "$PID_MAX_WANT")" -lt "$PID_MAX_WANT" ]; then
+  echo "ensure-engine: raising kernel.pid_max to $PID_MAX_WANT for gVisor's host threads" >&2
+  sysctl -q -w kernel.pid_max="$PID_MAX_WANT" >/dev/null || echo "ensure-engine: could not raise kernel.pid_max" >&2
+fi
+
 # Register runsc: --network=none (sandboxes have no network anyway) and --host-uds=open (the runner
 # connects to its bind-mounted channel socket; without it the connect fails with EPERM). Not
 # --oci-seccomp: Docker's default profile inside gVisor refuses the thread creation of Python and

@@ -107,7 +107,7 @@ def test_agents_envs_and_files_round_trip(server: Server, tmp_path: Path) -> Non
     assert warren("agents", "create", "-f", str(agent_file), env=env).stdout.strip() == "cli-agent"
     assert json.loads(warren("agents", "get", "cli-agent", env=env).stdout)["description"] == "from the CLI"
     listed = json.loads(warren("agents", "list", "--json", env=env).stdout)
-    assert [a["id"] for a in listed] == ["default", "cli-agent"]
+    assert [a["id"] for a in listed] == ["default", "research", "cli-agent"], "built-ins, then the tenant's"
     assert "cli-agent" not in warren("agents", "list", env=server.env(server.other_key)).stdout
     assert warren("agents", "delete", "cli-agent", env=env).returncode == 0
     gone = warren("agents", "get", "cli-agent", env=env)
