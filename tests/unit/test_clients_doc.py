@@ -1,7 +1,8 @@
 """docs/clients.md shows the snippets tests/partners runs, byte for byte (issue 22 item 4).
 
 Each code block is announced by `<!-- snippet: <path> -->`; the block must equal that file, and every
-snippet file must appear, so the doc cannot drift from the code the partner suite executes.
+snippet file must appear, so the doc cannot drift from the code the partner suite executes (and from
+the MCP client configurations `tests/cli/test_mcp_*.py` connect with).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ _BLOCK = re.compile(r"<!-- snippet: (?P<path>\S+) -->\n```\w*\n(?P<code>.*?)\n``
 def _snippet_files() -> set[str]:
     partners = ROOT / "tests" / "partners"
     files = [*partners.glob("snippets/*_quickstart.py"), *partners.glob("js/*_quickstart.mjs")]
+    files += (ROOT / "tests" / "cli" / "snippets").glob("mcp_*.json")  # the MCP configs tests/cli uses
     return {str(f.relative_to(ROOT)) for f in files}
 
 
