@@ -44,6 +44,18 @@ def test_files_cross_the_console_byte_for_byte_both_ways(
         stored = a.get(f"/v1beta/environments/{environment}/files/from-console.bin", params={"alt": "media"})
     assert stored.content == blob
 
+    page.get_by_test_id("drop").evaluate(
+        """(zone) => {
+            const files = new DataTransfer();
+            files.items.add(new File([new Uint8Array([0, 1, 2, 255])], "dropped.bin"));
+            zone.dispatchEvent(new DragEvent("drop", {dataTransfer: files, bubbles: true, cancelable: true}));
+        }"""
+    )
+    expect(page.locator("tr[data-path='dropped.bin']")).to_be_visible(timeout=60_000)
+    with console.http(console.key_a) as a:
+        dropped = a.get(f"/v1beta/environments/{environment}/files/dropped.bin", params={"alt": "media"})
+    assert dropped.content == bytes([0, 1, 2, 255])
+
     with page.expect_download() as caught:
         page.locator("tr[data-path='from-api.bin']").get_by_role("button", name="Download").click()
     assert Path(caught.value.path()).read_bytes() == blob[:1000]

@@ -22,6 +22,7 @@ export function EnvironmentPage({ id }: { id: string }) {
   const [message, setMessage] = useState("");
   const [error, setError] = useState("");
   const [previewed, setPreviewed] = useState("");
+  const [dragging, setDragging] = useState(false);
   // xterm.js is most of the console's weight: it loads only when a terminal is opened.
   const [Shell, setShell] = useState<ComponentType<{ environmentId: string }> | null>(null);
   const openShell = () =>
@@ -89,7 +90,20 @@ export function EnvironmentPage({ id }: { id: string }) {
       {message && <p class="muted">{message}</p>}
       <Alert message={error} />
       <h2>Files</h2>
-      <label for="upload">Upload files</label> <input id="upload" type="file" multiple onChange={(e) => uploadFiles((e.target as HTMLInputElement).files)} />
+      <div
+        class={dragging ? "drop dragging" : "drop"}
+        data-testid="drop"
+        onDragOver={(e) => (e.preventDefault(), setDragging(true))}
+        onDragLeave={() => setDragging(false)}
+        onDrop={(e) => {
+          e.preventDefault();
+          setDragging(false);
+          uploadFiles(e.dataTransfer?.files ?? null);
+        }}
+      >
+        <label for="upload">Upload files</label> <input id="upload" type="file" multiple onChange={(e) => uploadFiles((e.target as HTMLInputElement).files)} />{" "}
+        <span class="muted">or drop them here</span>
+      </div>
       <table class="list files">
         <thead>
           <tr>
