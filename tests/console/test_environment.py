@@ -140,3 +140,18 @@ def test_previews_show_each_kind_and_html_cannot_reach_the_console(
     expect(page.get_by_test_id("tenant")).to_contain_text("console-a")  # the console's DOM is intact
     assert page.title() == "Warren console"
     assert watched.dialogs == []
+
+
+def test_fork_copies_the_workspace_into_a_new_environment(console: Console, watched: Watched) -> None:
+    with console.http(console.key_a) as a:
+        environment = a.post("/v1beta/environments", json={}).json()["id"]
+    _put(console, environment, "kept.txt", b"from the parent")
+    page = watched.page
+    _open(page, console, environment)
+    page.get_by_role("button", name="Fork").click()
+    expect(page).not_to_have_url(re.compile(f"{environment}$"))
+    fork = page.url.rsplit("/", 1)[-1]
+    expect(page.locator("tr[data-path='kept.txt']")).to_be_visible(timeout=60_000)
+    with console.http(console.key_a) as a:
+        copied = a.get(f"/v1beta/environments/{fork}/files/kept.txt", params={"alt": "media"})
+    assert fork != environment and copied.content == b"from the parent"

@@ -77,6 +77,17 @@ export function EnvironmentPage({ id }: { id: string }) {
         <button
           type="button"
           onClick={() =>
+            act("Forking", async () => {
+              const copy = await call<Json>("POST", "environments", { from_environment: id });
+              go(`/environments/${copy.id}`);
+            })
+          }
+        >
+          Fork
+        </button>
+        <button
+          type="button"
+          onClick={() =>
             confirm(`Delete environment ${id} and its workspace?`) &&
             act("Deleting", async () => {
               await call("DELETE", `environments/${id}`);
