@@ -46,9 +46,7 @@ class McpEndpoint:
     """The ASGI app of `/mcp`; serves only inside `running(app)`."""
 
     def __init__(self) -> None:
-        self._manager = StreamableHTTPSessionManager(
-            build_server(self._api_for), stateless=True, json_response=True
-        )
+        self._manager: StreamableHTTPSessionManager | None = None
         self._http: httpx.AsyncClient | None = None
 
     @contextlib.asynccontextmanager
@@ -59,17 +57,21 @@ class McpEndpoint:
         than the one that entered it (as test fixtures and embedded servers do).
         """
         ready, stop = asyncio.Event(), asyncio.Event()
+        # A session manager runs once, and an app's lifespan may be entered again (tests, restarts).
+        manager = StreamableHTTPSessionManager(
+            build_server(self._api_for), stateless=True, json_response=True
+        )
 
         async def serve() -> None:
             transport = httpx.ASGITransport(app)
             http = httpx.AsyncClient(transport=transport, base_url=_IN_PROCESS, timeout=_TIMEOUT_S)
-            async with http, self._manager.run():
-                self._http = http
+            async with http, manager.run():
+                self._http, self._manager = http, manager
                 ready.set()
                 try:
                     await stop.wait()
                 finally:
-                    self._http = None
+                    self._http = self._manager = None
 
         task = asyncio.create_task(serve(), name="mcp-endpoint")
         waiting = asyncio.create_task(ready.wait())
@@ -88,6 +90,11 @@ class McpEndpoint:
             raise RuntimeError("the MCP endpoint serves only inside McpEndpoint.running")
         return self._http
 
+    def _running_manager(self) -> StreamableHTTPSessionManager:
+        if self._manager is None:
+            raise RuntimeError("the MCP endpoint serves only inside McpEndpoint.running")
+        return self._manager
+
     def _api_for(self, ctx: ServerRequestContext[Any, Any]) -> WarrenApi:
         headers = ctx.request.headers if ctx.request is not None else {}
         return WarrenApi(self._client(), key_of(headers))
@@ -100,4 +107,4 @@ class McpEndpoint:
             kept = {k: v for k, v in probe.headers.items() if k in ("content-type", "retry-after")}
             await Response(probe.content, status_code=probe.status_code, headers=kept)(scope, receive, send)
             return
-        await self._manager.handle_request(scope, receive, send)
+        await self._running_manager().handle_request(scope, receive, send)
