@@ -82,4 +82,7 @@ if __name__ == "__main__":
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--calls", type=int, default=200, help="calls of each kind (default 200)")
-    print(json.dumps(main(parser.parse_args().calls), indent=2))
+    report = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)  # the MCP server process logs to its stdout: keep that out of the JSON report
+    print(json.dumps(main(parser.parse_args().calls), indent=2), file=report)
+    report.close()
