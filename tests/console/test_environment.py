@@ -155,3 +155,41 @@ def test_fork_copies_the_workspace_into_a_new_environment(console: Console, watc
     with console.http(console.key_a) as a:
         copied = a.get(f"/v1beta/environments/{fork}/files/kept.txt", params={"alt": "media"})
     assert fork != environment and copied.content == b"from the parent"
+
+
+def test_a_sandbox_port_opens_in_a_new_tab_without_the_key(console: Console, watched: Watched) -> None:
+    """Issue 18, item 3: the console links to a preview URL. The page is on the console's origin, so
+    it opens with `noopener`: no opener, and none of this tab's sessionStorage (the key) is copied."""
+    with console.http(console.key_a) as a:
+        environment = a.post("/v1beta/environments", json={}).json()["id"]
+    page = watched.page
+    _open(page, console, environment)
+    page.get_by_role("button", name="Open a terminal").click()
+    expect(page.get_by_test_id("terminal")).to_contain_text("$", timeout=60_000)
+    page.get_by_test_id("terminal").click()
+    page.keyboard.type("mkdir -p site && echo served-from-the-sandbox > site/index.html\n")
+    page.keyboard.type("(cd site && nohup python3 -m http.server 8000 >/dev/null 2>&1 &)\n")
+
+    page.get_by_label("Port").fill("8000")
+    page.get_by_role("button", name="Open port").click()
+    link = page.locator("li[data-port='8000'] a")
+    expect(link).to_be_visible()
+    assert link.get_attribute("target") == "_blank" and "noopener" in str(link.get_attribute("rel"))
+    assert "/ports/8000/" in str(link.get_attribute("href")) and console.key_a not in str(
+        link.get_attribute("href")
+    )
+    for _ in range(50):  # the server in the sandbox may still be starting
+        with page.expect_popup() as opened:
+            link.click()
+        tab = opened.value
+        tab.wait_for_load_state()
+        if "served-from-the-sandbox" in tab.content():
+            break
+        tab.close()
+        page.wait_for_timeout(200)
+    assert "served-from-the-sandbox" in tab.content()
+    assert tab.evaluate("window.opener") is None
+    assert tab.evaluate("Object.keys(sessionStorage)") == [], "the key stayed in the console's tab"
+
+    page.locator("li[data-port='8000']").get_by_role("button", name="Close").click()
+    expect(page.locator("li[data-port='8000']")).to_have_count(0)

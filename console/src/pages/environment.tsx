@@ -3,6 +3,7 @@ import { useEffect, useState } from "preact/hooks";
 import { call, download, encodePath, upload, type Json } from "../api";
 import { go } from "../route";
 import { FilePreview } from "./preview";
+import { Ports } from "./ports";
 import type { ComponentType } from "preact";
 
 async function save(environmentId: string, path: string): Promise<void> {
@@ -152,6 +153,7 @@ export function EnvironmentPage({ id }: { id: string }) {
         </tbody>
       </table>
       {previewed && <FilePreview environmentId={id} path={previewed} />}
+      <Ports environmentId={id} />
       <h2>Terminal</h2>
       {Shell ? (
         <Shell environmentId={id} />
