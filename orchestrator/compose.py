@@ -121,6 +121,7 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
         await lifecycle.close()
         retention.cancel()
         firing.cancel()
+        await asyncio.wait({retention, firing})  # both end before the store closes under them
         await services.triggers.close()
         if services.webhook_deliverer is not None:
             await services.webhook_deliverer.close()

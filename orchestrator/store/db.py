@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Self, TypeVar
@@ -81,13 +81,13 @@ class Database:
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
         """A session in a read transaction; it never takes SQLite's write lock."""
-        async with self._reader() as session, session.begin():
+        async with _transaction(self._reader()) as session:
             yield session
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
         """A session in a write transaction, committed on success and rolled back on error."""
-        async with self._write_lock or contextlib.nullcontext(), self._writer() as session, session.begin():
+        async with self._write_lock or contextlib.nullcontext(), _transaction(self._writer()) as session:
             yield session
 
     async def run_write(self, work: Callable[[Connection], T]) -> T:
@@ -138,3 +138,41 @@ class Database:
     def __repr__(self) -> str:
         """The URL without its password."""
         return f"Database({without_password(self.url)!r})"
+
+
+@asynccontextmanager
+async def _transaction(session: AsyncSession) -> AsyncIterator[AsyncSession]:
+    """Yield `session` in a transaction, committed if the block succeeds; then close it.
+
+    The commit and the close run to their end even if the task is cancelled meanwhile (the
+    cancellation is raised after them). Cut short, a commit's outcome is unknown, and a cut
+    rollback of the connection going back to the pool makes SQLAlchemy log a traceback and drop
+    the connection; server shutdown cancels running jobs, so both happened at random there.
+    """
+    try:  # the session begins its transaction at its first statement
+        yield session
+    except BaseException:
+        await _to_the_end(session.close())  # closing rolls back what the block started
+        raise
+    await _to_the_end(_commit_and_close(session))
+
+
+async def _commit_and_close(session: AsyncSession) -> None:
+    try:
+        await session.commit()
+    finally:
+        await session.close()
+
+
+async def _to_the_end(work: Coroutine[Any, Any, None]) -> None:
+    """Await `work` to its end even if this task is cancelled meanwhile, then re-raise that."""
+    running = asyncio.ensure_future(work)
+    cancelled = False
+    while not running.done():
+        try:
+            await asyncio.shield(running)
+        except asyncio.CancelledError:
+            cancelled = True
+    running.result()
+    if cancelled:
+        raise asyncio.CancelledError
