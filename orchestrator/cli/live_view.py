@@ -28,6 +28,7 @@ _STYLES = {
     "result error": "red",
     "error": "bold red",
     "input": "magenta",
+    "approval": "bold yellow",
 }
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-__all__ = ["Json", "content_text", "describe", "step_text"]
+from orchestrator.cli.approvals import Approval, answer_of
+
+__all__ = ["Json", "approval_text", "call_text", "content_text", "describe", "step_text"]
 
 Json = dict[str, Any]
 _MAX_RESULT_CHARS = 600
@@ -37,9 +39,36 @@ def _args(arguments: Any) -> str:
     return ", ".join(f"{k}={_short(repr(v), 120)}" for k, v in arguments.items())
 
 
+def call_text(arguments: Any) -> str:
+    """A tool call's arguments in short: the code of a code call, else `name=value` pairs."""
+    if isinstance(arguments, dict) and isinstance(arguments.get("code"), str):
+        return _short(arguments["code"])
+    return _args(arguments)
+
+
+def approval_text(request: Approval) -> str:
+    """`run_code needs approval (reason):` and the call's arguments on the next line."""
+    why = f" ({request.reason})" if request.reason else ""
+    return f"{request.tool} needs approval{why}:\n{call_text(request.arguments)}"
+
+
+def _answer_text(step: Json) -> str | None:
+    """`approved` or `denied: reason` for the answer to an approval request, else `None`."""
+    answer = answer_of(step)
+    if answer is None:
+        return None
+    approved, reason = answer
+    return "approved" if approved else f"denied: {reason}" if reason else "denied"
+
+
 def step_text(step: Json) -> str:
     """The human text of a step (thought, answer, call, result)."""
     kind = step.get("type")
+    request = Approval.of(step)
+    if request is not None:
+        return approval_text(request)
+    if (answer := _answer_text(step)) is not None:
+        return answer
     if kind == "thought":
         return content_text(step.get("summary") or [])
     if kind in ("model_output", "user_input"):
@@ -67,6 +96,8 @@ def describe(step: Json) -> tuple[str, str]:
         "code_execution_call": "code",
     }
     label = labels.get(kind) or ("result" if kind.endswith("_result") else kind)
+    if Approval.of(step) is not None or answer_of(step) is not None:
+        label = "approval"
     if label == "result" and step.get("is_error"):
         label = "result error"
     return label, step_text(step)
