@@ -8,7 +8,7 @@ into that line. Where the server is comes from `connection.py`; the app class fr
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Coroutine
 from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
@@ -16,7 +16,16 @@ import typer
 from orchestrator.cli.client_transport import ApiError, ClientError
 from orchestrator.cli.console import err, literal
 
-__all__ = ["ApiKeyOpt", "CliError", "JsonOpt", "UrlOpt", "UsageProblem", "fail", "run_async"]
+__all__ = [
+    "ApiKeyOpt",
+    "CliError",
+    "JsonOpt",
+    "UrlOpt",
+    "UsageProblem",
+    "fail",
+    "refused_is_usage",
+    "run_async",
+]
 
 T = TypeVar("T")
 
@@ -58,6 +67,16 @@ def fail(message: str, exit_code: int = 1) -> NoReturn:
     """Print `error: message` on stderr and exit."""
     err.print(f"[red]error:[/] {literal(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(exit_code)
+
+
+async def refused_is_usage(call: Awaitable[T], what: str) -> T:
+    """Await `call`; the server refusing it (400, 404) is bad usage, named after `what` (exit 2)."""
+    try:
+        return await call
+    except ApiError as exc:
+        if exc.status in (400, 404):
+            raise UsageProblem(f"{what}: {exc.message}") from None
+        raise
 
 
 def run_async(coro: Coroutine[Any, Any, T]) -> T:

@@ -1,7 +1,8 @@
 """`warren run`: the CI entry point. One agent task, streamed live, artifacts and a report out.
 
 This room reads the flags into a `RunJob` (`run_job.py`) and exits with its code; the run itself
-is `run_session.py`, following it `run_follow.py`, and the report `run_report.py`.
+is `run_session.py`, following it `run_follow.py` (through approvals: `run_chain.py`), and the
+report `run_report.py`.
 """
 
 from __future__ import annotations
@@ -63,8 +64,13 @@ def run(
     Without WARREN_URL (or --url) an embedded server starts in this process: SQLite in a temporary
     folder and the local Docker engine, removed again at the end.
 
+    A tool call that needs approval is shown and, at a terminal, asked (`Approve run_code? [y/N]`);
+    the answer continues the run, and --timeout covers the whole chain but not the time taken to
+    answer. Off a terminal the run ends requires_action and prints the `warren approve` command.
+
     Exit codes: 0 completed · 1 failed · 2 bad usage · 3 timeout, budget or token limit ·
-    4 requires_action (the agent called a client function) · 130 interrupted (Ctrl-C cancels the run).
+    4 requires_action (a client function call, or an approval left unanswered) · 130 interrupted
+    (Ctrl-C cancels the run; at the approval prompt it leaves the request unanswered).
 
     Example: warren run -a default -i "Summarise README.md" --source . --output out --json report.json
     """
@@ -87,6 +93,7 @@ def run(
         err.print(f"[red]error:[/] {literal(exc)}", highlight=False, soft_wrap=True)
         raise typer.Exit(exc.exit_code) from None
     job.keep = keep_env if keep_env is not None else remote is not None
+    job.server_url = remote.url if remote is not None else None
     result = run_async(run_job(job, remote, report))
     raise typer.Exit(result)
 

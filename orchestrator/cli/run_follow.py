@@ -17,25 +17,22 @@ from orchestrator.cli.client_transport import Json
 from orchestrator.cli.console import err, out
 from orchestrator.cli.live_view import LiveView
 from orchestrator.cli.render import PlainView
-from orchestrator.cli.run_job import RunJob
 
 __all__ = ["follow", "settled"]
 
 
-async def follow(client: WarrenClient, job: RunJob) -> str:
-    """Stream the steps until the end, the deadline or Ctrl-C; returns how it ended."""
-    assert job.interaction_id is not None
+async def follow(client: WarrenClient, interaction_id: str, *, plain: bool, timeout_s: float) -> str:
+    """Stream the steps until the end, `timeout_s` **seconds** or Ctrl-C; returns how it ended."""
     loop = asyncio.get_running_loop()
     interrupted = asyncio.Event()
     with contextlib.suppress(NotImplementedError, RuntimeError):  # loop has no signal handlers
         loop.add_signal_handler(signal.SIGINT, interrupted.set)
-    view = PlainView(out) if job.plain else LiveView(out)
+    view = PlainView(out) if plain else LiveView(out)
 
     async def stream() -> str:
-        assert job.interaction_id is not None
         status = "failed"
         async for event in client.events(
-            job.interaction_id, on_reconnect=lambda last: view.note(f"reconnecting after event {last}")
+            interaction_id, on_reconnect=lambda last: view.note(f"reconnecting after event {last}")
         ):
             view.event(event)
             if event.get("event_type") == "interaction.completed":
@@ -47,7 +44,7 @@ async def follow(client: WarrenClient, job: RunJob) -> str:
     try:
         with view:
             done, _ = await asyncio.wait(
-                {following, stopper}, timeout=job.timeout_s, return_when=asyncio.FIRST_COMPLETED
+                {following, stopper}, timeout=max(timeout_s, 0.0), return_when=asyncio.FIRST_COMPLETED
             )
         if following in done:
             return following.result()
@@ -55,9 +52,9 @@ async def follow(client: WarrenClient, job: RunJob) -> str:
         err.print(
             "[yellow]interrupted: cancelling the interaction[/]"
             if ending == "interrupted"
-            else f"[yellow]timed out after {job.timeout_s:.0f}s: cancelling the interaction[/]"
+            else f"[yellow]timed out after {timeout_s:.0f}s: cancelling the interaction[/]"
         )
-        await client.cancel_interaction(job.interaction_id)
+        await client.cancel_interaction(interaction_id)
         return ending
     finally:
         for task in (following, stopper):

@@ -56,6 +56,7 @@ class RunJob:
     plain: bool
     keep: bool
     timings: dict[str, float] = field(default_factory=dict)
+    server_url: str | None = None
     environment_id: str | None = None
     interaction_id: str | None = None
     ending: str = "failed"

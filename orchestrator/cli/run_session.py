@@ -18,11 +18,11 @@ from orchestrator.cli.artifacts import Artifact, changed, download_tree
 from orchestrator.cli.artifacts import snapshot as take_snapshot
 from orchestrator.cli.client import WarrenClient
 from orchestrator.cli.client_transport import ApiError, Json
-from orchestrator.cli.common import CliError, UsageProblem
+from orchestrator.cli.common import CliError, refused_is_usage
 from orchestrator.cli.connection import Connection
 from orchestrator.cli.console import err, literal
 from orchestrator.cli.embedded import EmbeddedServer
-from orchestrator.cli.run_follow import follow, settled
+from orchestrator.cli.run_chain import Chain, follow_chain
 from orchestrator.cli.run_job import EXIT_CODES, RunJob
 from orchestrator.cli.run_report import summary, write_report
 from orchestrator.cli.sources import pack_sources
@@ -61,7 +61,7 @@ async def _prepare_environment(client: WarrenClient, job: RunJob) -> dict[str, A
     """Upload sources into a new environment built from the agent's base environment."""
     if not job.sources:
         return {}
-    agent = await _refused_is_usage(client.get_agent(job.agent), "--agent")
+    agent = await refused_is_usage(client.get_agent(job.agent), "--agent")
     base = agent.get("base_environment") or {}
     if isinstance(base, str):
         environment_id = base
@@ -78,34 +78,23 @@ async def _prepare_environment(client: WarrenClient, job: RunJob) -> dict[str, A
     return {"environment": environment_id}
 
 
-async def _refused_is_usage(call: Any, flag: str) -> Any:
-    try:
-        return await call
-    except ApiError as exc:
-        if exc.status in (400, 404):
-            raise UsageProblem(f"{flag}: {exc.message}") from None
-        raise
-
-
 async def _run_on(client: WarrenClient, job: RunJob, report_path: Path | None, started: float) -> int:
     extra = await _prepare_environment(client, job)
     before = await take_snapshot(client, extra["environment"]) if extra else {}
     body: Json = {"agent": job.agent, "input": job.text, "background": True, **extra}
     if job.model:
         body["agent_config"] = {"type": "antigravity", "model": job.model}
-    created = await _refused_is_usage(client.create_interaction(body), "request")
+    created = await refused_is_usage(client.create_interaction(body), "request")
     job.interaction_id = created["id"]
     job.environment_id = job.environment_id or created.get("environment_id")
     err.print(
         f"[dim]interaction {literal(job.interaction_id)} · environment {literal(job.environment_id)}[/]",
         soft_wrap=True,
     )
-    run_started = time.monotonic()
-    job.ending = await follow(client, job)
-    job.timings["run_s"] = time.monotonic() - run_started
-    interaction = await settled(client, job.interaction_id)
-    if job.ending not in ("timeout", "interrupted"):
-        job.ending = str(interaction.get("status"))
+    chain = Chain(job.interaction_id, job.plain, job.timeout_s, job.server_url)
+    await follow_chain(client, chain)
+    job.interaction_id, job.ending = chain.interaction_id, chain.ending
+    job.timings["run_s"] = chain.run_s
     artifacts: list[Artifact] = []
     if job.output is not None and job.environment_id:
         download_started = time.monotonic()
@@ -125,6 +114,6 @@ async def _run_on(client: WarrenClient, job: RunJob, report_path: Path | None, s
     job.timings["total_s"] = time.monotonic() - started
     code = EXIT_CODES.get(job.ending, 1)
     if report_path is not None:
-        await asyncio.to_thread(write_report, report_path, job, interaction, artifacts, code)
-    summary(job, interaction, code)
+        await asyncio.to_thread(write_report, report_path, job, chain.interactions, artifacts, code)
+    summary(job, chain.interactions, code)
     return code
