@@ -2,6 +2,7 @@
 
 from orchestrator.cli import (
     agents,
+    approve,
     attach,
     doctor,
     envs,
@@ -26,7 +27,16 @@ app = WarrenTyper(
 )
 for noun in (agents, envs, files, image, keys, triggers, webhooks):
     app.add_typer(noun.app, name=noun.NAME)
-for verb in (serve.serve, run.run, logs.logs, attach.attach, models.models, doctor.doctor, mcp.mcp):
+for verb in (
+    serve.serve,
+    run.run,
+    approve.approve,
+    logs.logs,
+    attach.attach,
+    models.models,
+    doctor.doctor,
+    mcp.mcp,
+):
     app.command()(verb)
 
 if __name__ == "__main__":
