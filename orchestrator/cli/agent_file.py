@@ -10,6 +10,8 @@ system_instruction: You fix tests.
 model: gemini:gemini-3-pro
 max_total_tokens: 200000
 tools: [code_execution, url_context]
+require_approval:              # these built-in calls wait for `warren approve` (or the run's prompt)
+  - {tool: ^run_code$, arguments: "rm |git push", reason: deletes files or pushes}
 base_environment:
   network: disabled            # or {allowlist: [{domain: pypi.org}]}
   sources:
@@ -66,6 +68,17 @@ class EnvironmentEntry(_Model):
     """`on_demand` (default) or `self_hosted`."""
 
 
+class ApprovalEntry(_Model):
+    """Built-in calls that wait for a person's approval before they run."""
+
+    tool: str
+    """A regular expression searched in the tool's name, e.g. `^run_code$`."""
+    arguments: str | None = None
+    """A regular expression searched in each string among the call's arguments; absent: every call."""
+    reason: str | None = None
+    """What the approval request tells the person."""
+
+
 class AgentFile(_Model):
     """An agent definition as a person writes it."""
 
@@ -81,6 +94,8 @@ class AgentFile(_Model):
     """The model, e.g. `scripted:demo` or `gemini:gemini-3-pro`."""
     max_total_tokens: int | None = Field(default=None, gt=0)
     """Token budget of one run; past it the run ends `budget_exceeded`."""
+    require_approval: list[ApprovalEntry] | None = None
+    """Built-in calls that pause the run until approved (`warren approve`)."""
     tools: list[str | dict[str, Any]] | None = None
     """Tool types (`code_execution`, `url_context`, `google_search`) or wire tool objects."""
     base_environment: EnvironmentEntry | str | None = None

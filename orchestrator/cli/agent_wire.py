@@ -1,4 +1,5 @@
-"""An agent file as the wire `Agent` body: the model and budget into `agent_config`, local sources inlined.
+"""An agent file as the wire `Agent` body: model, budget and approval rules into `agent_config`, local
+sources inlined.
 
 A source given as a local `path` is read here and sent inline (base64), up to 16 MiB in all, so
 an agent can carry fixtures without a repository; version-control and dependency folders and
@@ -26,14 +27,17 @@ _MAX_INLINE_BYTES = 16 << 20
 def to_wire(agent: AgentFile, base: Path, lines: dict[tuple[Any, ...], int], path: Path) -> dict[str, Any]:
     """The wire `Agent` body of a checked agent file; `path` sources relative to `base` are inlined."""
     body: dict[str, Any] = agent.model_dump(
-        exclude_none=True, exclude={"model", "max_total_tokens", "tools", "base_environment", "skills"}
+        exclude_none=True,
+        exclude={"model", "max_total_tokens", "require_approval", "tools", "base_environment", "skills"},
     )
-    if agent.model or agent.max_total_tokens:
+    if agent.model or agent.max_total_tokens or agent.require_approval:
         config: dict[str, Any] = {"type": "antigravity"}
         if agent.model:
             config["model"] = agent.model
         if agent.max_total_tokens:
             config["max_total_tokens"] = str(agent.max_total_tokens)
+        if agent.require_approval:
+            config["require_approval"] = [r.model_dump(exclude_none=True) for r in agent.require_approval]
         body["agent_config"] = config
     if agent.tools is not None:
         body["tools"] = [{"type": t} if isinstance(t, str) else t for t in agent.tools]

@@ -10,13 +10,16 @@ import pty
 import signal
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from rich.console import Console
 
+from orchestrator.cli.agent_file import load_agent_file
 from orchestrator.cli.approval_prompt import Unanswered, ask_approval
 from orchestrator.cli.approvals import APPROVAL_TOOL, Approval, answer_body, approval_id, pending_approval
+from orchestrator.cli.common import UsageProblem
 from orchestrator.cli.render import PlainView
 from orchestrator.cli.run_report import chain_usage
 from orchestrator.cli.step_text import describe
@@ -197,3 +200,22 @@ def test_ctrl_c_at_the_prompt_leaves_it_unanswered(terminal: int) -> None:
         return await asking
 
     assert asyncio.run(interrupted()) is Unanswered.INTERRUPTED
+
+
+def test_an_agent_file_s_approval_rules_go_into_its_agent_config(tmp_path: Path) -> None:
+    path = tmp_path / "agent.yaml"
+    path.write_text(
+        "id: careful\nrequire_approval:\n"
+        "  - {tool: ^run_code$, arguments: 'rm |git push', reason: deletes or pushes}\n"
+        "  - {tool: browse}\n"
+    )
+    assert load_agent_file(path)["agent_config"] == {
+        "type": "antigravity",
+        "require_approval": [
+            {"tool": "^run_code$", "arguments": "rm |git push", "reason": "deletes or pushes"},
+            {"tool": "browse"},
+        ],
+    }
+    path.write_text("id: careful\nrequire_approval:\n  - {arguments: x}\n")
+    with pytest.raises(UsageProblem, match=r"agent.yaml:3: require_approval\[0\].tool: Field required"):
+        load_agent_file(path)
