@@ -2,7 +2,9 @@
 
 Before a call, every matching `pre_tool_execution` hook runs in order; one that answers
 `{"decision": "deny", "reason": ...}` skips the tool and the model reads the reason as the call's
-error. After it, the matching `post_tool_execution` hooks see the result. A hook reads one JSON
+error; one that answers `{"decision": "ask", "reason": ...}` makes the call wait for a person's
+approval (`ApprovalAsked`; Warren's extension), unless it has it. After it, the matching
+`post_tool_execution` hooks see the result. A hook reads one JSON
 object (the event, the tool's name and arguments, and after the call its output) on stdin or as
 the POST body. A command hook runs in the sandbox's workspace; an http hook goes through the
 sandbox's egress proxy, so the orchestrator's egress policy decides where it may go.
@@ -29,7 +31,7 @@ from agents.hooks_config import Handler, HookRule, LoadedHooks, load_hooks
 from agents.model_types import ToolCallPart
 from agents.tools.results import ToolResult
 
-__all__ = ["ToolHooks"]
+__all__ = ["ApprovalAsked", "ToolHooks"]
 
 _MAX_ANSWER = 64 * 1024
 _MAX_SENT_OUTPUT = 64 * 1024
@@ -37,6 +39,10 @@ _MAX_SENT_OUTPUT = 64 * 1024
 
 class HookFailed(Exception):
     """A hook did not give a usable answer."""
+
+
+class ApprovalAsked(Exception):
+    """A pre hook asked that the call wait for a person's approval; the message says which and why."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,8 @@ class ToolHooks:
     skills_root: Path
     fail_closed: bool = False
     env: dict[str, str] | None = None
+    approved: bool = False
+    """A person approved this call: a hook's "ask" lets it run (a "deny" still stops it)."""
 
     async def run(self, call: ToolCallPart, tool: Any) -> ToolResult:
         """`tool()` wrapped in the hooks that match `call`: denied, failed closed, or its result."""
@@ -65,9 +73,11 @@ class ToolHooks:
                 if self.fail_closed:
                     return _refused(f"hook {name} failed: {exc}")
                 continue
+            reason = str(answer.get("reason") or "no reason given")[:2000]
             if answer.get("decision") == "deny":
-                reason = str(answer.get("reason") or "no reason given")[:2000]
                 return _refused(f"denied by hook {name}: {reason}")
+            if answer.get("decision") == "ask" and not self.approved:
+                raise ApprovalAsked(f"hook {name}: {reason}")
         result: ToolResult = await tool()
         after: dict[str, Any] = {**event, "event": "post_tool_execution"}
         after |= {"tool_output": result.output[:_MAX_SENT_OUTPUT], "is_error": result.is_error}

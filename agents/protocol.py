@@ -33,7 +33,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from agents.model_types import GenerationConfig, ImagePart, ModelResponse, ToolDeclaration
+from agents.model_types import GenerationConfig, ImagePart, ModelResponse, ToolCallPart, ToolDeclaration
 
 __all__ = [
     "CA_SPKI_ENV",
@@ -121,6 +121,38 @@ class Claimed(_Model):
     """The bearer token of every later request (a warm-pool sandbox's: of its `assignment` call)."""
 
 
+class ApprovalRule(_Model):
+    """A built-in tool call that must wait for a person's approval (`agent_config.require_approval`)."""
+
+    tool: str = Field(max_length=256)
+    """A regular expression searched in the tool's name."""
+    arguments: str | None = Field(None, max_length=1024)
+    """A regular expression searched in each of the call's string arguments; None: any call."""
+    reason: str | None = Field(None, max_length=2000)
+    """What the approval request says; None: which rule matched."""
+
+
+class CarriedCall(_Model):
+    """A call of the previous interaction's last model answer that waited for approval, or came after
+    one that did: the runner settles these first, in order."""
+
+    call: ToolCallPart
+    """The model's call, as it made it."""
+    decision: Literal["approved", "denied"] | None = None
+    """The client's answer for the call that asked; None for the calls after it (checked as usual)."""
+    reason: str | None = Field(None, max_length=2000)
+    """Why it was denied, for the model."""
+
+
+class ApprovalRequest(_Model):
+    """The call the loop stopped before, waiting for a person's approval."""
+
+    call_id: str = Field(max_length=MAX_ID_CHARS)
+    """The model's call that must be approved."""
+    reason: str = Field(max_length=2300)
+    """Why approval is needed (the rule's reason, or the hook's)."""
+
+
 class WorkItem(_Model):
     """One turn of work for the runner. The conversation stays with the orchestrator: the runner
     sends only what is new (tool results) with each step."""
@@ -146,6 +178,10 @@ class WorkItem(_Model):
     hooks_fail_closed: bool = False
     """The operator's `WARREN_HOOKS_FAIL_CLOSED`: a tool hook that fails refuses its call (default:
     the hook is skipped, as Google's agents do)."""
+    approval_rules: list[ApprovalRule] = Field(default_factory=list, max_length=64)
+    """Calls that wait for a person's approval: the loop pauses as `requires_action` before one."""
+    carried: list[CarriedCall] = Field(default_factory=list, max_length=MAX_RESULTS)
+    """Calls left by the previous interaction's approval pause, settled before the first step."""
 
 
 class ModelCallResult(_Model):
@@ -246,6 +282,8 @@ class FinishReport(_Model):
     results: list[ToolResultReport] = Field(default_factory=list, max_length=MAX_RESULTS)
     """Results of the last model call's built-in tool calls not yet reported (e.g. before a client
     function pauses the loop)."""
+    approval: ApprovalRequest | None = None
+    """With `requires_action`: the call the loop stopped before, waiting for approval."""
 
 
 class Ack(_Model):

@@ -16,12 +16,15 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from agents.approval import approval_reason
 from agents.budget import over_budget
 from agents.channel import Channel, ChannelClosedError, ChannelRefusedError
-from agents.hooks import ToolHooks
+from agents.hooks import ApprovalAsked, ToolHooks
 from agents.model_types import ToolCallPart
 from agents.protocol import (
     TOKEN_ENV,
+    ApprovalRequest,
+    CarriedCall,
     FinishReport,
     Outcome,
     StepCall,
@@ -30,7 +33,7 @@ from agents.protocol import (
     WorkItem,
 )
 from agents.sandbox_view import step_context
-from agents.tool_calls import Tools, run_tool_call
+from agents.tool_calls import Tools, denied_report, run_tool_call
 
 __all__ = ["Runner"]
 
@@ -41,9 +44,11 @@ _CANCEL_POLL_S = 0.25
 class _Ending(Exception):
     """Ends the loop and carries how it ended."""
 
-    def __init__(self, outcome: Outcome, error: str | None = None) -> None:
+    def __init__(
+        self, outcome: Outcome, error: str | None = None, approval: ApprovalRequest | None = None
+    ) -> None:
         super().__init__(outcome, error)
-        self.outcome, self.error = outcome, error
+        self.outcome, self.error, self.approval = outcome, error, approval
 
 
 @dataclass
@@ -109,6 +114,7 @@ class Runner:
                 error=ending.error,
                 turn=progress.turn,
                 results=progress.pending,
+                approval=ending.approval,
             )
         )
         return ending.outcome
@@ -132,6 +138,9 @@ class Runner:
         """
         context = self.context(work)
         started, tokens, budget = time.monotonic(), 0, work.budget
+        if progress.turn == 0:  # the previous interaction's approval pause: settle its calls first
+            for carried in work.carried:
+                await self._run_tool(work, carried.call, progress, cancelled, carried)
         while True:
             over = over_budget(budget, progress.turn, started, tokens)
             if over:
@@ -164,13 +173,41 @@ class Runner:
                 raise _Ending("requires_action")
 
     async def _run_tool(
-        self, work: WorkItem, call: ToolCallPart, progress: _Progress, cancelled: asyncio.Event
+        self,
+        work: WorkItem,
+        call: ToolCallPart,
+        progress: _Progress,
+        cancelled: asyncio.Event,
+        carried: CarriedCall | None = None,
     ) -> None:
-        """Run one built-in tool; its result joins `progress.pending` even when a cancel came meanwhile."""
+        """Run one built-in tool; its result joins `progress.pending` even when a cancel came meanwhile.
+
+        A call that needs a person's approval (a rule, or a hook asking) and has none ends the loop
+        as `requires_action` before it runs; `carried` is the client's answer for a call that asked.
+        """
         if cancelled.is_set():
             raise _Ending("cancelled")
-        hooks = ToolHooks(self.workspace, self.skills_root, work.hooks_fail_closed, env=_hook_env())
-        progress.pending.append(await run_tool_call(self.tools, work, call, hooks))
+        decision = carried.decision if carried is not None else None
+        if decision == "denied":
+            progress.pending.append(denied_report(work, call, carried.reason if carried else None))
+            return
+        approved = decision == "approved"
+        reason = (
+            None
+            if approved or call.name not in work.builtin_tools
+            else approval_reason(work.approval_rules, call)
+        )
+        if reason is not None:
+            raise _Ending("requires_action", approval=ApprovalRequest(call_id=call.id, reason=reason))
+        hooks = ToolHooks(
+            self.workspace, self.skills_root, work.hooks_fail_closed, env=_hook_env(), approved=approved
+        )
+        try:
+            progress.pending.append(await run_tool_call(self.tools, work, call, hooks))
+        except ApprovalAsked as asked:
+            raise _Ending(
+                "requires_action", approval=ApprovalRequest(call_id=call.id, reason=str(asked))
+            ) from None
         if cancelled.is_set():
             raise _Ending("cancelled")
 

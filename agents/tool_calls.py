@@ -15,7 +15,7 @@ from agents.model_types import ImagePart, ToolCallPart
 from agents.protocol import ToolResultReport, WorkItem
 from agents.tools.results import ToolResult
 
-__all__ = ["Tools", "run_tool_call"]
+__all__ = ["Tools", "denied_report", "run_tool_call"]
 
 
 class Tools(Protocol):
@@ -59,4 +59,16 @@ async def run_tool_call(
         images=images,
         files=list(result.files),
         duration_s=time.monotonic() - started,
+    )
+
+
+def denied_report(work: WorkItem, call: ToolCallPart, reason: str | None) -> ToolResultReport:
+    """The result of a call a person refused to approve: it never ran, and the model reads why."""
+    why = reason or "no reason given"
+    return ToolResultReport(
+        interaction_id=work.interaction_id,
+        call_id=call.id,
+        name=call.name,
+        output=f"The tool did not run: the user denied approval for this call: {why}",
+        is_error=True,
     )

@@ -22,9 +22,17 @@ from collections.abc import Iterable
 
 from agents.model_types import Message
 from agents.protocol import Ack, Control, FinishReport, ModelCallResult, StepCall, WorkItem
+from orchestrator.channel.approval_step import approval_step
 from orchestrator.channel.claims import Claims
-from orchestrator.channel.errors import RunnerLost
-from orchestrator.channel.ledger import check_issued, issue, record_results, store
+from orchestrator.channel.errors import ChannelError, RunnerLost
+from orchestrator.channel.ledger import (
+    check_issued,
+    issue,
+    issue_carried,
+    record_results,
+    store,
+    waiting_call,
+)
 from orchestrator.channel.ports import Issuer, QuotaCheck, Reviver, ServerTools, TurnRecorder, Verdict
 from orchestrator.channel.queues import WorkQueues
 from orchestrator.channel.steps import take_step
@@ -103,6 +111,7 @@ class RunnerHub:
             turn.answers, turn.reported = list(resumed.answers), set(resumed.reported)
             for answer in turn.answers:
                 issue(turn, answer)
+        issue_carried(turn)
         self._turns.open(turn)
         await self._queues.put(environment_id, work)
         try:
@@ -134,7 +143,7 @@ class RunnerHub:
     async def _requeue(self, turn: Turn) -> None:
         """Queue the turn again for a new runner, from the last answer (`step` settles the rest)."""
         turn.seen = time.monotonic()
-        work = turn.work.model_copy(update={"first_turn": len(turn.answers)})
+        work = turn.work.model_copy(update={"first_turn": len(turn.answers), "carried": []})
         await self._queues.put(turn.environment_id, work)
 
     def expect(self, interaction_ids: Iterable[str]) -> None:
@@ -196,6 +205,11 @@ class RunnerHub:
         async with turn.lock:
             check_issued(turn, report.results)
             await record_results(turn, report.results)
+            if report.approval is not None:  # stored last: the step the client answers
+                if report.outcome != "requires_action":
+                    raise ChannelError("approval: only a `requires_action` ending waits for one")
+                call = waiting_call(turn, report.approval.call_id)
+                await turn.recorder.step(approval_step(call, report.approval.reason), flush=False)
             await store(turn)
         committed = self._turns.committed(report.interaction_id)
         if not turn.finished.done():

@@ -18,7 +18,17 @@ from orchestrator.channel.result_steps import result_step
 from orchestrator.channel.turn import Turn
 from orchestrator.observability.calls import tool_called
 
-__all__ = ["append_results", "check_issued", "issue", "record_results", "store", "unknown_outcomes"]
+__all__ = [
+    "append_results",
+    "check_issued",
+    "issue",
+    "issue_carried",
+    "lost_carried",
+    "record_results",
+    "store",
+    "unknown_outcomes",
+    "waiting_call",
+]
 
 _UNKNOWN_OUTCOME = (
     "This call was interrupted: the server restarted while it ran, and its outcome is unknown. "
@@ -32,6 +42,24 @@ def issue(turn: Turn, answer: ModelResponse) -> None:
     for part in answer.parts:
         if isinstance(part, ToolCallPart) and part.name not in client:
             turn.issued[part.id] = part.name
+
+
+def issue_carried(turn: Turn) -> None:
+    """Note the calls carried over from the previous interaction's approval pause: results may come
+    for these too (the runner settles them before its first step)."""
+    for carried in turn.work.carried:
+        turn.issued[carried.call.id] = carried.call.name
+
+
+def waiting_call(turn: Turn, call_id: str) -> ToolCallPart:
+    """The call a runner stopped before to wait for approval: one the model made in this turn (or
+    carried into it) whose result is not stored; anything else is refused."""
+    calls = [p for answer in turn.answers for p in answer.parts if isinstance(p, ToolCallPart)]
+    calls += [carried.call for carried in turn.work.carried]
+    for call in calls:
+        if call.id == call_id and turn.issued.get(call_id) == call.name and call_id not in turn.reported:
+            return call
+    raise ChannelError("approval.call_id: no call of this turn without a result has this id")
 
 
 def check_issued(turn: Turn, results: Iterable[ToolResultReport]) -> None:
@@ -61,6 +89,18 @@ def unknown_outcomes(turn: Turn, answer: int) -> list[ToolResultReport]:
         )
         for part in turn.answers[answer].parts
         if isinstance(part, ToolCallPart) and part.id not in turn.reported
+    ]
+
+
+def lost_carried(turn: Turn) -> list[ToolResultReport]:
+    """Carried calls no runner reported by a step: a runner that restarted its loop (they are not
+    handed out again), so like `unknown_outcomes` they are never run twice."""
+    return [
+        ToolResultReport(
+            interaction_id="", call_id=c.call.id, name=c.call.name, output=_UNKNOWN_OUTCOME, is_error=True
+        )
+        for c in turn.work.carried
+        if c.call.id not in turn.reported
     ]
 
 

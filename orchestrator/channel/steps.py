@@ -26,6 +26,7 @@ from orchestrator.channel.ledger import (
     append_results,
     check_issued,
     issue,
+    lost_carried,
     record_results,
     store,
     unknown_outcomes,
@@ -66,6 +67,7 @@ async def take_step(
         await record_results(turn, call.results)
         if call.turn > 0:
             await record_results(turn, unknown_outcomes(turn, call.turn - 1))
+        await record_results(turn, lost_carried(turn))
         if turn.cancel.is_set():
             await store(turn)
             return ModelCallResult(cancelled=True)

@@ -25,6 +25,7 @@ from orchestrator.environments.service import EnvironmentService
 from orchestrator.errors import InvalidArgument, NotFound
 from orchestrator.gateway.errors import UnknownProviderError
 from orchestrator.interactions.agent_tools import AgentTools, agent_tools
+from orchestrator.interactions.approvals import carried_calls
 from orchestrator.interactions.history import to_messages
 from orchestrator.interactions.model_settings import agent_config, check_supported
 from orchestrator.interactions.ports import PreparedAgent
@@ -219,11 +220,13 @@ class SandboxAgentRunner:
         tally = None if egress is None else egress.meter.tally(record.environment_id)
         watch = SandboxWatch(self.environments.backend, sandbox_id, tally)
         watch.start()
-        work = work_item(record, chain, self.budget).model_copy(
-            update={"hooks_fail_closed": self.hooks_fail_closed}
-        )
+        work = work_item(record, chain, self.budget)
+        own = len(recorder.inputs) + len(recorder.steps)
+        carried = carried_calls(history, own, work.builtin_tools)
         if resumed is not None:
             work.first_turn = len(resumed.answers)
+            carried = [c for c in carried if c.call.id not in resumed.reported]
+        work = work.model_copy(update={"hooks_fail_closed": self.hooks_fail_closed, "carried": carried})
         model, conversation = model_of(record.request, chain), to_messages(history)
         try:
             report = await watch.bounded(

@@ -21,6 +21,7 @@ from agents.model_types import (
     ToolResultPart,
 )
 from agents.tools.declarations import CODE_TOOL
+from orchestrator.channel.approval_step import is_approval_call
 from orchestrator.interactions.web_tools import WEB_TOOLS
 from orchestrator.mcp_tools import model_name
 
@@ -132,9 +133,14 @@ def _mcp_parts(step: Mapping[str, Any]) -> tuple[str, list[MessagePart]]:
 
 def to_messages(steps: Iterable[Mapping[str, Any]]) -> list[Message]:
     """The conversation the model sees, merging consecutive parts of the same role; a text
-    signature goes back on its text (`_signed_texts`)."""
+    signature goes back on its text (`_signed_texts`). Approval requests and their answers are
+    between Warren and the client: the model sees only its own call's result."""
+    steps = list(steps)
+    approvals = {step["id"] for step in steps if is_approval_call(step)}
     messages: list[Message] = []
     for step in steps:
+        if step.get("id") in approvals or step.get("call_id") in approvals:
+            continue
         role, parts = _step_parts(step)
         if not parts:
             continue

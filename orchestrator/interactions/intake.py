@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from orchestrator.channel.approval_step import is_approval_call
 from orchestrator.egress.policy import Resolver
 from orchestrator.errors import InvalidArgument, NotFound
 from orchestrator.gateway.errors import UnknownProviderError
 from orchestrator.gateway.registry import ProviderRegistry
+from orchestrator.interactions.approvals import parse_decision
 from orchestrator.interactions.finish import InteractionEvents
 from orchestrator.interactions.history import split_input
 from orchestrator.interactions.model_form import model_request
@@ -109,19 +111,29 @@ class Intake:
     async def _check_results(
         self, tenant: str, previous: InteractionRecord, steps: list[Step], offset: int
     ) -> None:
-        """Every `function_result` must answer a call the previous interaction left pending."""
-        pending = set()
+        """Every `function_result` must answer a call the previous interaction left pending, and an
+        approval request's answer must have the shape `approvals.parse_decision` reads."""
+        pending, approvals = set(), set()
         if previous.status == "requires_action":
             answered = set()
             for step in await all_steps(self._store, tenant, previous.id):
                 if step.get("type") == "function_call":
                     pending.add(step["id"])
+                    if is_approval_call(step):
+                        approvals.add(step["id"])
                 elif step.get("type") == "function_result":
                     answered.add(step.get("call_id"))
             pending -= answered
         for index, step in enumerate(steps):
-            if step.get("type") == "function_result" and step.get("call_id") not in pending:
+            if step.get("type") != "function_result":
+                continue
+            if step.get("call_id") not in pending:
                 raise InvalidArgument(
                     f"no pending function call {step.get('call_id')!r} in interaction {previous.id!r}",
                     field=f"input[{offset + index}].call_id",
                 )
+            if step["call_id"] in approvals:
+                try:
+                    parse_decision(step.get("result"))
+                except ValueError as exc:
+                    raise InvalidArgument(str(exc), field=f"input[{offset + index}].result") from exc

@@ -12,6 +12,7 @@ from typing import Any
 from agents.protocol import Budget, WorkItem
 from agents.tools.declarations import BROWSER_TOOL, BUILTIN_TOOL_NAMES, CODE_TOOLS
 from orchestrator.catalog import merged
+from orchestrator.interactions.approvals import approval_rules
 from orchestrator.interactions.client_tools import client_functions
 from orchestrator.interactions.model_settings import agent_config
 from orchestrator.store.interactions import InteractionRecord
@@ -55,6 +56,7 @@ def work_item(record: InteractionRecord, chain: list[dict[str, Any]], defaults: 
         client_tools=[t.name for t in functions],
         budget=budget,
         config=agent_config(request),
+        approval_rules=approval_rules(request, chain),
     )
 
 

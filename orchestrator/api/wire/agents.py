@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
-from pydantic import Field, Tag
+from pydantic import Field, Tag, field_validator
 
 from .common import WireModel, by_json_kind
 from .environments import EnvironmentConfig
@@ -17,9 +18,31 @@ __all__ = [
     "AgentList",
     "AgentSkill",
     "AntigravityAgentConfig",
+    "ApprovalRule",
     "EnvironmentRef",
     "SkillUpload",
 ]
+
+
+class ApprovalRule(WireModel):
+    """Warren extension: built-in calls that wait for a person's approval before they run."""
+
+    tool: Annotated[str, Field(min_length=1, max_length=256)]
+    """A regular expression searched in the built-in tool's name, e.g. `^run_code$`."""
+    arguments: Annotated[str, Field(min_length=1, max_length=1024)] | None = None
+    """A regular expression searched in each string among the call's arguments; absent: every call."""
+    reason: Annotated[str, Field(max_length=2000)] | None = None
+    """What the approval request tells the person; absent: which rule matched."""
+
+    @field_validator("tool", "arguments")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"not a regular expression: {exc}") from exc
+        return value
 
 
 class AntigravityAgentConfig(WireModel):
@@ -35,6 +58,9 @@ class AntigravityAgentConfig(WireModel):
     """Warren extension: stop with `budget_exceeded` after this many model calls (default 50)."""
     max_wall_seconds: float | None = Field(None, gt=0, le=86_400)
     """Warren extension: stop with `budget_exceeded` after this many seconds (default 1800)."""
+    require_approval: list[ApprovalRule] | None = Field(None, max_length=32)
+    """Warren extension: pause as `requires_action` before a built-in call these rules match, until
+    the client approves or denies it (an agent's rules hold for its interactions, which may add more)."""
 
 
 AgentConfig = AntigravityAgentConfig

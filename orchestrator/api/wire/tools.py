@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from .common import WireModel
 
@@ -41,7 +41,7 @@ class Function(WireModel):
     type: Literal["function"] = "function"
     """Always `function`."""
     name: str
-    """The function's name, as the model sees it."""
+    """The function's name, as the model sees it (not `warren_approval`: Warren's approval requests)."""
     description: str | None = None
     """What the function does, for the model."""
     short_description: str | None = None
@@ -50,6 +50,13 @@ class Function(WireModel):
     """The arguments, as a JSON Schema object."""
     defer_loading: bool | None = None
     """Declare the function lazily: the model sees only its short description until it asks for it."""
+
+    @field_validator("name")
+    @classmethod
+    def _not_reserved(cls, value: str) -> str:
+        if value == "warren_approval":
+            raise ValueError("`warren_approval` is reserved for Warren's approval requests")
+        return value
 
 
 class CodeExecution(WireModel):
