@@ -94,7 +94,7 @@ class EgressProxy:
         ca: WarrenCA | None = None,
     ) -> None:
         self.store = store
-        self.oauth = OAuthTokens(resolver)
+        self.oauth = OAuthTokens(resolver, store.credentials)
         """Access tokens of `oauth2` credentials, refreshed by the orchestrator."""
         self.ca = ca
         self._upstream_tls = upstream_context() if ca is not None else None

@@ -28,6 +28,8 @@ class Server:
 
     ttls: list[int] = field(default_factory=list)
     """`expires_in` of each token issued, in order."""
+    rotations: list[str] = field(default_factory=list)
+    """A new `refresh_token` for each token issued, in order, while there are some."""
     valid: set[str] = field(default_factory=set)
     forms: list[dict[str, list[str]]] = field(default_factory=list)
     heads: list[str] = field(default_factory=list)
@@ -46,9 +48,8 @@ class Server:
             token = f"at-{len(self.forms)}"
             self.valid.clear()
             self.valid.add(token)  # the set the API checks: the new token is the one it takes
-            answer = json.dumps(
-                {"access_token": token, "token_type": "Bearer", "expires_in": self.ttls.pop(0)}
-            )
+            issued = {"access_token": token, "token_type": "Bearer", "expires_in": self.ttls.pop(0)}
+            answer = json.dumps(issued | ({"refresh_token": self.rotations.pop(0)} if self.rotations else {}))
             status = "200 OK"
         else:
             ok = any(f"Authorization: Bearer {token}\r\n" in head for token in self.valid)
@@ -134,3 +135,31 @@ async def test_a_token_endpoint_the_address_rules_forbid_is_never_contacted(
         await proxy.close_all()
     assert answer.startswith("HTTP/1.1 403") and "reason=credential-refused" in answer, answer
     assert "the token endpoint is refused: ip-literal" in answer and api.heads == []
+
+
+async def test_a_rotated_refresh_token_is_stored_back_sealed_and_used_next(
+    store: Store, tmp_path: Path
+) -> None:
+    api = Server()
+    tokens = Server(ttls=[30, 30, 3600], valid=api.valid, rotations=["rt-rotated-2", "rt-rotated-3"])
+    async with (
+        await asyncio.start_server(tokens.handle, "127.0.0.1", 0) as token_server,
+        await asyncio.start_server(api.handle, "127.0.0.1", 0) as api_server,
+    ):
+        token_port = token_server.sockets[0].getsockname()[1]
+        port = api_server.sockets[0].getsockname()[1]
+        config = {"client_id": "c", "token_url": f"http://{TOKENS}:{token_port}/token"}
+        await store.credentials.create(
+            "tenant-a", "oa", "oauth2", oauth_secret(CLIENT_SECRET, REFRESH), config
+        )
+        spec = {"network": {"allowlist": [{"domain": f"{API}:{port}", "credential": "oa"}]}}
+        proxy, socket = await serve_environment(store, tmp_path, spec, [API, TOKENS])
+        answers = [await _request(socket, port) for _ in range(3)]  # each token expires at once (30 s)
+        await proxy.close_all()
+    assert all("200 OK" in answer for answer in answers)
+    assert [form["refresh_token"] for form in tokens.forms] == [[REFRESH], ["rt-rotated-2"], ["rt-rotated-3"]]
+    held = await store.credentials.secret("tenant-a", "oa")
+    assert held is not None and json.loads(held.secret)["refresh_token"] == "rt-rotated-3"
+    assert json.loads(held.secret)["client_secret"] == CLIENT_SECRET, "the client secret is kept"
+    raw = b"".join(path.read_bytes() for path in tmp_path.glob("w.db*"))  # the WAL too
+    assert b"rt-rotated" not in raw, "stored sealed, never in plain text"
