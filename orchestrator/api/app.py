@@ -33,6 +33,7 @@ from orchestrator.api.routes import (
     preview,
     shell,
     triggers,
+    usage,
     webhooks,
 )
 from orchestrator.config import Settings
@@ -89,6 +90,7 @@ def create_app(settings: Settings, services: ServicesFactory) -> FastAPI:
         live,
         metrics,
         preview,
+        usage,
         console,
     )
     for module in routers:

@@ -38,6 +38,10 @@ class SandboxCap:
             if not (token := page.next_page_token):
                 return busy
 
+    async def running(self, tenant: str) -> int:
+        """How many of the tenant's sandboxes run or are being made (what the cap counts)."""
+        return len(await self._busy(tenant))
+
     def _refuse_past_cap(self, env_id: str | None, busy: set[str]) -> None:
         if len(busy - {env_id}) >= self.max_sandboxes:
             raise QuotaExceeded(

@@ -17,7 +17,7 @@ from orchestrator.store.db import Database
 from orchestrator.store.models import TokenUsageRow, utcnow
 from orchestrator.store.records import Record
 
-__all__ = ["TokenUsage", "UsageTotals"]
+__all__ = ["DayUsage", "TokenUsage", "UsageTotals"]
 
 _COUNTERS = ("input_tokens", "output_tokens", "thought_tokens", "total_tokens")
 _WIRE_FIELDS = {
@@ -42,6 +42,13 @@ class UsageTotals(Record):
     """Sum of `total_thought_tokens`."""
     total_tokens: int = 0
     """Sum of `total_tokens`."""
+
+
+class DayUsage(UsageTotals):
+    """The sums of one UTC day."""
+
+    day: date
+    """The UTC day."""
 
 
 class TokenUsage:
@@ -105,3 +112,20 @@ class TokenUsage:
         async with self._db.read() as session:
             row = (await session.execute(stmt)).one()
         return UsageTotals(**{n: int(v) for n, v in zip(("interactions", *_COUNTERS), row, strict=True)})
+
+    async def per_day(self, tenant: str, since: date) -> list[DayUsage]:
+        """The tenant's sums for each day from `since` on that has any, oldest first (all its keys)."""
+        names = ("interactions", *_COUNTERS)
+        columns = [func.sum(getattr(TokenUsageRow, n)) for n in names]
+        stmt = (
+            select(TokenUsageRow.day, *columns)
+            .where(TokenUsageRow.tenant == tenant, TokenUsageRow.day >= since)
+            .group_by(TokenUsageRow.day)
+            .order_by(TokenUsageRow.day)
+        )
+        async with self._db.read() as session:
+            rows = (await session.execute(stmt)).all()
+        return [
+            DayUsage(day=row[0], **{n: int(v or 0) for n, v in zip(names, row[1:], strict=True)})
+            for row in rows
+        ]

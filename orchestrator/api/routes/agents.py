@@ -1,10 +1,11 @@
-"""`/{v}/agents`: create, get, list, delete. The built-in `default` and `research` agents always exist,
-and so do their aliases (Google's presets such as `antigravity-preview-05-2026`): `get` answers an
-alias with its target under the name the client sent, and no stored agent may take a built-in name.
+"""`/{v}/agents`: create, get, list, delete, and Warren's update (`PATCH`, an extension the console
+uses). The built-in `default` and `research` agents always exist, and so do their aliases (Google's
+presets such as `antigravity-preview-05-2026`): `get` answers an alias with its target under the
+name the client sent, and no stored agent may take a built-in name (nor be changed into one).
 
-An agent's `skills` (extension) are checked at create (`agent_checks.py`, with its environment
-references): names must be bundled skills, uploaded folders must hold a valid SKILL.md. Uploads are
-stored on disk and the stored agent keeps only `{"name", "description"}` for each.
+An agent's `skills` (extension) are checked at create and update (`agent_checks.py`, with its
+environment references): names must be bundled skills, uploaded folders must hold a valid SKILL.md.
+Uploads are stored on disk and the stored agent keeps only `{"name", "description"}` for each.
 """
 
 from __future__ import annotations
@@ -60,12 +61,7 @@ async def _create(services: Services, tenant: str, spec: dict[str, Any]) -> dict
         raise AlreadyExists(
             f"{spec['id']!r} is a built-in agent or alias and cannot be redefined", field="id"
         )
-    base = spec.get("base_agent") or DEFAULT_AGENT_ID
-    await resolve_agent(services.store, tenant, base, "base_agent", aliases)
-    _check_model(services, spec)
-    refuse_unsupported(services, spec)  # e.g. a forbidden `mcp_server` url, a self_hosted environment
-    await check_environment_ref(services, tenant, spec.get("base_environment"))
-    check_base_environment(services, spec.get("base_environment"))
+    await _check(services, tenant, spec)
     skills = skill_store(services)
     uploads: list[Mapping[str, Any]] = []
     if spec.get("skills") is not None:
@@ -73,21 +69,95 @@ async def _create(services: Services, tenant: str, spec: dict[str, Any]) -> dict
         spec["skills"], uploads = await asyncio.to_thread(check_skills, skills, spec["skills"])
     record = await services.store.agents.create(tenant, spec["id"], spec)  # 409 `id` when taken
     try:
-        for upload in uploads:
-            await asyncio.to_thread(
-                skills.save,
-                tenant,
-                "agents",
-                spec["id"],
-                upload["name"],
-                upload["files"],
-                upload.get("encoding"),
-            )
+        await _save_uploads(services, tenant, spec["id"], uploads)
     except BaseException:
         await services.store.agents.delete(tenant, spec["id"])
         await asyncio.to_thread(skills.remove, tenant, "agents", spec["id"])
         raise
     return _echo(record.spec)
+
+
+async def _check(services: Services, tenant: str, spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """What a create or an update must pass beyond the schema; the chain of its base agents."""
+    base = spec.get("base_agent") or DEFAULT_AGENT_ID
+    chain = await resolve_agent(services.store, tenant, base, "base_agent", services.agent_aliases)
+    _check_model(services, spec)
+    refuse_unsupported(services, spec)  # e.g. a forbidden `mcp_server` url, a self_hosted environment
+    await check_environment_ref(services, tenant, spec.get("base_environment"))
+    check_base_environment(services, spec.get("base_environment"))
+    return chain
+
+
+async def _save_uploads(
+    services: Services, tenant: str, agent_id: str, uploads: list[Mapping[str, Any]]
+) -> None:
+    skills = skill_store(services)
+    for upload in uploads:
+        await asyncio.to_thread(
+            skills.save, tenant, "agents", agent_id, upload["name"], upload["files"], upload.get("encoding")
+        )
+
+
+_UPDATABLE = (
+    "description",
+    "base_agent",
+    "system_instruction",
+    "tools",
+    "agent_config",
+    "base_environment",
+    "skills",
+)
+
+
+@router.patch(
+    "/{agent_id}", response_model=Agent, response_model_exclude_none=True, operation_id="agents-update"
+)
+async def update_agent(
+    agent_id: str,
+    body: Agent,
+    _v: VersionDep,
+    caller: CallerDep,
+    services: ServicesDep,
+    update_mask: Annotated[str | None, Query(max_length=256, description="Fields to change")] = None,
+) -> dict[str, Any]:
+    """Warren extension: change a custom agent's fields, those `update_mask` names (without one: those
+    the body sets; a named field the body leaves out is cleared). Checked like a create; new skills
+    replace the agent's uploaded ones. Interactions already running keep what they started with."""
+    if services.agent_aliases.builtin(agent_id) is not None or services.agent_aliases.target(agent_id):
+        raise FailedPrecondition(f"the built-in agent {agent_id!r} cannot be changed")
+    names = (
+        [n.strip() for n in update_mask.split(",") if n.strip()]
+        if update_mask
+        else sorted(body.model_fields_set)
+    )
+    for name in names:
+        if name not in _UPDATABLE:
+            where = "update_mask" if update_mask else name
+            raise InvalidArgument(
+                f"{name!r} cannot be changed; these can: {', '.join(_UPDATABLE)}", field=where
+            )
+    if body.id is not None and body.id != agent_id:
+        raise InvalidArgument("an agent's id cannot change", field="id")
+    record = await services.store.agents.get(caller.tenant, agent_id)
+    if record is None:
+        raise NotFound(f"agent {agent_id!r} not found")
+    wire, spec = to_wire(body), dict(record.spec)
+    for name in names:
+        if wire.get(name) is None:
+            spec.pop(name, None)
+        else:
+            spec[name] = wire[name]
+    chain = await _check(services, caller.tenant, spec)
+    if agent_id in (base.get("id") for base in chain):
+        raise InvalidArgument(f"{agent_id!r} would be its own base agent", field="base_agent")
+    uploads: list[Mapping[str, Any]] = []
+    if "skills" in names and spec.get("skills") is not None:
+        spec["skills"], uploads = await asyncio.to_thread(check_skills, skill_store(services), spec["skills"])
+    updated = await services.store.agents.update(caller.tenant, agent_id, spec)
+    if "skills" in names:  # the stored row names the new set: its folders follow
+        await asyncio.to_thread(skill_store(services).remove, caller.tenant, "agents", agent_id)
+        await _save_uploads(services, caller.tenant, agent_id, uploads)
+    return _echo(updated.spec)
 
 
 @router.get("", response_model=AgentList, response_model_exclude_none=True, operation_id="agents-list")

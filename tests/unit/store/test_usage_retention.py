@@ -47,6 +47,20 @@ async def _count(db: Database, table: type[StepRow] | type[EventRow], interactio
         return int(await session.scalar(stmt) or 0)
 
 
+async def test_usage_per_day_sums_every_key_of_the_tenant_oldest_first(store: Store) -> None:
+    today = utcnow().date()
+    await store.usage.record("t1", {"total_tokens": 7}, api_key_id="a", interactions=1, day=today)
+    await store.usage.record("t1", {"total_tokens": 3}, api_key_id="b", day=today)
+    await store.usage.record("t1", {"total_tokens": 5}, api_key_id="a", day=today - timedelta(days=1))
+    await store.usage.record("t1", {"total_tokens": 1}, day=today - timedelta(days=9))
+    await store.usage.record("t2", {"total_tokens": 50}, day=today)
+    days = await store.usage.per_day("t1", today - timedelta(days=1))
+    assert [(d.day, d.total_tokens, d.interactions) for d in days] == [
+        (today - timedelta(days=1), 5, 0),
+        (today, 10, 1),
+    ]
+
+
 async def test_purge_deletes_old_interactions_with_steps_and_events(store: Store, db: Database) -> None:
     old = [
         await store.interactions.create(t, InteractionCreate(request={}, steps=[{"type": "user_input"}]))
