@@ -54,8 +54,6 @@ async def ask_approval(request: Approval) -> tuple[bool, str] | Unanswered:
 
 
 async def _read_line(prompt: str) -> str | Unanswered:
-    err.file.write(prompt)
-    err.file.flush()
     loop = asyncio.get_running_loop()
     answer: asyncio.Future[str | Unanswered] = loop.create_future()
     fd = sys.stdin.fileno()
@@ -73,6 +71,8 @@ async def _read_line(prompt: str) -> str | Unanswered:
     with contextlib.suppress(NotImplementedError, RuntimeError):  # loop has no signal handlers
         loop.add_signal_handler(signal.SIGINT, settle, Unanswered.INTERRUPTED)
     try:
+        err.file.write(prompt)  # only now: a Ctrl-C from one who has seen it reaches `settle`
+        err.file.flush()
         got = await answer
     finally:
         loop.remove_reader(fd)
