@@ -1,8 +1,10 @@
 // Keeps one interaction's timeline live: follows its event stream and, when the connection drops,
 // reconnects with `last_event_id` set to the last event applied, so no step is missed or repeated.
+// Events are applied in batches (all those of one network read at once), so replaying a stored
+// interaction of thousands of steps costs one state update per read, not one per event.
 import { useEffect, useState } from "preact/hooks";
-import { ApiError, followEvents } from "./api";
-import { emptyTimeline, reduce, type Timeline } from "./timeline";
+import { ApiError, followEvents, type StreamEvent } from "./api";
+import { emptyTimeline, reduceAll, type Timeline } from "./timeline";
 
 const RETRY_MS = 1000;
 
@@ -12,9 +14,16 @@ export function useTimeline(id: string): Timeline {
   useEffect(() => {
     const abort = new AbortController();
     let last = -1;
-    const apply = (event: Parameters<typeof reduce>[1]) => {
+    let batch: StreamEvent[] = [];
+    const flush = () => {
+      const events = batch;
+      batch = [];
+      if (!abort.signal.aborted) setTimeline((current) => reduceAll(current, events));
+    };
+    const apply = (event: StreamEvent) => {
       last = Number(event.event_id);
-      setTimeline((current) => reduce(current, event));
+      if (batch.length === 0) queueMicrotask(flush); // after the rest of this read's events
+      batch.push(event);
     };
     (async () => {
       while (!abort.signal.aborted) {

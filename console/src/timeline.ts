@@ -79,46 +79,62 @@ function finish(step: Step): void {
 
 /** The timeline after one more event (a new object; steps are copied when they change). */
 export function reduce(timeline: Timeline, event: StreamEvent): Timeline {
-  const next: Timeline = { ...timeline, lastEventId: Number(event.event_id) };
+  return reduceAll(timeline, [event]);
+}
+
+/** The timeline after a batch of events: the step list is copied once per batch (not once per event)
+ * and a step at most once, so replaying a long interaction's thousands of events stays linear. */
+export function reduceAll(timeline: Timeline, events: StreamEvent[]): Timeline {
+  if (events.length === 0) return timeline;
+  const next: Timeline = { ...timeline };
   const steps = [...timeline.steps];
-  const at = (index: number) => steps.findIndex((s) => s.index === index);
-  switch (event.event_type) {
-    case "interaction.created":
-    case "interaction.completed":
-      next.interaction = { ...(timeline.interaction ?? {}), ...event.interaction };
-      if (event.event_type === "interaction.completed") next.ended = true;
-      break;
-    case "interaction.status_update":
-      next.interaction = {
-        ...(timeline.interaction ?? { id: event.interaction_id }),
-        status: event.status,
-        ...(event.usage ? { usage: event.usage } : {}),
-      } as Interaction;
-      break;
-    case "step.start":
-      steps.push({ ...structuredClone(event.step ?? {}), index: event.index, done: false });
-      break;
-    case "step.delta": {
-      const i = at(event.index);
-      if (i >= 0) {
-        const step = structuredClone(steps[i]);
-        applyDelta(step, event.delta ?? {});
-        steps[i] = step;
-      }
-      break;
+  const copied = new Set<Step>();
+  const at = (index: number) => {
+    for (let i = steps.length - 1; i >= 0; i--) if (steps[i].index === index) return i; // the newest is last
+    return -1;
+  };
+  const own = (i: number) => {
+    if (!copied.has(steps[i])) {
+      steps[i] = structuredClone(steps[i]);
+      copied.add(steps[i]);
     }
-    case "step.stop": {
-      const i = at(event.index);
-      if (i >= 0) {
-        const step = structuredClone(steps[i]);
-        finish(step);
-        steps[i] = step;
+    return steps[i];
+  };
+  for (const event of events) {
+    next.lastEventId = Number(event.event_id);
+    switch (event.event_type) {
+      case "interaction.created":
+      case "interaction.completed":
+        next.interaction = { ...(next.interaction ?? {}), ...event.interaction };
+        if (event.event_type === "interaction.completed") next.ended = true;
+        break;
+      case "interaction.status_update":
+        next.interaction = {
+          ...(next.interaction ?? { id: event.interaction_id }),
+          status: event.status,
+          ...(event.usage ? { usage: event.usage } : {}),
+        } as Interaction;
+        break;
+      case "step.start": {
+        const step: Step = { ...structuredClone(event.step ?? {}), index: event.index, done: false };
+        steps.push(step);
+        copied.add(step);
+        break;
       }
-      break;
+      case "step.delta": {
+        const i = at(event.index);
+        if (i >= 0) applyDelta(own(i), event.delta ?? {});
+        break;
+      }
+      case "step.stop": {
+        const i = at(event.index);
+        if (i >= 0) finish(own(i));
+        break;
+      }
+      case "error":
+        next.error = event.error?.message ?? "the stream reported an error";
+        break;
     }
-    case "error":
-      next.error = event.error?.message ?? "the stream reported an error";
-      break;
   }
   next.steps = steps;
   return next;

@@ -5,7 +5,8 @@ import { duration, tokens, when } from "../format";
 import { useTimeline } from "../live";
 import { go } from "../route";
 import { isTerminal, type Step } from "../timeline";
-import { StepView, texts } from "./steps";
+import { StepList } from "./step_list";
+import { texts } from "./steps";
 
 /** The request fields a follow-up turn repeats, so it runs as this one did. */
 function followUp(interaction: Interaction, input: unknown): Json {
@@ -44,11 +45,15 @@ export function InteractionPage({ id }: { id: string }) {
   const [error, setError] = useState("");
   const [busy, setBusy] = useState(false);
   const [task, setTask] = useState("");
+  const [running, setRunning] = useState(false); // when opened: follow its newest steps
   const interaction = timeline.interaction;
 
   useEffect(() => {
     call<Interaction>("GET", `interactions/${id}?include_input=true`)
-      .then((found) => setTask(inputText(found.input)))
+      .then((found) => {
+        setTask(inputText(found.input));
+        setRunning(!isTerminal(found.status));
+      })
       .catch(() => setTask("")); // the stream reports what went wrong
   }, [id]);
   const status = interaction?.status;
@@ -143,11 +148,7 @@ export function InteractionPage({ id }: { id: string }) {
           </pre>
         </div>
       )}
-      <ol class="timeline" aria-label="Steps" aria-live="polite">
-        {timeline.steps.map((step) => (
-          <StepView step={step} environmentId={interaction?.environment_id} />
-        ))}
-      </ol>
+      <StepList key={id} steps={timeline.steps} environmentId={interaction?.environment_id} follow={running} />
       {pending.length > 0 && (
         <form
           class="answer"

@@ -109,7 +109,7 @@ function Body({ step, environmentId }: { step: Step; environmentId?: string }) {
   }
 }
 
-const TITLES: Record<string, string> = {
+export const TITLES: Record<string, string> = {
   user_input: "Input",
   thought: "Thought",
   model_output: "Model",
@@ -119,10 +119,27 @@ const TITLES: Record<string, string> = {
   function_result: "Tool result",
 };
 
-export function StepView({ step, environmentId }: { step: Step; environmentId?: string }) {
+interface StepProps {
+  step: Step;
+  environmentId?: string;
+  /** Its place in the whole timeline (from 0), for keyboard moves and, with `size`, screen readers. */
+  position: number;
+  /** The timeline's length, when only part of it is rendered. */
+  size?: number;
+}
+
+export function StepView({ step, environmentId, position, size }: StepProps) {
   const name = step.name ? ` ${step.name}` : "";
   return (
-    <li class={`step step-${step.type}${step.done ? "" : " running"}`} data-step-type={step.type} data-index={step.index}>
+    <li
+      class={`step step-${step.type}${step.done ? "" : " running"}`}
+      data-step-type={step.type}
+      data-index={step.index}
+      data-position={position}
+      tabIndex={-1}
+      aria-posinset={size === undefined ? undefined : position + 1}
+      aria-setsize={size}
+    >
       <h3>
         {TITLES[step.type] ?? step.type}
         {name}
