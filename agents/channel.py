@@ -10,11 +10,23 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections.abc import Callable
 from typing import TypeVar
 
 from pydantic import BaseModel
 
-from agents.protocol import PREFIX, Ack, Claimed, Control, FinishReport, ModelCallResult, StepCall, WorkItem
+from agents.protocol import (
+    PREFIX,
+    Ack,
+    Claimed,
+    Control,
+    FinishReport,
+    Frame,
+    FrameAck,
+    ModelCallResult,
+    StepCall,
+    WorkItem,
+)
 from agents.uds_http import ChannelTransportError, UnixHttp
 
 __all__ = ["Channel", "ChannelClosedError", "ChannelRefusedError", "claim"]
@@ -73,6 +85,8 @@ class Channel:
         headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
         self._http = UnixHttp(socket_path, headers)
         self._max_backoff_s = max_backoff_s
+        self.on_watched: Callable[[bool], None] | None = None
+        """Told on each control poll whether someone watches the browser (`Toolbox.watch`)."""
 
     async def close(self) -> None:
         """Close the connections."""
@@ -123,5 +137,23 @@ class Channel:
 
     async def control(self, interaction_id: str) -> Control:
         """Read the interaction's control state (cancel)."""
-        control = await self._request("GET", "/control", Control, interaction_id=interaction_id)
-        return control or Control()
+        control = await self._request("GET", "/control", Control, interaction_id=interaction_id) or Control()
+        if self.on_watched is not None:
+            self.on_watched(control.watched)
+        return control
+
+    async def frame(self, frame: Frame) -> bool:
+        """Send one frame of the browser page; whether anyone still watches.
+
+        Sent once, never retried (the next frame replaces it): a failure reads as "nobody watches",
+        and a refusal for the rate (429) as "still watched".
+        """
+        try:
+            response = await self._http.request("POST", f"{PREFIX}/frames", frame.model_dump_json().encode())
+        except ChannelTransportError:
+            return False
+        if response.status == 429:
+            return True
+        if response.status != 200:
+            return False
+        return FrameAck.model_validate_json(response.body).watched

@@ -9,6 +9,8 @@ one request model and answers one response model, all defined here.
     POST /runner/v1/finish          FinishReport -> Ack                       how the turn ended
     GET  /runner/v1/control?interaction_id=ID -> Control                      cancel requested?
     POST /runner/v1/claim                   -> Claimed (200), refused (403)   the runner's credential
+    POST /runner/v1/frames          Frame -> FrameAck                         the browser page, only
+                                                                              while someone watches
 
 Every request but `claim` carries `Authorization: Bearer <per-environment token>`. The token is
 never in the sandbox's environment (where `docker exec` and every process would inherit it): the
@@ -48,6 +50,8 @@ __all__ = [
     "Claimed",
     "Control",
     "FinishReport",
+    "Frame",
+    "FrameAck",
     "ModelCallResult",
     "Outcome",
     "SkillBrief",
@@ -95,6 +99,10 @@ MAX_ID_CHARS = 256
 """Characters of an interaction id, a call id or a tool name."""
 MAX_ERROR_CHARS = 64 * 1024
 """Characters of the error text a runner reports with `finish`."""
+MAX_FRAME_BYTES = 512 * 1024
+"""Bytes of one frame of the agent's browser page (a JPEG at most 1024 px wide is about 100 KiB)."""
+MAX_FRAME_CHARS = 4 * -(-MAX_FRAME_BYTES // 3)
+"""Characters of one frame in base64."""
 
 Outcome = Literal["completed", "requires_action", "failed", "cancelled", "budget_exceeded", "incomplete"]
 
@@ -298,6 +306,29 @@ class Control(_Model):
 
     cancel: bool = False
     """True when the client cancelled the interaction."""
+    watched: bool = False
+    """True when someone watches the environment's browser: the runner streams its page's frames."""
+
+
+class Frame(_Model):
+    """One frame of the agent's browser page, sent only while someone watches (at most a few a second).
+
+    The orchestrator never decodes it: it checks the size and the JPEG start, keeps the latest frame
+    of each environment in memory, and relays it to the watchers as an `image/jpeg`."""
+
+    jpeg_b64: str = Field(max_length=MAX_FRAME_CHARS, pattern=r"^/9j/[A-Za-z0-9+/]*={0,2}$")
+    """The JPEG, base64 (a JPEG starts with FF D8 FF, `/9j/` in base64)."""
+    url: str = Field("", max_length=4096)
+    """The page's URL when the frame was painted."""
+    timestamp: float = 0.0
+    """When the page painted it, in seconds since the Unix epoch."""
+
+
+class FrameAck(_Model):
+    """The answer to a frame."""
+
+    watched: bool = False
+    """False once nobody watches: the runner stops its screencast until a control poll says otherwise."""
 
 
 # ---- the warm pool ---------------------------------------------------------------------------------

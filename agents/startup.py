@@ -58,7 +58,8 @@ def main() -> None:
         port = int(os.environ.get(forwarder.PORT_ENV, FORWARDER_PORT))
         proxy = await forwarder.serve(egress, port) if egress else None  # allowlist: the only way out
         try:
-            toolbox = Toolbox()
+            toolbox = Toolbox(frames=channel.frame)  # the browser's page, while someone watches
+            channel.on_watched = toolbox.watch
             shell = asyncio.create_task(toolbox.prestart())  # overlaps the first model turn
             await Runner(channel, toolbox).serve_forever()
             await shell

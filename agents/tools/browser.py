@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from agents.protocol import CA_SPKI_ENV
 from agents.tools.args import BrowserArgs
 from agents.tools.results import ImageData, ToolError, ToolResult
+from agents.tools.screencast import Screencast
 from agents.tools.text import DEFAULT_OUTPUT_LIMIT, cap_text
 from agents.tools.workspace import Workspace
 
@@ -69,8 +70,11 @@ class BrowserSession:
         *,
         executable: str | None = None,
         output_limit: int = DEFAULT_OUTPUT_LIMIT,
+        screencast: Screencast | None = None,
     ) -> None:
         self._ws = workspace
+        self._screencast = screencast
+        """Streams the active page while someone watches (None: never)."""
         self._executable = executable or os.environ.get("WARREN_CHROMIUM", "/usr/bin/chromium")
         self._limit = output_limit
         self._playwright: Playwright | None = None
@@ -108,11 +112,14 @@ class BrowserSession:
         context.set_default_timeout(_ACTION_TIMEOUT_MS)
         context.set_default_navigation_timeout(_NAVIGATION_TIMEOUT_MS)
         context.on("page", self._adopt)  # links that open a new tab continue there
-        self._page = await context.new_page()
+        self._adopt(await context.new_page())
+        assert self._page is not None
         return self._page
 
     def _adopt(self, page: Page) -> None:
         self._page = page
+        if self._screencast is not None:
+            self._screencast.follow(page)
 
     async def _dispatch(self, page: Page, args: BrowserArgs) -> ToolResult:
         action = args.action
@@ -225,6 +232,8 @@ class BrowserSession:
 
     async def close(self) -> None:
         """Close the browser and stop Playwright's driver."""
+        if self._screencast is not None:
+            await self._screencast.close()
         browser, playwright = self._browser, self._playwright
         self._browser = self._playwright = self._page = None
         if browser is not None:

@@ -33,6 +33,7 @@ from agents.tools.declarations import builtin_declarations
 from agents.tools.files import FileTools
 from agents.tools.results import ToolError, ToolResult
 from agents.tools.run_code import CodeSessions
+from agents.tools.screencast import FrameSink, Screencast
 from agents.tools.search import FileSearch
 from agents.tools.skill import SkillLoader
 from agents.tools.toolbox_config import ToolboxConfig
@@ -64,17 +65,30 @@ class Toolbox:
     Use as an async context manager, or call `close()` when the session ends.
     """
 
-    def __init__(self, config: ToolboxConfig | None = None, *, enabled: Iterable[str] | None = None) -> None:
+    def __init__(
+        self,
+        config: ToolboxConfig | None = None,
+        *,
+        enabled: Iterable[str] | None = None,
+        frames: FrameSink | None = None,
+    ) -> None:
         """Args:
         config: where the tools work; defaults suit the sandbox (`/workspace`, `/skills`).
         enabled: the subset of `BUILTIN_TOOL_NAMES` this agent may use (default: all).
+        frames: where the browser's page goes while someone watches (`watch`); None: nowhere.
         """
         self.config = config or ToolboxConfig()
         cfg = self.config
         self.workspace = Workspace.at(cfg.workspace)
         env = {k: v for k, v in os.environ.items() if k not in cfg.hidden_env} | cfg.code_env
         self._code = CodeSessions(self.workspace, env, cfg.output_limit)
-        self._browser = BrowserSession(self.workspace, executable=cfg.chromium, output_limit=cfg.output_limit)
+        self._screencast = Screencast(frames) if frames is not None else None
+        self._browser = BrowserSession(
+            self.workspace,
+            executable=cfg.chromium,
+            output_limit=cfg.output_limit,
+            screencast=self._screencast,
+        )
         files = FileTools(self.workspace, cfg.output_limit)
         search = FileSearch(self.workspace, use_ripgrep=cfg.use_ripgrep)
         skills = SkillLoader(cfg.skills_root, cfg.workspace)
@@ -128,6 +142,11 @@ class Toolbox:
         """Start the bash session ahead of the first `run_code` (only when the agent may run code)."""
         if "run_code" in self._tools:
             await self._code.prestart()
+
+    def watch(self, watched: bool) -> None:
+        """Someone watches the browser (or stopped): stream its page to `frames` only meanwhile."""
+        if self._screencast is not None:
+            self._screencast.want(watched)
 
     async def interrupt(self) -> None:
         """Stop whatever is running (the kernel's execution, the shell's command); sessions survive.

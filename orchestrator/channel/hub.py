@@ -25,6 +25,7 @@ from agents.protocol import Ack, Control, FinishReport, ModelCallResult, StepCal
 from orchestrator.channel.approval_step import approval_step
 from orchestrator.channel.claims import Claims
 from orchestrator.channel.errors import ChannelError, RunnerLost
+from orchestrator.channel.frames import FrameBoard
 from orchestrator.channel.ledger import (
     check_issued,
     issue,
@@ -68,6 +69,8 @@ class RunnerHub:
         self._queues = WorkQueues()
         self._turns = TurnTable()
         self._heard: dict[str, float] = {}  # environment id -> when its runner last asked anything
+        self.frames = FrameBoard()
+        """The latest frame of each watched environment's browser page (`channel.frames`)."""
 
     async def run(
         self,

@@ -47,6 +47,9 @@ class ChannelLimits:
     channel once `lookup_burst` is spent; past it, 503 at once (the runner retries 5xx)."""
     lookup_burst: int = 5
     """Lookups a channel may make back to back."""
+    frames_per_s: float = 10.0
+    """Frames of the browser page (`POST /runner/v1/frames`) per second per channel, after a burst
+    of as many; past it, 429 before the body is read (the runner sends at most 5 a second)."""
 
 
 @dataclass

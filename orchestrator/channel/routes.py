@@ -22,6 +22,7 @@ from agents.protocol import PREFIX, Claimed, FinishReport, StepCall
 from orchestrator.channel.assignment import assignment_endpoint
 from orchestrator.channel.binding import AssignmentSource, Binding, TokenCheck
 from orchestrator.channel.errors import ChannelBusy, ChannelError
+from orchestrator.channel.frame_route import frames_endpoint
 from orchestrator.channel.http import BodyTooLarge, Handler, error, problems, read_body, reply, wait_seconds
 from orchestrator.channel.hub import RunnerHub
 from orchestrator.channel.limits import ChannelLimits, Throttle
@@ -105,7 +106,9 @@ def runner_app(
             return reply(await hub.finish(environment_id, report))
 
     async def control(request: Request) -> Response:
-        return reply(hub.control(environment_id, request.query_params.get("interaction_id", "")))
+        control = hub.control(environment_id, request.query_params.get("interaction_id", ""))
+        control.watched = hub.frames.watched(environment_id)
+        return reply(control)
 
     async def claim(request: Request) -> Response:
         token = await hub.claim(environment_id)  # armed once per sandbox start: the first ask wins
@@ -123,6 +126,11 @@ def runner_app(
             Route(f"{PREFIX}/step", endpoint(step), methods=["POST"]),
             Route(f"{PREFIX}/finish", endpoint(finish), methods=["POST"]),
             Route(f"{PREFIX}/control", endpoint(control), methods=["GET"]),
+            Route(
+                f"{PREFIX}/frames",
+                endpoint(frames_endpoint(hub.frames, environment_id, limits)),
+                methods=["POST"],
+            ),
             Route(f"{PREFIX}/claim", claim, methods=["POST"]),
         ]
     )
