@@ -6,6 +6,7 @@ import { InteractionPage } from "./pages/interaction";
 import { InteractionsPage } from "./pages/interactions";
 import { NewRunPage } from "./pages/new_run";
 import { SignIn } from "./pages/sign_in";
+import { UsagePage } from "./pages/usage";
 import { useRoute } from "./route";
 import { forgetKey, storedKey } from "./session";
 
@@ -52,6 +53,9 @@ export function App() {
           <a href="#/agents" aria-current={route.page === "agents" ? "page" : undefined}>
             Agents
           </a>
+          <a href="#/usage" aria-current={route.page === "usage" ? "page" : undefined}>
+            Usage
+          </a>
         </nav>
         <span class="who" data-testid="tenant">
           Tenant <strong>{caller.tenant}</strong> <span class="muted">(key {caller.api_key_id})</span>
@@ -65,6 +69,7 @@ export function App() {
         {route.page === "interaction" && <InteractionPage key={route.id} id={route.id} />}
         {route.page === "new" && <NewRunPage />}
         {route.page === "agents" && <AgentsPage />}
+        {route.page === "usage" && <UsagePage />}
         {route.page === "environment" && <EnvironmentPage key={route.id} id={route.id} />}
       </main>
     </>

@@ -6,6 +6,7 @@ export type Route =
   | { page: "interaction"; id: string }
   | { page: "new" }
   | { page: "agents" }
+  | { page: "usage" }
   | { page: "environment"; id: string };
 
 const ID = /^[A-Za-z0-9_-]{1,128}$/;
@@ -14,6 +15,7 @@ export function parse(hash: string): Route {
   const [, page, id] = hash.replace(/^#/, "").split("/");
   if (page === "new") return { page: "new" };
   if (page === "agents") return { page: "agents" };
+  if (page === "usage") return { page: "usage" };
   if (page === "interactions" && id && ID.test(id)) return { page: "interaction", id };
   if (page === "environments" && id && ID.test(id)) return { page: "environment", id };
   return { page: "interactions" };

@@ -12,7 +12,7 @@ from typing import Any
 
 from orchestrator.channel.approval_step import is_approval_call
 from orchestrator.egress.policy import Resolver
-from orchestrator.errors import InvalidArgument, NotFound
+from orchestrator.errors import FailedPrecondition, InvalidArgument, NotFound
 from orchestrator.gateway.errors import UnknownProviderError
 from orchestrator.gateway.registry import ProviderRegistry
 from orchestrator.interactions.approvals import parse_decision
@@ -112,7 +112,8 @@ class Intake:
         self, tenant: str, previous: InteractionRecord, steps: list[Step], offset: int
     ) -> None:
         """Every `function_result` must answer a call the previous interaction left pending, and an
-        approval request's answer must have the shape `approvals.parse_decision` reads."""
+        approval request's answer must have the shape `approvals.parse_decision` reads; a paused
+        interaction whose approval another continuation settled cannot be continued again."""
         pending, approvals = set(), set()
         if previous.status == "requires_action":
             answered = set()
@@ -124,6 +125,14 @@ class Intake:
                 elif step.get("type") == "function_result":
                     answered.add(step.get("call_id"))
             pending -= answered
+        if approvals & pending and previous.environment_id is not None:
+            taken = await self._store.interactions.continuation(tenant, previous.environment_id, previous.id)
+            if taken is not None:  # its approval was settled there: a second answer would run it twice
+                raise FailedPrecondition(
+                    f"interaction {previous.id!r} waited on an approval that {taken!r} already settled;"
+                    f" continue {taken!r} instead",
+                    field="previous_interaction_id",
+                )
         for index, step in enumerate(steps):
             if step.get("type") != "function_result":
                 continue

@@ -176,6 +176,22 @@ class InteractionRepository:
             )
             return Page(items=[InteractionRecord.model_validate(r) for r in rows], next_page_token=token)
 
+    async def continuation(self, tenant: str, environment_id: str, previous_id: str) -> str | None:
+        """The id of an interaction in `environment_id` that continues `previous_id`, if any (an
+        approval request is answered once); the environment index keeps it one tenant's rows."""
+        stmt = (
+            select(InteractionRow.id)
+            .where(
+                InteractionRow.tenant == tenant,
+                InteractionRow.environment_id == environment_id,
+                InteractionRow.previous_interaction_id == previous_id,
+            )
+            .limit(1)
+        )
+        async with self._db.read() as session:
+            found = (await session.execute(stmt)).scalar_one_or_none()
+        return None if found is None else str(found)
+
     async def update(self, tenant: str, id: str, change: InteractionUpdate) -> InteractionRecord:
         """Apply the fields set in `change` (status, usage, errors, environment).
 

@@ -47,6 +47,7 @@ def test_no_serious_or_critical_violation_on_any_page(console: Console, page: Pa
         "interaction": (f"#/interactions/{done['id']}", "li.step"),
         "new run": ("#/new", "#task"),
         "agents": ("#/agents", "tr[data-agent=default]"),
+        "usage": ("#/usage", "[data-testid=sandboxes]"),
         "environment": (f"#/environments/{environment}", "table.files"),
     }
     for name, (fragment, ready) in pages.items():

@@ -1,5 +1,5 @@
 """Agents in the console (issue 16, item 6): the API's field errors appear next to the field they
-name and nothing is saved; a good agent is listed and deleted; another tenant never sees it."""
+name and nothing is saved; a good agent is listed, edited and deleted; another tenant never sees it."""
 
 from __future__ import annotations
 
@@ -71,3 +71,36 @@ def test_an_agent_is_created_listed_hidden_from_other_tenants_and_deleted(
     page.locator("tr[data-agent=reporter]").get_by_role("button", name="Delete").click()
     expect(page.locator("tr[data-agent=reporter]")).to_have_count(0)
     assert not _exists(console, "reporter")
+
+
+def test_an_agent_is_edited_in_place_and_a_bad_edit_saves_nothing(console: Console, watched: Watched) -> None:
+    spec = {
+        "id": "editor",
+        "system_instruction": "be brief",
+        "agent_config": {"type": "antigravity", "model": "scripted:demo", "max_steps": 7},
+        "tools": [{"type": "code_execution"}, {"type": "function", "name": "lookup"}],
+    }
+    with console.http(console.key_a) as a:
+        assert a.post("/v1beta/agents", json=spec).status_code == 200
+    page = watched.page
+    _open(page, console, console.key_a)
+    page.get_by_role("button", name="Edit editor", exact=True).click()
+    expect(page.get_by_role("heading", name="Edit agent editor")).to_be_visible()
+    expect(page.locator("#agent-instructions")).to_have_value("be brief")
+    page.locator("#agent-model").fill("nope:some-model")
+    page.get_by_role("button", name="Save agent").click()
+    expect(page.locator("#model-error")).to_contain_text("agent_config.model")
+    with console.http(console.key_a) as a:
+        assert a.get("/v1beta/agents/editor").json()["agent_config"]["model"] == "scripted:demo"
+
+    page.locator("#agent-model").fill("scripted:demo")
+    page.locator("#agent-instructions").fill("be thorough")
+    page.locator("#agent-description").fill("edited in the console")
+    page.get_by_role("button", name="Save agent").click()
+    expect(page.locator("tr[data-agent=editor]")).to_contain_text("edited in the console")
+    with console.http(console.key_a) as a:
+        stored = a.get("/v1beta/agents/editor").json()
+        a.delete("/v1beta/agents/editor")
+    assert stored["system_instruction"] == "be thorough"
+    assert stored["agent_config"] == spec["agent_config"], "the fields the form does not show are kept"
+    assert stored["tools"] == spec["tools"]

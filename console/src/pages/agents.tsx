@@ -1,6 +1,6 @@
-// The tenant's agents: a list, a form to create one (the API's field errors shown next to the field
-// they name, and nothing saved), and delete. The API has no update call, so an agent is changed by
-// deleting it and creating it again.
+// The tenant's agents: a list, a form to create one or edit one (through Warren's `PATCH`, naming only
+// the fields that changed), the API's field errors shown next to the field they name with nothing
+// saved, and delete.
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, call, type Json } from "../api";
 import { Alert } from "../alert";
@@ -36,6 +36,57 @@ export function fieldOf(path: string | undefined): keyof Draft | "" {
   return fields[head] ?? "";
 }
 
+/** A stored agent as the form shows it. */
+export function draftOf(agent: Json): Draft {
+  const environment = agent.base_environment;
+  const allowlist = typeof environment === "object" ? environment?.network?.allowlist ?? [] : [];
+  return {
+    id: String(agent.id ?? ""),
+    description: String(agent.description ?? ""),
+    instructions: String(agent.system_instruction ?? ""),
+    model: String(agent.agent_config?.model ?? ""),
+    tools: (agent.tools ?? []).map((t: Json) => String(t.type)).filter((t: string) => TOOL_TYPES.includes(t)),
+    skills: (agent.skills ?? []).map((s: Json | string) => (typeof s === "string" ? s : String(s.name))).join(", "),
+    allowlist: allowlist.map((entry: Json) => String(entry.domain)).join("\n"),
+  };
+}
+
+const API_FIELDS: Record<Exclude<keyof Draft, "id">, string> = {
+  description: "description",
+  instructions: "system_instruction",
+  model: "agent_config",
+  tools: "tools",
+  skills: "skills",
+  allowlist: "base_environment",
+};
+
+/** The update of `agent`: the API fields whose form fields changed, with the agent's other settings
+ * in them kept (its other `agent_config` keys, its function and MCP tools, its environment). */
+export function changes(agent: Json, before: Draft, draft: Draft): { mask: string[]; body: Json } {
+  const full = body(draft);
+  const mask: string[] = [];
+  const patch: Json = {};
+  for (const [name, field] of Object.entries(API_FIELDS) as [keyof typeof API_FIELDS, string][]) {
+    if (JSON.stringify(before[name]) === JSON.stringify(draft[name])) continue;
+    mask.push(field);
+    if (name === "model") {
+      const { model: _old, ...rest } = agent.agent_config ?? {};
+      const config = { ...rest, type: "antigravity", ...(draft.model.trim() ? { model: draft.model.trim() } : {}) };
+      if (Object.keys(config).length > 1) patch.agent_config = config;
+    } else if (name === "tools") {
+      const kept = (agent.tools ?? []).filter((t: Json) => !TOOL_TYPES.includes(String(t.type)));
+      patch.tools = [...kept, ...(full.tools as Json[])];
+    } else if (name === "allowlist") {
+      const environment = typeof agent.base_environment === "object" ? agent.base_environment : {};
+      const network = { ...(environment.network ?? {}), allowlist: full.base_environment?.network?.allowlist ?? [] };
+      patch.base_environment = { type: "remote", ...environment, network };
+    } else if (full[field] !== undefined) {
+      patch[field] = full[field];
+    }
+  }
+  return { mask, body: patch };
+}
+
 function body(draft: Draft): Json {
   const agent: Json = { tools: draft.tools.map((type) => ({ type })) };
   if (draft.id.trim()) agent.id = draft.id.trim();
@@ -56,6 +107,7 @@ export function AgentsPage() {
   const [error, setError] = useState("");
   const [notice, setNotice] = useState("");
   const [tick, setTick] = useState(0);
+  const [editing, setEditing] = useState<{ agent: Json; before: Draft } | null>(null);
 
   useEffect(() => {
     call<{ agents?: Json[] }>("GET", "agents?page_size=100")
@@ -69,8 +121,16 @@ export function AgentsPage() {
     setError("");
     setNotice("");
     try {
-      const made = await call<Json>("POST", "agents", body(draft));
-      setNotice(`Created agent ${made.id}.`);
+      if (editing) {
+        const { mask, body: patch } = changes(editing.agent, editing.before, draft);
+        const id = encodeURIComponent(String(editing.agent.id));
+        if (mask.length) await call<Json>("PATCH", `agents/${id}?update_mask=${mask.join(",")}`, patch);
+        setNotice(mask.length ? `Saved agent ${editing.agent.id}.` : "Nothing changed.");
+        setEditing(null);
+      } else {
+        const made = await call<Json>("POST", "agents", body(draft));
+        setNotice(`Created agent ${made.id}.`);
+      }
       setDraft(EMPTY);
       setTick((n) => n + 1);
     } catch (exc) {
@@ -79,6 +139,21 @@ export function AgentsPage() {
       if (field) setFieldError({ field, message });
       else setError(message);
     }
+  };
+
+  const edit = (agent: Json) => {
+    const before = draftOf(agent);
+    setEditing({ agent, before });
+    setDraft(before);
+    setFieldError({ field: "", message: "" });
+    setNotice("");
+    document.getElementById("agent-description")?.focus();
+  };
+
+  const cancel = () => {
+    setEditing(null);
+    setDraft(EMPTY);
+    setFieldError({ field: "", message: "" });
   };
 
   const remove = async (id: string) => {
@@ -125,7 +200,7 @@ export function AgentsPage() {
             <th scope="col">Description</th>
             <th scope="col">Model</th>
             <th scope="col">Tools</th>
-            <th scope="col">Delete</th>
+            <th scope="col">Actions</th>
           </tr>
         </thead>
         <tbody>
@@ -137,18 +212,23 @@ export function AgentsPage() {
               <td>{(agent.tools ?? []).map((t: Json) => String(t.type)).join(", ")}</td>
               <td>
                 {!BUILT_IN.has(String(agent.id)) && (
-                  <button type="button" onClick={() => remove(String(agent.id))}>
-                    Delete <span class="sr-only">{String(agent.id)}</span>
-                  </button>
+                  <>
+                    <button type="button" onClick={() => edit(agent)}>
+                      Edit <span class="sr-only">{String(agent.id)}</span>
+                    </button>{" "}
+                    <button type="button" onClick={() => remove(String(agent.id))}>
+                      Delete <span class="sr-only">{String(agent.id)}</span>
+                    </button>
+                  </>
                 )}
               </td>
             </tr>
           ))}
         </tbody>
       </table>
-      <h2>New agent</h2>
+      <h2>{editing ? `Edit agent ${editing.agent.id}` : "New agent"}</h2>
       <form class="agent-form" onSubmit={create}>
-        {text("id", "Id", false, "(letters, digits, . _ -; generated when empty)")}
+        {!editing && text("id", "Id", false, "(letters, digits, . _ -; generated when empty)")}
         {text("description", "Description")}
         {text("instructions", "Instructions", true)}
         {text("model", "Model", false, "(provider:model)")}
@@ -177,7 +257,15 @@ export function AgentsPage() {
         </fieldset>
         {text("skills", "Skills", false, "(bundled skill names, comma-separated)")}
         {text("allowlist", "Network allowlist", true, "(one domain a line; empty: no network)")}
-        <button type="submit">Create agent</button>
+        <button type="submit">{editing ? "Save agent" : "Create agent"}</button>
+        {editing && (
+          <>
+            {" "}
+            <button type="button" onClick={cancel}>
+              Cancel
+            </button>
+          </>
+        )}
         {notice && <p class="muted">{notice}</p>}
       </form>
     </section>

@@ -100,6 +100,14 @@ async def test_a_guarded_call_waits_then_runs_once_approved_and_the_calls_after_
         files_paused = [await _file(server, environment, n) for n in ("one.txt", "keep.txt", "after.txt")]
         done = await _answer(server, paused, _decision(request, approved=True))
         files_done = [await _file(server, environment, n) for n in ("keep.txt", "after.txt")]
+        twice = {
+            "agent": "default",
+            "agent_config": paused["agent_config"],
+            "previous_interaction_id": paused["id"],
+        }
+        again = await server.client.post(
+            f"{V}/interactions", json={**twice, "input": _decision(request, True)}
+        )
     calls = [s for s in paused["steps"] if s["type"] == "code_execution_call"]
     assert request["arguments"] == {
         "call_id": calls[1]["id"],
@@ -114,6 +122,8 @@ async def test_a_guarded_call_waits_then_runs_once_approved_and_the_calls_after_
     assert [(c, e) for c, e, _ in _code_results(done)] == [(calls[1]["id"], False), (calls[2]["id"], False)]
     assert files_done == [None, "after\n"], "the approved call ran, then the one after it"
     assert done["steps"][-1]["type"] == "model_output"
+    assert again.status_code == 400, "an approval is settled once: a second answer would run the call again"
+    assert again.json()["error"]["message"].startswith("previous_interaction_id: "), again.text
 
 
 async def test_a_denied_call_never_runs_and_the_model_reads_the_reason(start: Start, tmp_path: Path) -> None:
