@@ -24,7 +24,7 @@ from agents.model_types import Message
 from agents.protocol import Ack, Control, FinishReport, ModelCallResult, StepCall, WorkItem
 from orchestrator.channel.approval_step import approval_step
 from orchestrator.channel.claims import Claims
-from orchestrator.channel.errors import ChannelError, RunnerLost
+from orchestrator.channel.errors import RunnerLost
 from orchestrator.channel.frames import FrameBoard
 from orchestrator.channel.ledger import (
     check_issued,
@@ -207,12 +207,10 @@ class RunnerHub:
         turn = self._turns.find(environment_id, report.interaction_id)
         async with turn.lock:
             check_issued(turn, report.results)
+            waiting = None if report.approval is None else waiting_call(turn, report)
             await record_results(turn, report.results)
-            if report.approval is not None:  # stored last: the step the client answers
-                if report.outcome != "requires_action":
-                    raise ChannelError("approval: only a `requires_action` ending waits for one")
-                call = waiting_call(turn, report.approval.call_id)
-                await turn.recorder.step(approval_step(call, report.approval.reason), flush=False)
+            if waiting is not None and report.approval is not None:  # stored last: what the client answers
+                await turn.recorder.step(approval_step(waiting, report.approval.reason), flush=False)
             await store(turn)
         committed = self._turns.committed(report.interaction_id)
         if not turn.finished.done():

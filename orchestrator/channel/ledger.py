@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from agents.model_types import Message, ModelResponse, ToolCallPart, ToolResultPart
-from agents.protocol import ToolResultReport
+from agents.protocol import FinishReport, ToolResultReport
 from orchestrator.channel.errors import ChannelError
 from orchestrator.channel.result_steps import result_step
 from orchestrator.channel.turn import Turn
@@ -51,13 +51,19 @@ def issue_carried(turn: Turn) -> None:
         turn.issued[carried.call.id] = carried.call.name
 
 
-def waiting_call(turn: Turn, call_id: str) -> ToolCallPart:
-    """The call a runner stopped before to wait for approval: one the model made in this turn (or
-    carried into it) whose result is not stored; anything else is refused."""
+def waiting_call(turn: Turn, report: FinishReport) -> ToolCallPart:
+    """The call a runner's `requires_action` ending stopped before to wait for approval: one the
+    model made in this turn (or carried into it) with no result, stored or in the same report;
+    anything else is refused, nothing recorded."""
+    assert report.approval is not None
+    if report.outcome != "requires_action":
+        raise ChannelError("approval: only a `requires_action` ending waits for one")
+    call_id = report.approval.call_id
+    reported = turn.reported | {result.call_id for result in report.results}
     calls = [p for answer in turn.answers for p in answer.parts if isinstance(p, ToolCallPart)]
     calls += [carried.call for carried in turn.work.carried]
     for call in calls:
-        if call.id == call_id and turn.issued.get(call_id) == call.name and call_id not in turn.reported:
+        if call.id == call_id and turn.issued.get(call_id) == call.name and call_id not in reported:
             return call
     raise ChannelError("approval.call_id: no call of this turn without a result has this id")
 

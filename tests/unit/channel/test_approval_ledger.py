@@ -67,7 +67,9 @@ async def test_carried_calls_run_first_when_approved_and_never_when_denied(rig: 
         assert "denied approval for this call: no" in results[0]["result"][0]["text"]
 
 
-async def _forged_finish(rig: Rig, approval: dict[str, str], outcome: str) -> httpx.Response:
+async def _forged_finish(
+    rig: Rig, approval: dict[str, str], outcome: str, results: list[dict[str, str]] | None = None
+) -> httpx.Response:
     running = asyncio.create_task(rig.hub.run(ENV, rig.model, _work(rig), rig.recorder(), CONVERSATION))
     async with httpx.AsyncClient(
         transport=rig.transport(), base_url="http://o" + PREFIX, headers={"authorization": "Bearer t"}
@@ -76,6 +78,7 @@ async def _forged_finish(rig: Rig, approval: dict[str, str], outcome: str) -> ht
         step0 = StepCall(interaction_id=rig.interaction_id, turn=0, context=StepContext())
         assert (await runner.post("/step", content=step0.model_dump_json())).status_code == 200
         body = {"interaction_id": rig.interaction_id, "outcome": outcome, "turn": 1, "approval": approval}
+        body["results"] = results or []
         answer = await runner.post("/finish", json=body)
     running.cancel()
     return answer
@@ -114,3 +117,17 @@ async def test_carried_calls_a_restarted_runner_never_reported_are_never_run(rig
     lost = next(s for s in await rig.stored() if s.get("call_id") == "c_lost")
     assert lost["is_error"] and "not run again" in lost["result"][0]["text"]
     await channel.close()
+
+
+async def test_a_runner_cannot_ask_approval_for_a_call_it_reports_as_run(rig: Rig) -> None:
+    ran = {
+        "interaction_id": rig.interaction_id,
+        "call_id": "call_0_0",
+        "name": "write_file",
+        "output": "done",
+    }
+    answer = await _forged_finish(rig, {"call_id": "call_0_0", "reason": "x"}, "requires_action", [ran])
+    assert answer.status_code >= 400 and "approval.call_id" in answer.text
+    stored = await rig.stored()
+    assert not [s for s in stored if s.get("name") == "warren_approval"]
+    assert not [s for s in stored if s["type"] == "function_result"], "nothing of the refused report is kept"
