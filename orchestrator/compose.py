@@ -193,6 +193,7 @@ async def build_services(settings: Settings) -> Services:
         webhook_deliverer=hooks.deliverer,
         agent_aliases=AgentAliases(settings.agent_aliases),
         previews=None if environments is None else await _previews(settings, store, environments),
+        frames=None if agent_runner is None else agent_runner.hub.frames,
     )
 
 

@@ -21,6 +21,7 @@ from orchestrator.api.middleware import BodyLimit
 from orchestrator.api.observe import Observe
 from orchestrator.api.routes import (
     agents,
+    browser,
     console,
     credentials,
     environments,
@@ -81,6 +82,7 @@ def create_app(settings: Settings, services: ServicesFactory) -> FastAPI:
         interactions,
         agents,
         environments,
+        browser,
         files,
         health,
         shell,

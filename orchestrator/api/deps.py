@@ -11,6 +11,7 @@ from orchestrator.api.errors import InvalidArgument, NotFound, RateLimited, Unau
 from orchestrator.api.ratelimit import RateLimiter
 from orchestrator.api.shell_slots import ShellSlots
 from orchestrator.catalog import AgentAliases
+from orchestrator.channel.frames import FrameBoard
 from orchestrator.config import Settings
 from orchestrator.environments.preview import PreviewService
 from orchestrator.environments.service import EnvironmentService
@@ -48,6 +49,8 @@ class Services:
     """Agent names that stand for others: Google's presets and `WARREN_AGENT_ALIASES`."""
     previews: PreviewService | None = None
     """Preview URLs of sandbox ports (None without sandboxes)."""
+    frames: FrameBoard | None = None
+    """The latest frames of watched agents' browser pages (None without sandboxes)."""
 
 
 @dataclass(frozen=True)
