@@ -5,6 +5,7 @@ import { duration, tokens, when } from "../format";
 import { useTimeline } from "../live";
 import { go } from "../route";
 import { isTerminal, type Step } from "../timeline";
+import { BrowserView } from "./browser_view";
 import { StepList } from "./step_list";
 import { texts } from "./steps";
 
@@ -148,6 +149,7 @@ export function InteractionPage({ id }: { id: string }) {
           </pre>
         </div>
       )}
+      {interaction?.environment_id && <BrowserView environmentId={interaction.environment_id} live={!isTerminal(status)} />}
       <StepList key={id} steps={timeline.steps} environmentId={interaction?.environment_id} follow={running} />
       {pending.length > 0 && (
         <form
