@@ -38,3 +38,35 @@ def test_the_function_result_form_answers_the_call(console: Console, watched: Wa
     assert second["previous_interaction_id"] == first["id"]
     assert second["input"][0]["result"] == {"temp_c": 21}
     assert watched.errors == []
+
+
+def test_an_approval_request_is_answered_with_approve_or_deny(console: Console, watched: Watched) -> None:
+    config = {
+        "type": "antigravity",
+        "model": "scripted:approval_rm",
+        "require_approval": [{"tool": "^run_code$", "arguments": r"\brm\b", "reason": "it deletes files"}],
+    }
+    page = watched.page
+    sign_in(page, console, console.key_a)
+    for choice, ran in (("Deny", False), ("Approve", True)):
+        with console.http(console.key_a) as a:
+            first = a.post(
+                "/v1beta/interactions", json={"agent": "default", "agent_config": config, "input": "go"}
+            ).json()
+        assert first["status"] == "requires_action", first
+        page.goto(f"{console.url}/console#/interactions/{first['id']}")
+        approval = page.get_by_test_id("approval")
+        expect(approval).to_contain_text("it deletes files")
+        expect(approval.locator("pre")).to_contain_text("rm -f keep.txt")
+        if not ran:
+            page.get_by_label("Reason, if you deny").fill("not today")
+        page.get_by_role("button", name=choice, exact=True).click()
+        expect(page).not_to_have_url(f"{console.url}/console#/interactions/{first['id']}")
+        expect(page.get_by_test_id("status")).to_have_text("completed")
+        expect(page.locator("li.step-model_output")).to_contain_text("removed" if ran else "not today")
+        with console.http(console.key_a) as a:
+            gone = a.get(
+                f"/v1beta/environments/{first['environment_id']}/files/gone.txt", params={"alt": "media"}
+            )
+        assert (gone.status_code == 200) is ran, f"{choice}: the guarded command ran only once approved"
+    assert watched.errors == []

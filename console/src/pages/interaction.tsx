@@ -31,6 +31,15 @@ function pendingCalls(steps: Step[]): Step[] {
   return steps.filter((s) => s.type === "function_call" && !answered.has(s.id));
 }
 
+/** Warren's approval request: a client function call the console answers with Approve or Deny. */
+const APPROVAL = "warren_approval";
+
+/** What a guarded call would do, as text: its code when it has some, else its arguments. */
+function callText(args: Json | undefined): string {
+  if (typeof args?.code === "string") return args.code;
+  return JSON.stringify(args ?? {}, null, 2);
+}
+
 function parsed(text: string): unknown {
   try {
     return JSON.parse(text);
@@ -43,6 +52,7 @@ export function InteractionPage({ id }: { id: string }) {
   const timeline = useTimeline(id);
   const [message, setMessage] = useState("");
   const [answers, setAnswers] = useState<Record<string, string>>({});
+  const [denial, setDenial] = useState("");
   const [error, setError] = useState("");
   const [busy, setBusy] = useState(false);
   const [task, setTask] = useState("");
@@ -82,6 +92,17 @@ export function InteractionPage({ id }: { id: string }) {
   };
 
   const pending = status === "requires_action" ? pendingCalls(timeline.steps) : [];
+  const approvals = pending.filter((c) => c.name === APPROVAL);
+  const asked = pending.filter((c) => c.name !== APPROVAL);
+  const results = (approved: boolean | null) => [
+    ...asked.map((c) => ({ type: "function_result", call_id: c.id, name: c.name, result: parsed(answers[c.id] ?? "") })),
+    ...approvals.map((c) => ({
+      type: "function_result",
+      call_id: c.id,
+      name: APPROVAL,
+      result: approved ? { approved: true } : { approved: false, ...(denial.trim() ? { reason: denial.trim() } : {}) },
+    })),
+  ];
   return (
     <section>
       <h1>
@@ -156,11 +177,22 @@ export function InteractionPage({ id }: { id: string }) {
           class="answer"
           onSubmit={(e) => {
             e.preventDefault();
-            send(pending.map((c) => ({ type: "function_result", call_id: c.id, name: c.name, result: parsed(answers[c.id] ?? "") })));
+            if (!approvals.length) send(results(null));
           }}
         >
-          <h2>The agent asks your code to answer</h2>
-          {pending.map((c) => (
+          {approvals.map((c) => (
+            <div class="approval" data-testid="approval">
+              <h2>The agent waits for your approval</h2>
+              <p>
+                <code>{String(c.arguments?.tool ?? "")}</code> {String(c.arguments?.reason ?? "")}
+              </p>
+              <pre class="code">{callText(c.arguments?.arguments)}</pre>
+              <label for={`deny-${c.id}`}>Reason, if you deny</label>
+              <input id={`deny-${c.id}`} value={denial} onInput={(e) => setDenial((e.target as HTMLInputElement).value)} />
+            </div>
+          ))}
+          {asked.length > 0 && <h2>The agent asks your code to answer</h2>}
+          {asked.map((c) => (
             <div>
               <label for={`answer-${c.id}`}>
                 Result of <code>{c.name}</code> (JSON or text)
@@ -173,9 +205,20 @@ export function InteractionPage({ id }: { id: string }) {
               />
             </div>
           ))}
-          <button type="submit" disabled={busy}>
-            Send results
-          </button>
+          {approvals.length ? (
+            <>
+              <button type="button" disabled={busy} onClick={() => send(results(true))}>
+                Approve
+              </button>{" "}
+              <button type="button" disabled={busy} onClick={() => send(results(false))}>
+                Deny
+              </button>
+            </>
+          ) : (
+            <button type="submit" disabled={busy}>
+              Send results
+            </button>
+          )}
         </form>
       )}
       {interaction && isTerminal(status) && status !== "requires_action" && (
