@@ -112,6 +112,8 @@ export function encodePath(path: string): string {
   return path.split("/").map(encodeURIComponent).join("/");
 }
 
+const YIELD_MS = 30;
+
 /** Follow an interaction's events after `after` (-1: from the start) until the stream ends.
  * Resolves with the last event id seen; `done` says whether the server sent its end marker. */
 export async function followEvents(
@@ -132,7 +134,13 @@ export async function followEvents(
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = "";
   let last = after;
+  let yielded = performance.now();
   for (;;) {
+    if (performance.now() - yielded > YIELD_MS) {
+      // A long replay arrives faster than it is read: let the browser draw what came so far.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      yielded = performance.now();
+    }
     const { value, done } = await reader.read();
     if (done) return { last, done: false };
     buffer += value;
