@@ -205,23 +205,25 @@ def _rows(report: dict[str, Any]) -> list[dict[str, Any]]:
             target_ms=1000,
         ),
         latency_row(
-            f"console: a stored {LONG_STEPS}-step interaction (real agent run), navigation → first screen "
-            f"of steps drawn, cold cache; {rendered['first_max']} step elements in the DOM at most",
+            f"console: a stored {LONG_STEPS:,}-step interaction (a real agent run), navigation → first "
+            "screen of steps drawn (the first frame with the timeline's box full, timed in the page), "
+            f"cold cache; {rendered['first_max']} step elements in the DOM at most",
             long["first_screen"],
             target_ms=FIRST_SCREEN_TARGET_MS,
         ),
         latency_row(
-            f"… navigation → all {LONG_STEPS} steps known (the SSE replay read to its end)", long["all_steps"]
+            f"… navigation → all {LONG_STEPS:,} steps known (the SSE replay read to its end)",
+            long["all_steps"],
         ),
         latency_row(
-            f"… End in the timeline → the last step drawn in view ({rendered['end_max']} step elements "
-            "in the DOM at most)",
+            f"… End in the timeline → the last step drawn in its box ({rendered['end_max']} step "
+            "elements in the DOM at most: the list is windowed)",
             long["end"],
         ),
         latency_row(
             f"… API over loopback: GET of the whole interaction ({round(api['get_bytes'] / 1024)} KB) / SSE "
-            f"replay's first event / whole replay ({api['stream_events']} events, "
-            f"{round(api['stream_bytes'] / 1024)} KB)",
+            f"replay's first event / whole replay ({api['stream_events']:,} events, "
+            f"{round(api['stream_bytes'] / 1024)} KB; the console reads the replay)",
             {
                 "n": api["get"]["n"],
                 "p50_ms": " / ".join(
