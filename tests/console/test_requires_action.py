@@ -64,6 +64,7 @@ def test_an_approval_request_is_answered_with_approve_or_deny(console: Console, 
         expect(page).not_to_have_url(f"{console.url}/console#/interactions/{first['id']}")
         expect(page.get_by_test_id("status")).to_have_text("completed")
         expect(page.locator("li.step-model_output")).to_contain_text("removed" if ran else "not today")
+        expect(page.get_by_test_id("sandbox-usage")).to_contain_text("CPU")  # what the sandbox spent
         with console.http(console.key_a) as a:
             gone = a.get(
                 f"/v1beta/environments/{first['environment_id']}/files/gone.txt", params={"alt": "media"}

@@ -40,6 +40,16 @@ function callText(args: Json | undefined): string {
   return JSON.stringify(args ?? {}, null, 2);
 }
 
+/** What the sandbox spent on the turn (Warren's `warren_usage`): CPU, peak memory, egress. */
+function sandboxUsage(usage: Json): string {
+  const mib = (bytes: unknown) => `${(Number(bytes) / 2 ** 20).toFixed(1)} MiB`;
+  const parts = [];
+  if (usage.cpu_seconds != null) parts.push(`CPU ${Number(usage.cpu_seconds).toFixed(2)} s`);
+  if (usage.peak_memory_bytes != null) parts.push(`peak memory ${mib(usage.peak_memory_bytes)}`);
+  if (usage.egress_bytes != null) parts.push(`egress ${mib(usage.egress_bytes)}`);
+  return parts.join(", ");
+}
+
 function parsed(text: string): unknown {
   try {
     return JSON.parse(text);
@@ -129,10 +139,18 @@ export function InteractionPage({ id }: { id: string }) {
               <span class="muted">
                 {" "}
                 (in {interaction.usage.total_input_tokens ?? 0}, out {interaction.usage.total_output_tokens ?? 0}, thought{" "}
-                {interaction.usage.total_thought_tokens ?? 0})
+                {interaction.usage.total_thought_tokens ?? 0}
+                {interaction.usage.total_cached_tokens ? `, cached ${interaction.usage.total_cached_tokens}` : ""}
+                {interaction.usage.total_tool_use_tokens ? `, tool use ${interaction.usage.total_tool_use_tokens}` : ""})
               </span>
             )}
           </dd>
+          {interaction.warren_usage && (
+            <>
+              <dt>Sandbox</dt>
+              <dd data-testid="sandbox-usage">{sandboxUsage(interaction.warren_usage)}</dd>
+            </>
+          )}
           {interaction.environment_id && (
             <>
               <dt>Environment</dt>
