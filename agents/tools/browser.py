@@ -88,8 +88,11 @@ class BrowserSession:
 
         async with self._lock:
             page = await self._ensure_page()
+            cast = self._screencast
+            held = cast.held() if cast is not None and args.action != "wait" else contextlib.nullcontext()
             try:
-                return await self._dispatch(page, args)
+                with held:  # the screencast pauses while the agent's own action runs
+                    return await self._dispatch(page, args)
             except PlaywrightError as exc:
                 first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
                 raise ToolError(f"browser {args.action} failed: {first}") from exc

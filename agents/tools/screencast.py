@@ -5,6 +5,12 @@ drives. Chromium sends a frame only when the page repaints and never sends the n
 last is acknowledged, so acknowledging a frame only after it was sent, and no sooner than
 `1 / max_fps` seconds after the previous one, bounds the rate at the source. Nothing runs while
 nobody watches: no CDP session, no task, no frame.
+
+While the agent's own browser action runs (`held`), the screencast pauses: Chromium's capture of
+each repaint costs a quarter of a core on a busy page whatever the frame rate, which slowed the
+agent's `navigate` by up to a third on a loaded 2-core machine (bench/browser_view.py). It starts
+again as the action ends, and its first frame is the page the action left; a `wait` action, where
+the agent only watches the page itself, keeps it running.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
@@ -63,16 +69,20 @@ class Screencast:
             "maxHeight": max_height,
         }
         self._wanted = False
+        self._held = 0
         self._page: Page | None = None
-        self._cast: tuple[Page, CDPSession] | None = None
+        self._session: tuple[Page, CDPSession] | None = None
+        self._streaming = False
         self._latest: tuple[CDPSession, dict[str, Any]] | None = None
         self._wake = asyncio.Event()
+        self._hold = asyncio.Event()
+        """Set when an action takes hold: cuts the pacing pause short, so the screencast stops at once."""
         self._task: asyncio.Task[None] | None = None
 
     @property
     def casting(self) -> bool:
         """Whether a screencast runs now."""
-        return self._cast is not None
+        return self._streaming
 
     def want(self, watched: bool) -> None:
         """Someone watches (or no longer does); the screencast follows within a moment."""
@@ -88,6 +98,20 @@ class Screencast:
         self._page = page
         self._wake.set()
 
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        """Pause the screencast while the agent's own browser action runs (nothing waits for it)."""
+        self._held += 1
+        if self._streaming:
+            self._hold.set()
+            self._wake.set()
+        try:
+            yield
+        finally:
+            self._held -= 1
+            if self._wanted:
+                self._wake.set()
+
     async def close(self) -> None:
         """Stop the screencast and its task."""
         self._wanted = False
@@ -96,7 +120,7 @@ class Screencast:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        await self._stop()
+        await self._detach()
 
     async def _pump(self) -> None:
         """Start or stop the screencast as wanted, and send each frame, paced, before acking it."""
@@ -106,21 +130,28 @@ class Screencast:
             try:
                 await self._sync()
                 latest, self._latest = self._latest, None
-                if latest is not None:
+                if latest is not None and self._streaming:
                     await self._relay(*latest)
             except Exception as exc:  # a page not ready yet, or closed: try again in a moment
                 log.info("browser screencast: %s", exc)
-                await self._stop()
+                await self._detach()
                 if self._wanted:
                     asyncio.get_running_loop().call_later(_RETRY_S, self._wake.set)
 
     async def _relay(self, cdp: CDPSession, params: dict[str, Any]) -> None:
         started = time.monotonic()
-        if self._wanted and not await self._send_frame(params):
+        if not await self._send_frame(params):
             self._wanted = False
             await self._sync()
             return
-        await asyncio.sleep(max(0.0, self._interval_s - (time.monotonic() - started)))
+        self._hold.clear()
+        if self._held:
+            return  # an action took hold while the frame was on its way
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(
+                self._hold.wait(), max(0.0, self._interval_s - (time.monotonic() - started))
+            )
+            return  # an action took hold: the screencast stops, no ack is due
         with contextlib.suppress(Exception):  # the session may be gone with its page
             await cdp.send("Page.screencastFrameAck", {"sessionId": params["sessionId"]})
 
@@ -137,26 +168,34 @@ class Screencast:
         return await self._send(frame)
 
     async def _sync(self) -> None:
+        """Attach to the page wanted (or detach), then stream unless an action holds the screencast."""
         page = self._page if self._wanted else None
         if page is not None and page.is_closed():
             page = None
-        if self._cast is not None and self._cast[0] is page:
-            return
-        await self._stop()
+        if self._session is not None and self._session[0] is not page:
+            await self._detach()
         if page is None:
             return
-        cdp = await page.context.new_cdp_session(page)
-        cdp.on("Page.screencastFrame", lambda params: self._arrived(cdp, params))
-        self._cast = (page, cdp)
-        await cdp.send("Page.startScreencast", self._settings)
+        if self._session is None:
+            cdp = await page.context.new_cdp_session(page)
+            cdp.on("Page.screencastFrame", lambda params: self._arrived(cdp, params))
+            self._session = (page, cdp)
+        stream = self._held == 0
+        if stream != self._streaming:
+            self._streaming, self._latest = stream, None
+            cdp = self._session[1]
+            await (
+                cdp.send("Page.startScreencast", self._settings)
+                if stream
+                else cdp.send("Page.stopScreencast")
+            )
 
     def _arrived(self, cdp: CDPSession, params: dict[str, Any]) -> None:
         self._latest = (cdp, params)
         self._wake.set()
 
-    async def _stop(self) -> None:
-        cast, self._cast, self._latest = self._cast, None, None
-        if cast is not None:
+    async def _detach(self) -> None:
+        session, self._session, self._latest, self._streaming = self._session, None, None, False
+        if session is not None:
             with contextlib.suppress(Exception):  # the page (or the browser) may be closed already
-                await cast[1].send("Page.stopScreencast")
-                await cast[1].detach()
+                await session[1].detach()

@@ -118,3 +118,18 @@ async def test_a_watcher_before_the_browser_starts_gets_the_first_page(toolbox: 
     await toolbox.call("browser", {"action": "navigate", "url": STILL})
     await sink.wait_for(1)
     assert base64.b64decode(sink.frames[0].jpeg_b64).startswith(b"\xff\xd8\xff")
+
+
+async def test_the_screencast_pauses_while_an_action_holds_it(toolbox: Toolbox, sink: Sink) -> None:
+    toolbox.watch(True)
+    await toolbox.call("browser", {"action": "navigate", "url": TICKING})
+    await sink.wait_for(1)
+    screencast = toolbox._screencast
+    assert screencast is not None
+    with screencast.held():  # what every browser action but `wait` does
+        await _stops(toolbox)
+        count = len(sink.frames)
+        await asyncio.sleep(1)
+        assert len(sink.frames) == count, "frames while the agent's action ran"
+    await sink.wait_for(count + 2)  # streaming again once the action ended
+    assert screencast.casting
