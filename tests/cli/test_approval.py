@@ -48,6 +48,19 @@ def guarded(server: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     assert deleted.returncode == 0, deleted.stderr
 
 
+@pytest.fixture(autouse=True)
+def _sandboxes_deleted(server: Server) -> Iterator[None]:
+    """Delete the environments each test made: the session's server caps the tenant's sandboxes at
+    10, and the CLI tests after these need room for their own."""
+    with server.http() as client:
+        before = {e["id"] for e in client.get("/v1beta/environments").json().get("environments", [])}
+    yield
+    with server.http() as client:
+        for environment in client.get("/v1beta/environments").json().get("environments", []):
+            if environment["id"] not in before:
+                client.delete(f"/v1beta/environments/{environment['id']}")
+
+
 def _run_off_a_terminal(server: Server, agent: str, report: Path) -> subprocess.CompletedProcess[str]:
     return warren(
         "run", "-a", agent, "-i", "go", "--json", str(report), env=server.env(), stdin=subprocess.DEVNULL
