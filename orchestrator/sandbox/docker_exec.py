@@ -27,23 +27,31 @@ from orchestrator.sandbox.backend import (
 )
 from orchestrator.sandbox.docker_engine import DockerEngine
 from orchestrator.sandbox.docker_labels import EXEC_MARKER
+from orchestrator.sandbox.docker_output import output
 
 __all__ = ["exec_stream", "oom_kills", "sweep"]
 
 _KILLED_EXIT_CODES = (124, 137)  # `timeout` itself, or the group it took down with SIGKILL
+_RUNTIME_LOST = 128
+"""The exit code runsc gives a command it lost track of ("waiting on pid ... EOF"): its sandbox is dying."""
 _DEADLINE_GRACE_S = 5.0
 _ALIVE_POLL_S = 2.0
 """While a command runs, the sandbox's state is read this often: a sandbox that died (under gVisor the
 memory limit kills the whole sandbox) ends the command as SIGKILLed, OOM-killed if the engine says so."""
+_DYING_S = 3.0
+"""How long a sandbox whose command the runtime lost, or that refused a sweep, may take to be seen stopped."""
 # Kills every process that carries this exec's marker in its environment, including ones that
 # left the process group with setsid. Runs as the sandbox user, who owns all of them.
 _SWEEP = (
     'for d in /proc/[0-9]*; do grep -qzx "' + EXEC_MARKER + '=$1" "$d/environ" 2>/dev/null'
     ' && kill -9 "${d#/proc/}" 2>/dev/null; done; exit 0'
 )
+# Never forks (a sandbox at its process limit lets no pipeline start): the shell becomes awk on the
+# first file there (cgroup v1, then v2), or prints 0 without one (gVisor shows none).
 _OOM_COUNT = (
-    "cat /sys/fs/cgroup/memory/memory.oom_control /sys/fs/cgroup/memory.events 2>/dev/null"
-    " | awk '$1 == \"oom_kill\" { print $2; exit }'"
+    "for f in /sys/fs/cgroup/memory/memory.oom_control /sys/fs/cgroup/memory.events; do"
+    ' [ -r "$f" ] && exec awk \'BEGIN { n = 0 } $1 == "oom_kill" { n = $2; exit } END { print n }\' "$f";'
+    " done; echo 0"
 )
 _Frame = tuple[bytes | None, bytes | None]
 
@@ -86,13 +94,15 @@ async def exec_stream(engine: DockerEngine, request: ExecRequest) -> AsyncIterat
         try:
             item = await asyncio.wait_for(queue.get(), timeout=max(0.0, min(left, _ALIVE_POLL_S)))
         except TimeoutError:
-            if left > _ALIVE_POLL_S:
-                ended = await _stopped(engine, request.sandbox_id)
-                if ended is None:
-                    continue
+            ended = await _stopped(engine, request.sandbox_id)
+            if ended is not None:
                 break  # the engine never closes the stream of a sandbox that died (gVisor: OOM-killed)
+            if left > _ALIVE_POLL_S:
+                continue
             # The inner `timeout` should have fired; make sure, then keep draining.
-            await sweep(engine, request.sandbox_id, exec_id)
+            ended = await _sweep_unless_ended(engine, request.sandbox_id, exec_id)
+            if ended is not None:
+                break
             swept, deadline = True, time.monotonic() + _DEADLINE_GRACE_S
             continue
         if item is None:
@@ -111,6 +121,17 @@ async def exec_stream(engine: DockerEngine, request: ExecRequest) -> AsyncIterat
         await done.wait()
         exit_code = (await engine.call(client.api.exec_inspect, handle["Id"])).get("ExitCode")
         if exit_code not in (0, 1, 2):  # killed, or the runtime lost it (runsc: 128, "waiting on pid")
+            dying_s = _DYING_S if exit_code == _RUNTIME_LOST else 0.0
+            ended = await _stopped(engine, request.sandbox_id, within_s=dying_s)
+    ran_out = exit_code in _KILLED_EXIT_CODES and time.monotonic() - started >= request.timeout_s * 0.95
+    timed_out = swept or ran_out
+    if ended is None and timed_out:
+        ended = await _sweep_unless_ended(engine, request.sandbox_id, exec_id)
+    oom_killed = False
+    if ended is None and exit_code == 137 and not timed_out:
+        try:
+            oom_killed = await oom_kills(engine, request.sandbox_id) > 0
+        except SandboxError:  # dead, or too full to start the reading (its process limit): not known
             ended = await _stopped(engine, request.sandbox_id)
     duration = time.monotonic() - started
     if ended is not None:
@@ -119,13 +140,8 @@ async def exec_stream(engine: DockerEngine, request: ExecRequest) -> AsyncIterat
             exit_code=137, stdout=bytes(stdout), stderr=bytes(stderr), oom_killed=killed, duration_s=duration
         )
         return
-    timed_out = swept or (exit_code in _KILLED_EXIT_CODES and duration >= request.timeout_s * 0.95)
-    if timed_out:
-        await sweep(engine, request.sandbox_id, exec_id)
-        exit_code = None
-    oom_killed = exit_code == 137 and await oom_kills(engine, request.sandbox_id) > 0
     yield ExecResult(
-        exit_code=exit_code,
+        exit_code=None if timed_out else exit_code,
         stdout=bytes(stdout),
         stderr=bytes(stderr),
         timed_out=timed_out,
@@ -134,22 +150,39 @@ async def exec_stream(engine: DockerEngine, request: ExecRequest) -> AsyncIterat
     )
 
 
-async def _stopped(engine: DockerEngine, sandbox_id: str) -> dict[str, Any] | None:
-    """The sandbox's state if it no longer runs (empty when it is gone), else None."""
+async def _stopped(engine: DockerEngine, sandbox_id: str, within_s: float = 0.0) -> dict[str, Any] | None:
+    """The sandbox's state if it no longer runs (empty when it is gone), else None; waits up to
+    `within_s` for it to stop (runsc reports a lost command before the engine sees its sandbox end)."""
     client = await engine.client()
+    give_up = time.monotonic() + within_s
+    while True:
+        try:
+            attrs: dict[str, Any] = await engine.call(client.api.inspect_container, sandbox_id)
+        except SandboxNotFoundError:
+            return {}
+        state: dict[str, Any] = attrs.get("State") or {}
+        if not state.get("Running"):
+            return state
+        if time.monotonic() >= give_up:
+            return None
+        await asyncio.sleep(0.1)
+
+
+async def _sweep_unless_ended(engine: DockerEngine, sandbox_id: str, exec_id: str) -> dict[str, Any] | None:
+    """Sweep the exec's processes; the sandbox's state instead if it died before or under the sweep."""
     try:
-        attrs: dict[str, Any] = await engine.call(client.api.inspect_container, sandbox_id)
-    except SandboxNotFoundError:
-        return {}
-    state: dict[str, Any] = attrs.get("State") or {}
-    return None if state.get("Running") else state
+        await sweep(engine, sandbox_id, exec_id)
+    except SandboxError:
+        ended = await _stopped(engine, sandbox_id, within_s=_DYING_S)
+        if ended is None:
+            raise
+        return ended
+    return None
 
 
 async def sweep(engine: DockerEngine, sandbox_id: str, exec_id: str) -> None:
     """Kill every process in the sandbox that carries `exec_id` as its marker."""
-    client = await engine.client()
-    handle = await engine.call(client.api.exec_create, sandbox_id, ["sh", "-c", _SWEEP, "sweep", exec_id])
-    await engine.call(client.api.exec_start, handle["Id"])
+    await output(engine, sandbox_id, ["sh", "-c", _SWEEP, "sweep", exec_id])
 
 
 async def oom_kills(engine: DockerEngine, sandbox_id: str) -> int:
@@ -158,7 +191,7 @@ async def oom_kills(engine: DockerEngine, sandbox_id: str) -> int:
     Read from the sandbox's own memory cgroup (v1 `memory.oom_control` or v2 `memory.events`): the
     engine's `OOMKilled` flag only covers the container's main process, not execs.
     """
-    client = await engine.client()
-    handle = await engine.call(client.api.exec_create, sandbox_id, ["sh", "-c", _OOM_COUNT])
-    output: bytes = await engine.call(client.api.exec_start, handle["Id"])
-    return int(output.strip() or 0)
+    reading = (await output(engine, sandbox_id, ["sh", "-c", _OOM_COUNT])).strip()
+    if not reading.isdigit():
+        raise SandboxError(f"the OOM count could not be read: {reading[:200]!r}")
+    return int(reading)

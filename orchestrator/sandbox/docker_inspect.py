@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 from orchestrator.sandbox.backend import SandboxError, SandboxInfo, SandboxStats
 from orchestrator.sandbox.docker_engine import DockerEngine
 from orchestrator.sandbox.docker_labels import listed_info, managed_filters
+from orchestrator.sandbox.docker_output import output
 from orchestrator.sandbox.host_usage import host_usage
 from orchestrator.sandbox.runtimes import GVISOR
 from orchestrator.sandbox.usage import (
@@ -93,10 +94,7 @@ async def usage(
 
 
 async def _run(engine: DockerEngine, sandbox_id: str, script: str, shell: str = "sh") -> bytes:
-    client = await engine.client()
-    handle = await engine.call(client.api.exec_create, sandbox_id, [shell, "-c", script])
-    output: bytes = await engine.call(client.api.exec_start, handle["Id"])
-    return output
+    return await output(engine, sandbox_id, [shell, "-c", script])
 
 
 async def _inside(engine: DockerEngine, sandbox_id: str) -> SandboxUsage:

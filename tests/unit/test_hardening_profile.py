@@ -47,7 +47,9 @@ def test_under_gvisor_the_process_limit_is_its_rlimit_nproc() -> None:
     k = kwargs(runtime="runsc", limits=Limits(pids=64))
     assert k["ulimits"] == [{"Name": "nproc", "Soft": 64, "Hard": 64}]
     assert k["pids_limit"] == 64 * GVISOR_HOST_PIDS_PER_TASK + GVISOR_HOST_PIDS_BASE
-    assert kwargs(runtime="runsc")["pids_limit"] <= 8192, "bounded: the host's pid space stays safe"
+    default = kwargs(runtime="runsc")["pids_limit"]
+    # A fork bomb at the default 512 tasks peaked at 10,003 host threads: room for it, and a bound.
+    assert 12_000 <= default <= 16_384, "the sentry's headroom, bounded: the host's threads stay safe"
 
 
 @pytest.mark.parametrize("runtime", [None, "runc"])
