@@ -19,9 +19,11 @@ from orchestrator.sandbox.docker_engine import DockerCall
 from orchestrator.sandbox.exec_pipe import ExecPipe, helper_pipe
 from orchestrator.sandbox.workspace_io import helper_command, raise_for_exit, relative_to_workspace
 
-__all__ = ["open_file", "read_file"]
+__all__ = ["WHOLE_BYTES", "open_file", "read_file"]
 
 _CHUNK = 1 << 20
+WHOLE_BYTES = 1 << 20
+"""Files up to this size are read whole (and once more if cut short) before their bytes are handed out."""
 
 
 def open_file(
@@ -45,9 +47,30 @@ def open_file(
 async def read_file(
     client: docker.DockerClient, sandbox_id: str, path: str, max_bytes: int, opener: DockerCall
 ) -> FileDownload:
-    """Open one file (through `opener`, the backend's error-mapping thread call) for streaming."""
+    """Open one file (through `opener`, the backend's error-mapping thread call) for streaming.
+
+    A file of at most `WHOLE_BYTES` is read whole before this returns, and read again once if its
+    bytes ended early: Docker 20.10 can drop the last output of an exec as it exits ("stream copy
+    error" in its log; a 5-byte file came back empty once in a CI run), and no byte has gone out yet.
+    """
     size, pipe = await opener(open_file, client, sandbox_id, path, max_bytes)
-    return FileDownload(size=size, chunks=_chunks(pipe, size))
+    if size > WHOLE_BYTES:
+        return FileDownload(size=size, chunks=_chunks(pipe, size))
+    try:
+        data = b"".join([chunk async for chunk in _chunks(pipe, size)])
+    except _EndedEarly:
+        size, pipe = await opener(open_file, client, sandbox_id, path, min(max_bytes, WHOLE_BYTES))
+        data = b"".join([chunk async for chunk in _chunks(pipe, size)])
+    return FileDownload(size=size, chunks=_whole(data))
+
+
+async def _whole(data: bytes) -> AsyncIterator[bytes]:
+    if data:
+        yield data
+
+
+class _EndedEarly(SandboxError):
+    """The helper's output stopped before the size it announced."""
 
 
 async def _chunks(pipe: ExecPipe, size: int) -> AsyncIterator[bytes]:
@@ -56,7 +79,7 @@ async def _chunks(pipe: ExecPipe, size: int) -> AsyncIterator[bytes]:
         while left:
             chunk = await asyncio.to_thread(pipe.read, min(left, _CHUNK))
             if not chunk:
-                raise SandboxError("the file ended early: it changed while it was read")
+                raise _EndedEarly("the file ended early: it changed while it was read")
             left -= len(chunk)
             yield chunk
         code = await asyncio.to_thread(pipe.finish)
