@@ -16,6 +16,7 @@ from typing import Any
 from orchestrator.errors import NotFound
 from orchestrator.gateway.registry import ProviderRegistry
 from orchestrator.interactions.code_ports import CodeSandboxes
+from orchestrator.interactions.continuations import Continuations
 from orchestrator.interactions.finish import Finisher, InteractionEvents
 from orchestrator.interactions.intake import Intake
 from orchestrator.interactions.jobs import InteractionJobs
@@ -64,6 +65,7 @@ class InteractionService:
         self._events = events
         self._finisher = Finisher(store, agent_runner, self.usage, events)
         self._jobs = InteractionJobs(store, gateway, scheduler, agent_runner, self._finisher, code, web, mcp)
+        self._continuations = Continuations()
 
     async def create(
         self, tenant: str, request: dict[str, Any], api_key_id: str | None = None
@@ -73,9 +75,11 @@ class InteractionService:
         Raises:
             QueueFullError: the tenant's queue is full; checked first, so nothing is stored.
         """
+        previous_id = request.get("previous_interaction_id")
         with self.scheduler.admit(tenant) as admission:
-            row, prepared = await self._intake.accept(tenant, request, api_key_id)
-            record = await self.store.interactions.create(tenant, row)
+            async with self._continuations.one_at_a_time(tenant, previous_id):
+                row, prepared = await self._intake.accept(tenant, request, api_key_id)
+                record = await self.store.interactions.create(tenant, row)
             live = self.logs.open(record.id)
             await live.append("interaction.created", interaction=snapshot(record))
             await live.append("interaction.status_update", interaction_id=record.id, status="in_progress")

@@ -9,6 +9,7 @@ call never runs (its side effect is checked in the workspace).
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -124,6 +125,28 @@ async def test_a_guarded_call_waits_then_runs_once_approved_and_the_calls_after_
     assert done["steps"][-1]["type"] == "model_output"
     assert again.status_code == 400, "an approval is settled once: a second answer would run the call again"
     assert again.json()["error"]["message"].startswith("previous_interaction_id: "), again.text
+
+
+async def test_two_answers_sent_at_once_settle_the_approval_once(start: Start, tmp_path: Path) -> None:
+    """The intake's "settled once" check reads the store: two answers at once must not both pass it."""
+    turns = [_bash("echo ran >> ran.log; rm keep.txt"), {"text": "done: {last_result}"}]
+    async with start(scripts_dir=tmp_path) as server:
+        environment = await _environment(server, {"keep.txt": "precious"})
+        paused = await _start(server, tmp_path, environment, turns, GUARD_RM)
+        body = {
+            "agent": "default",
+            "agent_config": paused["agent_config"],
+            "previous_interaction_id": paused["id"],
+            "input": _decision(_request(paused), approved=True),
+        }
+        answers = await asyncio.gather(
+            *(server.client.post(f"{V}/interactions", json=body) for _ in range(2))
+        )
+        ran = await _file(server, environment, "ran.log")
+    assert sorted(a.status_code for a in answers) == [200, 400], [a.text for a in answers]
+    [done] = [a.json() for a in answers if a.status_code == 200]
+    assert done["status"] == "completed", done
+    assert ran == "ran\n", "the approved call ran once"
 
 
 async def test_a_denied_call_never_runs_and_the_model_reads_the_reason(start: Start, tmp_path: Path) -> None:
