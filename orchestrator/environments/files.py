@@ -104,6 +104,9 @@ class WorkspaceFiles:
         cmd = helper_command("list", "" if rel == "." else rel, depth)
         request = ExecRequest(sandbox_id=self._sandbox, cmd=tuple(cmd), timeout_s=30, workdir="/")
         result = await self._backend.exec(request)
+        if result.output_cut:
+            cap = request.max_output_bytes
+            raise FileTooLargeError(f"the listing of {relative!r} passed {cap} bytes: list a folder in it")
         if result.exit_code == 44:
             raise FileMissingError(f"no file or folder at {relative!r}")
         if result.exit_code == 45:

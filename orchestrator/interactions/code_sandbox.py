@@ -27,6 +27,8 @@ from orchestrator.store.errors import NotFoundError
 __all__ = ["EnvironmentCodeSandboxes"]
 
 _MAX_OUTPUT = 64 * 1024
+_MAX_OUTPUT_BYTES = 4 * _MAX_OUTPUT
+"""Kept of each stream (room for `_MAX_OUTPUT` characters of UTF-8); a command printing more is stopped."""
 """Characters of output handed back to the model (the rest is cut, and says so)."""
 _MAX_CODE = 100_000
 """Characters of code per call: it travels as one argument of the exec."""
@@ -68,9 +70,10 @@ class _Session:
         )  # started again if idle-stopped
         cmd = ("python3", "-c", args.code) if args.language == "python" else ("bash", "-c", args.code)
         timeout_s = min(args.timeout_s, self._max_timeout_s)
-        result = await self._environments.backend.exec(
-            ExecRequest(sandbox_id=sandbox_id, cmd=cmd, timeout_s=timeout_s)
+        request = ExecRequest(
+            sandbox_id=sandbox_id, cmd=cmd, timeout_s=timeout_s, max_output_bytes=_MAX_OUTPUT_BYTES
         )
+        result = await self._environments.backend.exec(request)
         return _output(result, timeout_s)
 
     async def close(self) -> None:
@@ -84,6 +87,8 @@ def _output(result: ExecResult, timeout_s: float) -> CodeOutput:
     text = (result.stdout + result.stderr).decode("utf-8", "replace")
     if len(text) > _MAX_OUTPUT:
         text = text[:_MAX_OUTPUT] + f"\n[output cut at {_MAX_OUTPUT} characters]"
+    if result.output_cut:
+        return CodeOutput(f"{text}\n[stopped: it printed more than {_MAX_OUTPUT_BYTES} bytes]", is_error=True)
     if result.timed_out:
         return CodeOutput(f"{text}\n[timed out after {timeout_s:g} s]".lstrip(), is_error=True)
     if result.oom_killed:

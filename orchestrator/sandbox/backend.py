@@ -162,6 +162,8 @@ class ExecRequest(_Model):
     """Extra environment variables for this command."""
     workdir: str = "/workspace"
     """Working directory inside the sandbox."""
+    max_output_bytes: int = Field(16 << 20, gt=0)
+    """Most bytes kept of each stream; the command is stopped when it prints more (`output_cut`)."""
 
 
 class ExecChunk(_Model):
@@ -177,13 +179,16 @@ class ExecResult(_Model):
     """How a command ended. A non-zero exit is data, not an exception."""
 
     exit_code: int | None
-    """The command's exit status; `None` when it was killed at its deadline."""
+    """The command's exit status; `None` when it was killed at its deadline or for its output."""
     stdout: bytes = b""
     """Everything written to standard output."""
     stderr: bytes = b""
     """Everything written to standard error."""
     timed_out: bool = False
     """True when the deadline expired and the command's processes were killed."""
+    output_cut: bool = False
+    """True when it printed more than `ExecRequest.max_output_bytes` to a stream and was stopped
+    (`exit_code` is then `None`); the output holds the first bytes."""
     oom_killed: bool = False
     """True when the command died by SIGKILL and the sandbox's OOM-kill counter is non-zero."""
     duration_s: float = 0.0

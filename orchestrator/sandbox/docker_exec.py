@@ -87,7 +87,7 @@ async def exec_stream(engine: DockerEngine, request: ExecRequest) -> AsyncIterat
     threading.Thread(target=pump, name="warren-exec-stream", daemon=True).start()
     stdout, stderr = bytearray(), bytearray()
     deadline = started + request.timeout_s + _DEADLINE_GRACE_S
-    swept = False
+    swept = cut = False
     ended: dict[str, Any] | None = None  # the sandbox's state, once it stopped under the command
     while True:
         left = deadline - time.monotonic()
@@ -110,12 +110,21 @@ async def exec_stream(engine: DockerEngine, request: ExecRequest) -> AsyncIterat
         if isinstance(item, BaseException):
             raise SandboxError(f"exec stream failed: {item}") from item
         out, err = item
+        dropped = False
         if out:
-            stdout += out
-            yield ExecChunk(stream="stdout", data=out)
+            kept, dropped = _keep(stdout, out, request.max_output_bytes)
+            if kept:
+                yield ExecChunk(stream="stdout", data=kept)
         if err:
-            stderr += err
-            yield ExecChunk(stream="stderr", data=err)
+            kept, dropped_err = _keep(stderr, err, request.max_output_bytes)
+            dropped = dropped or dropped_err
+            if kept:
+                yield ExecChunk(stream="stderr", data=kept)
+        if dropped and not cut:  # stop the command: what it prints from here on is dropped anyway
+            cut = True
+            ended = await _sweep_unless_ended(engine, request.sandbox_id, exec_id)
+            if ended is not None:
+                break
     exit_code: int | None = None
     if ended is None:
         await done.wait()
@@ -128,7 +137,7 @@ async def exec_stream(engine: DockerEngine, request: ExecRequest) -> AsyncIterat
     if ended is None and timed_out:
         ended = await _sweep_unless_ended(engine, request.sandbox_id, exec_id)
     oom_killed = False
-    if ended is None and exit_code == 137 and not timed_out:
+    if ended is None and exit_code == 137 and not (timed_out or cut):
         try:
             oom_killed = await oom_kills(engine, request.sandbox_id) > 0
         except SandboxError:  # dead, or too full to start the reading (its process limit): not known
@@ -141,13 +150,21 @@ async def exec_stream(engine: DockerEngine, request: ExecRequest) -> AsyncIterat
         )
         return
     yield ExecResult(
-        exit_code=None if timed_out else exit_code,
+        exit_code=None if timed_out or cut else exit_code,
         stdout=bytes(stdout),
         stderr=bytes(stderr),
         timed_out=timed_out,
+        output_cut=cut,
         oom_killed=oom_killed,
         duration_s=duration,
     )
+
+
+def _keep(kept: bytearray, data: bytes, cap: int) -> tuple[bytes, bool]:
+    """Append the part of `data` that fits under `cap` bytes; that part, and whether any was dropped."""
+    part = data[: max(0, cap - len(kept))]
+    kept += part
+    return part, len(part) < len(data)
 
 
 async def _stopped(engine: DockerEngine, sandbox_id: str, within_s: float = 0.0) -> dict[str, Any] | None:

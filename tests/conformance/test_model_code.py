@@ -50,3 +50,17 @@ def test_without_code_execution_a_run_code_call_is_the_clients(client: genai.Cli
     paused = client.interactions.create(model=script("model_code"), input="compute")
     assert paused.status == "requires_action"
     assert paused.steps[-1].type == "code_execution_call"
+
+
+def test_code_that_prints_without_end_is_stopped_at_its_output_cap(client: genai.Client) -> None:
+    """The orchestrator keeps a bounded part of the sandbox's output and stops the command."""
+    done = client.interactions.create(
+        model=script("model_code_flood"), input="flood", tools=[{"type": "code_execution"}]
+    )
+    assert done.status == "completed"
+    result = done.steps[2]
+    assert result.type == "code_execution_result" and result.is_error
+    assert result.result.startswith("begin\ny\ny\n")
+    assert "[output cut at 65536 characters]" in result.result
+    assert result.result.endswith("[stopped: it printed more than 262144 bytes]")
+    assert len(result.result) < 70_000

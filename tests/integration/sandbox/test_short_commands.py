@@ -78,3 +78,29 @@ async def test_an_exec_whose_sandbox_is_killed_under_it_returns(
     result = await asyncio.wait_for(running, timeout=15)
     assert result.exit_code == 137 and not result.oom_killed and not result.timed_out
     assert time.monotonic() - started < 10
+
+
+async def test_a_command_that_prints_without_end_is_stopped_at_its_output_cap(
+    backend: DockerBackend, sandbox_factory: SandboxFactory, sandbox_runtime: str
+) -> None:
+    """A sandbox cannot fill the orchestrator's memory through a command's output: the first bytes
+    are kept, the command is stopped, and the result says so."""
+    info = await sandbox_factory()
+    started = time.monotonic()
+    result = await backend.exec(
+        ExecRequest(
+            sandbox_id=info.id, cmd=("sh", "-c", "echo begin; yes"), timeout_s=60, max_output_bytes=1 << 20
+        )
+    )
+    assert result.output_cut and result.exit_code is None and not result.timed_out
+    assert len(result.stdout) == 1 << 20 and result.stdout.startswith(b"begin\ny\ny\n")
+    assert time.monotonic() - started < 20, "stopped at the cap, not at its deadline"
+    _, out = await run_in(backend, info.id, "pgrep -c yes || true")
+    assert out.strip() == "0", "its processes are gone"
+    under = await backend.exec(ExecRequest(sandbox_id=info.id, cmd=("echo", "small"), max_output_bytes=6))
+    assert under.stdout == b"small\n" and not under.output_cut and under.exit_code == 0
+
+
+async def run_in(backend: DockerBackend, sandbox_id: str, script: str) -> tuple[int | None, str]:
+    result = await backend.exec(ExecRequest(sandbox_id=sandbox_id, cmd=("bash", "-c", script)))
+    return result.exit_code, result.stdout.decode()
