@@ -16,6 +16,7 @@ from orchestrator.store.db import Database
 from orchestrator.store.errors import NotFoundError
 from orchestrator.store.models import InteractionRow, StepRow, utcnow
 from orchestrator.store.paging import fetch_page
+from orchestrator.store.prepared import Prepared
 from orchestrator.store.records import Page, Record
 from orchestrator.store.step_records import step_type
 from orchestrator.store.tokens import new_id
@@ -94,8 +95,8 @@ class InteractionRecord(Record):
     """When its row, steps or events last changed (UTC)."""
 
 
-_INSERT_INTERACTION = insert(InteractionRow)  # built once: hot path
-_INSERT_STEPS = insert(StepRow)
+_INSERT_INTERACTION = Prepared(insert(InteractionRow))  # compiled once: every create runs it
+_INSERT_STEPS = Prepared(insert(StepRow))
 _SELECT_INTERACTION = select(*(getattr(InteractionRow, name) for name in InteractionRecord.model_fields))
 
 
@@ -116,6 +117,7 @@ class InteractionRepository:
             "errors": None,
             "next_step_seq": len(new.steps),
             "next_event_seq": 0,
+            "warren_usage": None,  # the prepared insert names every column
             "created": now,
             "updated": now,
         }
@@ -125,9 +127,8 @@ class InteractionRepository:
         ]
 
         def insert_rows(conn: Connection) -> None:  # one round trip: this is every interaction's first write
-            conn.execute(_INSERT_INTERACTION, [values])
-            if steps:
-                conn.execute(_INSERT_STEPS, [{**step, "created": now} for step in steps])
+            _INSERT_INTERACTION.executemany(conn, [values])
+            _INSERT_STEPS.executemany(conn, [{**step, "created": now} for step in steps])
 
         await self._db.run_write(insert_rows)
         counters = ("next_step_seq", "next_event_seq")

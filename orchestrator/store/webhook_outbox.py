@@ -10,23 +10,32 @@ An attempt is recorded only under the lease it was claimed with (`lease_until` i
 from __future__ import annotations
 
 import builtins
+import json
 import secrets
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from orchestrator.store.db import Database
 from orchestrator.store.models import WebhookDeliveryRow, WebhookRow, utcnow
 from orchestrator.store.paging import fetch_page
+from orchestrator.store.prepared import Prepared
 from orchestrator.store.records import Page, Record
 
 __all__ = ["MAX_LOG", "DeliveryRecord", "EventWriter", "WebhookOutbox"]
 
 MAX_LOG = 64
 """Attempts kept in a delivery's log (the oldest are dropped past it)."""
+
+# Every interaction's ending asks this (most tenants have no webhook): compiled once, not per ending.
+_SUBSCRIBED = Prepared(
+    select(WebhookRow.id, WebhookRow.events).where(
+        WebhookRow.tenant == bindparam("tenant"), WebhookRow.state == bindparam("state")
+    )
+)
 
 EventWriter = Callable[[Connection], None]
 """Writes an event's outbox rows inside another write's transaction (an interaction's ending)."""
@@ -81,12 +90,8 @@ class WebhookOutbox:
             if webhook_id is not None:
                 targets = [(webhook_id, None)]
             elif not uris:
-                found = conn.execute(
-                    select(WebhookRow.id, WebhookRow.events).where(
-                        WebhookRow.tenant == tenant, WebhookRow.state == "enabled"
-                    )
-                )
-                targets = [(id, None) for id, events in found if event_type in events]
+                found = _SUBSCRIBED.execute(conn, {"tenant": tenant, "state": "enabled"})
+                targets = [(id, None) for id, events in found if event_type in _listed(events)]
             now = utcnow()
             rows: list[dict[str, Any]] = [
                 {
@@ -200,3 +205,8 @@ class WebhookOutbox:
             )
             items: builtins.list[DeliveryRecord] = [DeliveryRecord.model_validate(r) for r in rows]
             return Page(items=items, next_page_token=token)
+
+
+def _listed(events: Any) -> builtins.list[str]:
+    """A webhook's `events` column as a list: SQLite's own cursor gives its JSON text."""
+    return list(json.loads(events) if isinstance(events, str) else events)
