@@ -12,8 +12,10 @@ Measures:
                round (every round's rate is kept in `rounds_per_s`)
   create_get   --pairs sequential create (foreground) + get of the same interaction, one at a time:
                p50/p95 latency of the pair
-  observability  the same load again with OpenTelemetry traces exported over OTLP/HTTP (to a loopback
-               sink) and `/metrics` scraped once a second: on vs off throughput (`--no-observe` skips it)
+  observability  the same load again with the metrics off (`WARREN_METRICS=off`: every point a no-op),
+               and again with OpenTelemetry traces exported over OTLP/HTTP (to a loopback sink) and
+               `/metrics` scraped once a second: the cost of each against the default (`--no-observe`
+               skips both)
 
 The default load generator (`--client lean`) speaks plain HTTP/1.1 over keep-alive sockets: httpx
 spends more CPU per request than the server does, so with it the client's core saturates first and
@@ -290,11 +292,19 @@ def _otlp_sink() -> Iterator[str]:
 
 
 async def _measure(
-    count: int, concurrency: int, pairs: int, client_kind: str, rounds: int, scrape_s: float = 0.0
+    count: int,
+    concurrency: int,
+    pairs: int,
+    client_kind: str,
+    rounds: int,
+    scrape_s: float = 0.0,
+    metrics_on: bool = True,
 ) -> dict[str, Any]:
     """One server, one load; with `scrape_s`, `/metrics` is read that often meanwhile."""
     with tempfile.TemporaryDirectory(prefix="warren-bench-") as tmp:
-        settings = Settings(data_dir=Path(tmp), sandboxes=False, rate_limit_per_s=0)  # measure, not throttle
+        settings = Settings(  # rate_limit_per_s=0: measure, not throttle
+            data_dir=Path(tmp), sandboxes=False, rate_limit_per_s=0, metrics=metrics_on
+        )
         port = _free_port()
         config = uvicorn.Config(
             build_app(settings), host="127.0.0.1", port=port, log_level="warning", access_log=False
@@ -343,19 +353,24 @@ async def main(
     count: int, concurrency: int, pairs: int, client_kind: str = "lean", rounds: int = 5, observe: bool = True
 ) -> dict[str, Any]:
     results = await _measure(count, concurrency, pairs, client_kind, rounds)
-    if observe:  # the same load again with traces exported (to a loopback sink) and /metrics scraped
+    if observe:  # the same load with metrics off; then with traces exported and /metrics scraped
+        bare = await _measure(count, concurrency, pairs, client_kind, rounds, metrics_on=False)
         with _otlp_sink() as endpoint:
             os.environ["OTEL_EXPORTER_OTLP_ENDPOINT"] = endpoint
             tracing.start()
             on = await _measure(count, concurrency, pairs, client_kind, rounds, scrape_s=1.0)
         off_rate = float(results["throughput"]["interactions_per_s"])
         on_rate = float(on["throughput"]["interactions_per_s"])
+        bare_rate = float(bare["throughput"]["interactions_per_s"])
         results["observability"] = {
             "off_interactions_per_s": off_rate,
             "on_interactions_per_s": on_rate,
             "overhead_pct": round(100 * (off_rate - on_rate) / off_rate, 1) if off_rate else None,
             "on_server_cpu_ms_per_interaction": on["server_cpu_ms_per_interaction"],
-            "note": "off: no tracing (metrics are always counted); on: OTLP/HTTP export + a scrape a second",
+            "note": "off: no tracing, metrics counted (default); on: OTLP/HTTP export + a scrape a second",
+            "metrics_off_interactions_per_s": bare_rate,
+            "metrics_overhead_pct": round(100 * (bare_rate - off_rate) / bare_rate, 1) if bare_rate else None,
+            "metrics_off_server_cpu_ms_per_interaction": bare["server_cpu_ms_per_interaction"],
         }
     return {
         "benchmark": "api",
@@ -383,7 +398,9 @@ if __name__ == "__main__":
         default="lean",
         help="load generator: lean (plain HTTP/1.1, default) or httpx (CPU-bound before the server)",
     )
-    parser.add_argument("--no-observe", action="store_true", help="skip the tracing-on pass")
+    parser.add_argument(
+        "--no-observe", action="store_true", help="skip the metrics-off and tracing-on passes"
+    )
     args = parser.parse_args()
     parser_observe = not args.no_observe
     outcome = main(args.count, args.concurrency, args.pairs, args.client, args.rounds, parser_observe)

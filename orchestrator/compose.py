@@ -52,7 +52,7 @@ from orchestrator.interactions.web_tools import WebTools
 from orchestrator.lifecycle import Lifecycle
 from orchestrator.mcp_server.http import MCP_PATH, McpEndpoint
 from orchestrator.mcp_tools import McpClient
-from orchestrator.observability import tracing
+from orchestrator.observability import metrics, tracing
 from orchestrator.observability.metrics import QUEUE_DEPTH, SANDBOXES
 from orchestrator.quotas import check_token_quota, in_run_token_quota
 from orchestrator.sandbox import DockerBackend
@@ -92,6 +92,7 @@ def build_app(settings: Settings | None = None) -> FastAPI:
 async def running(settings: Settings) -> AsyncIterator[Services]:
     """Build the services, start their background work, and on exit stop it all in order."""
     tracing.start()  # only when the OTEL_* variables name an exporter endpoint
+    metrics.counting(settings.metrics)
     services = await build_services(settings)
     retention = asyncio.create_task(
         run_retention(services.store.db, every_s=3600, older_than=timedelta(days=settings.retention_days))

@@ -97,6 +97,9 @@ class Settings(BaseModel):
     secret_key: SecretStr | None = None
     """The key credential secrets are sealed with at rest: base64url of 32 random bytes. Default:
     `data_dir/secret.key`, made (0600) on first start. Replicas sharing a database need the same key."""
+    metrics: bool = True
+    """Count the Prometheus metrics and serve `GET /metrics` (`WARREN_METRICS`); off, every metric
+    point is a no-op and `/metrics` is a 404 (for an operator who scrapes nothing)."""
     metrics_token: SecretStr | None = Field(None, min_length=16, max_length=256)
     """When set, `GET /metrics` needs `Authorization: Bearer <this>`; unset (the default), the
     metrics are open to anyone who reaches the API port (they hold agent, model and tenant names)."""

@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from orchestrator.environments.service import EnvironmentService
 from orchestrator.interactions.ending import fail_unfinished
-from orchestrator.observability.metrics import SANDBOXES
+from orchestrator.observability.metrics import sandboxes_seen
 from orchestrator.reconcile import Reconciler
 from orchestrator.store import Store
 from orchestrator.store.errors import NotFoundError
@@ -100,8 +100,7 @@ class Lifecycle:
         await self.reconciler.reap()
         rows = await self.store.environments.with_sandboxes()  # the gauges, once a round
         stopped = sum(row.status == "stopped" for row in rows)
-        SANDBOXES.labels("running").set(len(rows) - stopped)
-        SANDBOXES.labels("stopped").set(stopped)
+        sandboxes_seen(len(rows) - stopped, stopped)
 
     async def _loop(self) -> None:
         while True:

@@ -36,7 +36,7 @@ from orchestrator.gateway.errors import GatewayError
 from orchestrator.gateway.registry import ProviderRegistry
 from orchestrator.observability import tracing
 from orchestrator.observability.calls import observed
-from orchestrator.observability.metrics import STEP_SECONDS
+from orchestrator.observability.metrics import stepping
 
 __all__ = ["MAX_SERVER_ROUNDS", "take_step"]
 
@@ -103,7 +103,7 @@ async def _model_call(turn: Turn, gateway: ProviderRegistry) -> ModelCallResult:
             config=context.config,
         )
         try:
-            with STEP_SECONDS.time(), tracing.attached(turn.trace):  # the interaction's trace, on this task
+            with stepping(), tracing.attached(turn.trace):  # the interaction's trace, on this task
                 provider = gateway.resolve(turn.model)
                 response = await turn.recorder.model_turn(observed(provider.name, provider.stream(request)))
         except GatewayError as exc:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from orchestrator.environments.ports import SandboxExtras, SandboxHook, WorkspaceCopier
 from orchestrator.environments.site import SandboxSite
 from orchestrator.environments.sources import Sources
-from orchestrator.observability.metrics import PROVISION_SECONDS
+from orchestrator.observability.metrics import provisioning
 from orchestrator.sandbox import SandboxSpec
 from orchestrator.sandbox.backend import LABEL_PREFIX
 from orchestrator.skills import SkillSet
@@ -51,9 +51,9 @@ class Provisioner:
         skills = (extras.skills or SkillSet()).plus(self.sources.skill_set(record.tenant, record.id, sources))
         slot = self.pool.take(record.id) if self.pool is not None and copy_of is None else None
         if slot is not None and self.pool is not None:  # its warm-pool sandbox, started and waiting
-            with PROVISION_SECONDS.labels("warm").time():
+            with provisioning("warm"):
                 return await self.pool.assign(slot, record, env, skills, workspace_tar)
-        with PROVISION_SECONDS.labels("cold").time():
+        with provisioning("cold"):
             return await self._cold(record, copy_of, env, skills, workspace_tar, extras)
 
     async def _cold(

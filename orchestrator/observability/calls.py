@@ -36,7 +36,7 @@ class ModelCall:
         """Count the call's tokens (once, from its final usage)."""
         for kind, count in (("input", input_tokens), ("output", output_tokens), ("thought", thought_tokens)):
             if count > 0:
-                metrics.MODEL_TOKENS.labels(self.provider, kind).inc(count)
+                metrics.model_tokens(self.provider, kind, count)
 
     def succeeded(self) -> None:
         """The call gave its whole answer."""
@@ -44,9 +44,7 @@ class ModelCall:
 
     def end(self) -> None:
         """Observe latency and outcome; end the span."""
-        outcome = "ok" if self._ok else "error"
-        metrics.MODEL_CALLS.labels(self.provider, outcome).inc()
-        metrics.MODEL_CALL_SECONDS.labels(self.provider).observe(time.perf_counter() - self._began)
+        metrics.model_called(self.provider, self._ok, time.perf_counter() - self._began)
         if not self._ok:
             self._span.set_status(Status(StatusCode.ERROR))
         self._span.end()
@@ -54,7 +52,7 @@ class ModelCall:
 
 def model_retried(provider: str) -> None:
     """One more attempt after a retryable failure of `provider`."""
-    metrics.MODEL_RETRIES.labels(_provider_label(provider)).inc()
+    metrics.model_retried(_provider_label(provider))
 
 
 async def observed(provider: str, events: AsyncIterator[StreamEvent]) -> AsyncIterator[StreamEvent]:

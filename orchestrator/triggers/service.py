@@ -15,7 +15,7 @@ from typing import Any
 
 from orchestrator.errors import InvalidArgument, NotFound
 from orchestrator.interactions.service import InteractionService
-from orchestrator.observability.metrics import TRIGGER_FIRINGS
+from orchestrator.observability.metrics import trigger_fired
 from orchestrator.store import Page, Store
 from orchestrator.store.models import TriggerRow
 from orchestrator.store.trigger_executions import ExecutionRecord
@@ -142,7 +142,7 @@ class TriggerService:
 
     async def _start(self, trigger: TriggerRecord, execution: ExecutionRecord) -> ExecutionRecord:
         execution = await self._executor.launch(trigger, execution)
-        TRIGGER_FIRINGS.labels("started" if execution.interaction_id is not None else "failed").inc()
+        trigger_fired("started" if execution.interaction_id is not None else "failed")
         if execution.interaction_id is not None:
             task = asyncio.create_task(self._executor.watch(execution, _timeout_s(trigger)))
             self._watchers.add(task)

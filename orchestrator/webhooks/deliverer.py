@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 import httpx
 
 from orchestrator.egress.policy import Resolver
-from orchestrator.observability.metrics import WEBHOOK_DELIVERIES
+from orchestrator.observability.metrics import webhook_attempted
 from orchestrator.store import Store
 from orchestrator.store.models import utcnow
 from orchestrator.store.webhook_outbox import DeliveryRecord
@@ -175,7 +175,7 @@ class Deliverer:
             "status": outcome.status,
             "error": outcome.error,
         }
-        WEBHOOK_DELIVERIES.labels(state).inc()  # delivered, failed, refused, or pending (a retry)
+        webhook_attempted(state)  # delivered, failed, refused, or pending (a retry)
         later = now + self._policy.backoff(row.attempts + 1) if state == "pending" else now
         if not await self._store.outbox.record(row, entry, state=state, next_attempt=later):
             log.warning("webhook delivery %s: lease lost before its attempt was recorded", row.id)

@@ -42,6 +42,27 @@ def test_the_api_row_of_tracing_on_against_off_comes_from_the_same_run(tmp_path:
     (row,) = [r for r in rows if "traces exported" in r["figure"]]
     assert row["p50"] == "525.0 / s" and "against 700.0 / s without traces" in row["figure"]
     assert "25.0 % fewer" in row["figure"]
+    assert not [r for r in rows if "metrics off" in r["figure"]]  # an older file: no metrics-off pass
+
+
+def test_the_api_row_of_metrics_off_against_on_comes_from_the_same_run(tmp_path: Path) -> None:
+    throughput = {"concurrency": 32, "completed": 1000, "count": 1000, "interactions_per_s": 700.0}
+    observed = {
+        "off_interactions_per_s": 700.0,
+        "on_interactions_per_s": 525.0,
+        "overhead_pct": 25.0,
+        "metrics_off_interactions_per_s": 714.0,
+        "metrics_overhead_pct": 2.0,
+        "metrics_off_server_cpu_ms_per_interaction": 1.2,
+    }
+    doc = {
+        "results": {"throughput": throughput, "observability": observed, "server_cpu_ms_per_interaction": 1.3}
+    }
+    (tmp_path / "api.json").write_text(json.dumps(doc))
+    rows = summarize(tmp_path)["rows"]
+    (row,) = [r for r in rows if "metrics off" in r["figure"]]
+    assert row["p50"] == "714.0 / s" and "against 700.0 / s counted" in row["figure"]
+    assert "costs 2.0 %" in row["figure"] and "1.2 → 1.3 ms" in row["figure"]
 
 
 def test_a_new_result_file_joins_the_others_in_table_order(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 Open unless `WARREN_METRICS_TOKEN` is set; then it needs `Authorization: Bearer <token>` (compared
 in constant time). API keys do not open it: metrics span tenants, so they are the operator's.
+A 404 when the process counts nothing (`WARREN_METRICS=off`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from orchestrator.api.deps import ServicesDep
 from orchestrator.api.errors import Unauthenticated
-from orchestrator.observability.metrics import REGISTRY
+from orchestrator.errors import NotFound
+from orchestrator.observability.metrics import REGISTRY, is_counting
 
 __all__ = ["router"]
 
@@ -23,6 +25,8 @@ router = APIRouter(tags=["metrics"])
 @router.get("/metrics", include_in_schema=False)
 async def metrics(request: Request, services: ServicesDep) -> Response:
     """The scrape; 401 without the configured bearer token."""
+    if not is_counting():
+        raise NotFound("metrics are off on this server (WARREN_METRICS=off)")
     token = services.settings.metrics_token
     if token is not None:
         scheme, _, given = request.headers.get("authorization", "").partition(" ")
