@@ -87,7 +87,8 @@ class Database:
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
         """A session in a write transaction, committed on success and rolled back on error."""
-        async with self._write_lock or contextlib.nullcontext(), _transaction(self._writer()) as session:
+        session = self._writer()
+        async with self._write_lock or contextlib.nullcontext(), _transaction(session, begin=True):
             yield session
 
     async def run_write(self, work: Callable[[Connection], T]) -> T:
@@ -141,20 +142,33 @@ class Database:
 
 
 @asynccontextmanager
-async def _transaction(session: AsyncSession) -> AsyncIterator[AsyncSession]:
+async def _transaction(session: AsyncSession, begin: bool = False) -> AsyncIterator[AsyncSession]:
     """Yield `session` in a transaction, committed if the block succeeds; then close it.
+
+    `begin`: start the transaction before the block, to its end even if the task is cancelled
+    meanwhile. A writer's `BEGIN IMMEDIATE` (a hook SQLAlchemy runs at the first statement) takes
+    SQLite's write lock; a task cancelled while it ran (the webhook deliverer, at shutdown) could
+    leave the connection holding that lock, unseen by the session, until the garbage collector
+    found it, and the next writer of the process waited its whole busy timeout and failed (half
+    the runs of a webhook test on a loaded machine; none in 18 with the BEGIN run to its end).
 
     The commit and the close run to their end even if the task is cancelled meanwhile (the
     cancellation is raised after them). Cut short, a commit's outcome is unknown, and a cut
     rollback of the connection going back to the pool makes SQLAlchemy log a traceback and drop
     the connection; server shutdown cancels running jobs, so both happened at random there.
     """
-    try:  # the session begins its transaction at its first statement
+    try:  # without `begin`, the session begins its transaction at its first statement
+        if begin:
+            await _to_the_end(_begin(session))
         yield session
     except BaseException:
         await _to_the_end(session.close())  # closing rolls back what the block started
         raise
     await _to_the_end(_commit_and_close(session))
+
+
+async def _begin(session: AsyncSession) -> None:
+    await session.connection()
 
 
 async def _commit_and_close(session: AsyncSession) -> None:
