@@ -25,7 +25,8 @@ from orchestrator.interactions.ports import AgentRunner
 from orchestrator.interactions.recovery import recover
 from orchestrator.interactions.refusals import ModelBuiltins
 from orchestrator.interactions.snapshot import TERMINAL, snapshot
-from orchestrator.interactions.step_reads import all_steps, events_after
+from orchestrator.interactions.step_reads import all_steps
+from orchestrator.interactions.stored_follow import follow_stored
 from orchestrator.interactions.usage import UsageMeter
 from orchestrator.interactions.web_tools import WebTools
 from orchestrator.mcp_tools import McpClient
@@ -122,7 +123,8 @@ class InteractionService:
     async def events(
         self, tenant: str, interaction_id: str, after: int = -1, *, created: bool = False
     ) -> AsyncIterator[Event | None]:
-        """The SSE events after `after`: live while running, from the store (page by page) once finished.
+        """The SSE events after `after`: live while this process runs it, else followed in the store
+        (page by page; another replica may be running it).
 
         `created`: the caller's create just made it, so its live log is followed even if a
         `store: false` interaction has already ended and been deleted.
@@ -134,7 +136,7 @@ class InteractionService:
             async for event in live.follow(after):
                 yield event
             return
-        async for stored in events_after(self.store, tenant, interaction_id, after):
+        async for stored in follow_stored(self.store, tenant, interaction_id, after):
             yield stored
 
     def live(self, interaction_id: str) -> LiveLog | None:

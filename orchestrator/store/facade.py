@@ -8,6 +8,7 @@ from orchestrator.store.agents import AgentRepository
 from orchestrator.store.credentials import CredentialRepository
 from orchestrator.store.db import Database
 from orchestrator.store.environments import EnvironmentRepository
+from orchestrator.store.event_notices import EventNotices
 from orchestrator.store.idempotency import IdempotencyKeys
 from orchestrator.store.interactions import InteractionRepository
 from orchestrator.store.keys import ApiKeys
@@ -45,6 +46,8 @@ class Store:
         """Interactions."""
         self.steps = StepLog(db)
         """Steps and SSE events of interactions."""
+        self.notices = EventNotices(db.url)
+        """Wake-ups when another process stores an interaction's events (PostgreSQL)."""
         self.keys = ApiKeys(db)
         """API keys."""
         self.idempotency = IdempotencyKeys(db)
@@ -79,7 +82,8 @@ class Store:
         return cls(db, sealer)
 
     async def close(self) -> None:
-        """Close the database."""
+        """Stop listening for notices, then close the database."""
+        await self.notices.close()
         await self.db.close()
 
     async def __aenter__(self) -> Self:

@@ -12,10 +12,11 @@ import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, insert, update
+from sqlalchemy import Integer, bindparam, insert, text, update
 from sqlalchemy.engine import Connection
 
 from orchestrator.store.errors import NotFoundError
+from orchestrator.store.event_notices import CHANNEL
 from orchestrator.store.models import EventRow, InteractionRow, StepRow, utcnow
 from orchestrator.store.prepared import Prepared
 from orchestrator.store.step_reads import StepReader
@@ -30,6 +31,8 @@ _SETTABLE = frozenset({"status", "usage", "errors", "warren_usage"})
 # running it. Bound parameter names differ from column names, which SQLAlchemy reserves in SET.
 _INSERT_STEPS = Prepared(insert(StepRow))
 _INSERT_EVENTS = Prepared(insert(EventRow))
+_NOTIFY = text(f"SELECT pg_notify('{CHANNEL}', :interaction_id)")
+"""Sent with a batch that stores events, on PostgreSQL: other processes' streams read them now."""
 
 
 @functools.cache
@@ -145,6 +148,8 @@ class StepLog(StepReader):
             **{f"p_{name}": value for name, value in change.items()},
         }
 
+        notify = bool(events) and self._db.dialect == "postgresql"
+
         def append(conn: Connection) -> tuple[int, int]:
             returned = stmt.execute(conn, params)
             if not returned:
@@ -173,6 +178,8 @@ class StepLog(StepReader):
             )
             if also is not None:
                 also(conn)
+            if notify:
+                conn.execute(_NOTIFY, {"interaction_id": interaction_id})
             return first_step, first_event
 
         first_step, first_event = await self._db.run_write(append)
