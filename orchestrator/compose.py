@@ -23,7 +23,7 @@ from agents.protocol import Budget
 from orchestrator.address_allowance import AddressAllowance
 from orchestrator.api.app import create_app
 from orchestrator.api.deps import Services
-from orchestrator.api.ratelimit import RateLimiter
+from orchestrator.api.shared_ratelimit import build_limiter
 from orchestrator.api.shell_slots import ShellSlots
 from orchestrator.catalog import AgentAliases
 from orchestrator.channel.hub import RunnerHub
@@ -187,7 +187,7 @@ async def build_services(settings: Settings) -> Services:
         uploads=UploadSessions(
             settings.max_body_bytes, settings.max_open_uploads, idle_ttl_s=settings.upload_idle_s
         ),
-        limiter=RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst),
+        limiter=build_limiter(store, settings.rate_limit_per_s, settings.rate_limit_burst),
         shells=ShellSlots(settings.max_shells_per_environment, settings.max_shells_per_tenant),
         triggers=triggers,
         webhooks=hooks.service,

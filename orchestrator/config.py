@@ -104,7 +104,8 @@ class Settings(BaseModel):
     """When set, `GET /metrics` needs `Authorization: Bearer <this>`; unset (the default), the
     metrics are open to anyone who reaches the API port (they hold agent, model and tenant names)."""
     rate_limit_per_s: float = Field(100.0, ge=0)
-    """Sustained requests per second one API key may make (0 turns limiting off); past it, 429."""
+    """Sustained requests per second one API key may make (0 turns limiting off); past it, 429. On
+    PostgreSQL the budget is shared by every server on the database (`store/rate_buckets.py`)."""
     rate_limit_burst: int = Field(300, ge=1)
     """Requests one API key may send at once before the per-second rate applies."""
     max_shells_per_environment: int = Field(4, ge=1)

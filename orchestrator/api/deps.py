@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 
 from orchestrator.api.errors import InvalidArgument, NotFound, RateLimited, Unauthenticated
-from orchestrator.api.ratelimit import RateLimiter
+from orchestrator.api.ratelimit import Limiter
 from orchestrator.api.shell_slots import ShellSlots
 from orchestrator.catalog import AgentAliases
 from orchestrator.channel.frames import FrameBoard
@@ -37,7 +37,7 @@ class Services:
     interactions: InteractionService
     environments: EnvironmentService | None
     uploads: UploadSessions
-    limiter: RateLimiter
+    limiter: Limiter
     shells: ShellSlots
     triggers: TriggerService | None = None
     """Scheduled agent interactions (None only in apps built without them)."""
@@ -92,7 +92,7 @@ async def identify_key(services: Services, key: str) -> Caller:
     record = await services.store.keys.identify(key)
     if record is None:
         raise Unauthenticated("invalid or revoked API key")
-    if wait_s := services.limiter.take(record.id):
+    if wait_s := await services.limiter.check(record.id):
         retry = services.limiter.retry_after(wait_s)
         raise RateLimited(f"rate limit of this API key exceeded; retry in {retry} s", retry_after_s=retry)
     TENANT.set(record.tenant)  # this request's log lines (and the work it starts) carry the tenant

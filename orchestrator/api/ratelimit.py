@@ -1,7 +1,9 @@
 """Per-key request rate limits: a token bucket per API key, in this process.
 
 A key may burst up to `burst` requests, then `rate_per_s` requests a second; past that the API
-answers 429 `rate_limit_exceeded` with `Retry-After`, and other keys are unaffected.
+answers 429 `rate_limit_exceeded` with `Retry-After`, and other keys are unaffected. The routes
+see a `Limiter`; on SQLite it is this class (one process per file), on PostgreSQL the buckets
+shared by every replica (`shared_ratelimit.SharedRateLimiter`).
 """
 
 from __future__ import annotations
@@ -9,8 +11,21 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from typing import Protocol
 
-__all__ = ["RateLimiter"]
+__all__ = ["Limiter", "RateLimiter"]
+
+
+class Limiter(Protocol):
+    """What the routes call once per request (and per shell upgrade) of a key."""
+
+    async def check(self, key: str) -> float:
+        """Spend one request of `key`'s budget: 0.0 when allowed, else seconds until one is free."""
+        ...
+
+    def retry_after(self, wait_s: float) -> int:
+        """Whole seconds for `Retry-After` (at least 1)."""
+        ...
 
 
 @dataclass
@@ -50,6 +65,10 @@ class RateLimiter:
             bucket.tokens -= 1.0
             return 0.0
         return (1.0 - bucket.tokens) / self.rate_per_s
+
+    async def check(self, key: str) -> float:
+        """`take` now, for the routes' `Limiter` interface."""
+        return self.take(key)
 
     @staticmethod
     def retry_after(wait_s: float) -> int:

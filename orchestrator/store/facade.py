@@ -13,6 +13,7 @@ from orchestrator.store.idempotency import IdempotencyKeys
 from orchestrator.store.interactions import InteractionRepository
 from orchestrator.store.keys import ApiKeys
 from orchestrator.store.preview_ports import PreviewPortRepository
+from orchestrator.store.rate_buckets import RateBuckets
 from orchestrator.store.sealing import Sealer
 from orchestrator.store.steps import StepLog
 from orchestrator.store.trigger_executions import TriggerExecutions
@@ -66,6 +67,8 @@ class Store:
         """Webhook deliveries: the durable outbox and its log."""
         self.preview_ports = PreviewPortRepository(db)
         """Sandbox ports opened for preview URLs (a Warren extension)."""
+        self.rate_buckets = RateBuckets(db)
+        """Per-key request buckets shared by replicas (PostgreSQL only; its own autocommit pool)."""
 
     @classmethod
     async def open(
@@ -82,8 +85,10 @@ class Store:
         return cls(db, sealer)
 
     async def close(self) -> None:
-        """Stop listening for notices, then close the database."""
+        """Stop listening for notices, close the rate buckets' pool (when one was opened), then
+        the database."""
         await self.notices.close()
+        await self.rate_buckets.close()
         await self.db.close()
 
     async def __aenter__(self) -> Self:

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Double,
     ForeignKey,
     Index,
     Integer,
@@ -40,6 +41,7 @@ __all__ = [
     "IdempotencyRow",
     "InteractionRow",
     "PreviewPortRow",
+    "RateBucketRow",
     "StepRow",
     "TokenUsageRow",
     "TriggerExecutionRow",
@@ -355,3 +357,17 @@ class PreviewPortRow(Base):
     environment_id: Mapped[str] = mapped_column(String, primary_key=True)
     port: Mapped[int] = mapped_column(Integer, primary_key=True)
     created: Mapped[datetime]
+
+
+class RateBucketRow(Base):
+    """One API key's request token bucket, shared by the replicas on PostgreSQL (`rate_buckets.py`)."""
+
+    __tablename__ = "rate_buckets"
+
+    key_id: Mapped[str] = mapped_column(String, primary_key=True)
+    tokens: Mapped[float] = mapped_column(Double)
+    """Tokens left at `stamp`; the refill since is computed, never stored ahead."""
+    stamp: Mapped[datetime]
+    """The database's clock at the last request (`statement_timestamp()`)."""
+    granted: Mapped[bool] = mapped_column(Boolean)
+    """Whether that request was let through (what `RETURNING` cannot tell from `tokens` alone)."""

@@ -1,7 +1,7 @@
 """Retention: stored interactions live for a period (default 55 days), then go with their steps and events.
 
 `run_retention` is the loop the server starts as a task in its lifespan; it also forgets
-idempotency keys after a day, since retries come within minutes.
+idempotency keys after a day, since retries come within minutes, and rate buckets idle for a day.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from sqlalchemy import delete, select
 from orchestrator.store.db import Database
 from orchestrator.store.idempotency import IdempotencyKeys
 from orchestrator.store.models import InteractionRow, utcnow
+from orchestrator.store.rate_buckets import RateBuckets
 
 __all__ = ["DEFAULT_IDEMPOTENCY_TTL", "DEFAULT_RETENTION", "purge_expired", "run_retention"]
 
@@ -22,6 +23,8 @@ DEFAULT_RETENTION = timedelta(days=55)
 """How long a stored interaction is kept (DESIGN.md section 6)."""
 DEFAULT_IDEMPOTENCY_TTL = timedelta(days=1)
 """How long an `Idempotency-Key` is remembered."""
+RATE_BUCKET_IDLE = timedelta(days=1)
+"""A key's shared rate bucket untouched this long goes (it has refilled; a new one starts full)."""
 
 _log = logging.getLogger(__name__)
 
@@ -58,11 +61,12 @@ async def run_retention(
     idempotency_ttl: timedelta = DEFAULT_IDEMPOTENCY_TTL,
 ) -> None:
     """Purge every `every_s` **seconds** until cancelled; a failed round is logged and retried next time."""
-    keys = IdempotencyKeys(db)
+    keys, buckets = IdempotencyKeys(db), RateBuckets(db)
     while True:
         try:
             purged = await purge_expired(db, older_than)
             forgotten = await keys.purge_older_than(utcnow() - idempotency_ttl)
+            await buckets.purge_idle(RATE_BUCKET_IDLE)
             if purged or forgotten:
                 _log.info("retention: deleted %d interactions and %d idempotency keys", purged, forgotten)
         except Exception:

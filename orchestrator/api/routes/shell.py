@@ -75,7 +75,7 @@ async def _tenant(websocket: WebSocket, services: Services) -> str:
     record = await services.store.keys.identify(key)
     if record is None:
         raise _Refused(4401, "invalid or revoked API key")
-    if wait_s := services.limiter.take(record.id):
+    if wait_s := await services.limiter.check(record.id):
         retry = services.limiter.retry_after(wait_s)
         raise _Refused(4429, f"rate limit of this API key exceeded; retry in {retry} s")
     return record.tenant

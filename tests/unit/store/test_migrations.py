@@ -24,6 +24,7 @@ EXPECTED_TABLES = {
     "idempotency_keys",
     "interactions",
     "preview_ports",
+    "rate_buckets",
     "steps",
     "token_usage",
     "trigger_executions",
