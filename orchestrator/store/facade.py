@@ -11,6 +11,7 @@ from orchestrator.store.environments import EnvironmentRepository
 from orchestrator.store.idempotency import IdempotencyKeys
 from orchestrator.store.interactions import InteractionRepository
 from orchestrator.store.keys import ApiKeys
+from orchestrator.store.leases import Leases
 from orchestrator.store.preview_ports import PreviewPortRepository
 from orchestrator.store.sealing import Sealer
 from orchestrator.store.steps import StepLog
@@ -63,6 +64,8 @@ class Store:
         """Webhook deliveries: the durable outbox and its log."""
         self.preview_ports = PreviewPortRepository(db)
         """Sandbox ports opened for preview URLs (a Warren extension)."""
+        self.leases = Leases(db)
+        """Replicas' heartbeats and which one runs each unfinished interaction (PostgreSQL only)."""
 
     @classmethod
     async def open(
