@@ -83,7 +83,8 @@ class Leases:
 
     async def beat(self, replica_id: str, host: str, ttl_s: float) -> set[str]:
         """Register or refresh the replica and renew its leases for `ttl_s` seconds; returns the
-        interaction ids it still holds (one missing was taken over: it stalled past its lease)."""
+        interaction ids it still holds (one missing was taken over while it stalled past its lease,
+        or deleted through another replica: its lease goes here)."""
         row = insert(ReplicaRow).values(id=replica_id, host=host, heartbeat_at=func.now())
         async with self._db.write() as session:
             await session.execute(
@@ -91,6 +92,14 @@ class Leases:
             )
             await session.execute(
                 delete(ReplicaRow).where(ReplicaRow.heartbeat_at < _in(-_FORGET_REPLICAS_S))
+            )
+            running = select(InteractionRow.id).where(
+                InteractionRow.id == InteractionLeaseRow.interaction_id, InteractionRow.status.in_(UNFINISHED)
+            )
+            await session.execute(  # deleted (or ended) through another replica: nothing to hold
+                delete(InteractionLeaseRow).where(
+                    InteractionLeaseRow.replica_id == replica_id, ~running.exists()
+                )
             )
             renewed = await session.scalars(
                 update(InteractionLeaseRow)

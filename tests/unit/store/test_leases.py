@@ -81,3 +81,9 @@ async def test_retire_gives_every_lease_up_at_once(pg: Store) -> None:
     await pg.leases.retire("rep_a")
     assert set(await pg.leases.orphaned()) == set(ids)
     assert await pg.leases.live(10.0) == {}
+
+
+async def test_the_heartbeat_drops_leases_of_interactions_deleted_elsewhere(pg: Store) -> None:
+    kept, deleted = await _running(pg, ("rep_a", 30.0)), await _running(pg, ("rep_a", 30.0))
+    await pg.interactions.delete("t", deleted)  # through another replica: rep_a's run never ends it
+    assert await pg.leases.beat("rep_a", "h", 30.0) == {kept}
