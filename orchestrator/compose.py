@@ -43,8 +43,10 @@ from orchestrator.gateway.registry import ProviderRegistry
 from orchestrator.gateway.retry import RetryPolicy
 from orchestrator.interactions.agent_run import SandboxAgentRunner
 from orchestrator.interactions.code_sandbox import EnvironmentCodeSandboxes
+from orchestrator.interactions.replica import Replica
 from orchestrator.interactions.runner_sandbox import RUNNER_COMMAND, RunnerSandboxes, runner_variables
 from orchestrator.interactions.service import InteractionService
+from orchestrator.interactions.takeover import Takeover
 from orchestrator.interactions.usage import UsageMeter
 from orchestrator.interactions.web_pages import EgressPageFetcher
 from orchestrator.interactions.web_search import SearxSearch
@@ -98,6 +100,10 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
         run_retention(services.store.db, every_s=3600, older_than=timedelta(days=settings.retention_days))
     )
     services.interactions.usage.start()
+    replica = services.interactions.replica
+    takeover = None if replica is None else Takeover(replica, services.interactions.recover)
+    if takeover is not None:
+        await takeover.register()  # before recovery, which claims as this replica
     lifecycle = Lifecycle(
         services.store,
         services.environments,
@@ -105,8 +111,11 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
         every_s=settings.lifecycle_interval_s,
         grace_s=settings.orphan_grace_s,
         recover=services.interactions.recover,
+        replica=replica,
     )
     await lifecycle.start()  # fails the previous process's interactions, reaps its strays
+    if takeover is not None:
+        takeover.start()  # heartbeats, and dead replicas' interactions taken over
     pool = services.environments.pool if services.environments is not None else None
     if pool is not None:
         await pool.start()  # fills in the background
@@ -117,6 +126,8 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
     try:
         yield services
     finally:
+        if takeover is not None:
+            takeover.stop_taking()  # the heartbeat goes on while running interactions drain
         if pool is not None:
             await pool.close()  # its unused sandboxes go; assigned ones are their environments'
         await lifecycle.close()
@@ -130,6 +141,8 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
         await services.interactions.usage.close()
         if services.interactions.agent_runner is not None:
             await services.interactions.agent_runner.close()
+        if takeover is not None:
+            await takeover.close()  # the leases left go now: another replica resumes them at once
         await services.store.close()
         tracing.flush()
 
@@ -149,9 +162,12 @@ async def build_services(settings: Settings) -> Services:
     bare = (settings.default_provider, settings.model_aliases)
     gateway = ProviderRegistry(policy=policy, scripts_dirs=scripts, bare=bare)
     usage = UsageMeter(store)
+    replica = None
+    if store.db.dialect == "postgresql":  # on SQLite one process owns every interaction
+        replica = Replica(store, settings.replica_beat_s, settings.replica_dead_after_s)
     environments, agent_runner = None, None
     if settings.sandboxes:
-        environments, agent_runner = await _agent_sandboxes(settings, store, gateway, usage)
+        environments, agent_runner = await _agent_sandboxes(settings, store, gateway, usage, replica)
     code = None if environments is None else _model_code(settings, environments)
     hooks = await build_webhooks(settings, store)
     interactions = InteractionService(
@@ -164,6 +180,7 @@ async def build_services(settings: Settings) -> Services:
         events=hooks.events,
         web=_model_web(settings),
         mcp=McpClient(_orchestrator_resolver(settings)),
+        replica=replica,
     )
 
     async def token_quota(tenant: str) -> None:
@@ -271,7 +288,7 @@ async def _docker_backend(settings: Settings) -> DockerBackend:
 
 
 async def _agent_sandboxes(
-    settings: Settings, store: Store, gateway: ProviderRegistry, usage: UsageMeter
+    settings: Settings, store: Store, gateway: ProviderRegistry, usage: UsageMeter, replica: Replica | None
 ) -> tuple[EnvironmentService, SandboxAgentRunner]:
     """Environments with sandboxes, and the runner side that drives agents in them."""
     backend = await _docker_backend(settings)
@@ -297,6 +314,7 @@ async def _agent_sandboxes(
             settings.pool_size,
             RUNNER_COMMAND,
             reserve_ttl_s=settings.idle_stop_s or 600.0,
+            replica=replica,
         )
         SANDBOXES.labels("pooled").set_function(lambda: pool.ready if pool is not None else 0)
     environments = EnvironmentService(

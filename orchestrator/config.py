@@ -188,6 +188,12 @@ class Settings(BaseModel):
     """Warm pool: how many started sandboxes (runner waiting) to keep for new environments, refilled
     in the background; none is made while the host's available memory is below twice a sandbox's
     memory limit. 0 turns the pool off (every sandbox is made on first use)."""
+    replica_beat_s: float = Field(2.0, gt=0, le=60)
+    """On PostgreSQL: seconds between a replica's heartbeats (each renews its interaction leases) and
+    between its takeover rounds."""
+    replica_dead_after_s: float = Field(10.0, gt=0, le=600)
+    """On PostgreSQL: a replica silent this many seconds is dead; its interactions' leases lapse and
+    another replica on the same host takes them over. Must exceed twice `replica_beat_s`."""
     shutdown_grace_s: float = Field(10.0, ge=0)
     """On SIGTERM, running interactions get this many seconds to finish; agent interactions still
     running then are left to their sandboxes and resume when the server starts again."""
@@ -324,6 +330,13 @@ class Settings(BaseModel):
             if Path(os.path.realpath(root)) == Path("/"):
                 raise ValueError("the filesystem root '/' cannot be a source root")
         return roots
+
+    @model_validator(mode="after")
+    def _leases_outlive_beats(self) -> Settings:
+        """A lease renewed every beat must survive one missed beat, or live replicas lose their work."""
+        if self.replica_dead_after_s <= 2 * self.replica_beat_s:
+            raise ValueError("replica_dead_after_s must be more than twice replica_beat_s")
+        return self
 
     @model_validator(mode="after")
     def _roots_hold_no_warren_data(self) -> Settings:

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
+from orchestrator.environments.owners import Liveness
 from orchestrator.environments.service import EnvironmentService
 from orchestrator.interactions.ending import fail_unfinished
 from orchestrator.observability.metrics import sandboxes_seen
@@ -53,6 +54,7 @@ class Lifecycle:
         grace_s: age (**seconds**) below which an unclaimed container or volume is left alone.
         recover: at start-up, deals with the interactions a previous process left unfinished
             (resumes or fails them); by default they all end `failed`.
+        replica: with replicas on the host, the reaper leaves live replicas' pool slots alone.
     """
 
     def __init__(
@@ -64,13 +66,18 @@ class Lifecycle:
         every_s: float = 30.0,
         grace_s: float = 120.0,
         recover: Callable[[], Awaitable[object]] | None = None,
+        replica: Liveness | None = None,
     ) -> None:
         self.store = store
         self.recover = recover
         self.environments = environments
         self.idle_stop_s = idle_stop_s
         self.every_s = every_s
-        self.reconciler = None if environments is None else Reconciler(store, environments, grace_s=grace_s)
+        self.reconciler = (
+            None
+            if environments is None
+            else Reconciler(store, environments, grace_s=grace_s, replica=replica)
+        )
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:

@@ -13,7 +13,8 @@ The interactions a dead process left running are ended by `interactions/ending.p
 their snapshot; this module touches sandboxes and environment rows only.
 
 Only sandboxes labelled with this server's store (`STORE_LABEL`) are considered, so two servers
-(or two test runs) on one engine never reap each other's.
+(or two test runs) on one engine never reap each other's. Replicas on one store share that label;
+a pool slot another live replica made is left to it (`environments/owners.py`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import time
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from orchestrator.environments.owners import Liveness, kept_by_another
 from orchestrator.environments.service import EnvironmentService
 from orchestrator.sandbox.backend import LABEL_PREFIX, SandboxError, SandboxInfo
 from orchestrator.store import Store
@@ -63,10 +65,18 @@ class Reconciler:
         store: the database.
         environments: the service whose locks guard every sandbox change.
         grace_s: a container or volume younger than this (**seconds**) is never reaped.
+        replica: with replicas, whose pool slots are whose.
     """
 
-    def __init__(self, store: Store, environments: EnvironmentService, grace_s: float = 120.0) -> None:
+    def __init__(
+        self,
+        store: Store,
+        environments: EnvironmentService,
+        grace_s: float = 120.0,
+        replica: Liveness | None = None,
+    ) -> None:
         self.store = store
+        self.replica = replica
         self.environments = environments
         self.grace_s = grace_s
 
@@ -82,8 +92,11 @@ class Reconciler:
         claimed = {(row.tenant, row.id): row.sandbox_id for row in rows}
         cutoff = time.time() - self.grace_s
         claimed_ids = {row.sandbox_id for row in rows}
+        live = set() if self.replica is None else await self.replica.live()
         for info in containers:
             if _POOL in info.labels:  # matched to its row by container id: its labels name no tenant
+                if self.replica is not None and kept_by_another(info, self.replica.id, live):
+                    continue  # a live replica's slot: its pool holds it
                 tenant = await self._pooled_stray(info, claimed_ids, cutoff)
                 if tenant is None:
                     continue

@@ -67,6 +67,7 @@ class ChannelServers:
         self.egress = egress
         self.assignments = assignments
         self._served: dict[str, Listener] = {}
+        self._bound: dict[str, tuple[int, int]] = {}  # environment id -> its socket file's (device, inode)
 
     def folder(self, environment_id: str) -> Path:
         """The host folder mounted at `/run/warren` in the environment's sandbox."""
@@ -91,10 +92,19 @@ class ChannelServers:
     async def ensure(self, environment_id: str, check_token: TokenCheck) -> None:
         """Serve the environment's socket; when already serving it, only the token check is updated."""
         served = self._served.get(environment_id)
-        if served is not None and not served.task.done():
+        if served is not None and not served.task.done() and self._still_bound(environment_id):
             served.binding.check = check_token
             return
         await self._start(environment_id, Binding(check_token))
+
+    def _still_bound(self, environment_id: str) -> bool:
+        """Whether the socket file is still the one this process bound: another replica on the host
+        (sharing `data_dir/run`) that ran an interaction in the environment since bound its own."""
+        try:
+            found = os.stat(self.folder(environment_id) / SOCKET_NAME)
+        except FileNotFoundError:
+            return False
+        return (found.st_dev, found.st_ino) == self._bound.get(environment_id)
 
     async def serve_slot(self, environment_id: str, secret: str) -> asyncio.Event:
         """Serve a warm-pool sandbox's socket before its environment exists; no token works yet.
@@ -138,12 +148,15 @@ class ChannelServers:
         socket_path.unlink(missing_ok=True)
         served = await listen(app, socket_path, binding, self.limits, self.budget)
         self._served[environment_id] = served
+        bound = os.stat(socket_path)
+        self._bound[environment_id] = (bound.st_dev, bound.st_ino)
         await self._serve_egress(environment_id)
 
     async def close(self, environment_id: str, remove: bool = True) -> None:
         """Stop serving an environment's socket; `remove` deletes its folder too."""
         await self._close_egress(environment_id)
         served = self._served.pop(environment_id, None)
+        self._bound.pop(environment_id, None)
         if served is not None:
             self.hub.release(environment_id)
             if served.binding.pending is not None:

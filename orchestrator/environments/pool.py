@@ -37,6 +37,7 @@ from pathlib import Path
 from agents.protocol import POOLED_ENV, SOCKET_PATH, Assignment
 from orchestrator.channel.server import ChannelServers
 from orchestrator.egress.trust import sandbox_trust
+from orchestrator.environments.owners import REPLICA_LABEL, Liveness, kept_by_another
 from orchestrator.environments.pool_skills import bundled_skills, select_skills, skills_mount
 from orchestrator.environments.reassign import POOL_LABEL
 from orchestrator.environments.site import SandboxSite, new_environment_id
@@ -91,6 +92,8 @@ class WarmPool:
         command: the sandbox's main process (the runner).
         reserve_ttl_s: a reserved slot whose environment was not used in this many **seconds** is
             destroyed (the environment then gets a cold sandbox on first use); 0 keeps it.
+        replica: with replicas on one host, labels each slot with this replica's id, and start-up
+            leaves the folders of live replicas' slots alone (`owners.py`).
     """
 
     def __init__(
@@ -104,8 +107,10 @@ class WarmPool:
         command: tuple[str, ...],
         *,
         reserve_ttl_s: float = 600.0,
+        replica: Liveness | None = None,
     ) -> None:
         self.store = store
+        self.replica = replica
         self.site = site
         self.skills = skills
         self.channels = channels
@@ -143,11 +148,22 @@ class WarmPool:
     async def start(self) -> None:
         """Drop folders of slots a previous process left, then fill in the background."""
         await asyncio.to_thread(self.root.mkdir, parents=True, exist_ok=True)
+        others = await self._others_slots()
         for folder in await asyncio.to_thread(lambda: list(self.root.iterdir())):
+            if folder.name in others:
+                continue
             if await self.store.environments.get_across_tenants(folder.name) is None:
                 await asyncio.to_thread(shutil.rmtree, folder, True)
                 await asyncio.to_thread(shutil.rmtree, self.channels.folder(folder.name), True)
         self._task = asyncio.create_task(self._fill(), name="warren-pool")
+
+    async def _others_slots(self) -> set[str]:
+        """The environment ids of the slots live other replicas on this host made (theirs to keep)."""
+        if self.replica is None:
+            return set()
+        me, live = self.replica.id, await self.replica.live()
+        listed = await self.site.backend.list()
+        return {info.environment_id for info in listed if kept_by_another(info, me, live)}
 
     async def close(self) -> None:
         """Stop filling and destroy every slot no environment uses yet (server shutdown)."""
@@ -213,7 +229,7 @@ class WarmPool:
             mounts=(self.channels.mount(env_id), skills_mount(skills), *trust_mounts),
             runtime=site.runtime,
             command=self.command,
-            labels={**site.labels, POOL_LABEL: env_id},
+            labels={**site.labels, POOL_LABEL: env_id, **self._maker()},
         )
         slot = _Slot(env_id, "", secret, skills)
         try:
@@ -235,6 +251,9 @@ class WarmPool:
             await self._destroy(slot)
             raise
         return slot
+
+    def _maker(self) -> dict[str, str]:
+        return {} if self.replica is None else {REPLICA_LABEL: self.replica.id}
 
     async def _destroy(self, slot: _Slot) -> None:
         try:

@@ -5,26 +5,33 @@ after every earlier batch, so a reader never sees the final status without the f
 the agent runner hears the ending is stored, the usage meter counts the tokens, and the final
 snapshot is kept for the foreground caller waiting on it, which then needs no read-back. An
 interaction created with `store: false` is deleted with its steps and events once it has ended.
+With replicas, the same transaction drops the interaction's lease, and is rolled back if another
+replica took the lease over meanwhile: then that replica stores the ending, never both.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Mapping
 from typing import Any, Protocol
 
 from orchestrator.interactions.ports import AgentRunner
 from orchestrator.interactions.recorder import Recorder
+from orchestrator.interactions.replica import Replica
 from orchestrator.interactions.snapshot import snapshot, wire_usage
 from orchestrator.interactions.unstored import forget
 from orchestrator.interactions.usage import UsageMeter
 from orchestrator.observability.metrics import interaction_ended
 from orchestrator.store import Store
 from orchestrator.store.interactions import InteractionRecord
+from orchestrator.store.leases import LeaseLostError, ending_release
 from orchestrator.store.models import utcnow
 from orchestrator.store.webhook_outbox import EventWriter
 
 __all__ = ["Finisher", "InteractionEvents"]
+
+log = logging.getLogger("orchestrator.interactions")
 
 _MAX_ANSWERS = 1024
 
@@ -52,8 +59,10 @@ class Finisher:
         agent_runner: AgentRunner | None,
         usage: UsageMeter,
         events: InteractionEvents | None = None,
+        replica: Replica | None = None,
     ) -> None:
         self._store = store
+        self._replica = replica
         self._events = events
         self._agent_runner = agent_runner
         self._usage = usage
@@ -81,11 +90,17 @@ class Finisher:
         await recorder.event("interaction.completed", interaction=snapshot(final))
         await recorder.settle()  # earlier batches first: the final one must follow them
         steps, events = recorder.drain()
-        await asyncio.shield(
-            self._store.steps.append_batch(
-                tenant, record.id, steps, events, interaction=change, also=self._ending_rows(tenant, final)
+        try:
+            await asyncio.shield(
+                self._store.steps.append_batch(
+                    tenant, record.id, steps, events, interaction=change, also=self._also(tenant, final)
+                )
             )
-        )
+        except LeaseLostError:
+            log.error("interaction %s was taken over by another replica; its ending is theirs", record.id)
+            return
+        if self._replica is not None:
+            self._replica.held.discard(record.id)
         if self._events is not None:
             self._events.written()
         if self._agent_runner is not None and record.agent:
@@ -99,8 +114,12 @@ class Finisher:
         if record.request.get("store") is False:  # kept only while it ran: `get` answers 404 from now on
             await asyncio.shield(forget(self._store, tenant, record.id))
 
-    def _ending_rows(self, tenant: str, final: InteractionRecord) -> EventWriter | None:
-        return None if self._events is None else self._events.ending(tenant, final)
+    def _also(self, tenant: str, final: InteractionRecord) -> EventWriter | None:
+        """The ending's webhook rows and, with replicas, the release of its lease."""
+        rows = None if self._events is None else self._events.ending(tenant, final)
+        if self._replica is None:
+            return rows
+        return ending_release(final.id, self._replica.id, rows)
 
     def answer(self, interaction_id: str) -> dict[str, Any] | None:
         """The final snapshot of an interaction that ended here, once (None if forgotten or not ended)."""

@@ -24,6 +24,7 @@ from orchestrator.interactions.live import Event, LiveLog, LiveLogs
 from orchestrator.interactions.ports import AgentRunner
 from orchestrator.interactions.recovery import recover
 from orchestrator.interactions.refusals import ModelBuiltins
+from orchestrator.interactions.replica import Replica
 from orchestrator.interactions.snapshot import TERMINAL, snapshot
 from orchestrator.interactions.step_reads import all_steps
 from orchestrator.interactions.stored_follow import follow_stored
@@ -52,8 +53,11 @@ class InteractionService:
         code: CodeSandboxes | None = None,
         web: WebTools | None = None,
         mcp: McpClient | None = None,
+        replica: Replica | None = None,
     ) -> None:
         self.store = store
+        self.replica = replica
+        """This process among the replicas on a shared PostgreSQL (leases); None: it owns everything."""
         self.mcp = mcp
         """Connects to `mcp_server` tools' servers; None: such tools are refused at create."""
         self.gateway = gateway
@@ -64,7 +68,7 @@ class InteractionService:
         resolver = mcp.resolver if mcp is not None else None
         self._intake = Intake(store, gateway, agent_runner, _builtins(code, web), events, resolver)
         self._events = events
-        self._finisher = Finisher(store, agent_runner, self.usage, events)
+        self._finisher = Finisher(store, agent_runner, self.usage, events, replica)
         self._jobs = InteractionJobs(store, gateway, scheduler, agent_runner, self._finisher, code, web, mcp)
         self._continuations = Continuations()
 
@@ -80,7 +84,10 @@ class InteractionService:
         with self.scheduler.admit(tenant) as admission:
             async with self._continuations.one_at_a_time(tenant, previous_id):
                 row, prepared = await self._intake.accept(tenant, request, api_key_id)
-                record = await self.store.interactions.create(tenant, row)
+                lease = None if self.replica is None else self.replica.lease()
+                record = await self.store.interactions.create(tenant, row, lease)
+                if self.replica is not None:
+                    self.replica.held.add(record.id)
             live = self.logs.open(record.id)
             await live.append("interaction.created", interaction=snapshot(record))
             await live.append("interaction.status_update", interaction_id=record.id, status="in_progress")
@@ -91,9 +98,10 @@ class InteractionService:
     async def recover(self) -> tuple[int, int]:
         """At start-up: resume what a previous process left running, end the rest `failed`.
 
-        Returns (resumed, failed); `recovery` says which can resume and how.
+        Returns (resumed, failed); `recovery` says which can resume and how. With replicas, only
+        those no live replica holds; the takeover loop (`replicas.keep`) calls it again each round.
         """
-        return await recover(self.store, self.logs, self._jobs, self.agent_runner, self._events)
+        return await recover(self.store, self.logs, self._jobs, self.agent_runner, self._events, self.replica)
 
     async def shutdown(self, grace_s: float) -> None:
         """SIGTERM: let running interactions finish for `grace_s` seconds, then leave the rest.
@@ -156,6 +164,8 @@ class InteractionService:
         await self.scheduler.cancel(interaction_id)
         await self.store.interactions.delete(tenant, interaction_id)
         self.logs.drop(interaction_id)
+        if self.replica is not None and self.replica.holds(interaction_id):
+            await self.replica.release(interaction_id)
 
 
 def _builtins(code: CodeSandboxes | None, web: WebTools | None) -> ModelBuiltins:

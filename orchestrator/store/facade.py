@@ -12,6 +12,7 @@ from orchestrator.store.event_notices import EventNotices
 from orchestrator.store.idempotency import IdempotencyKeys
 from orchestrator.store.interactions import InteractionRepository
 from orchestrator.store.keys import ApiKeys
+from orchestrator.store.leases import Leases
 from orchestrator.store.preview_ports import PreviewPortRepository
 from orchestrator.store.rate_buckets import RateBuckets
 from orchestrator.store.sealing import Sealer
@@ -69,6 +70,8 @@ class Store:
         """Sandbox ports opened for preview URLs (a Warren extension)."""
         self.rate_buckets = RateBuckets(db)
         """Per-key request buckets shared by replicas (PostgreSQL only; its own autocommit pool)."""
+        self.leases = Leases(db)
+        """Replicas' heartbeats and which one runs each unfinished interaction (PostgreSQL only)."""
 
     @classmethod
     async def open(

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, delete, insert, select
 
 from orchestrator.store.db import Database
 from orchestrator.store.errors import NotFoundError
+from orchestrator.store.leases import insert_lease
 from orchestrator.store.models import InteractionRow, StepRow, utcnow
 from orchestrator.store.paging import fetch_page
 from orchestrator.store.prepared import Prepared
@@ -106,8 +107,11 @@ class InteractionRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def create(self, tenant: str, new: InteractionCreate) -> InteractionRecord:
-        """Store a new interaction, and its initial steps, under a fresh id."""
+    async def create(
+        self, tenant: str, new: InteractionCreate, lease: tuple[str, float] | None = None
+    ) -> InteractionRecord:
+        """Store a new interaction, and its initial steps, under a fresh id; `lease` (replica id,
+        seconds: PostgreSQL replicas only) leases it to its creator in the same transaction."""
         now = utcnow()
         values: dict[str, Any] = {
             "id": new_id("int"),
@@ -129,6 +133,8 @@ class InteractionRepository:
         def insert_rows(conn: Connection) -> None:  # one round trip: this is every interaction's first write
             _INSERT_INTERACTION.executemany(conn, [values])
             _INSERT_STEPS.executemany(conn, [{**step, "created": now} for step in steps])
+            if lease is not None:
+                insert_lease(conn, values["id"], *lease)
 
         await self._db.run_write(insert_rows)
         counters = ("next_step_seq", "next_event_seq")
