@@ -95,7 +95,7 @@ def _metrics_row(throughput: Row, observed: Row, cpu_on: float | None) -> Row:
     return {
         "figure": f"API: the same load with the metrics off (`WARREN_METRICS=off`), against {on} / s "
         f"counted (the default; same run): counting costs {observed.get('metrics_overhead_pct')} % of "
-        f"throughput; server CPU {cpu} → {cpu_on} ms per interaction",
+        f"throughput (below zero: run-to-run noise); server CPU {cpu} → {cpu_on} ms per interaction",
         "p50": f"{bare} / s",
         "p95": "",
         "unit": "",
