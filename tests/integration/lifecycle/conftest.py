@@ -20,6 +20,7 @@ from orchestrator.api.deps import Services
 from orchestrator.compose import build_app
 from orchestrator.config import Settings
 from orchestrator.environments.service import EnvironmentService
+from orchestrator.environments.site import store_labels
 from orchestrator.sandbox.backend import LABEL_PREFIX
 from orchestrator.store import Store
 
@@ -60,13 +61,19 @@ def leftovers(docker_client: docker.DockerClient, tenant: str) -> dict[str, list
     }
 
 
-def remove_all(docker_client: docker.DockerClient, tenant: str) -> None:
-    """Remove whatever a test left with its tenant's label (containers first, then volumes)."""
-    filters = {"label": f"{TENANT_LABEL}={tenant}"}
-    for container in docker_client.containers.list(all=True, filters=filters):
-        container.remove(force=True, v=True)
-    for volume in docker_client.volumes.list(filters=filters):
-        volume.remove(force=True)
+def remove_all(docker_client: docker.DockerClient, tenant: str, database_url: str | None = None) -> None:
+    """Remove whatever a test left with its tenant's label, or with its store's (containers first,
+    then volumes). Warm-pool slots belong to no tenant yet: only the store label finds one a test's
+    server left behind (CI runs ended with two or three of them still running)."""
+    labels = [f"{TENANT_LABEL}={tenant}"]
+    if database_url is not None:
+        (store,) = store_labels(database_url).items()
+        labels.append("=".join(store))
+    for label in labels:
+        for container in docker_client.containers.list(all=True, filters={"label": label}):
+            container.remove(force=True, v=True)
+        for volume in docker_client.volumes.list(filters={"label": label}):
+            volume.remove(force=True)
 
 
 @pytest.fixture
@@ -110,7 +117,7 @@ async def start(
 
     run.tenant = tenant  # type: ignore[attr-defined]
     yield run
-    await asyncio.to_thread(remove_all, docker_client, tenant)
+    await asyncio.to_thread(remove_all, docker_client, tenant, url)
 
 
 async def wait_for(check: Callable[[], Any], what: str, timeout_s: float = 15.0) -> Any:
