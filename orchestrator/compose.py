@@ -101,7 +101,8 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
     )
     services.interactions.usage.start()
     replica = services.interactions.replica
-    takeover = None if replica is None else Takeover(replica, services.interactions.recover)
+    interactions = services.interactions
+    takeover = None if replica is None else Takeover(replica, interactions.recover, interactions.cancel_run)
     if takeover is not None:
         await takeover.register()  # before recovery, which claims as this replica
     lifecycle = Lifecycle(

@@ -3,7 +3,8 @@
 The intake refuses a second answer to an approval request when another interaction already continues
 the paused one (`Intake._check_results`); that check reads the store, so two answers sent at once
 would both pass it unless the second waits until the first is stored. This lock makes it wait, in
-this process; several replicas need a constraint in the store instead (docs/scaling.md).
+this process, so the second gets the check's answer; across replicas the store refuses the second
+answer's create by itself (`store/approval_answers.py`), with the same 400.
 """
 
 from __future__ import annotations

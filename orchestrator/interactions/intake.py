@@ -68,8 +68,9 @@ class Intake:
             self._events.check_targets(request["webhook_config"])
         replayed, steps = split_input(request.get("input"))
         previous = await self._previous(tenant, request.get("previous_interaction_id"))
-        if previous is not None:
-            await self._check_results(tenant, previous, steps, offset=len(replayed))
+        settles = None
+        if previous is not None and await self._check_results(tenant, previous, steps, offset=len(replayed)):
+            settles = previous.id  # stored once with the create (`store/approval_answers.py`)
         environment_id = previous.environment_id if previous else None
         prepared = None
         if request.get("model"):
@@ -93,6 +94,7 @@ class Intake:
             previous_interaction_id=request.get("previous_interaction_id"),
             api_key_id=api_key_id,
             steps=steps,
+            settles=settles,
         )
         return row, prepared
 
@@ -110,10 +112,14 @@ class Intake:
 
     async def _check_results(
         self, tenant: str, previous: InteractionRecord, steps: list[Step], offset: int
-    ) -> None:
+    ) -> bool:
         """Every `function_result` must answer a call the previous interaction left pending, and an
         approval request's answer must have the shape `approvals.parse_decision` reads; a paused
-        interaction whose approval another continuation settled cannot be continued again."""
+        interaction whose approval another continuation settled cannot be continued again.
+
+        Returns whether this create settles the previous interaction's approval: its create then
+        records that in the store, which refuses a second one that passed this read at the same time.
+        """
         pending, approvals = set(), set()
         if previous.status == "requires_action":
             answered = set()
@@ -125,7 +131,8 @@ class Intake:
                 elif step.get("type") == "function_result":
                     answered.add(step.get("call_id"))
             pending -= answered
-        if approvals & pending and previous.environment_id is not None:
+        settles = bool(approvals & pending)
+        if settles and previous.environment_id is not None:
             taken = await self._store.interactions.continuation(tenant, previous.environment_id, previous.id)
             if taken is not None:  # its approval was settled there: a second answer would run it twice
                 raise FailedPrecondition(
@@ -146,3 +153,4 @@ class Intake:
                     parse_decision(step.get("result"))
                 except ValueError as exc:
                     raise InvalidArgument(str(exc), field=f"input[{offset + index}].result") from exc
+        return settles

@@ -38,6 +38,8 @@ class Replica:
     host: str = field(default_factory=socket.gethostname)
     held: set[str] = field(default_factory=set)
     """The interactions this replica runs (leased to it)."""
+    cancelling: set[str] = field(default_factory=set)
+    """Those whose cancel, requested through another replica, was handed to the run already."""
 
     def lease(self) -> tuple[str, float]:
         """What `InteractionRepository.create` needs to lease a new interaction to this replica."""
@@ -59,14 +61,19 @@ class Replica:
         self.held.discard(interaction_id)
         await self.store.leases.release(interaction_id, self.id)
 
-    async def beat(self) -> None:
-        """Refresh the heartbeat and renew the leases; forget those another replica took."""
+    async def beat(self) -> set[str]:
+        """Refresh the heartbeat and renew the leases; forget those another replica took. Returns
+        the interactions whose runs to cancel now: asked through another replica (each once, while
+        its request stands), or deleted through one."""
         before = set(self.held)  # committed before the renewal: one added meanwhile may be missing
-        renewed = await self.store.leases.beat(self.id, self.host, self.dead_after_s)
-        lost = (before - renewed) & self.held
+        beat = await self.store.leases.beat(self.id, self.host, self.dead_after_s)
+        lost = (before - beat.held) & self.held
         if lost:
             log.warning("no longer held here (taken over, or deleted elsewhere): %s", sorted(lost))
             self.held -= lost
+        new = beat.cancel - self.cancelling
+        self.cancelling = set(beat.cancel)  # a request stands until its ending drops the lease
+        return new
 
     async def live(self) -> set[str]:
         """The ids of the replicas heard from lately (this one included)."""

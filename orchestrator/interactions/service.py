@@ -24,6 +24,7 @@ from orchestrator.interactions.live import Event, LiveLog, LiveLogs
 from orchestrator.interactions.ports import AgentRunner
 from orchestrator.interactions.recovery import recover
 from orchestrator.interactions.refusals import ModelBuiltins
+from orchestrator.interactions.remote_cancel import cancel_elsewhere
 from orchestrator.interactions.replica import Replica
 from orchestrator.interactions.snapshot import TERMINAL, snapshot
 from orchestrator.interactions.step_reads import all_steps
@@ -152,16 +153,30 @@ class InteractionService:
         return self.logs.get(interaction_id)
 
     async def cancel(self, tenant: str, interaction_id: str) -> dict[str, Any]:
-        """Stop a running interaction; a finished one is returned unchanged."""
+        """Stop a running interaction; a finished one is returned unchanged.
+
+        Run by another replica, the cancel is stored for it and this waits for its ending (usually
+        one heartbeat, `remote_cancel`); if that replica has not ended it by then, the answer is
+        still `in_progress`, and a later `get` shows `cancelled` once it has.
+        """
         record = await self._record(tenant, interaction_id)
         if record.status not in TERMINAL:
-            await self.scheduler.cancel(interaction_id)
+            await self._stop(tenant, record)
         return await self.get(tenant, interaction_id)
 
-    async def delete(self, tenant: str, interaction_id: str) -> None:
-        """Cancel if running, then delete with its steps and events."""
-        await self._record(tenant, interaction_id)
+    async def cancel_run(self, interaction_id: str) -> None:
+        """Cancel the run here: a cancel (or delete) asked through another replica (`Takeover`)."""
         await self.scheduler.cancel(interaction_id)
+
+    async def _stop(self, tenant: str, record: InteractionRecord) -> None:
+        """Cancel the run here, or (replicas) on the replica that runs it if it is unfinished."""
+        if await self.scheduler.cancel(record.id) or self.replica is None or record.status in TERMINAL:
+            return
+        await cancel_elsewhere(self.store, self.replica, tenant, record.id)
+
+    async def delete(self, tenant: str, interaction_id: str) -> None:
+        """Cancel if running (here or on another replica), then delete with its steps and events."""
+        await self._stop(tenant, await self._record(tenant, interaction_id))
         await self.store.interactions.delete(tenant, interaction_id)
         self.logs.drop(interaction_id)
         if self.replica is not None and self.replica.holds(interaction_id):

@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Connection, delete, insert, select
 
+from orchestrator.store.approval_answers import insert_answer
 from orchestrator.store.db import Database
 from orchestrator.store.errors import NotFoundError
 from orchestrator.store.leases import insert_lease
@@ -46,6 +47,9 @@ class InteractionCreate(BaseModel):
     """The key that created it, for usage accounting per key."""
     steps: list[dict[str, Any]] = Field(default_factory=list)
     """Wire steps stored atomically with the interaction (e.g. its `user_input`), from seq 0."""
+    settles: str | None = None
+    """The paused interaction whose approval request this one answers: recorded once
+    (`approval_answers`), so a second answer's create fails."""
 
 
 class InteractionUpdate(BaseModel):
@@ -111,12 +115,16 @@ class InteractionRepository:
         self, tenant: str, new: InteractionCreate, lease: tuple[str, float] | None = None
     ) -> InteractionRecord:
         """Store a new interaction, and its initial steps, under a fresh id; `lease` (replica id,
-        seconds: PostgreSQL replicas only) leases it to its creator in the same transaction."""
+        seconds: PostgreSQL replicas only) leases it to its creator in the same transaction.
+
+        Raises:
+            ApprovalAnsweredError: `new.settles` was answered by another interaction; nothing is stored.
+        """
         now = utcnow()
         values: dict[str, Any] = {
             "id": new_id("int"),
             "tenant": tenant,
-            **new.model_dump(exclude={"steps"}),
+            **new.model_dump(exclude={"steps", "settles"}),
             "usage": {},
             "errors": None,
             "next_step_seq": len(new.steps),
@@ -133,6 +141,8 @@ class InteractionRepository:
         def insert_rows(conn: Connection) -> None:  # one round trip: this is every interaction's first write
             _INSERT_INTERACTION.executemany(conn, [values])
             _INSERT_STEPS.executemany(conn, [{**step, "created": now} for step in steps])
+            if new.settles is not None:
+                insert_answer(conn, new.settles, values["id"])
             if lease is not None:
                 insert_lease(conn, values["id"], *lease)
 

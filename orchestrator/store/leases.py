@@ -11,23 +11,27 @@ uses this; on SQLite one process owns everything and nothing here runs.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, literal, select, update
+from sqlalchemy import delete, func, literal, select, true, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import Interval
 
 from orchestrator.store.db import Database
-from orchestrator.store.models import InteractionLeaseRow, InteractionRow, ReplicaRow
+from orchestrator.store.models import InteractionRow
+from orchestrator.store.replica_rows import InteractionLeaseRow, ReplicaRow
 
-__all__ = ["UNFINISHED", "LeaseLostError", "Leases", "ending_release", "insert_lease"]
+__all__ = ["UNFINISHED", "Beat", "LeaseLostError", "Leases", "ending_release", "insert_lease"]
 
 UNFINISHED = ("queued", "in_progress")
 """The statuses of an interaction some replica must be running."""
 _FORGET_REPLICAS_S = 3600.0
 """A replica row this long without a heartbeat is deleted (it is long dead)."""
+_NOBODY = ""
+"""The replica of a lapsed lease made only to carry a cancel request (`request_cancel`)."""
 
 
 def _in(seconds: float) -> ColumnElement[datetime]:
@@ -71,6 +75,18 @@ def ending_release(
     return release
 
 
+@dataclass(frozen=True)
+class Beat:
+    """What a heartbeat found."""
+
+    held: set[str]
+    """The interactions the replica still holds (one missing was taken over while it stalled past
+    its lease, or deleted or ended through another replica)."""
+    cancel: set[str]
+    """Those whose run must stop here: a cancel was requested through another replica, or the
+    interaction was deleted through one (its lease went in this beat)."""
+
+
 class Leases:
     """Heartbeats of replicas and the leases they hold (PostgreSQL only).
 
@@ -81,11 +97,11 @@ class Leases:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def beat(self, replica_id: str, host: str, ttl_s: float) -> set[str]:
-        """Register or refresh the replica and renew its leases for `ttl_s` seconds; returns the
-        interaction ids it still holds (one missing was taken over while it stalled past its lease,
-        or deleted through another replica: its lease goes here)."""
+    async def beat(self, replica_id: str, host: str, ttl_s: float) -> Beat:
+        """Register or refresh the replica and renew its leases for `ttl_s` seconds; the renewal
+        also reads which of them another replica asked to cancel (no statement of its own)."""
         row = insert(ReplicaRow).values(id=replica_id, host=host, heartbeat_at=func.now())
+        lease = InteractionLeaseRow
         async with self._db.write() as session:
             await session.execute(
                 row.on_conflict_do_update(index_elements=["id"], set_={"heartbeat_at": func.now()})
@@ -94,20 +110,39 @@ class Leases:
                 delete(ReplicaRow).where(ReplicaRow.heartbeat_at < _in(-_FORGET_REPLICAS_S))
             )
             running = select(InteractionRow.id).where(
-                InteractionRow.id == InteractionLeaseRow.interaction_id, InteractionRow.status.in_(UNFINISHED)
+                InteractionRow.id == lease.interaction_id, InteractionRow.status.in_(UNFINISHED)
             )
-            await session.execute(  # deleted (or ended) through another replica: nothing to hold
-                delete(InteractionLeaseRow).where(
-                    InteractionLeaseRow.replica_id == replica_id, ~running.exists()
-                )
+            gone = await session.scalars(  # deleted (or ended) through another replica: nothing to hold
+                delete(lease)
+                .where(lease.replica_id.in_((replica_id, _NOBODY)), ~running.exists())
+                .returning(lease.interaction_id)
             )
-            renewed = await session.scalars(
-                update(InteractionLeaseRow)
-                .where(InteractionLeaseRow.replica_id == replica_id)
+            stopped = set(gone.all())
+            renewed = await session.execute(
+                update(lease)
+                .where(lease.replica_id == replica_id)
                 .values(expires_at=_in(ttl_s))
-                .returning(InteractionLeaseRow.interaction_id)
+                .returning(lease.interaction_id, lease.cancel_requested)
             )
-            return set(renewed.all())
+            held = {id: cancel for id, cancel in renewed.all()}
+            return Beat(set(held), stopped | {id for id, cancel in held.items() if cancel})
+
+    async def request_cancel(self, interaction_id: str) -> bool:
+        """Ask the replica holding the unfinished interaction's lease to cancel its run (its next
+        heartbeat reads it); False when the interaction is not unfinished. One without a lease
+        (its replica shut down) gets a lapsed one, so whoever claims it next cancels it."""
+        lease = InteractionLeaseRow
+        source = select(InteractionRow.id, literal(_NOBODY), func.now(), true()).where(
+            InteractionRow.id == interaction_id, InteractionRow.status.in_(UNFINISHED)
+        )
+        stmt = (
+            insert(lease)
+            .from_select(["interaction_id", "replica_id", "expires_at", "cancel_requested"], source)
+            .on_conflict_do_update(index_elements=["interaction_id"], set_={"cancel_requested": True})
+            .returning(lease.interaction_id)
+        )
+        async with self._db.write() as session:
+            return await session.scalar(stmt) is not None
 
     async def live(self, dead_after_s: float) -> dict[str, str]:
         """Replicas heard from in the last `dead_after_s` seconds: id -> host."""

@@ -371,24 +371,3 @@ class RateBucketRow(Base):
     """The database's clock at the last request (`statement_timestamp()`)."""
     granted: Mapped[bool] = mapped_column(Boolean)
     """Whether that request was let through (what `RETURNING` cannot tell from `tokens` alone)."""
-
-
-class ReplicaRow(Base):
-    """A running `warren serve` process on a shared PostgreSQL; `heartbeat_at` is the database's clock."""
-
-    __tablename__ = "replicas"
-
-    id: Mapped[str] = mapped_column(String, primary_key=True)
-    host: Mapped[str] = mapped_column(String)
-    heartbeat_at: Mapped[datetime]
-
-
-class InteractionLeaseRow(Base):
-    """Which replica runs an unfinished interaction, until `expires_at` (renewed with each heartbeat)."""
-
-    __tablename__ = "interaction_leases"
-    __table_args__ = (Index("ix_interaction_leases_replica_id", "replica_id"),)
-
-    interaction_id: Mapped[str] = mapped_column(String, primary_key=True)
-    replica_id: Mapped[str] = mapped_column(String)
-    expires_at: Mapped[datetime]

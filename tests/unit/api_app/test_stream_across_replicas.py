@@ -17,11 +17,8 @@ from typing import Any
 import httpx
 import pytest
 
-from orchestrator.compose import build_app
-from orchestrator.config import Settings
-from orchestrator.store import Store
 from tests.support.postgres import PostgresServer, postgres_server
-from tests.unit.api_app.conftest import client
+from tests.unit.api_app.two_replicas import two_replicas
 
 SLOW = """\
 description: slow text (deltas 0.15 s apart), so a stream opens while the interaction runs
@@ -40,24 +37,8 @@ def postgres() -> Iterator[PostgresServer]:
 @pytest.fixture
 async def replicas(postgres: PostgresServer, tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, ...]]:
     """Clients of replicas A and B (one key, one database, two data folders)."""
-    url = await postgres.create_database()
-    scripts = tmp_path / "scripts"
-    scripts.mkdir()
-    (scripts / "slow.yaml").write_text(SLOW)
-    async with await Store.open(url) as store:
-        _, key = await store.keys.create_key("tenant-a", "a")
-    apps = [
-        build_app(Settings(data_dir=tmp_path / name, database_url=url, sandboxes=False, scripts_dir=scripts))
-        for name in ("a", "b")
-    ]
-    async with (
-        apps[0].router.lifespan_context(apps[0]),
-        apps[1].router.lifespan_context(apps[1]),
-        client(apps[0], key) as a,
-        client(apps[1], key) as b,
-    ):
+    async with two_replicas(postgres, tmp_path, {"slow": SLOW}) as (a, b, _, _):
         yield a, b
-    await postgres.drop_database(url.rsplit("/", 1)[1])
 
 
 async def _stream(

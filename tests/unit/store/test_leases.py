@@ -48,7 +48,7 @@ async def test_the_heartbeat_renews_every_lease_of_its_replica(pg: Store) -> Non
     mine = [await _running(pg, ("rep_a", 0.0)) for _ in range(3)]
     other = await _running(pg, ("rep_b", 0.0))
     assert set(await pg.leases.orphaned()) == {*mine, other}
-    assert await pg.leases.beat("rep_a", "host-1", 30.0) == set(mine)
+    assert (await pg.leases.beat("rep_a", "host-1", 30.0)).held == set(mine)
     assert await pg.leases.orphaned() == [other], "rep_a's leases live again, rep_b's do not"
     assert set(await pg.leases.live(10.0)) == {"rep_a"}
     assert (await pg.leases.live(10.0))["rep_a"] == "host-1"
@@ -86,4 +86,26 @@ async def test_retire_gives_every_lease_up_at_once(pg: Store) -> None:
 async def test_the_heartbeat_drops_leases_of_interactions_deleted_elsewhere(pg: Store) -> None:
     kept, deleted = await _running(pg, ("rep_a", 30.0)), await _running(pg, ("rep_a", 30.0))
     await pg.interactions.delete("t", deleted)  # through another replica: rep_a's run never ends it
-    assert await pg.leases.beat("rep_a", "h", 30.0) == {kept}
+    beat = await pg.leases.beat("rep_a", "h", 30.0)
+    assert beat.held == {kept}
+    assert beat.cancel == {deleted}, "its run must stop: deleted through another replica"
+
+
+async def test_a_cancel_requested_elsewhere_reaches_the_holders_next_beat(pg: Store) -> None:
+    asked, other = await _running(pg, ("rep_a", 30.0)), await _running(pg, ("rep_a", 30.0))
+    assert await pg.leases.request_cancel(asked)
+    beat = await pg.leases.beat("rep_a", "h", 30.0)
+    assert (beat.held, beat.cancel) == ({asked, other}, {asked}), "held still, until its run ends"
+    assert (await pg.leases.beat("rep_b", "h", 30.0)).cancel == set(), "another replica's beat: not its run"
+    assert await _end(pg, asked, "rep_a") == "completed", "the holder still stores the ending"
+    assert not await pg.leases.request_cancel(asked), "an ended interaction: nothing to ask"
+    assert (await pg.leases.beat("rep_a", "h", 30.0)).cancel == set()
+
+
+async def test_a_cancel_of_an_unleased_interaction_goes_to_whoever_claims_it(pg: Store) -> None:
+    left = await _running(pg, ("rep_a", 30.0))
+    await pg.leases.retire("rep_a")  # shut down cleanly: no lease until another replica claims it
+    assert await pg.leases.request_cancel(left)
+    assert await pg.leases.orphaned() == [left], "the request's lease is lapsed: takeover claims it"
+    assert await pg.leases.claim(left, "rep_b", 30.0)
+    assert (await pg.leases.beat("rep_b", "h", 30.0)).cancel == {left}

@@ -18,6 +18,7 @@ EXPECTED_TABLES = {
     "agents",
     "alembic_version",
     "api_keys",
+    "approval_answers",
     "credentials",
     "environments",
     "events",
