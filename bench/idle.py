@@ -1,14 +1,16 @@
 """Idle sessions held at once: memory per idle sandbox, and API latency while they idle.
 
-A real `warren serve` (WARREN_POOL_SIZE=0, idle stop off) gets --sessions (default 100) foreground agent
+A real `warren serve` (WARREN_POOL_SIZE=0, idle stop off) gets --sessions (default 200) foreground agent
 interactions with the `scripted:echo` model, --concurrency at a time: each makes its own environment,
 whose sandbox starts with the runner, answers, and then idles (no browser, no kernel). Then:
 
   memory        per sandbox, from its cgroup (this engine is cgroup v1, cgroupfs driver:
                 /sys/fs/cgroup/memory/docker/<id>/): `usage` = memory.usage_in_bytes (anonymous memory,
-                page cache, tmpfs and kernel memory); `usage_no_cache` = usage - total_cache (what the
-                target is checked against: the page cache of the shared image files is charged to
-                whichever sandbox touched a page first, so it is not a per-sandbox cost); `docker_stats`
+                page cache, tmpfs and kernel memory); `usage_no_cache` = usage - (total_cache -
+                total_shmem) (what the target is checked against: the page cache of the shared image
+                files is charged to whichever sandbox touched a page first, so it is not a per-sandbox
+                cost; shmem is kept: it is not reclaimable, and under gVisor it is the sandbox's whole
+                memory, the sentry's memory file); `docker_stats`
                 = usage - total_inactive_file (what `docker stats` shows). Also the host's
                 MemAvailable drop and the server's RSS growth per session, and the containerd shim
                 each sandbox costs outside its cgroup.
@@ -22,7 +24,8 @@ whose sandbox starts with the runner, answers, and then idles (no browser, no ke
 
 Every environment is deleted through the API afterwards (timed); the server's sweep removes anything left.
 
-Usage: python -m bench.idle [--sessions N] [--concurrency C] [--requests R] [--settle-s S]   (prints JSON)
+Usage: python -m bench.idle [--sessions N] [--concurrency C] [--requests R] [--settle-s S] [--runtime R]
+       (prints JSON)
 """
 
 from __future__ import annotations
@@ -113,7 +116,7 @@ def cgroup_memory(container_id: str) -> dict[str, int]:
     kmem_file = folder / "memory.kmem.usage_in_bytes"
     return {
         "usage": usage,
-        "usage_no_cache": usage - int(stat["total_cache"]),
+        "usage_no_cache": usage - int(stat["total_cache"]) + int(stat["total_shmem"]),
         "docker_stats": usage - int(stat["total_inactive_file"]),
         "rss": int(stat["total_rss"]),
         "cache": int(stat["total_cache"]),
@@ -282,7 +285,8 @@ def rows(results: dict[str, Any], ratios: dict[str, float]) -> list[dict[str, An
     return [
         {
             "figure": f"memory per idle sandbox, {sessions} held at once{note} "
-            "(cgroup v1 usage - page cache; median, max in the p95 column)",
+            f"under {results.get('runtime', 'runc')} (cgroup v1 usage - reclaimable page cache, shmem "
+            "kept; median, max in the p95 column)",
             "p50": no_cache["median_mb"],
             "p95": no_cache["max_mb"],
             "unit": "MB",
@@ -321,7 +325,7 @@ def _paid_row(results: dict[str, Any]) -> list[dict[str, Any]]:
         return []
     return [
         {
-            "figure": "… what a user pays per idle sandbox: the cgroup (usage - page cache) plus the "
+            "figure": "… what a user pays per idle sandbox: the cgroup (usage - reclaimable cache) plus the "
             "containerd shim that holds it (host RSS outside the cgroup)",
             "p50": paid["median_mb"],
             "p95": paid["max_mb"],
@@ -331,10 +335,13 @@ def _paid_row(results: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-async def main(sessions: int, concurrency: int, requests: int, settle_s: float) -> dict[str, Any]:
+async def main(
+    sessions: int, concurrency: int, requests: int, settle_s: float, runtime: str | None = None
+) -> dict[str, Any]:
     client = docker.from_env(version="auto")
     image = (await asyncio.to_thread(build_image, client)).sandbox
-    with warren_server(image, {"WARREN_POOL_SIZE": "0"}) as server:
+    chosen = {"WARREN_RUNTIME": runtime} if runtime else {}  # else the server's default (runsc if registered)
+    with warren_server(image, {"WARREN_POOL_SIZE": "0", **chosen}) as server:
         async with server.client(connections=max(8, concurrency)) as api:
             before = await api_latency(api, requests)
             await asyncio.sleep(1)
@@ -354,6 +361,7 @@ async def main(sessions: int, concurrency: int, requests: int, settle_s: float) 
             # What a user pays for one idle sandbox: its cgroup plus the shim that holds it, per sandbox.
             paid = [float(m["usage_no_cache"] + shim) for m, shim in zip(per, shims, strict=False)]
             sample = next(iter(containers.values()))
+            runtime = client.containers.get(sample).attrs["HostConfig"].get("Runtime") or "runc"
             idle_breakdown = await asyncio.to_thread(breakdown, client, sample)
             imports = await asyncio.to_thread(import_probe, client, sample)
 
@@ -380,6 +388,7 @@ async def main(sessions: int, concurrency: int, requests: int, settle_s: float) 
     n = max(1, len(per))
     memory = {key: _spread([float(m[key]) for m in per]) for key in per[0]} if per else {}
     results = {
+        "runtime": runtime if per else None,
         "sessions": made,
         "memory": memory,
         "memory_paid": _spread(paid) if paid else None,
@@ -405,8 +414,9 @@ async def main(sessions: int, concurrency: int, requests: int, settle_s: float) 
         "benchmark": "idle",
         "machine": {"cpus": os.cpu_count(), "memory_mb": _mb(_meminfo("MemTotal"))},
         "image": image,
-        "memory_counter": "cgroup v1: usage_no_cache = memory.usage_in_bytes - total_cache (checked "
-        "against the target); usage = memory.usage_in_bytes; docker_stats = usage - total_inactive_file",
+        "memory_counter": "cgroup v1: usage_no_cache = memory.usage_in_bytes - total_cache + total_shmem "
+        "(checked against the target); usage = memory.usage_in_bytes; docker_stats = usage - "
+        "total_inactive_file",
         "results": results,
         "ratios": ratios,
         "targets": {"idle_sandbox_mb": 30, "api_p50_ms": 20},
@@ -418,11 +428,14 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--sessions", type=int, default=100, help="idle sessions held at once (default 100)")
+    parser.add_argument("--sessions", type=int, default=200, help="idle sessions held at once (default 200)")
     parser.add_argument("--concurrency", type=int, default=8, help="sessions created at once (default 8)")
     parser.add_argument("--requests", type=int, default=100, help="API requests per latency figure")
     parser.add_argument("--settle-s", type=float, default=5.0, help="idle time before measuring")
+    parser.add_argument(
+        "--runtime", help="the server's WARREN_RUNTIME (default: its own choice, runsc if registered)"
+    )
     args = parser.parse_args()
     exit_on_sigterm()
-    result = asyncio.run(main(args.sessions, args.concurrency, args.requests, args.settle_s))
+    result = asyncio.run(main(args.sessions, args.concurrency, args.requests, args.settle_s, args.runtime))
     print(json.dumps(result, indent=2, ensure_ascii=False))

@@ -69,8 +69,8 @@ class Settings(BaseModel):
     """Sandbox image tag; default: build or find the image for this source tree."""
     runtime: str | None = Field(None, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
     """OCI runtime of every sandbox, as registered with the Docker engine (`runsc` for gVisor, which
-    `make engine` registers). Default: `runc` (see `sandbox/runtimes.py` for why gVisor is not yet the
-    default). A runtime the engine lacks stops the server at start-up."""
+    `make engine` registers). Default: `runsc` when the engine has it, else `runc` with one warning
+    at start-up (`sandbox/runtimes.py`). A runtime the engine lacks stops the server at start-up."""
     retention_days: float = Field(55.0, gt=0)
     """Stored interactions older than this are deleted with their steps."""
     max_body_bytes: int = Field(32 << 20, ge=1024)
