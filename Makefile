@@ -42,7 +42,7 @@ mutation: install  ## mutmut over the security-critical modules; survivors must 
 demo: image  ## the main job: a real task in a real sandbox
 	$(PY) -m orchestrator.demo
 
-BENCHES := provision sessions runtime api idle concurrent upload runtimes egress_tls preview mcp_tools console browser_view
+BENCHES := provision sessions runtime api idle concurrent upload runtimes egress_tls preview mcp_tools console browser_view pause
 
 bench: image  ## benchmarks: JSON and summary.json in bench/results/ (commit them), the table in README.md
 	mkdir -p bench/results

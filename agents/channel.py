@@ -2,7 +2,8 @@
 
 A dropped channel (the orchestrator restarting, a socket hiccup) is retried with capped exponential
 backoff, so the runner survives it and carries on where it was. `claim` fetches the runner's token
-once, at start, before any tool runs.
+once, at start, before any tool runs. A `Park` order (the sandbox is about to be paused with its
+memory) closes every connection and keeps the channel off the socket until the pause is over.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel
 
+from agents.parking import sit_out
 from agents.protocol import (
     PREFIX,
     Ack,
@@ -24,10 +26,11 @@ from agents.protocol import (
     Frame,
     FrameAck,
     ModelCallResult,
+    Park,
     StepCall,
     WorkItem,
 )
-from agents.uds_http import ChannelTransportError, UnixHttp
+from agents.uds_http import ChannelTransportError, Reply, UnixHttp
 
 __all__ = ["Channel", "ChannelClosedError", "ChannelRefusedError", "claim"]
 
@@ -85,6 +88,7 @@ class Channel:
         headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
         self._http = UnixHttp(socket_path, headers)
         self._max_backoff_s = max_backoff_s
+        self._parked = False
         self.on_watched: Callable[[bool], None] | None = None
         """Told on each control poll whether someone watches the browser (`Toolbox.watch`)."""
 
@@ -92,9 +96,24 @@ class Channel:
         """Close the connections."""
         await self._http.close()
 
+    async def park(self, order: Park) -> bool:
+        """Let go of the socket (the sandbox is about to be saved) until restored or `order.for_s`
+        passed; True when it was restored. Browser frames are dropped meanwhile."""
+        self._parked = True
+        try:
+            await self._http.close()
+            return await sit_out(order.for_s)
+        finally:
+            self._parked = False
+
     async def _request(
         self, method: str, path: str, answer: type[R], body: BaseModel | None = None, **params: str
     ) -> R | None:
+        response = await self._send(method, path, body, params)
+        return None if response.status == 204 else answer.model_validate_json(response.body)
+
+    async def _send(self, method: str, path: str, body: BaseModel | None, params: dict[str, str]) -> Reply:
+        """One request, retried until the orchestrator answers it with a status below 500."""
         delay = 0.1
         while True:
             try:
@@ -105,8 +124,6 @@ class Channel:
                 await asyncio.sleep(delay * (0.5 + random.random() / 2))  # noqa: S311 (jitter, not crypto)
                 delay = min(delay * 2, self._max_backoff_s)
                 continue
-            if response.status == 204:
-                return None
             if response.status in (401, 403, 410):
                 raise ChannelClosedError(
                     f"orchestrator refused the runner: {response.status} {response.text}"
@@ -118,11 +135,17 @@ class Channel:
                 continue
             if response.status >= 400:
                 raise ChannelRefusedError(f"{method} {path}: {response.status} {response.text}")
-            return answer.model_validate_json(response.body)
+            return response
 
-    async def next_work(self, wait_s: float = 25.0) -> WorkItem | None:
-        """Long-poll for the next turn; `None` when none arrived within `wait_s` seconds."""
-        return await self._request("GET", "/work", WorkItem, wait_s=str(wait_s))
+    async def next_work(self, wait_s: float = 25.0) -> WorkItem | Park | None:
+        """Long-poll for the next turn; `None` when none arrived within `wait_s` seconds, `Park`
+        when the sandbox is about to be paused."""
+        response = await self._send("GET", "/work", None, {"wait_s": str(wait_s)})
+        if response.status == 204:
+            return None
+        if response.status == 202:
+            return Park.model_validate_json(response.body)
+        return WorkItem.model_validate_json(response.body)
 
     async def step(self, call: StepCall) -> ModelCallResult:
         """Report the last tool results and make the next model call (idempotent by `turn`)."""
@@ -146,8 +169,10 @@ class Channel:
         """Send one frame of the browser page; whether anyone still watches.
 
         Sent once, never retried (the next frame replaces it): a failure reads as "nobody watches",
-        and a refusal for the rate (429) as "still watched".
+        and a refusal for the rate (429) as "still watched". Never sent while parked.
         """
+        if self._parked:
+            return False
         try:
             response = await self._http.request("POST", f"{PREFIX}/frames", frame.model_dump_json().encode())
         except ChannelTransportError:

@@ -3,7 +3,8 @@
 The orchestrator imports this module; it imports nothing from the orchestrator. Every endpoint takes
 one request model and answers one response model, all defined here.
 
-    GET  /runner/v1/work?wait_s=N   -> WorkItem (200) or nothing yet (204)   long poll for the next turn
+    GET  /runner/v1/work?wait_s=N   -> WorkItem (200) or nothing yet (204)   long poll for the next turn,
+                                       or Park (202)                     or word of a pause
     POST /runner/v1/step            StepCall -> ModelCallResult               the last tool results, then
                                                                               the next model call
     POST /runner/v1/finish          FinishReport -> Ack                       how the turn ended
@@ -54,6 +55,7 @@ __all__ = [
     "FrameAck",
     "ModelCallResult",
     "Outcome",
+    "Park",
     "SkillBrief",
     "StepCall",
     "StepContext",
@@ -127,6 +129,15 @@ class Claimed(_Model):
 
     token: str
     """The bearer token of every later request (a warm-pool sandbox's: of its `assignment` call)."""
+
+
+class Park(_Model):
+    """The idle sandbox is about to be paused with its memory (a gVisor checkpoint, which cannot
+    save a connection to a host socket): close every channel connection and stay off the channel
+    for up to `for_s` seconds, or until the sandbox was frozen and restored meanwhile."""
+
+    for_s: float = Field(gt=0, le=60)
+    """The longest the runner stays off the channel (the pause did not happen if it is still running)."""
 
 
 class ApprovalRule(_Model):

@@ -27,6 +27,7 @@ from agents.protocol import (
     CarriedCall,
     FinishReport,
     Outcome,
+    Park,
     StepCall,
     StepContext,
     ToolResultReport,
@@ -82,6 +83,10 @@ class Runner:
             while True:
                 work = await self.channel.next_work()
                 if work is None:
+                    continue
+                if isinstance(work, Park):  # paused with its memory: carry on where it was
+                    restored = await self.channel.park(work)
+                    log.info("parked for a pause; %s", "restored" if restored else "no pause came")
                     continue
                 try:
                     await self.run(work)

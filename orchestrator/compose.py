@@ -109,6 +109,7 @@ async def running(settings: Settings) -> AsyncIterator[Services]:
         services.store,
         services.environments,
         idle_stop_s=settings.idle_stop_s,
+        keep_memory=settings.idle_keep_memory,
         every_s=settings.lifecycle_interval_s,
         grace_s=settings.orphan_grace_s,
         recover=services.interactions.recover,

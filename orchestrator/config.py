@@ -180,6 +180,12 @@ class Settings(BaseModel):
     idle_stop_s: float = Field(600.0, ge=0)
     """Stop an environment's sandbox after this many seconds unused (it resumes, `/workspace` intact,
     on the next use); 0 never stops one."""
+    idle_keep_memory: bool = True
+    """Pause an idle sandbox with its processes and memory (a gVisor checkpoint on the host's disk,
+    about the sandbox's memory in size) so its next use finds the Python kernel's variables and
+    running servers where they were. Needs gVisor and the engine's experimental features (`make
+    engine` turns them on); elsewhere, or when the checkpoint fails, the sandbox is stopped as with
+    false: files and installed packages kept, processes lost."""
     lifecycle_interval_s: float = Field(30.0, gt=0)
     """How often, in seconds, idle sandboxes are stopped and unclaimed containers and volumes reaped."""
     orphan_grace_s: float = Field(120.0, ge=0)

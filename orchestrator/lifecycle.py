@@ -2,6 +2,7 @@
 
 An environment unused for `idle_stop_s` seconds (no interaction running in it, no file call) has its
 sandbox stopped; the workspace volume stays, so the next use resumes it with `/workspace` intact.
+With `keep_memory` the sandbox is paused with its processes instead where the backend can.
 The same background loop runs the reconciler's container pass (`Reconciler.reap`).
 """
 
@@ -27,8 +28,11 @@ __all__ = ["Lifecycle", "stop_idle"]
 log = logging.getLogger("orchestrator.lifecycle")
 
 
-async def stop_idle(store: Store, environments: EnvironmentService, idle_stop_s: float) -> int:
-    """Stop the sandboxes of environments idle for `idle_stop_s` **seconds**; returns how many."""
+async def stop_idle(
+    store: Store, environments: EnvironmentService, idle_stop_s: float, *, keep_memory: bool = False
+) -> int:
+    """Stop (or, with `keep_memory`, pause) the sandboxes of environments idle for `idle_stop_s`
+    **seconds**; returns how many."""
     cutoff = utcnow() - timedelta(seconds=idle_stop_s)
     busy = {(r.tenant, r.environment_id) for r in await store.interactions.unfinished() if r.environment_id}
     stopped = 0
@@ -36,7 +40,7 @@ async def stop_idle(store: Store, environments: EnvironmentService, idle_stop_s:
         if record.status == "stopped" or record.last_accessed >= cutoff or (record.tenant, record.id) in busy:
             continue
         with contextlib.suppress(NotFoundError):  # deleted meanwhile
-            if await environments.stop(record.tenant, record.id, idle_before=cutoff):
+            if await environments.stop(record.tenant, record.id, idle_before=cutoff, keep_memory=keep_memory):
                 stopped += 1
     if stopped:
         log.info("stopped %d idle sandboxes", stopped)
@@ -50,6 +54,7 @@ class Lifecycle:
         store: the database.
         environments: the sandboxes to look after; None when the server runs without sandboxes.
         idle_stop_s: stop a sandbox unused this long (**seconds**); 0 never stops one.
+        keep_memory: pause idle sandboxes with their processes where the backend can.
         every_s: how often the loop runs (**seconds**).
         grace_s: age (**seconds**) below which an unclaimed container or volume is left alone.
         recover: at start-up, deals with the interactions a previous process left unfinished
@@ -63,6 +68,7 @@ class Lifecycle:
         environments: EnvironmentService | None,
         *,
         idle_stop_s: float = 600.0,
+        keep_memory: bool = False,
         every_s: float = 30.0,
         grace_s: float = 120.0,
         recover: Callable[[], Awaitable[object]] | None = None,
@@ -72,6 +78,7 @@ class Lifecycle:
         self.recover = recover
         self.environments = environments
         self.idle_stop_s = idle_stop_s
+        self.keep_memory = keep_memory
         self.every_s = every_s
         self.reconciler = (
             None
@@ -103,7 +110,7 @@ class Lifecycle:
         if self.environments is None or self.reconciler is None:
             return
         if self.idle_stop_s > 0:
-            await stop_idle(self.store, self.environments, self.idle_stop_s)
+            await stop_idle(self.store, self.environments, self.idle_stop_s, keep_memory=self.keep_memory)
         await self.reconciler.reap()
         rows = await self.store.environments.with_sandboxes()  # the gauges, once a round
         stopped = sum(row.status == "stopped" for row in rows)

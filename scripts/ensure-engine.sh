@@ -34,6 +34,9 @@ fi
 # connects to its bind-mounted channel socket; without it the connect fails with EPERM). Not
 # --oci-seccomp: Docker's default profile inside gVisor refuses the thread creation of Python and
 # Chromium ("can't start new thread"); gVisor's sentry is itself seccomp-confined on the host.
+# "experimental": true turns on the engine's checkpoints, with which an idle gVisor sandbox is paused
+# with its processes and memory (orchestrator/sandbox/docker_checkpoint.py); a running engine learns
+# it only by a restart, which this script never does (it would kill every running sandbox).
 # Prints "changed" when daemon.json was written, so a running engine is reloaded only then.
 DAEMON_JSON="${WARREN_DAEMON_JSON:-/etc/docker/daemon.json}"
 RUNSC_PATH="$(command -v runsc)"
@@ -42,8 +45,9 @@ import json, os, sys
 path, runsc = sys.argv[1], sys.argv[2]
 config = json.load(open(path)) if os.path.exists(path) and os.path.getsize(path) else {}
 want = {"path": runsc, "runtimeArgs": ["--network=none", "--host-uds=open"]}
-if config.setdefault("runtimes", {}).get("runsc") != want:
+if config.setdefault("runtimes", {}).get("runsc") != want or config.get("experimental") is not True:
     config["runtimes"]["runsc"] = want
+    config["experimental"] = True
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path + ".tmp", "w") as out:
         json.dump(config, out, indent=2)
@@ -63,6 +67,10 @@ if docker info >/dev/null 2>&1; then
     done
     echo "ensure-engine: dockerd did not list runsc after the reload; see $LOG" >&2
     exit 1
+  fi
+  if [ "$(docker info --format '{{.ExperimentalBuild}}')" != "true" ]; then
+    echo "ensure-engine: the running dockerd has no experimental features: idle sandboxes are stopped," \
+      "not paused with their memory, until dockerd is restarted (daemon.json has \"experimental\": true)" >&2
   fi
   exit 0
 fi

@@ -26,9 +26,9 @@ class BodyTooLarge(ValueError):
     """A request body went past the channel's cap."""
 
 
-def reply(model: BaseModel) -> Response:
+def reply(model: BaseModel, status: int = 200) -> Response:
     """A protocol model as the JSON answer."""
-    return Response(model.model_dump_json(), media_type="application/json")
+    return Response(model.model_dump_json(), status_code=status, media_type="application/json")
 
 
 def error(status: int, detail: str, *, close: bool = False) -> Response:

@@ -21,7 +21,7 @@ import time
 from collections.abc import Iterable
 
 from agents.model_types import Message
-from agents.protocol import Ack, Control, FinishReport, ModelCallResult, StepCall, WorkItem
+from agents.protocol import Ack, Control, FinishReport, ModelCallResult, Park, StepCall, WorkItem
 from orchestrator.channel.approval_step import approval_step
 from orchestrator.channel.claims import Claims
 from orchestrator.channel.errors import RunnerLost
@@ -178,9 +178,15 @@ class RunnerHub:
         """The credential of the runner that asks first after `arm`; None for every later ask."""
         return await self._claims.claim(environment_id)
 
-    async def next_work(self, environment_id: str, wait_s: float) -> WorkItem | None:
-        """The next turn for this environment's runner, waiting up to `wait_s` seconds."""
+    async def next_work(self, environment_id: str, wait_s: float) -> WorkItem | Park | None:
+        """The next turn for this environment's runner (or an order to park), waiting up to
+        `wait_s` seconds."""
         return await self._queues.next(environment_id, wait_s, self._turns.take)
+
+    def park(self, environment_id: str) -> asyncio.Event:
+        """Order the idle environment's runner off the channel before its sandbox is paused with its
+        memory; the event is set once the runner took the order."""
+        return self._queues.park(environment_id)
 
     def release(self, environment_id: str) -> None:
         """Wake the environment's long polls so its channel can close at once."""

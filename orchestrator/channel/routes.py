@@ -18,7 +18,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from agents.protocol import PREFIX, Claimed, FinishReport, StepCall
+from agents.protocol import PREFIX, Claimed, FinishReport, Park, StepCall
 from orchestrator.channel.assignment import assignment_endpoint
 from orchestrator.channel.binding import AssignmentSource, Binding, TokenCheck
 from orchestrator.channel.errors import ChannelBusy, ChannelError
@@ -93,7 +93,9 @@ def runner_app(
             item = await hub.next_work(environment_id, wait_s)
         except asyncio.CancelledError:  # the channel is closing: the runner will poll again
             return Response(status_code=204)
-        return Response(status_code=204) if item is None else reply(item)
+        if item is None:
+            return Response(status_code=204)
+        return reply(item, status=202 if isinstance(item, Park) else 200)
 
     async def step(request: Request) -> Response:
         async with bodies:  # held through the model call, as long as the parsed step stays in memory

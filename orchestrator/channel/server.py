@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 __all__ = ["MOUNT_TARGET", "SOCKET_NAME", "ChannelServers"]
 
 SOCKET_NAME = "orchestrator.sock"
+_IDLE_POLL_S = 0.01
 MOUNT_TARGET = "/run/warren"
 
 
@@ -130,6 +131,19 @@ class ChannelServers:
         if pending is not None and not pending.done():
             pending.set_result(assignment)
         await self._serve_egress(environment_id)  # the row exists now: an allowlist gets its socket
+
+    async def idle(self, environment_id: str, within_s: float) -> bool:
+        """Whether the environment's socket, served by this process, has no open connection within
+        `within_s` seconds (a parked runner closed its own). False when another process serves it."""
+        served = self._served.get(environment_id)
+        if served is None or served.task.done() or not self._still_bound(environment_id):
+            return False
+        deadline = asyncio.get_running_loop().time() + within_s
+        while served.server.server_state.connections:
+            if asyncio.get_running_loop().time() >= deadline:
+                return False
+            await asyncio.sleep(_IDLE_POLL_S)
+        return True
 
     def drop_polls(self, environment_id: str) -> None:
         """The environment's runner died (its sandbox stopped): its pending long polls, whose

@@ -17,6 +17,7 @@ import docker
 from orchestrator.config import Settings
 from orchestrator.gateway.vendor_settings import provider_settings
 from orchestrator.sandbox.backend import SandboxError
+from orchestrator.sandbox.docker_checkpoint import runsc_for_checkpoints
 from orchestrator.sandbox.image import image_exists
 from orchestrator.sandbox.image_tags import image_ref
 from orchestrator.sandbox.runtimes import FIX, choose_runtime, runtimes_of
@@ -63,6 +64,23 @@ def runtimes(info: dict[str, Any] | None, settings: Settings) -> Check:
             "runtimes", "warn", f"sandboxes run under {chosen}: gVisor is not registered ({listed})", FIX
         )
     return Check("runtimes", "ok", f"sandboxes run under runsc (gVisor) ({listed})")
+
+
+def idle_pause(info: dict[str, Any] | None, settings: Settings) -> Check:
+    """Whether idle sandboxes keep their processes (a gVisor checkpoint) or are stopped."""
+    if not settings.idle_keep_memory:
+        return Check("idle pause", "ok", "off (WARREN_IDLE_KEEP_MEMORY): idle sandboxes are stopped")
+    if info is None:
+        return Check("idle pause", "warn", "needs the engine", "run `make engine`")
+    if not runsc_for_checkpoints(info):
+        return Check(
+            "idle pause",
+            "warn",
+            "idle sandboxes are stopped (processes lost): the engine has no experimental features, or "
+            "this user cannot clear runsc's state",
+            "run `make engine` as root, then restart dockerd (it enables checkpoints)",
+        )
+    return Check("idle pause", "ok", "idle gVisor sandboxes are paused with their processes (checkpoints)")
 
 
 def image(client: docker.DockerClient | None, settings: Settings) -> Check:
@@ -137,7 +155,12 @@ def run_checks(settings: Settings) -> list[Check]:
         info = client.info()
     except docker.errors.DockerException as exc:
         client, error = None, str(exc)[:300]
-    checks = [engine(client, error), runtimes(info, settings), image(client, settings)]
+    checks = [
+        engine(client, error),
+        runtimes(info, settings),
+        idle_pause(info, settings),
+        image(client, settings),
+    ]
     checks += [database(settings), disk(settings.data_dir), *providers()]
     if client is not None:
         client.close()

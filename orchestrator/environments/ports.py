@@ -13,7 +13,7 @@ from orchestrator.sandbox import Mount
 from orchestrator.skills import SkillSet
 from orchestrator.store.environments import EnvironmentRecord
 
-__all__ = ["SandboxExtras", "SandboxHook", "WorkspaceCopier"]
+__all__ = ["MemoryPauser", "SandboxExtras", "SandboxHook", "WorkspaceCopier"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,29 @@ class SandboxHook(Protocol):
     def stopped(self, environment_id: str) -> None:
         """The environment's sandbox stopped (the channel drops the dead runner's long polls, so
         they cannot take the next turn)."""
+        ...
+
+    async def parking(self, environment_id: str) -> bool:
+        """The idle sandbox is about to be paused with its memory: whether its runner let go of every
+        host connection in time (if not, the sandbox is stopped instead)."""
+        ...
+
+
+@runtime_checkable
+class MemoryPauser(Protocol):
+    """A backend that can pause a sandbox with its processes and memory (`DockerBackend` under gVisor)."""
+
+    async def can_pause(self, sandbox_id: str) -> bool:
+        """Whether `pause` may work for this sandbox (its runtime and the engine allow it)."""
+        ...
+
+    async def pause(self, sandbox_id: str) -> bool:
+        """Save the sandbox's processes and memory and stop it; False when that failed (the sandbox
+        may be stopped or still running: stop it to be sure)."""
+        ...
+
+    async def resume(self, sandbox_id: str) -> bool:
+        """Start the sandbox from its pause; False (and no pause kept) when it has none or it failed."""
         ...
 
 

@@ -1,13 +1,19 @@
-"""Making and starting one environment's sandbox: seeded from its sources, its skills mounted, its
-runner given one claim before each start. Callers hold the environment's lock and a `SandboxCap` slot.
+"""Making, starting and pausing one environment's sandbox: seeded from its sources, its skills
+mounted, its runner given one claim before each start. Callers hold the environment's lock (and, to
+make or start one, a `SandboxCap` slot).
+
+A sandbox paused with its memory (`pause`, for idle ones where the backend can) is started from
+that pause: its runner carries on with the credential it holds, so no claim opens (one left open
+could be taken by the code the model ran, which resumes with it).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import TYPE_CHECKING
 
-from orchestrator.environments.ports import SandboxExtras, SandboxHook, WorkspaceCopier
+from orchestrator.environments.ports import MemoryPauser, SandboxExtras, SandboxHook, WorkspaceCopier
 from orchestrator.environments.site import SandboxSite
 from orchestrator.environments.sources import Sources
 from orchestrator.observability.metrics import provisioning
@@ -21,6 +27,8 @@ if TYPE_CHECKING:
     from orchestrator.environments.pool import WarmPool
 
 __all__ = ["Provisioner"]
+
+log = logging.getLogger("orchestrator.environments.provisioning")
 
 
 class Provisioner:
@@ -106,12 +114,30 @@ class Provisioner:
             return
         if not new and await self._runs(record.id, sandbox_id):
             return  # one engine call on the path of every interaction: no `start` on top of it
+        backend = self.site.backend
+        if not new and isinstance(backend, MemoryPauser) and await backend.resume(sandbox_id):
+            return
         await self.hook.starting(record)
         try:
             await self.site.backend.start(sandbox_id)
         except BaseException:
             await self.hook.not_started(record)
             raise
+
+    async def pause(self, env_id: str, sandbox_id: str) -> bool:
+        """Pause the idle sandbox with its processes and memory; False when the backend cannot, or the
+        runner did not let go of the channel in time, or the checkpoint failed (then stop it)."""
+        backend = self.site.backend
+        if (
+            self.hook is None
+            or not isinstance(backend, MemoryPauser)
+            or not await backend.can_pause(sandbox_id)
+        ):
+            return False
+        if not await self.hook.parking(env_id):
+            log.info("environment %s: the runner kept the channel open; stopping its sandbox instead", env_id)
+            return False
+        return await backend.pause(sandbox_id)
 
     async def _runs(self, env_id: str, sandbox_id: str) -> bool:
         present = await self.site.backend.list({f"{LABEL_PREFIX}environment": env_id})

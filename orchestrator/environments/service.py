@@ -212,12 +212,16 @@ class EnvironmentService:
         """File operations on the environment's workspace (starting its sandbox if needed)."""
         return WorkspaceFiles(self.backend, await self.sandbox(tenant, env_id))
 
-    async def stop(self, tenant: str, env_id: str, *, idle_before: datetime | None = None) -> bool:
+    async def stop(
+        self, tenant: str, env_id: str, *, idle_before: datetime | None = None, keep_memory: bool = False
+    ) -> bool:
         """Stop the sandbox, keeping `/workspace` for the next use (`sandbox` resumes it).
 
         Args:
             idle_before: stop only when the environment was last used before this time (the idle
                 stopper's check, made again under the lock so a use that just began wins).
+            keep_memory: pause it with its processes and memory where the backend can (gVisor with
+                the engine's checkpoints), so the next use finds them running; else stop it.
 
         Returns:
             Whether a sandbox was stopped.
@@ -236,7 +240,8 @@ class EnvironmentService:
             stopped = False
             if record.sandbox_id:
                 with contextlib.suppress(SandboxNotFoundError):
-                    await self.backend.stop(record.sandbox_id)
+                    if not (keep_memory and await self._provisioner.pause(env_id, record.sandbox_id)):
+                        await self.backend.stop(record.sandbox_id)
                     stopped = True
                 if stopped and self.hook is not None:
                     self.hook.stopped(env_id)

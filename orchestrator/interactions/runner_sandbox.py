@@ -9,6 +9,8 @@ forwarder are set only when the environment has an allowlist. Every sandbox trus
 
 from __future__ import annotations
 
+import asyncio
+
 from agents.protocol import (
     EGRESS_SOCKET_ENV,
     EGRESS_SOCKET_NAME,
@@ -27,6 +29,8 @@ from orchestrator.store.environments import EnvironmentRecord
 
 __all__ = ["RUNNER_COMMAND", "RunnerSandboxes", "runner_variables"]
 
+PARK_WAIT_S = 3.0
+"""How long a pause waits for the runner to let go of the channel before stopping the sandbox instead."""
 RUNNER_COMMAND = ("python", "-m", "agents.runner")
 """Every agent sandbox's main process."""
 _SOCKET_DIR = SOCKET_PATH.rsplit("/", 1)[0]
@@ -90,5 +94,18 @@ class RunnerSandboxes:
         await self.channels.close(record.id)
 
     def stopped(self, environment_id: str) -> None:
-        """The sandbox stopped: drop its dead runner's long polls, so they cannot take the next turn."""
+        """The sandbox stopped (or was paused): drop its runner's long polls, so they cannot take the
+        next turn."""
         self.channels.drop_polls(environment_id)
+
+    async def parking(self, environment_id: str) -> bool:
+        """Order the runner off the channel and wait (up to `PARK_WAIT_S`) until it took the order
+        and no connection to its socket is open: a connection left open would fail the checkpoint."""
+        taken = self.hub.park(environment_id)
+        started = asyncio.get_running_loop().time()
+        try:
+            await asyncio.wait_for(taken.wait(), PARK_WAIT_S)
+        except TimeoutError:
+            return False
+        left = PARK_WAIT_S - (asyncio.get_running_loop().time() - started)
+        return await self.channels.idle(environment_id, max(left, 0.0))

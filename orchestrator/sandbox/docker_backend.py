@@ -18,7 +18,13 @@ from typing import IO
 
 import docker
 
-from orchestrator.sandbox import docker_file_read, docker_files, docker_inspect, docker_lifecycle
+from orchestrator.sandbox import (
+    docker_checkpoint,
+    docker_file_read,
+    docker_files,
+    docker_inspect,
+    docker_lifecycle,
+)
 from orchestrator.sandbox.backend import (
     ExecChunk,
     ExecRequest,
@@ -78,6 +84,8 @@ class DockerBackend:
         self._workspaces: dict[str, docker_inspect.Placement] = {}
         """Each sandbox's workspace volume on the host, for `usage` (found once per sandbox)."""
         self._volumes = WorkspaceVolumes(self._engine, workspace_bytes, workspace_dir)
+        self._runsc: str | None = None
+        """The runsc of an engine that can pause gVisor sandboxes here ("" if it cannot), asked once."""
 
     async def __aenter__(self) -> DockerBackend:
         await self._engine.client()
@@ -109,8 +117,29 @@ class DockerBackend:
         await docker_lifecycle.start(self._engine, self._volumes, sandbox_id)
 
     async def stop(self, sandbox_id: str, timeout_s: float = 10.0) -> None:
-        """Stop a sandbox; its workspace volume is kept for `start`."""
+        """Stop a sandbox; its workspace volume is kept for `start`, a pause's memory is not."""
         await docker_lifecycle.stop(self._engine, sandbox_id, timeout_s)
+        if await self._checkpointing():
+            await docker_checkpoint.forget(self._engine, sandbox_id)
+
+    async def can_pause(self, sandbox_id: str) -> bool:
+        """Whether `pause` may keep this sandbox's processes: gVisor on an engine with checkpoints."""
+        return await docker_checkpoint.pausable(self._engine, sandbox_id, await self._checkpointing())
+
+    async def pause(self, sandbox_id: str) -> bool:
+        """Checkpoint the sandbox's processes and memory and stop it; False when that failed."""
+        runsc = await self._checkpointing()
+        return bool(runsc) and await docker_checkpoint.pause(self._engine, sandbox_id, runsc)
+
+    async def _checkpointing(self) -> str:
+        if self._runsc is None:
+            client = await self._engine.client()
+            self._runsc = docker_checkpoint.runsc_for_checkpoints(await self._engine.call(client.info))
+        return self._runsc
+
+    async def resume(self, sandbox_id: str) -> bool:
+        """Start the sandbox from its pause (deleted after); False when it has none or it failed."""
+        return await docker_checkpoint.resume(self._engine, sandbox_id)
 
     async def destroy(self, sandbox_id: str) -> None:
         """Remove the container and its workspace volume; a missing sandbox is fine."""
