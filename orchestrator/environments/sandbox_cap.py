@@ -2,6 +2,8 @@
 
 A tenant's sandboxes are those its rows say run, plus those being made or resumed right now (counted
 here, in memory, under the tenant's lock), so two starts at once cannot both pass the last place.
+On PostgreSQL the starts in flight are also recorded in the database under the tenant's advisory
+lock (`store/sandbox_starts.py`), so two replicas' starts cannot both pass it either.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import AsyncIterator
 
 from orchestrator.errors import QuotaExceeded
 from orchestrator.store import Store
+from orchestrator.store.sandbox_starts import SandboxStarts
 
 __all__ = ["SandboxCap"]
 
@@ -25,6 +28,8 @@ class SandboxCap:
         self.max_sandboxes = max_sandboxes
         self._starting: defaultdict[str, Counter[str]] = defaultdict(Counter)
         self._tenant_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self.shared = SandboxStarts(store.db) if store.db.dialect == "postgresql" else None
+        """Every replica's starts in flight (PostgreSQL); None: this process is the only one (SQLite)."""
 
     async def _busy(self, tenant: str) -> set[str]:
         """Environments of `tenant` whose sandbox runs (per the store) or is being made or resumed."""
@@ -52,9 +57,17 @@ class SandboxCap:
     @contextlib.asynccontextmanager
     async def slot(self, tenant: str, env_id: str, *, needed: bool = True) -> AsyncIterator[None]:
         """Hold one of the tenant's places while its sandbox is made or resumed; 429 when none is free."""
+        start_id = None
         if needed:
             async with self._tenant_locks[tenant]:
-                self._refuse_past_cap(env_id, await self._busy(tenant))
+                if self.shared is None:
+                    self._refuse_past_cap(env_id, await self._busy(tenant))
+                else:
+
+                    async def admit(elsewhere: set[str]) -> None:
+                        self._refuse_past_cap(env_id, elsewhere | await self._busy(tenant))
+
+                    start_id = await self.shared.begin(tenant, env_id, admit)
                 self._starting[tenant][env_id] += 1
         try:
             yield
@@ -63,6 +76,8 @@ class SandboxCap:
                 self._starting[tenant][env_id] -= 1
                 if not self._starting[tenant][env_id]:
                     del self._starting[tenant][env_id]
+                if start_id is not None and self.shared is not None:
+                    await self.shared.end(start_id)
 
     async def check(self, tenant: str, env_id: str | None = None) -> None:
         """Raise 429 now when using `env_id` (None: a new environment) would need a sandbox past the cap.

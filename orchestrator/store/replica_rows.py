@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, false
+from sqlalchemy import Boolean, ForeignKey, Index, String, false, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from orchestrator.store.models import Base
 
-__all__ = ["ApprovalAnswerRow", "InteractionLeaseRow", "ReplicaRow"]
+__all__ = ["ApprovalAnswerRow", "InteractionLeaseRow", "ReplicaRow", "SandboxStartRow"]
 
 
 class ReplicaRow(Base):
@@ -49,3 +49,15 @@ class ApprovalAnswerRow(Base):
         String, ForeignKey("interactions.id", ondelete="CASCADE"), primary_key=True
     )
     continuation_id: Mapped[str] = mapped_column(String, ForeignKey("interactions.id", ondelete="CASCADE"))
+
+
+class SandboxStartRow(Base):
+    """A sandbox of `tenant` being made or resumed by some replica right now (the cap counts it)."""
+
+    __tablename__ = "sandbox_starts"
+    __table_args__ = (Index("ix_sandbox_starts_tenant", "tenant"),)
+
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    tenant: Mapped[str] = mapped_column(String)
+    environment_id: Mapped[str] = mapped_column(String)
+    started_at: Mapped[datetime] = mapped_column(server_default=func.now())

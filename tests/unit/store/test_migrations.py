@@ -27,6 +27,7 @@ EXPECTED_TABLES = {
     "interaction_leases",
     "preview_ports",
     "rate_buckets",
+    "sandbox_starts",
     "replicas",
     "steps",
     "token_usage",
