@@ -8,7 +8,8 @@ its sandbox at once, with a copy of the other environment's workspace. With a wa
 environment takes the id of a started sandbox waiting in the pool, which its first use then gets.
 
 Every change to an environment's sandbox happens under that environment's lock, including the
-reconciler's and the idle stopper's, so none of them can undo a sandbox another one just made.
+reconciler's and the idle stopper's, so none of them can undo a sandbox another one just made; on
+PostgreSQL the lock also holds across replicas (`store/environment_locks.py`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import defaultdict
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -75,6 +77,17 @@ class EnvironmentService:
         self.cap = SandboxCap(store, max_sandboxes)
         self._provisioner = Provisioner(store, site, sources, hook, pool)
         self._locks: defaultdict[tuple[str, str], asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    @contextlib.asynccontextmanager
+    async def _locked(self, tenant: str, env_id: str) -> AsyncIterator[None]:
+        """The environment's lock: this process's first, then (PostgreSQL) the other replicas'."""
+        async with self._locks[(tenant, env_id)]:
+            shared = self.store.environment_locks
+            if shared is None:
+                yield
+                return
+            async with shared.hold(tenant, env_id):
+                yield
 
     @property
     def backend(self) -> SandboxBackend:
@@ -143,7 +156,7 @@ class EnvironmentService:
         parent_id = parent_id.removeprefix("environments/")
         if not isinstance(self.backend, WorkspaceCopier):
             raise InvalidArgument("this sandbox backend cannot copy workspaces", field="from_environment")
-        async with self._locks[(tenant, parent_id)]:
+        async with self._locked(tenant, parent_id):
             parent = await self.store.environments.get(tenant, parent_id)
             if parent is None:
                 raise NotFoundError("environment", parent_id)
@@ -176,7 +189,7 @@ class EnvironmentService:
             return await self._sandbox(tenant, env_id)
 
     async def _sandbox(self, tenant: str, env_id: str) -> str:
-        async with self._locks[(tenant, env_id)]:
+        async with self._locked(tenant, env_id):
             record = await self.store.environments.get(tenant, env_id)
             if record is None:
                 raise NotFoundError("environment", env_id)
@@ -229,7 +242,7 @@ class EnvironmentService:
         Raises:
             NotFoundError: no such environment for this tenant.
         """
-        async with self._locks[(tenant, env_id)]:
+        async with self._locked(tenant, env_id):
             record = await self.store.environments.get(tenant, env_id)
             if record is None:
                 raise NotFoundError("environment", env_id)
@@ -262,7 +275,7 @@ class EnvironmentService:
 
         Returns whether the row was changed; the next use makes a new sandbox.
         """
-        async with self._locks[(tenant, env_id)]:
+        async with self._locked(tenant, env_id):
             record = await self.store.environments.get(tenant, env_id)
             if record is None or record.sandbox_id != sandbox_id:
                 return False
@@ -274,7 +287,7 @@ class EnvironmentService:
 
         Returns whether it was destroyed: its environment is gone, or has another sandbox.
         """
-        async with self._locks[(tenant, env_id)]:
+        async with self._locked(tenant, env_id):
             record = await self.store.environments.get(tenant, env_id)
             if record is not None and record.sandbox_id == sandbox_id:
                 return False
@@ -289,7 +302,7 @@ class EnvironmentService:
         Raises:
             NotFoundError: no such environment for this tenant.
         """
-        async with self._locks[(tenant, env_id)]:
+        async with self._locked(tenant, env_id):
             record = await self.store.environments.get(tenant, env_id)
             if record is not None and record.sandbox_id:
                 await self.backend.destroy(record.sandbox_id)

@@ -7,6 +7,7 @@ from typing import Self
 from orchestrator.store.agents import AgentRepository
 from orchestrator.store.credentials import CredentialRepository
 from orchestrator.store.db import Database
+from orchestrator.store.environment_locks import EnvironmentLocks
 from orchestrator.store.environments import EnvironmentRepository
 from orchestrator.store.event_notices import EventNotices
 from orchestrator.store.idempotency import IdempotencyKeys
@@ -70,6 +71,8 @@ class Store:
         """Sandbox ports opened for preview URLs (a Warren extension)."""
         self.rate_buckets = RateBuckets(db)
         """Per-key request buckets shared by replicas (PostgreSQL only; its own autocommit pool)."""
+        self.environment_locks = EnvironmentLocks(db) if db.dialect == "postgresql" else None
+        """Per-environment locks shared by replicas (PostgreSQL; its own pool); None on SQLite."""
         self.leases = Leases(db)
         """Replicas' heartbeats and which one runs each unfinished interaction (PostgreSQL only)."""
 
@@ -88,10 +91,12 @@ class Store:
         return cls(db, sealer)
 
     async def close(self) -> None:
-        """Stop listening for notices, close the rate buckets' pool (when one was opened), then
-        the database."""
+        """Stop listening for notices, close the rate buckets' and the locks' pools (when opened),
+        then the database."""
         await self.notices.close()
         await self.rate_buckets.close()
+        if self.environment_locks is not None:
+            await self.environment_locks.close()
         await self.db.close()
 
     async def __aenter__(self) -> Self:
