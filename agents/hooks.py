@@ -25,8 +25,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from agents.hooks_config import Handler, HookRule, LoadedHooks, load_hooks
 from agents.model_types import ToolCallPart
 from agents.tools.results import ToolResult
@@ -127,7 +125,13 @@ class ToolHooks:
 
 
 async def _post(url: str, body: bytes, limit_s: float) -> bytes:
-    """POST through the sandbox's proxy (`HTTP_PROXY`/`HTTPS_PROXY`, the only way out)."""
+    """POST through the sandbox's proxy (`HTTP_PROXY`/`HTTPS_PROXY`, the only way out).
+
+    httpx is imported here, by the first http hook: importing it costs every runner's start ~30 ms
+    (more under gVisor), and most agents have no http hook.
+    """
+    import httpx
+
     headers = {"content-type": "application/json"}
     try:
         async with httpx.AsyncClient(timeout=limit_s, trust_env=True, follow_redirects=False) as client:

@@ -39,7 +39,7 @@ class SkillError(ValueError):
 class Skill(BaseModel):
     """One validated skill."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str
     """Lowercase letters, digits and single hyphens; equal to the folder's name."""

@@ -37,14 +37,17 @@ LABEL = {"dev.warren.bench": RUN}
 """On every container and volume of this run, so cleanup never touches another's."""
 
 
-def floor_once(client: docker.DockerClient, image: str, i: int, ids: list[str]) -> float:
-    """One plain docker-py create + start + exec_run("true") with the hardened profile, in seconds.
+def floor_once(
+    client: docker.DockerClient, image: str, i: int, ids: list[str], runtime: str | None = None
+) -> float:
+    """One plain docker-py create + start + exec_run("true") with the hardened profile, in seconds,
+    under `runtime` (default: the engine's own default runtime).
 
     The workspace volume is made by the engine inside `create` (as Docker does for a named volume
     that does not exist yet), labelled with this run. The container id is appended to `ids` as soon
     as it exists, so a caller can remove it even when the run fails half-way (`remove_floor`).
     """
-    spec = SandboxSpec(environment_id=f"floor-{i}", tenant="bench", labels=LABEL)
+    spec = SandboxSpec(environment_id=f"floor-{i}", tenant="bench", labels=LABEL, runtime=runtime)
     volume = f"warren-floor-{RUN}-{i}-{uuid.uuid4().hex[:6]}"
     kwargs = container_kwargs(spec, image, volume, volume)
     started = time.perf_counter()

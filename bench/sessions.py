@@ -9,7 +9,9 @@ run, outside the timed window.
 
 Measures (--runs each, default 20; one warm-up run per server is discarded):
   engine_floor   plain docker-py create + start + exec("true"), hardened profile (`bench.provision`),
-                 one run beside each cold run (interleaved, so drift reaches both alike)
+                 under the runtime the server picks (runsc where registered, as the server does;
+                 `runtime` in the results), one run beside each cold run (interleaved, so drift
+                 reaches both alike)
   cold           `warren serve` with WARREN_POOL_SIZE=0: every session creates its sandbox
   warm           `warren serve` with WARREN_POOL_SIZE=--pool-size: before each run the bench waits
                  until the pool holds that many started containers again (label `dev.warren.pool`)
@@ -51,11 +53,14 @@ from bench.server import (
 from bench.stats import latency_row, ratio, summary
 from orchestrator.gateway.scripted import ScriptedProvider
 from orchestrator.sandbox.image import build_image
+from orchestrator.sandbox.runtimes import choose_runtime, runtimes_of
 
 POOL_APPEAR_S = 45.0
 """How long a warm server may take to fill its pool the first time; if none appears, no pool is active."""
 POOL_REFILL_S = 20.0
 """The longest wait for the pool to refill between two runs."""
+COLD_VS_FLOOR_MAX = 1.4
+"""Issue 20: a cold start within 1.4x the engine floor of the same run (the floor under the same runtime)."""
 MAX_FAILED = 3
 """A series stops after this many runs that did not complete (each is bounded by `RUN_DEADLINE_S`)."""
 
@@ -180,13 +185,17 @@ def rows(results: dict[str, Any], ratios: dict[str, float], pool_size: int) -> l
         warm_name += ": no pool container appeared in this build, so this is a cold start"
     share = round(100 * results["model_only"]["p50_ms"] / cold["first_command"]["p50_ms"], 2)
     return [
-        latency_row("plain docker-py create + start + exec `true`, hardened (engine floor, same run)", floor),
+        latency_row(
+            f"plain docker-py create + start + exec `true`, hardened, under {results['runtime']} "
+            "(engine floor, same run, the server's runtime)",
+            floor,
+        ),
         latency_row(
             "provision → first command via the API, cold (`WARREN_POOL_SIZE=0`): create request "
             "to the `code_execution_result` SSE event of `run_code` bash `true`",
             cold["first_command"],
-            target=f"≤ 400 ms, ≤ 2x floor ({ratios['cold_vs_floor']}x)",
-            met=cold["first_command"]["p50_ms"] <= 400 and ratios["cold_vs_floor"] <= 2.0,
+            target=f"≤ {COLD_VS_FLOOR_MAX}x floor ({ratios['cold_vs_floor']}x)",
+            met=ratios["cold_vs_floor"] <= COLD_VS_FLOOR_MAX,
         ),
         {
             "figure": "… of which create → `code_execution_call` / call → result (cold)",
@@ -210,10 +219,11 @@ def rows(results: dict[str, Any], ratios: dict[str, float], pool_size: int) -> l
 async def main(runs: int, pool_size: int) -> dict[str, Any]:
     client = docker.from_env(version="auto")
     image = (await asyncio.to_thread(build_image, client)).sandbox
+    runtime = choose_runtime(None, runtimes_of(client.info()), warn=False)  # the server's own choice
     floor_ids: list[str] = []
 
     async def one_floor(n: int) -> float:
-        return await asyncio.to_thread(floor_once, client, image, n, floor_ids)
+        return await asyncio.to_thread(floor_once, client, image, n, floor_ids, runtime)
 
     try:
         with warren_server(image, {"WARREN_POOL_SIZE": "0"}) as server:
@@ -225,6 +235,7 @@ async def main(runs: int, pool_size: int) -> dict[str, Any]:
         warm, _ = await _series(server, runs, pool_size, client)
     model_only = await _model_only(runs)
     results = {"engine_floor": floor, "cold": cold, "warm": warm, "model_only": model_only}
+    results["runtime"] = runtime  # the floor's and the servers' (added field: the layout stays)
     ratios = {
         "cold_vs_floor": ratio(cold["first_command"], floor),
         "warm_vs_floor": ratio(warm["first_command"], floor),
@@ -237,7 +248,7 @@ async def main(runs: int, pool_size: int) -> dict[str, Any]:
         "image": image,
         "results": results,
         "ratios": ratios,
-        "targets": {"warm_p50_ms": 50, "cold_p50_ms": 400, "cold_vs_floor_max": 2.0},
+        "targets": {"warm_p50_ms": 50, "cold_p50_ms": 400, "cold_vs_floor_max": COLD_VS_FLOOR_MAX},
         "rows": rows(results, ratios, pool_size),
     }
 

@@ -25,9 +25,11 @@ __all__ = [
 
 
 class ToolArgs(BaseModel):
-    """Base of every argument model: unknown arguments are refused, field docstrings become schema."""
+    """Base of every argument model: unknown arguments are refused, field docstrings become schema
+    (read by `declarations`, not by pydantic's `use_attribute_docstrings`: that parses each model's
+    source as its class is made, at every runner's start)."""
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, str_strip_whitespace=False)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
 
 
 class RunCodeArgs(ToolArgs):

@@ -7,8 +7,10 @@ tool type, and turns each argument model into the plain JSON schema every provid
 
 from __future__ import annotations
 
+import ast
 import functools
 import inspect
+import textwrap
 from collections.abc import Iterable
 from typing import Any
 
@@ -32,6 +34,7 @@ __all__ = [
     "CODE_TOOLS",
     "TOOL_ARGS",
     "builtin_declarations",
+    "enabled_tools",
 ]
 
 TOOL_ARGS: dict[str, type[ToolArgs]] = {
@@ -62,12 +65,22 @@ def builtin_declarations(enabled: Iterable[str] | None = None) -> list[ToolDecla
     Raises:
         ValueError: `enabled` names a tool that is not built in.
     """
+    return [_declaration(name).model_copy(deep=True) for name in enabled_tools(enabled)]
+
+
+def enabled_tools(enabled: Iterable[str] | None = None) -> tuple[str, ...]:
+    """The enabled built-in tool names (default: all), in `BUILTIN_TOOL_NAMES` order, without
+    building a schema (the runner needs the names only).
+
+    Raises:
+        ValueError: `enabled` names a tool that is not built in.
+    """
     wanted = set(BUILTIN_TOOL_NAMES if enabled is None else enabled)
     unknown = sorted(wanted - set(BUILTIN_TOOL_NAMES))
     if unknown:
         known = ", ".join(BUILTIN_TOOL_NAMES)
         raise ValueError(f"unknown built-in tool(s): {', '.join(unknown)}; known: {known}")
-    return [_declaration(name).model_copy(deep=True) for name in BUILTIN_TOOL_NAMES if name in wanted]
+    return tuple(name for name in BUILTIN_TOOL_NAMES if name in wanted)
 
 
 @functools.cache
@@ -111,9 +124,34 @@ def _clean(node: Any, defs: dict[str, Any]) -> Any:
     return out
 
 
+def _field_docs(model: type[ToolArgs]) -> dict[str, str]:
+    """Each field's docstring (the string under its annotation), read from the source of `model` and
+    of the argument models it inherits from.
+
+    Read here, once per tool in the orchestrator, instead of by pydantic's `use_attribute_docstrings`,
+    which parses each model's source as its class is made: in every runner's start, for a schema
+    only the orchestrator builds.
+    """
+    docs: dict[str, str] = {}
+    for cls in reversed([c for c in model.__mro__ if issubclass(c, ToolArgs)]):
+        body = ast.parse(textwrap.dedent(inspect.getsource(cls))).body[0]
+        assert isinstance(body, ast.ClassDef)
+        for field, doc in zip(body.body, body.body[1:], strict=False):
+            if not (isinstance(field, ast.AnnAssign) and isinstance(field.target, ast.Name)):
+                continue
+            text = doc.value.value if isinstance(doc, ast.Expr) and isinstance(doc.value, ast.Constant) else 0
+            if isinstance(text, str):
+                docs[field.target.id] = inspect.cleandoc(text)
+    return docs
+
+
 def _json_schema(model: type[ToolArgs]) -> dict[str, Any]:
     """The self-contained JSON schema of a tool's arguments, without the description of the tool."""
     raw = model.model_json_schema()
+    for name, doc in _field_docs(model).items():  # in key order, as pydantic sorts a field's schema
+        prop = raw.get("properties", {}).get(name)
+        if isinstance(prop, dict) and "description" not in prop:
+            raw["properties"][name] = dict(sorted({**prop, "description": doc}.items()))
     cleaned: dict[str, Any] = _clean(raw, raw.get("$defs", {}))
     cleaned.pop("description", None)
     cleaned.pop("additionalProperties", None)

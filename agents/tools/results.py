@@ -25,7 +25,7 @@ class ToolError(Exception):
 class ImageData(BaseModel):
     """One image returned to the model (a screenshot, a plot a kernel displayed)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     mime_type: str
     """IANA media type, e.g. `image/png`."""
@@ -41,7 +41,7 @@ class ImageData(BaseModel):
 class ToolResult(BaseModel):
     """The outcome of one tool call, as the model will see it."""
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid")
 
     output: str
     """Text for the model: already capped, with a marker where something was cut."""

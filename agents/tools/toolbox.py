@@ -29,7 +29,7 @@ from agents.tools.args import (
     WriteFileArgs,
 )
 from agents.tools.browser import BrowserSession
-from agents.tools.declarations import builtin_declarations
+from agents.tools.declarations import builtin_declarations, enabled_tools
 from agents.tools.files import FileTools
 from agents.tools.results import ToolError, ToolResult
 from agents.tools.run_code import CodeSessions
@@ -102,8 +102,8 @@ class Toolbox:
             "browser": _Tool(BrowserArgs, self._browser.run),
             "load_skill": _Tool(LoadSkillArgs, skills.load_skill),
         }
-        self._declarations = builtin_declarations(enabled)
-        self._tools = {d.name: every[d.name] for d in self._declarations}
+        self._enabled = enabled_tools(enabled)
+        self._tools = {name: every[name] for name in self._enabled}
 
     async def __aenter__(self) -> Toolbox:
         return self
@@ -114,8 +114,12 @@ class Toolbox:
         await self.close()
 
     def declarations(self) -> list[ToolDeclaration]:
-        """The enabled tools as the model should see them: name, description and argument schema."""
-        return list(self._declarations)
+        """The enabled tools as the model should see them: name, description and argument schema.
+
+        Built here, not in `__init__`: the runner never asks (the orchestrator declares the tools),
+        and the schemas cost its start ~10 ms of pydantic work.
+        """
+        return builtin_declarations(self._enabled)
 
     async def call(self, name: str, arguments: Mapping[str, Any] | None) -> ToolResult:
         """Run one tool call from the model; every failure the model caused comes back as an error result."""

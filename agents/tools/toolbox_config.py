@@ -20,7 +20,7 @@ __all__ = ["ToolboxConfig"]
 class ToolboxConfig(BaseModel):
     """Where a session's tools work and what they may use."""
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid")
 
     workspace: Path = Path("/workspace")
     """Root the file tools are confined to, and the working directory of code."""
