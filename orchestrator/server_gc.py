@@ -4,18 +4,17 @@ CPython's cycle collector runs a young collection every 700 net container alloca
 one whenever the objects promoted since the last full one pass a quarter of the old generation. A
 server's old generation is its start-up heap (every module, pydantic schema, SQLAlchemy table and
 route: ~330,000 objects here), and every interaction leaves some objects alive for a while (its live
-log, the kept answer), so under load the full collections kept coming, each walking that whole heap:
-measured with `gc.callbacks` under `bench.api`'s load, collections took 0.43 ms of the 1.6 ms of
-server CPU per interaction, 80% of it in full collections (145 ms each, every ~430 interactions).
+log, the kept answer), so under load full collections kept walking that whole heap.
 
 `tune_for_serving` collects once, then moves what survives (the start-up heap) into the permanent
 generation, which no collection walks (`gc.freeze`, what Instagram did for its Django servers);
 objects freed later by reference counting are still freed. It also raises the young threshold,
 so most of a request's objects are freed by reference counting before a collection looks at them
-(a few megabytes of garbage in cycles may wait a little longer to be freed). Together: about 0.3 ms
-less server CPU per interaction in `bench.api` (1.46 to 1.13 ms, same session). Only for a process
-that serves until it exits (`warren serve`, the API benchmark standing for it): a test process that
-starts many apps would keep each one's cycles for good.
+(a few megabytes of garbage in cycles may wait a little longer to be freed). Together, under
+`bench.api`'s load: server CPU per interaction 1.46 -> 1.13 ms (same session), and turning the
+collector off altogether saved nothing more. Only for a process that serves until it exits
+(`warren serve`, the API benchmark standing for it): a test process that starts many apps would
+keep each one's cycles for good.
 """
 
 from __future__ import annotations
