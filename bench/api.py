@@ -2,9 +2,10 @@
 
 The server is Warren's own app (`compose.build_app`, a fresh SQLite file, no sandboxes) served by uvicorn on
 a free 127.0.0.1 port inside this process, on the event loop and HTTP parser `warren serve` uses
-(uvloop, httptools). The clients run in one child process and talk to it over
-the loopback socket, so their CPU does not share the server's interpreter (on a 2-core machine the
-server gets one core, as it would with remote clients) and HTTP parsing, auth and JSON are measured.
+(uvloop, httptools) and with its garbage-collector settings (`orchestrator.server_gc`). The clients
+run in one child process and talk to it over the loopback socket, so their CPU does not share the
+server's interpreter (on a 2-core machine the server gets one core, as it would with remote clients)
+and HTTP parsing, auth and JSON are measured.
 
 Measures:
   throughput   --rounds rounds of --count foreground creates from --concurrency clients at once; every
@@ -53,6 +54,7 @@ from orchestrator.api.deps import Services
 from orchestrator.compose import build_app
 from orchestrator.config import Settings
 from orchestrator.observability import tracing
+from orchestrator.server_gc import tune_for_serving
 
 MODEL = "scripted:echo"
 TIME_LIMIT_S = 300.0
@@ -306,9 +308,9 @@ async def _measure(
             data_dir=Path(tmp), sandboxes=False, rate_limit_per_s=0, metrics=metrics_on
         )
         port = _free_port()
-        config = uvicorn.Config(
-            build_app(settings), host="127.0.0.1", port=port, log_level="warning", access_log=False
-        )
+        app = build_app(settings)
+        tune_for_serving()  # as `warren serve` does
+        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
         server = uvicorn.Server(config)
         serving = asyncio.create_task(server.serve())
         while not server.started:

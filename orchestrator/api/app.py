@@ -66,7 +66,9 @@ def create_app(settings: Settings, services: ServicesFactory) -> FastAPI:
         generate_unique_id_function=_operation_id,
         # FastAPI's own request span (on once tracing starts) without its dependency and endpoint
         # spans: an interaction's span is the request's child, at two spans less per request.
-        telemetry={"operation_spans": False},
+        # Warren's metrics are Prometheus's (`/metrics`) and it exports no OpenTelemetry metrics or
+        # logs: off, so FastAPI does not look for their providers on every request.
+        telemetry={"operation_spans": False, "metrics": False, "logs": False},
         # The reference needs no key: off unless the operator asks (`WARREN_PUBLIC_DOCS`).
         openapi_url="/openapi.json" if settings.public_docs else None,
         docs_url="/docs" if settings.public_docs else None,

@@ -23,7 +23,16 @@ from orchestrator.triggers.service import TriggerService
 from orchestrator.webhooks.deliverer import Deliverer
 from orchestrator.webhooks.service import WebhookService
 
-__all__ = ["Caller", "CallerDep", "Services", "ServicesDep", "VersionDep", "check_version", "identify_key"]
+__all__ = [
+    "Caller",
+    "CallerDep",
+    "Services",
+    "ServicesDep",
+    "VersionDep",
+    "check_version",
+    "identify_key",
+    "services_of",
+]
 
 _VERSIONS = ("v1", "v1beta", "v1alpha", "v1beta1", "v1alpha1", "v2", "v2beta")
 
@@ -61,17 +70,28 @@ class Caller:
     key_id: str
 
 
+def services_of(request: Request) -> Services:
+    """The app's services (a plain read: the dependencies below take it without a sub-dependency)."""
+    services: Services = request.app.state.services
+    return services
+
+
 async def _services(request: Request) -> Services:
     # async on purpose (here and in `_version`): FastAPI runs a plain `def` dependency in a worker
     # thread, a round trip through the thread pool on every request.
-    services: Services = request.app.state.services
-    return services
+    return services_of(request)
 
 
 ServicesDep = Annotated[Services, Depends(_services)]
 
 
-async def _caller(request: Request, services: ServicesDep) -> Caller:
+async def _authenticated(request: Request) -> Caller:
+    # Reads the services itself: FastAPI solves a sub-dependency again wherever it is declared (its
+    # cache only saves the call), and `CallerDep` sits under other dependencies (`IdempotencyDep`).
+    return await _caller(request, services_of(request))
+
+
+async def _caller(request: Request, services: Services) -> Caller:
     """Authenticate `x-goog-api-key` (what google-genai sends) or `Authorization: Bearer`."""
     key = request.headers.get("x-goog-api-key")
     if not key:
@@ -99,7 +119,7 @@ async def identify_key(services: Services, key: str) -> Caller:
     return Caller(tenant=record.tenant, key_id=record.id)
 
 
-CallerDep = Annotated[Caller, Depends(_caller)]
+CallerDep = Annotated[Caller, Depends(_authenticated)]
 
 
 def check_version(api_version: str) -> str:

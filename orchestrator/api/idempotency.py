@@ -23,7 +23,7 @@ from typing import Annotated, Any, TypeVar
 import anyio
 from fastapi import Depends, Header, Request
 
-from orchestrator.api.deps import CallerDep, ServicesDep
+from orchestrator.api.deps import CallerDep, services_of
 from orchestrator.api.errors import Conflict, NotFound
 from orchestrator.store import (
     IdempotencyConflictError,
@@ -143,7 +143,6 @@ def _in_flight(request: Request) -> _InFlight:
 async def _idempotency(
     request: Request,
     caller: CallerDep,
-    services: ServicesDep,
     key: Annotated[
         str | None,
         Header(
@@ -155,7 +154,7 @@ async def _idempotency(
     ] = None,
 ) -> Idempotency:
     route = getattr(request.scope.get("route"), "path", None) or request.url.path  # url: built lazily
-    return Idempotency(services.store, caller.tenant, key, route, _in_flight(request))
+    return Idempotency(services_of(request).store, caller.tenant, key, route, _in_flight(request))
 
 
 IdempotencyDep = Annotated[Idempotency, Depends(_idempotency)]

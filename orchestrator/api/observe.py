@@ -9,7 +9,7 @@ middleware runs inside that span and adds its trace id to every answer as `X-War
 
 from __future__ import annotations
 
-import uuid
+import os
 
 from opentelemetry import trace
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -33,7 +33,7 @@ class Observe:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        token = logs.REQUEST_ID.set(uuid.uuid4().hex)
+        token = logs.REQUEST_ID.set(os.urandom(16).hex())  # 32 hex digits, as uuid4().hex at less CPU
         try:
             trace_id = tracing.trace_id_hex(trace.get_current_span()) if tracing.enabled() else None
             if trace_id is None:

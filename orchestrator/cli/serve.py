@@ -57,14 +57,17 @@ def serve(
         err.print(f"  export GOOGLE_GEMINI_BASE_URL=http://{host}:{port} GEMINI_API_KEY={key}")
     from orchestrator.channel.limits import raise_open_file_limit
     from orchestrator.compose import build_app
+    from orchestrator.server_gc import tune_for_serving
 
     # Every sandbox's sockets and every client share the descriptor table: use all the kernel allows
     # (the channels take at most a quarter of it, `channel_share`).
     raise_open_file_limit()
+    app = build_app(settings)
+    tune_for_serving()  # after the imports and the app: the heap that lives as long as the process
     # On SIGTERM, open requests (foreground creates, streams) get the grace period too; then the
     # app's own shutdown gives running interactions theirs and leaves the rest resumable.
     uvicorn.run(
-        build_app(settings),
+        app,
         host=host,
         port=port,
         log_level="info",
