@@ -116,6 +116,26 @@ async def test_bash_keeps_cwd_and_environment(toolbox: Toolbox, module_workspace
     await toolbox.call("run_code", {"language": "bash", "code": f"cd {module_workspace}"})
 
 
+async def test_bash_script_runs_at_the_top_level(toolbox: Toolbox) -> None:
+    """The call's script is sourced at the shell's top level, not inside the wrapper functions: its
+    `declare`s stay global for later calls, it sees no positional parameters, and `local` is refused
+    as it would be in a plain shell."""
+    first = await toolbox.call(
+        "run_code", {"language": "bash", "code": 'declare -A KEPT=([k]=v); echo "args:$#"; local x=1'}
+    )
+    assert first.output.startswith("args:0") and "local: can only be used in a function" in first.output
+    second = await toolbox.call("run_code", {"language": "bash", "code": 'echo "${KEPT[k]}"'})
+    assert second.output == "v"
+
+
+async def test_bash_wrappers_cannot_be_replaced(toolbox: Toolbox) -> None:
+    """Code cannot redefine or drop the functions that print each call's end marker."""
+    code = "__warren_post() { :; }; unset -f __warren_post; echo still"
+    result = await toolbox.call("run_code", {"language": "bash", "code": code, "timeout_s": 5})
+    assert "readonly function" in result.output and "still" in result.output and result.exit_code == 0
+    assert (await toolbox.call("run_code", {"language": "bash", "code": "echo next"})).output == "next"
+
+
 async def test_bash_reports_exit_status_and_stderr(toolbox: Toolbox) -> None:
     result = await toolbox.call("run_code", {"language": "bash", "code": "echo out; echo err >&2; false"})
     assert result.is_error and result.exit_code == 1
