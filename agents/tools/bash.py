@@ -41,6 +41,10 @@ _CHUNK = 65536
 _TIMEOUT_STATUS = 124
 """Exit status of a stopped call, as GNU `timeout` reports it."""
 _SESSION_ENV = {"TERM": "dumb", "PAGER": "cat", "GIT_PAGER": "cat", "PYTHONUNBUFFERED": "1"}
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_READ_AT_START = frozenset({"BASH_ENV", "ENV", "SHELLOPTS", "BASHOPTS", "POSIXLY_CORRECT", "IFS", "PS4"})
+"""Variables bash reads when it starts (or holds itself), so an `export` later is not the same."""
+_OWN = frozenset({"UID", "EUID", "PPID", "PWD", "OLDPWD", "SHLVL"})
 _PRE, _POST = "__warren_pre", "__warren_post"
 """The functions around each sourced script (`_wrappers`)."""
 
@@ -63,6 +67,11 @@ def _wrappers(token: str) -> bytes:
         f'builtin printf \'\\n%s %d %s\\n\' {token} "$1" "$PWD"; }}\n'
         f"readonly -f {_PRE} {_POST}\n"
     ).encode()
+
+
+def _exportable(name: str) -> bool:
+    """Whether `export NAME=...` in a running shell gives what starting with NAME set would."""
+    return bool(_NAME.fullmatch(name)) and name not in _READ_AT_START | _OWN and not name.startswith("BASH")
 
 
 class _Timeout(Exception):
@@ -113,6 +122,28 @@ class BashSession:
         async with self._lock:
             if self._proc is None or self._proc.returncode is not None:
                 await self._start()
+
+    async def adopt(self, env: Mapping[str, str]) -> None:
+        """From now on the shell's environment is `env` (a warm-pool sandbox got its environment).
+
+        A running shell learns the new and changed variables by `export`, as if it had started with
+        them; when that cannot be the same (a variable dropped, a name `export` cannot set or one
+        bash reads only at start-up), the shell is replaced and the next call starts a fresh one.
+        """
+        async with self._lock:
+            before, self._env = self._env, dict(env)
+            proc = self._proc
+            if proc is None or proc.returncode is not None or proc.stdin is None:
+                return
+            changed = {k: v for k, v in self._env.items() if before.get(k) != v and k not in _SESSION_ENV}
+            dropped = before.keys() - self._env.keys() - _SESSION_ENV.keys()
+            if dropped or not all(_exportable(name) for name in changed):
+                await self._terminate(proc)
+                return
+            if changed:
+                lines = "".join(f"export {k}={shlex.quote(v)}\n" for k, v in changed.items())
+                proc.stdin.write(lines.encode())
+                await proc.stdin.drain()
 
     async def run(self, code: str, timeout_s: float) -> ToolResult:
         """Run `code` in the session; stop what it started after `timeout_s` seconds."""

@@ -245,3 +245,38 @@ def _environ_has(pid: int, text: str) -> bool:
         return text.encode() in Path(f"/proc/{pid}/environ").read_bytes()
     except OSError:
         return False
+
+
+async def test_adopt_gives_the_running_shell_new_variables(tmp_path: Path) -> None:
+    """A warm-pool runner's shell, started before its environment existed, gets that environment's
+    variables by `export` (same shell); a change `export` cannot make the same replaces the shell."""
+    async with Toolbox(ToolboxConfig(workspace=tmp_path, code_env={"KEPT": "k"})) as toolbox:
+        await toolbox.warm()
+        first = await toolbox.call("run_code", {"language": "bash", "code": "echo $$"})
+        shell, base = first.output, toolbox._code_env()
+        await toolbox._code.adopt(base | {"GREETING": "it's a\nnew line", "PATH": "/usr/bin:/bin"})
+        same = await toolbox.call("run_code", {"language": "bash", "code": 'echo "$$|$GREETING|$PATH"'})
+        assert same.output == f"{shell}|it's a\nnew line|/usr/bin:/bin"
+        python = await toolbox.call("run_code", {"code": "import os\nprint(os.environ['GREETING'])"})
+        assert python.output == "it's a\nnew line"
+
+        await toolbox._code.adopt(base | {"odd-name": "1"})
+        code = 'echo "$$|${GREETING-gone}"; env'
+        fresh = await toolbox.call("run_code", {"language": "bash", "code": code})
+        pid, rest = fresh.output.split("\n", 1)
+        assert pid != f"{shell}|gone" and pid.endswith("|gone") and "odd-name=1" in rest
+
+
+async def test_adopt_environment_reads_the_process_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with Toolbox(ToolboxConfig(workspace=tmp_path)) as toolbox:
+        await toolbox.warm()
+        monkeypatch.setenv("WARREN_TEST_ASSIGNED", "yes")
+        monkeypatch.setenv(TOKEN_ENV, "secret-token")
+        await toolbox.adopt_environment()
+        result = await toolbox.call(
+            "run_code", {"language": "bash", "code": f'echo "$WARREN_TEST_ASSIGNED [${TOKEN_ENV}]"'}
+        )
+    assert result.output == "yes []"
+    assert list(tmp_path.iterdir()) == [], "the warm-up left nothing in the workspace"
