@@ -300,9 +300,7 @@ class WarmPool:
         """
         store = self.store
         try:
-            await store.environments.update(
-                record.tenant, record.id, EnvironmentUpdate(sandbox_id=slot.sandbox_id)
-            )
+            token = await store.environments.hand_over(record.tenant, record.id, slot.sandbox_id)
             self._unclaimed.discard(slot.sandbox_id)  # the row claims it now
             if skills.bundled is not None or skills.uploaded:
                 await asyncio.to_thread(select_skills, self.skills, slot.skills, skills)
@@ -312,7 +310,6 @@ class WarmPool:
             async def check(token: str) -> bool:
                 return await store.environments.check_runner_token(record.tenant, record.id, token)
 
-            token = await store.environments.issue_runner_token(record.tenant, record.id)
             await self.channels.assign(record.id, check, Assignment(env=env, token=token))
         except BaseException:
             await self._destroy(slot)
