@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from agents.model_types import ToolDeclaration
+from agents.skills import discover
 from agents.tools.args import (
     BrowserArgs,
     EditFileArgs,
@@ -144,11 +145,13 @@ class Toolbox:
 
     async def warm(self) -> None:
         """Start the shell and run one empty command through the whole `run_code` path (argument
-        checks, the workspace scan, the shell's wrappers), so the first real call pays none of its
-        first-time costs. For a warm-pool sandbox, before its environment exists."""
+        checks, the workspace scan, the shell's wrappers), and read the skills shown now, so the
+        first real call and skill index pay none of their first-time costs. For a warm-pool
+        sandbox, before its environment exists."""
         if "run_code" in self._tools:
             await self.prestart()
             await self.call("run_code", {"language": "bash", "code": ":"})
+        await asyncio.to_thread(discover, self.config.skills_root)  # the skill index parses them once
 
     async def adopt_environment(self) -> None:
         """This process's environment changed (a warm-pool sandbox got its environment's

@@ -208,6 +208,7 @@ async def test_cancelled_calls_leave_usable_sessions(toolbox: Toolbox) -> None:
         call.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await call
+    await asyncio.sleep(0.2)  # SIGKILL was sent; the process may need a moment to exit (as above)
     assert processes_with("sleep 49.5") == []
     assert (await toolbox.call("run_code", {"language": "bash", "code": "echo clean"})).output == "clean"
     assert (await toolbox.call("run_code", {"code": "'clean'"})).output == "'clean'"
