@@ -85,8 +85,8 @@ class Channel:
     """
 
     def __init__(self, socket_path: str, token: str, max_backoff_s: float = 5.0) -> None:
-        headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
-        self._http = UnixHttp(socket_path, headers)
+        self._socket_path = socket_path
+        self._http = UnixHttp(socket_path, self._headers(token))
         self._max_backoff_s = max_backoff_s
         self._parked = False
         self.on_watched: Callable[[bool], None] | None = None
@@ -105,6 +105,15 @@ class Channel:
             return await sit_out(order.for_s)
         finally:
             self._parked = False
+
+    async def use_token(self, token: str) -> None:
+        """Send `token` from now on (a warm-pool runner's environment token replaces its pool secret)."""
+        await self._http.close()
+        self._http = UnixHttp(self._socket_path, self._headers(token))
+
+    @staticmethod
+    def _headers(token: str) -> dict[str, str]:
+        return {"authorization": f"Bearer {token}", "content-type": "application/json"}
 
     async def _request(
         self, method: str, path: str, answer: type[R], body: BaseModel | None = None, **params: str

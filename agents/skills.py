@@ -8,6 +8,7 @@ pydantic only, no I/O beyond the skill folder.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from pathlib import Path
@@ -136,6 +137,11 @@ def parse_skill_md(text: str, folder: str | None = None) -> Skill:
     return Skill(name=name, description=description, body=body, text=text, extras=extras)
 
 
+_parsed = functools.lru_cache(maxsize=32)(parse_skill_md)
+"""`parse_skill_md` remembered by text: every turn's skill index reads the same few files again, and
+the YAML parse was most of its time (a warm-pool runner parses its bundled skills while it waits)."""
+
+
 def load_skill(folder: Path) -> Skill:
     """Read and validate the skill in `folder`.
 
@@ -150,7 +156,7 @@ def load_skill(folder: Path) -> Skill:
     except (OSError, UnicodeDecodeError) as exc:
         raise SkillError(f"skill {folder.name!r}: cannot read {SKILL_FILE}: {exc}") from exc
     try:
-        skill = parse_skill_md(text, folder.name)
+        skill = _parsed(text, folder.name)
     except SkillError as exc:
         raise SkillError(f"skill {folder.name!r}: {exc}") from exc
     return skill.model_copy(update={"path": folder})

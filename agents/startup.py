@@ -42,24 +42,22 @@ def main() -> None:
 
     async def serve() -> None:
         from agents import forwarder
-        from agents.assignment import wait_for_assignment
+        from agents.assignment import take_assignment
 
         try:
             token = await claim(socket_path)
         except ChannelClosedError as exc:  # someone claimed it first: never serve on a shared credential
             raise SystemExit(f"runner: {exc}") from exc
-        if os.environ.get(POOLED_ENV):  # a warm-pool sandbox: wait until it is given an environment
-            assignment = await wait_for_assignment(socket_path, token)
-            os.environ.update(assignment.env)
-            token = assignment.token or token
         channel = Channel(socket_path, token)
+        toolbox = Toolbox(frames=channel.frame)  # the browser's page, while someone watches
+        channel.on_watched = toolbox.watch
+        if os.environ.get(POOLED_ENV):  # a warm-pool sandbox: warm up, then wait for an environment
+            await take_assignment(socket_path, token, channel, toolbox)
         del token
         egress = os.environ.get(EGRESS_SOCKET_ENV)
         port = int(os.environ.get(forwarder.PORT_ENV, FORWARDER_PORT))
         proxy = await forwarder.serve(egress, port) if egress else None  # allowlist: the only way out
         try:
-            toolbox = Toolbox(frames=channel.frame)  # the browser's page, while someone watches
-            channel.on_watched = toolbox.watch
             shell = asyncio.create_task(toolbox.prestart())  # overlaps the first model turn
             await Runner(channel, toolbox).serve_forever()
             await shell

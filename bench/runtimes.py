@@ -41,7 +41,6 @@ from typing import Any
 
 import docker
 import httpx
-from prometheus_client.parser import text_string_to_metric_families
 
 from bench.idle import _containers_of, cgroup_memory, create_sessions
 from bench.provision import remove_floor
@@ -52,6 +51,7 @@ from bench.server import (
     delete_environments,
     exit_on_sigterm,
     first_command,
+    pooled_slots,
     script_model,
     warren_server,
 )
@@ -96,21 +96,10 @@ async def backend_series(image: str, runs: int, navigates: int) -> dict[str, dic
     return {r: {"backend_cold": summary(samples[r]), **tools[r]} for r in RUNTIMES}
 
 
-async def _pooled(api: httpx.AsyncClient) -> float:
-    """Ready pool slots, from the server's own gauge (parsed with prometheus_client's parser)."""
-    with contextlib.suppress(httpx.HTTPError):
-        answer = await api.get("/metrics")
-        for family in text_string_to_metric_families(answer.text):
-            for sample in family.samples:
-                if sample.name == "warren_sandboxes" and sample.labels.get("state") == "pooled":
-                    return sample.value
-    return 0.0
-
-
 async def _pools_full(apis: dict[str, httpx.AsyncClient], size: int) -> bool:
     deadline = time.monotonic() + POOL_WAIT_S
     while time.monotonic() < deadline:
-        if all(v >= size for v in await asyncio.gather(*(_pooled(a) for a in apis.values()))):
+        if all(v >= size for v in await asyncio.gather(*(pooled_slots(a) for a in apis.values()))):
             return True
         await asyncio.sleep(0.1)
     return False

@@ -35,6 +35,7 @@ from typing import Any
 import docker
 import httpx
 import yaml
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.engine import make_url
 
 from orchestrator.environments.site import STORE_LABEL
@@ -55,6 +56,7 @@ __all__ = [
     "delete_environments",
     "exit_on_sigterm",
     "first_command",
+    "pooled_slots",
     "script_model",
     "warren_server",
 ]
@@ -337,6 +339,19 @@ async def first_command(
     except httpx.HTTPError as exc:
         status = f"http_error: {exc!r}"
     return FirstCommand(call_s, result_s, time.perf_counter() - started, status, env_id)
+
+
+async def pooled_slots(api: httpx.AsyncClient) -> float:
+    """Ready warm-pool slots, from the server's own gauge `warren_sandboxes{state="pooled"}` (a slot
+    counts once its runner waits for an assignment). Read from the server, not the engine: under
+    gVisor the sandbox's sockets are not in the host's `/proc/<pid>/net/unix`."""
+    with contextlib.suppress(httpx.HTTPError):
+        answer = await api.get("/metrics")
+        for family in text_string_to_metric_families(answer.text):
+            for sample in family.samples:
+                if sample.name == "warren_sandboxes" and sample.labels.get("state") == "pooled":
+                    return sample.value
+    return 0.0
 
 
 async def delete_environments(api: httpx.AsyncClient, env_ids: list[str], concurrency: int = 8) -> int:

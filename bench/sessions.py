@@ -14,14 +14,18 @@ Measures (--runs each, default 20; one warm-up run per server is discarded):
                  reaches both alike)
   cold           `warren serve` with WARREN_POOL_SIZE=0: every session creates its sandbox
   warm           `warren serve` with WARREN_POOL_SIZE=--pool-size: before each run the bench waits
-                 until the pool holds that many started containers again (label `dev.warren.pool`)
-                 whose runner is connected to its socket (waiting for its assignment)
+                 until the pool holds that many ready slots again (the server's gauge
+                 `warren_sandboxes{state="pooled"}`: a slot counts once its runner waits for its
+                 assignment)
   model_only     the scripted model alone answering the first turn (its share of the figure)
 
 Each of cold and warm also reports `to_call` (create -> the `code_execution_call` step: sandbox,
 runner and model turn) and `call_to_result` (the command itself, through the runner's tool).
 
-Usage: python -m bench.sessions [--runs N] [--pool-size N]   (prints JSON)
+Usage: python -m bench.sessions [--runs N] [--pool-size N] [--warm-only]   (prints JSON)
+
+`--warm-only` runs the warm series alone (no engine floor, cold series or model share): its JSON has
+`results.warm` and `mode: "warm_only"`, and no ratios or rows (those need the cold run).
 """
 
 from __future__ import annotations
@@ -37,16 +41,17 @@ from pathlib import Path
 from typing import Any
 
 import docker
+import httpx
 
 from agents.model_types import Message, ModelRequest, TextPart
 from bench.provision import floor_once, remove_floor
 from bench.server import (
     FIRST_COMMAND_SCRIPT,
-    POOL_LABEL,
     BenchServer,
     delete_environments,
     exit_on_sigterm,
     first_command,
+    pooled_slots,
     script_model,
     warren_server,
 )
@@ -65,35 +70,10 @@ MAX_FAILED = 3
 """A series stops after this many runs that did not complete (each is bounded by `RUN_DEADLINE_S`)."""
 
 
-def _runner_waiting(container: Any) -> bool:
-    """Whether the container's runner holds a connection to its channel socket (waits for work).
-
-    An accepted Unix socket lives in the connecting process's network namespace and carries the
-    listener's path, so the sandbox's own /proc/<pid>/net/unix shows it, connected (state 03).
-    """
-    pid = container.attrs.get("State", {}).get("Pid")
-    if not pid:
-        return False
-    try:
-        table = Path(f"/proc/{pid}/net/unix").read_text().splitlines()[1:]
-    except OSError:
-        return False
-    return any(
-        len(f) >= 8 and f[5] == "03" and f[7].endswith("/orchestrator.sock") for f in map(str.split, table)
-    )
-
-
-def _pool_count(client: docker.DockerClient, server: BenchServer) -> int:
-    """Started pool sandboxes of this server whose runner already waits for an assignment."""
-    selector = [POOL_LABEL, *(f"{k}={v}" for k, v in server.labels.items())]
-    containers = client.containers.list(filters={"label": selector, "status": "running"})
-    return sum(_runner_waiting(c) for c in containers)
-
-
-async def _wait_pool(client: docker.DockerClient, server: BenchServer, want: int, limit_s: float) -> bool:
+async def _wait_pool(api: httpx.AsyncClient, want: int, limit_s: float) -> bool:
     deadline = time.monotonic() + limit_s
     while time.monotonic() < deadline:
-        if await asyncio.to_thread(_pool_count, client, server) >= want:
+        if await pooled_slots(api) >= want:
             return True
         await asyncio.sleep(0.05)
     return False
@@ -103,7 +83,6 @@ async def _series(
     server: BenchServer,
     runs: int,
     pool_size: int,
-    client: docker.DockerClient,
     floor: Callable[[int], Awaitable[float]] | None = None,
 ) -> tuple[dict[str, Any], list[float]]:
     """Warm-up + `runs` first-command runs on one server; with a pool, wait for it to refill each time.
@@ -113,19 +92,19 @@ async def _series(
     """
     model = script_model(server.data_dir, "first_command", FIRST_COMMAND_SCRIPT)
     pool: dict[str, Any] = {"size": pool_size}
-    if pool_size:
-        pool["active"] = await _wait_pool(client, server, pool_size, POOL_APPEAR_S)
     results, calls, tools, waits = [], [], [], []
     statuses: dict[str, int] = {}
     failed = 0
     floors: list[float] = []
     async with server.client() as api:
+        if pool_size:
+            pool["active"] = await _wait_pool(api, pool_size, POOL_APPEAR_S)
         for n in range(runs + 1):
             if floor is not None and n > 0 and n % 2 == 0:
                 floors.append(await floor(n))
             if pool.get("active"):
                 started = time.perf_counter()
-                refilled = await _wait_pool(client, server, pool_size, POOL_REFILL_S)
+                refilled = await _wait_pool(api, pool_size, POOL_REFILL_S)
                 waits.append(time.perf_counter() - started)
                 if not refilled:
                     pool["refill_timeouts"] = pool.get("refill_timeouts", 0) + 1
@@ -216,6 +195,22 @@ def rows(results: dict[str, Any], ratios: dict[str, float], pool_size: int) -> l
     ]
 
 
+async def warm_only(runs: int, pool_size: int) -> dict[str, Any]:
+    """The warm series alone: a quicker loop while working on the warm path."""
+    client = docker.from_env(version="auto")
+    image = (await asyncio.to_thread(build_image, client)).sandbox
+    with warren_server(image, {"WARREN_POOL_SIZE": str(pool_size)}) as server:
+        warm, _ = await _series(server, runs, pool_size)
+    return {
+        "benchmark": "sessions",
+        "mode": "warm_only",
+        "machine": {"cpus": os.cpu_count()},
+        "engine": client.version().get("Version"),
+        "image": image,
+        "results": {"warm": warm},
+    }
+
+
 async def main(runs: int, pool_size: int) -> dict[str, Any]:
     client = docker.from_env(version="auto")
     image = (await asyncio.to_thread(build_image, client)).sandbox
@@ -227,12 +222,12 @@ async def main(runs: int, pool_size: int) -> dict[str, Any]:
 
     try:
         with warren_server(image, {"WARREN_POOL_SIZE": "0"}) as server:
-            cold, floor_samples = await _series(server, runs, 0, client, floor=one_floor)
+            cold, floor_samples = await _series(server, runs, 0, floor=one_floor)
     finally:
         await asyncio.to_thread(remove_floor, client)
     floor = summary(floor_samples)
     with warren_server(image, {"WARREN_POOL_SIZE": str(pool_size)}) as server:
-        warm, _ = await _series(server, runs, pool_size, client)
+        warm, _ = await _series(server, runs, pool_size)
     model_only = await _model_only(runs)
     results = {"engine_floor": floor, "cold": cold, "warm": warm, "model_only": model_only}
     results["runtime"] = runtime  # the floor's and the servers' (added field: the layout stays)
@@ -259,6 +254,8 @@ if __name__ == "__main__":
     )
     parser.add_argument("--runs", type=int, default=20, help="runs per measurement (default 20)")
     parser.add_argument("--pool-size", type=int, default=2, help="WARREN_POOL_SIZE of the warm run")
+    parser.add_argument("--warm-only", action="store_true", help="run the warm series alone")
     args = parser.parse_args()
     exit_on_sigterm()
-    print(json.dumps(asyncio.run(main(args.runs, args.pool_size)), indent=2))
+    run = warm_only if args.warm_only else main
+    print(json.dumps(asyncio.run(run(args.runs, args.pool_size)), indent=2))

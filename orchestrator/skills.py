@@ -279,14 +279,7 @@ async def agent_skill_set(store: Store, skills: SkillStore, tenant: str, env_id:
     """
     from orchestrator.catalog import resolve_agent  # the catalog imports the API layer: keep it lazy
 
-    agent_id = None
-    token = None
-    while True:
-        page = await store.interactions.list(tenant, environment_id=env_id, page_size=100, page_token=token)
-        agent_id = next((r.agent for r in reversed(page.items) if r.agent), agent_id)
-        token = page.next_page_token
-        if not token:
-            break
+    agent_id = await store.interactions.latest_agent(tenant, env_id)
     if agent_id is None:
         return None
     try:

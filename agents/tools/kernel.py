@@ -122,6 +122,14 @@ class PythonKernel:
         if self._worker is worker:
             self._worker = None
 
+    async def adopt(self, env: Mapping[str, str]) -> None:
+        """From now on the worker's environment is `env`; a running worker is stopped (the next run
+        starts one with it)."""
+        async with self._lock:
+            self._env = dict(env)
+            if self._worker is not None:
+                await self._drop(self._worker)
+
     async def interrupt(self) -> None:
         """Interrupt the running execution, as Ctrl-C would (used by cancel)."""
         worker = self._worker

@@ -58,6 +58,10 @@ class CodeSessions:
         except OSError as exc:  # the first call tries again and reports it to the model
             _log.warning("starting the bash session ahead of use failed: %s", exc)
 
+    async def adopt(self, env: Mapping[str, str]) -> None:
+        """Both sessions run with `env` from now on (`BashSession.adopt`, `PythonKernel.adopt`)."""
+        await asyncio.gather(self.kernel.adopt(env), self.bash.adopt(env))
+
     async def interrupt(self) -> None:
         """Stop the kernel's execution and the shell's command; both sessions survive."""
         await asyncio.gather(self.kernel.interrupt(), self.bash.interrupt())

@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from agents.model_types import ToolDeclaration
+from agents.skills import discover
 from agents.tools.args import (
     BrowserArgs,
     EditFileArgs,
@@ -80,8 +81,7 @@ class Toolbox:
         self.config = config or ToolboxConfig()
         cfg = self.config
         self.workspace = Workspace.at(cfg.workspace)
-        env = {k: v for k, v in os.environ.items() if k not in cfg.hidden_env} | cfg.code_env
-        self._code = CodeSessions(self.workspace, env, cfg.output_limit)
+        self._code = CodeSessions(self.workspace, self._code_env(), cfg.output_limit)
         self._screencast = Screencast(frames) if frames is not None else None
         self._browser = BrowserSession(
             self.workspace,
@@ -146,6 +146,26 @@ class Toolbox:
         """Start the bash session ahead of the first `run_code` (only when the agent may run code)."""
         if "run_code" in self._tools:
             await self._code.prestart()
+
+    async def warm(self) -> None:
+        """Start the shell and run one empty command through the whole `run_code` path (argument
+        checks, the workspace scan, the shell's wrappers), and read the skills shown now, so the
+        first real call and skill index pay none of their first-time costs. For a warm-pool
+        sandbox, before its environment exists."""
+        if "run_code" in self._tools:
+            await self.prestart()
+            await self.call("run_code", {"language": "bash", "code": ":"})
+        await asyncio.to_thread(discover, self.config.skills_root)  # the skill index parses them once
+
+    async def adopt_environment(self) -> None:
+        """This process's environment changed (a warm-pool sandbox got its environment's
+        variables): the code sessions take it, without the hidden variables, as if just made."""
+        await self._code.adopt(self._code_env())
+
+    def _code_env(self) -> dict[str, str]:
+        """What model-run code inherits: this process's variables but the hidden ones, plus `code_env`."""
+        cfg = self.config
+        return {k: v for k, v in os.environ.items() if k not in cfg.hidden_env} | cfg.code_env
 
     def watch(self, watched: bool) -> None:
         """Someone watches the browser (or stopped): stream its page to `frames` only meanwhile."""

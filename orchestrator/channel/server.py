@@ -127,6 +127,8 @@ class ChannelServers:
         if served is None or served.task.done():
             raise LookupError(f"no pool sandbox waits on the socket of {environment_id}")
         served.binding.check = check_token
+        if assignment.token is not None:  # just issued for it: its first use needs no store lookup
+            served.binding.accepted.add(assignment.token)
         pending = served.binding.pending
         if pending is not None and not pending.done():
             pending.set_result(assignment)

@@ -7,7 +7,10 @@ environment takes the id of a ready slot (`reserve`, when its row is created); i
 (`Provisioner.make`) hands the slot its settings (`assign`): the row names the
 container, the runner gets its token and variables over the socket, `/skills` (a host folder
 mounted read-only) is filled, and the sources are unpacked into `/workspace`. The pool refills in
-the background. A pool sandbox serves one environment and is destroyed with it, never recycled.
+the background, `refill_delay_s` after a slot is taken while another one is still ready: making a
+sandbox costs the engine, gVisor and the new runner a few hundred ms of CPU, which at once would
+compete with the hand-over and first command of the environment that took the slot. A pool sandbox
+serves one environment and is destroyed with it, never recycled.
 
 Only the default profile is pooled (every sandbox runs with `network_mode=none`, an allowlist
 adds only a socket, so one profile serves both policies); a fork (`from_environment`) is made cold.
@@ -56,6 +59,8 @@ ENV_FILE = f"{HOME}/.warren-env"
 `docker exec bash` (the files API, `warren attach`) sees them too; never the runner token."""
 _READY_TIMEOUT_S = 60.0
 _RETRY_S = 5.0
+REFILL_DELAY_S = 0.5
+"""How long after a slot is taken the pool waits before it makes the next one (while one is ready)."""
 
 
 def available_memory_mb() -> float | None:
@@ -94,6 +99,8 @@ class WarmPool:
             destroyed (the environment then gets a cold sandbox on first use); 0 keeps it.
         replica: with replicas on one host, labels each slot with this replica's id, and start-up
             leaves the folders of live replicas' slots alone (`owners.py`).
+        refill_delay_s: after a slot is taken, the pool makes the next one no sooner than this many
+            **seconds** later while another slot is still ready (an empty pool refills at once).
     """
 
     def __init__(
@@ -108,6 +115,7 @@ class WarmPool:
         *,
         reserve_ttl_s: float = 600.0,
         replica: Liveness | None = None,
+        refill_delay_s: float = REFILL_DELAY_S,
     ) -> None:
         self.store = store
         self.replica = replica
@@ -118,6 +126,9 @@ class WarmPool:
         self.size = size
         self.command = command
         self.reserve_ttl_s = reserve_ttl_s
+        self.refill_delay_s = refill_delay_s
+        self._hold_until = 0.0
+        """No refill before this `time.monotonic()` while a slot is ready (`reserve` sets it)."""
         self.max_reserved = max(4, 2 * size)
         """Most slots held by environments not yet used: creating many environments cannot hoard more."""
         self._ready: list[_Slot] = []
@@ -184,7 +195,8 @@ class WarmPool:
     async def _fill(self) -> None:
         while not self._closing.is_set():
             self._expire()
-            if len(self._ready) < self.size and self._memory_ok():
+            held = bool(self._ready) and time.monotonic() < self._hold_until
+            if len(self._ready) < self.size and not held and self._memory_ok():
                 try:
                     slot = await self._make()
                 except Exception:
@@ -277,9 +289,14 @@ class WarmPool:
         if not self._ready or len(self._reserved) >= self.max_reserved:
             return None
         slot = self._ready.pop(0)
-        slot.reserved_at = time.monotonic()
+        slot.reserved_at = now = time.monotonic()
         self._reserved[slot.environment_id] = slot
-        self._wake.set()  # refill
+        if not self._ready:
+            self._hold_until = 0.0  # empty: refill at once, to full size
+        elif now >= self._hold_until:  # the first slot taken of a burst sets when the refill may start
+            self._hold_until = now + self.refill_delay_s
+            asyncio.get_running_loop().call_later(self.refill_delay_s, self._wake.set)
+        self._wake.set()
         return slot.environment_id
 
     def take(self, environment_id: str) -> _Slot | None:
@@ -300,9 +317,7 @@ class WarmPool:
         """
         store = self.store
         try:
-            await store.environments.update(
-                record.tenant, record.id, EnvironmentUpdate(sandbox_id=slot.sandbox_id)
-            )
+            token = await store.environments.hand_over(record.tenant, record.id, slot.sandbox_id)
             self._unclaimed.discard(slot.sandbox_id)  # the row claims it now
             if skills.bundled is not None or skills.uploaded:
                 await asyncio.to_thread(select_skills, self.skills, slot.skills, skills)
@@ -312,7 +327,6 @@ class WarmPool:
             async def check(token: str) -> bool:
                 return await store.environments.check_runner_token(record.tenant, record.id, token)
 
-            token = await store.environments.issue_runner_token(record.tenant, record.id)
             await self.channels.assign(record.id, check, Assignment(env=env, token=token))
         except BaseException:
             await self._destroy(slot)

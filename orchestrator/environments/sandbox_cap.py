@@ -34,14 +34,7 @@ class SandboxCap:
     async def _busy(self, tenant: str) -> set[str]:
         """Environments of `tenant` whose sandbox runs (per the store) or is being made or resumed."""
         busy = {env_id for env_id, count in self._starting[tenant].items() if count}
-        token: str | None = None
-        while True:
-            page = await self.store.environments.list(
-                tenant, status="active", page_size=1000, page_token=token
-            )
-            busy.update(r.id for r in page.items if r.sandbox_id)
-            if not (token := page.next_page_token):
-                return busy
+        return busy | await self.store.environments.with_running_sandbox(tenant)
 
     async def running(self, tenant: str) -> int:
         """How many of the tenant's sandboxes run or are being made (what the cap counts)."""

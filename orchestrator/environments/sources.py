@@ -166,6 +166,8 @@ class Sources:
         Raises:
             SourceError: a folder left its root or vanished, or a clone is missing from the cache.
         """
+        if not sources:
+            return None  # nothing to pack: no trip to a worker thread (on every new sandbox's path)
         clone_dir = functools.partial(self._clone_dir, tenant, env_id)
         return await asyncio.to_thread(workspace_archive, self.policy, clone_dir, env_id, sources)
 

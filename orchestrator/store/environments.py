@@ -1,4 +1,11 @@
-"""Environments: one sandbox each, with the state the scheduler keeps beside the wire request."""
+"""Environments: one sandbox each, with the state the scheduler keeps beside the wire request.
+
+The calls on the path of every interaction that starts a sandbox (create, get, the hand-over of a
+sandbox and its runner token, touch, the token check) are single statements run as plain functions
+of a connection (`Database.run_write` / `run_read`): on SQLite they run on the event loop with group
+commit, where an `AsyncSession` hops to aiosqlite's thread for every statement and commit (2-9 ms
+each on a loaded machine, five of them before a warm-pool sandbox got its environment).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +15,8 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, insert, select, update
+from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -60,6 +68,19 @@ class EnvironmentUpdate(BaseModel):
     """The sandbox now backing it; set to None explicitly to clear it."""
 
 
+_TABLE = EnvironmentRow.__table__
+_FIELDS = [column for column in _TABLE.c if column.name != "runner_token_hash"]
+"""What a record holds: every column but the token's hash, which never leaves the store."""
+
+
+def _key(tenant: str, id: str) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    return _TABLE.c.tenant == tenant, _TABLE.c.id == id
+
+
+def _record(row: RowMapping) -> EnvironmentRecord:
+    return EnvironmentRecord.model_validate(dict(row))
+
+
 class EnvironmentRepository:
     """Create, read, list, update and delete environments; every call is scoped to one tenant."""
 
@@ -75,29 +96,29 @@ class EnvironmentRepository:
             AlreadyExistsError: the tenant already has an environment with this id.
         """
         now = utcnow()
-        row = EnvironmentRow(
-            tenant=tenant,
-            id=id,
-            spec=spec.stored(),
-            status=status,
-            sandbox_id=None,
-            runner_token_hash=None,
-            created=now,
-            updated=now,
-            last_accessed=now,
-        )
+        values: dict[str, Any] = {
+            "tenant": tenant,
+            "id": id,
+            "spec": spec.stored(),
+            "status": status,
+            "sandbox_id": None,
+            "created": now,
+            "updated": now,
+            "last_accessed": now,
+            "warren_usage": None,
+        }
+        stmt = insert(EnvironmentRow).values(**values, runner_token_hash=None)
         try:
-            async with self._db.write() as session:
-                session.add(row)
+            await self._db.run_write(lambda conn: conn.execute(stmt))
         except IntegrityError as exc:
             raise AlreadyExistsError("environment", id) from exc
-        return EnvironmentRecord.model_validate(row)
+        return EnvironmentRecord.model_validate(values)
 
     async def get(self, tenant: str, id: str) -> EnvironmentRecord | None:
         """The environment, or None when this tenant has none with that id."""
-        async with self._db.read() as session:
-            row = await session.get(EnvironmentRow, (tenant, id))
-            return None if row is None else EnvironmentRecord.model_validate(row)
+        stmt = select(*_FIELDS).where(*_key(tenant, id))
+        row = await self._db.run_read(lambda conn: conn.execute(stmt).mappings().one_or_none())
+        return None if row is None else _record(row)
 
     async def list(
         self,
@@ -126,19 +147,26 @@ class EnvironmentRepository:
             )
             return Page(items=[EnvironmentRecord.model_validate(r) for r in rows], next_page_token=token)
 
+    async def with_running_sandbox(self, tenant: str) -> set[str]:
+        """Ids of the tenant's `active` environments that name a sandbox (what its sandbox cap counts)."""
+        table = _TABLE.c
+        stmt = select(table.id).where(
+            table.tenant == tenant, table.status == "active", table.sandbox_id.is_not(None)
+        )
+        return set(await self._db.run_read(lambda conn: conn.execute(stmt).scalars().all()))
+
     async def update(self, tenant: str, id: str, change: EnvironmentUpdate) -> EnvironmentRecord:
         """Apply the fields set in `change`.
 
         Raises:
             NotFoundError: no such environment for this tenant.
         """
-        async with self._db.write() as session:
-            row = await self._locked(session, tenant, id)
-            for field, value in change.model_dump(exclude_unset=True).items():
-                setattr(row, field, value)
-            row.updated = utcnow()
-            await session.flush()
-            return EnvironmentRecord.model_validate(row)
+        values = {**change.model_dump(exclude_unset=True), "updated": utcnow()}
+        stmt = update(EnvironmentRow).where(*_key(tenant, id)).values(**values).returning(*_FIELDS)
+        row = await self._db.run_write(lambda conn: conn.execute(stmt).mappings().one_or_none())
+        if row is None:
+            raise NotFoundError("environment", id)
+        return _record(row)
 
     async def add_usage(self, tenant: str, id: str, usage: Mapping[str, Any]) -> None:
         """Add one interaction's sandbox usage to the environment's, in one locked write: figures
@@ -165,9 +193,7 @@ class EnvironmentRepository:
         Raises:
             NotFoundError: no such environment for this tenant.
         """
-        async with self._db.write() as session:
-            row = await self._locked(session, tenant, id)
-            row.last_accessed = utcnow()
+        await self._set(tenant, id, last_accessed=utcnow())
 
     async def issue_runner_token(self, tenant: str, id: str) -> str:
         """Make a new runner token for the environment, store its hash, and return it once.
@@ -178,17 +204,24 @@ class EnvironmentRepository:
             NotFoundError: no such environment for this tenant.
         """
         token = new_secret()
-        async with self._db.write() as session:
-            row = await self._locked(session, tenant, id)
-            row.runner_token_hash = hash_secret(token)
-            row.updated = utcnow()
+        await self._set(tenant, id, runner_token_hash=hash_secret(token), updated=utcnow())
+        return token
+
+    async def hand_over(self, tenant: str, id: str, sandbox_id: str) -> str:
+        """Name `sandbox_id` as the environment's sandbox and issue a new runner token for it, in one
+        write (a warm-pool slot's hand-over); returns the token once. Earlier tokens stop working.
+
+        Raises:
+            NotFoundError: no such environment for this tenant.
+        """
+        token, now = new_secret(), utcnow()
+        await self._set(tenant, id, sandbox_id=sandbox_id, runner_token_hash=hash_secret(token), updated=now)
         return token
 
     async def check_runner_token(self, tenant: str, id: str, token: str) -> bool:
         """Whether `token` is the environment's current runner token (constant-time compare)."""
-        async with self._db.read() as session:
-            row = await session.get(EnvironmentRow, (tenant, id))
-            digest = row.runner_token_hash if row is not None else None
+        stmt = select(_TABLE.c.runner_token_hash).where(*_key(tenant, id))
+        digest = await self._db.run_read(lambda conn: conn.execute(stmt).scalar_one_or_none())
         return digest is not None and secret_matches(token, digest)
 
     async def delete(self, tenant: str, id: str) -> None:
@@ -227,6 +260,20 @@ class EnvironmentRepository:
         async with self._db.read() as session:
             rows = (await session.scalars(stmt)).all()
             return EnvironmentRecord.model_validate(rows[0]) if len(rows) == 1 else None
+
+    async def _set(self, tenant: str, id: str, **values: Any) -> None:
+        """Set `values` on the environment's row in one statement.
+
+        Raises:
+            NotFoundError: no such environment for this tenant.
+        """
+        stmt = update(EnvironmentRow).where(*_key(tenant, id)).values(**values).returning(_TABLE.c.id)
+
+        def work(conn: Connection) -> str | None:
+            return conn.execute(stmt).scalar_one_or_none()
+
+        if await self._db.run_write(work) is None:
+            raise NotFoundError("environment", id)
 
     @staticmethod
     async def _locked(session: AsyncSession, tenant: str, id: str) -> EnvironmentRow:

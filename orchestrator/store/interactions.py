@@ -193,6 +193,21 @@ class InteractionRepository:
             )
             return Page(items=[InteractionRecord.model_validate(r) for r in rows], next_page_token=token)
 
+    async def latest_agent(self, tenant: str, environment_id: str) -> str | None:
+        """The agent of the environment's most recent agent interaction (one indexed row), or None."""
+        stmt = (
+            select(InteractionRow.agent)
+            .where(
+                InteractionRow.tenant == tenant,
+                InteractionRow.environment_id == environment_id,
+                InteractionRow.agent.is_not(None),
+                InteractionRow.agent != "",
+            )
+            .order_by(InteractionRow.created.desc(), InteractionRow.id.desc())
+            .limit(1)
+        )
+        return await self._db.run_read(lambda conn: conn.execute(stmt).scalar_one_or_none())
+
     async def continuation(self, tenant: str, environment_id: str, previous_id: str) -> str | None:
         """The id of an interaction in `environment_id` that continues `previous_id`, if any (an
         approval request is answered once); the environment index keeps it one tenant's rows."""

@@ -206,3 +206,22 @@ async def test_forks_and_busy_pools_fall_back_to_cold_sandboxes(
         assert await sh(server, fork_sandbox, "cat /workspace/a.txt") == "hi\n"
         for env_id in [*ids, fork.json()["id"]]:
             assert (await server.client.delete(f"{V}/environments/{env_id}")).status_code == 200
+
+
+async def test_a_taken_slot_is_replaced_later_unless_the_pool_is_empty(
+    start: Any, docker_client: docker.DockerClient, store_label: dict[str, str], tmp_path: Path
+) -> None:
+    """While a slot is still ready, the refill waits `refill_delay_s` (it would compete with the
+    hand-over for CPU); a pool left empty refills at once."""
+    async with start(pool_size=2, idle_stop_s=0, scripts_dir=tmp_path) as server:
+        store_label.update(server.environments.labels)
+        pool = pool_of(server)
+        await wait_for(lambda: pool.ready == 2, "the pool to fill", timeout_s=60)
+        pool.refill_delay_s = 3600.0
+        first = (await server.client.post(f"{V}/environments", json={})).json()["id"]
+        await asyncio.sleep(3)  # a pool slot is made in about a second here
+        assert pool.ready == 1 and len(pooled(docker_client, server)) == 2, "no refill while one is ready"
+        second = (await server.client.post(f"{V}/environments", json={})).json()["id"]
+        await wait_for(lambda: pool.ready == 2, "the empty pool to refill at once", timeout_s=60)
+        for env_id in (first, second):
+            assert (await server.client.delete(f"{V}/environments/{env_id}")).status_code == 200

@@ -116,6 +116,26 @@ async def test_bash_keeps_cwd_and_environment(toolbox: Toolbox, module_workspace
     await toolbox.call("run_code", {"language": "bash", "code": f"cd {module_workspace}"})
 
 
+async def test_bash_script_runs_at_the_top_level(toolbox: Toolbox) -> None:
+    """The call's script is sourced at the shell's top level, not inside the wrapper functions: its
+    `declare`s stay global for later calls, it sees no positional parameters, and `local` is refused
+    as it would be in a plain shell."""
+    first = await toolbox.call(
+        "run_code", {"language": "bash", "code": 'declare -A KEPT=([k]=v); echo "args:$#"; local x=1'}
+    )
+    assert first.output.startswith("args:0") and "local: can only be used in a function" in first.output
+    second = await toolbox.call("run_code", {"language": "bash", "code": 'echo "${KEPT[k]}"'})
+    assert second.output == "v"
+
+
+async def test_bash_wrappers_cannot_be_replaced(toolbox: Toolbox) -> None:
+    """Code cannot redefine or drop the functions that print each call's end marker."""
+    code = "__warren_post() { :; }; unset -f __warren_post; echo still"
+    result = await toolbox.call("run_code", {"language": "bash", "code": code, "timeout_s": 5})
+    assert "readonly function" in result.output and "still" in result.output and result.exit_code == 0
+    assert (await toolbox.call("run_code", {"language": "bash", "code": "echo next"})).output == "next"
+
+
 async def test_bash_reports_exit_status_and_stderr(toolbox: Toolbox) -> None:
     result = await toolbox.call("run_code", {"language": "bash", "code": "echo out; echo err >&2; false"})
     assert result.is_error and result.exit_code == 1
@@ -188,6 +208,7 @@ async def test_cancelled_calls_leave_usable_sessions(toolbox: Toolbox) -> None:
         call.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await call
+    await asyncio.sleep(0.2)  # SIGKILL was sent; the process may need a moment to exit (as above)
     assert processes_with("sleep 49.5") == []
     assert (await toolbox.call("run_code", {"language": "bash", "code": "echo clean"})).output == "clean"
     assert (await toolbox.call("run_code", {"code": "'clean'"})).output == "'clean'"
@@ -225,3 +246,38 @@ def _environ_has(pid: int, text: str) -> bool:
         return text.encode() in Path(f"/proc/{pid}/environ").read_bytes()
     except OSError:
         return False
+
+
+async def test_adopt_gives_the_running_shell_new_variables(tmp_path: Path) -> None:
+    """A warm-pool runner's shell, started before its environment existed, gets that environment's
+    variables by `export` (same shell); a change `export` cannot make the same replaces the shell."""
+    async with Toolbox(ToolboxConfig(workspace=tmp_path, code_env={"KEPT": "k"})) as toolbox:
+        await toolbox.warm()
+        first = await toolbox.call("run_code", {"language": "bash", "code": "echo $$"})
+        shell, base = first.output, toolbox._code_env()
+        await toolbox._code.adopt(base | {"GREETING": "it's a\nnew line", "PATH": "/usr/bin:/bin"})
+        same = await toolbox.call("run_code", {"language": "bash", "code": 'echo "$$|$GREETING|$PATH"'})
+        assert same.output == f"{shell}|it's a\nnew line|/usr/bin:/bin"
+        python = await toolbox.call("run_code", {"code": "import os\nprint(os.environ['GREETING'])"})
+        assert python.output == "it's a\nnew line"
+
+        await toolbox._code.adopt(base | {"odd-name": "1"})
+        code = 'echo "$$|${GREETING-gone}"; env'
+        fresh = await toolbox.call("run_code", {"language": "bash", "code": code})
+        pid, rest = fresh.output.split("\n", 1)
+        assert pid != f"{shell}|gone" and pid.endswith("|gone") and "odd-name=1" in rest
+
+
+async def test_adopt_environment_reads_the_process_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with Toolbox(ToolboxConfig(workspace=tmp_path)) as toolbox:
+        await toolbox.warm()
+        monkeypatch.setenv("WARREN_TEST_ASSIGNED", "yes")
+        monkeypatch.setenv(TOKEN_ENV, "secret-token")
+        await toolbox.adopt_environment()
+        result = await toolbox.call(
+            "run_code", {"language": "bash", "code": f'echo "$WARREN_TEST_ASSIGNED [${TOKEN_ENV}]"'}
+        )
+    assert result.output == "yes []"
+    assert list(tmp_path.iterdir()) == [], "the warm-up left nothing in the workspace"

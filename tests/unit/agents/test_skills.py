@@ -234,3 +234,13 @@ def test_report_writing_pdf(tmp_path: Path) -> None:
     (tmp_path / "r.md").write_text("# Title\n\nBody.\n")
     _run(SKILLS / "report-writing" / "scripts" / "md_to_html.py", "r.md", "--pdf", "r.pdf", cwd=tmp_path)
     assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_a_changed_skill_is_read_again(tmp_path: Path) -> None:
+    """Parses are remembered by the file's text, so an edited SKILL.md is never served stale."""
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    for description in ("First words.", "Second words."):
+        (folder / "SKILL.md").write_text(f"---\nname: notes\ndescription: {description}\n---\nBody.\n")
+        assert load_skill(folder).description == description
+        assert [skill.description for skill in discover(tmp_path)] == [description]

@@ -80,6 +80,27 @@ async def test_runner_token_is_stored_hashed_and_rotates(store: Store) -> None:
     assert "runner_token_hash" not in type(await store.environments.get("t1", "env_1")).model_fields
 
 
+async def test_hand_over_names_the_sandbox_and_issues_a_token_in_one_write(store: Store) -> None:
+    await store.environments.create("t1", "env_1", EnvironmentSpec())
+    older = await store.environments.issue_runner_token("t1", "env_1")
+    token = await store.environments.hand_over("t1", "env_1", "c0ffee")
+    assert (await store.environments.get("t1", "env_1")).sandbox_id == "c0ffee"  # type: ignore[union-attr]
+    assert await store.environments.check_runner_token("t1", "env_1", token)
+    assert not await store.environments.check_runner_token("t1", "env_1", older), "older tokens stop"
+    await store.environments.create("t1", "env_3", EnvironmentSpec())
+    assert await store.environments.with_running_sandbox("t1") == {"env_1"}, "env_3 has no sandbox"
+    assert await store.environments.with_running_sandbox("t2") == set()
+    await store.environments.update("t1", "env_1", EnvironmentUpdate(status="stopped"))
+    assert await store.environments.with_running_sandbox("t1") == set(), "a stopped one is not counted"
+    for missing in (("t2", "env_1"), ("t1", "env_2")):
+        with pytest.raises(NotFoundError):
+            await store.environments.hand_over(*missing, "c0ffee")
+    with pytest.raises(NotFoundError):
+        await store.environments.touch("t1", "env_2")
+    with pytest.raises(NotFoundError):
+        await store.environments.update("t1", "env_2", EnvironmentUpdate(status="stopped"))
+
+
 async def test_concurrent_read_then_write_updates_all_land(store: Store) -> None:
     """Read-then-write transactions racing on one row all commit (on SQLite a deferred BEGIN would fail
     them with "database is locked" when a read lock cannot be upgraded)."""

@@ -82,3 +82,16 @@ async def test_a_step_without_type_is_refused(store: Store) -> None:
     with pytest.raises(ValueError):
         await store.interactions.create("t1", InteractionCreate(request={}, steps=[{"content": []}]))
     assert (await store.interactions.list("t1")).items == [], "nothing half-stored"
+
+
+async def test_latest_agent_of_an_environment(store: Store) -> None:
+    """The agent of the environment's newest agent interaction (what its sandbox's skills follow)."""
+    assert await store.interactions.latest_agent("t1", "env_1") is None
+    for agent, env in (("first", "env_1"), (None, "env_1"), ("second", "env_1"), ("other", "env_2")):
+        request = {"agent": agent} if agent else {"model": "scripted:demo"}
+        row = InteractionCreate(
+            request=request, agent=agent, model=None if agent else "scripted:demo", environment_id=env
+        )
+        await store.interactions.create("t1", row)
+    assert await store.interactions.latest_agent("t1", "env_1") == "second", "a model interaction has none"
+    assert await store.interactions.latest_agent("t2", "env_1") is None, "another tenant's rows are not read"
