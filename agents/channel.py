@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -100,9 +101,10 @@ class Channel:
         """Let go of the socket (the sandbox is about to be saved) until restored or `order.for_s`
         passed; True when it was restored. Browser frames are dropped meanwhile."""
         self._parked = True
+        since = time.monotonic()  # before the close: the checkpoint may freeze us right after it
         try:
             await self._http.close()
-            return await sit_out(order.for_s)
+            return await sit_out(order.for_s, since)
         finally:
             self._parked = False
 

@@ -20,11 +20,19 @@ FROZEN_S = 0.25
 """A tick this much later than asked was a freeze (a checkpoint and a restore), not a busy host."""
 
 
-async def sit_out(for_s: float, tick_s: float = TICK_S, frozen_s: float = FROZEN_S) -> bool:
-    """Wait up to `for_s` seconds; True as soon as a tick shows the process was frozen meanwhile."""
-    start = time.monotonic()
-    while (before := time.monotonic()) - start < for_s:
+async def sit_out(
+    for_s: float, since: float | None = None, tick_s: float = TICK_S, frozen_s: float = FROZEN_S
+) -> bool:
+    """Wait up to `for_s` seconds from `since` (a `time.monotonic()` reading; default now); True as
+    soon as a tick shows the process was frozen meanwhile, the first tick counting from `since`.
+
+    `since` is taken before the channel's connections close: the orchestrator checkpoints as soon as
+    they are closed, so the freeze may come before this wait begins, and must still be seen."""
+    start = before = time.monotonic() if since is None else since
+    while before - start < for_s:
         await asyncio.sleep(tick_s)
-        if time.monotonic() - before > tick_s + frozen_s:
+        now = time.monotonic()
+        if now - before > tick_s + frozen_s:
             return True
+        before = now
     return False

@@ -30,6 +30,8 @@ from bench.stats import latency_row
 RESULTS = Path(__file__).parent / "results"
 ORDER = ("provision", "sessions", "runtime", "api", "idle", "concurrent", "upload", "runtimes")
 """Table order; other result files follow alphabetically."""
+API_TARGET_PER_S = 1000
+"""Issue 20: foreground interactions a second on `bench.api` (was 300 before it)."""
 SUMMARY = "summary.json"
 """What `--summarize` writes beside the results: the rows of one run and the machine that ran it."""
 START, END = "<!-- bench-table:start -->", "<!-- bench-table:end -->"
@@ -73,8 +75,8 @@ def _api_rows(doc: dict[str, Any]) -> list[Row]:
                 "p95": "",
                 "unit": "",
                 "n": throughput.get("completed"),
-                "target": "≥ 300 / s",
-                "met": rate is not None and rate >= 300,
+                "target": f"≥ {API_TARGET_PER_S} / s",
+                "met": rate is not None and rate >= API_TARGET_PER_S,
             }
         )
     if "create_get" in results:

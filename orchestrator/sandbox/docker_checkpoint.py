@@ -7,7 +7,8 @@ sandbox under another runtime, is never paused (`pausable` says no) and the call
 
 A sandbox has at most one checkpoint, `CHECKPOINT`, and only between its pause and its next start:
 `resume` deletes it whether the restore worked or not, so no later start can bring back memory older
-than the workspace. A failed checkpoint or restore leaves the container exited; it then starts anew.
+than the workspace. A failed checkpoint or restore leaves the container exited; it then starts anew
+(a restore the engine refuses with its transient "already exists" is tried again first).
 The docker SDK has no checkpoint calls: these are the engine's REST endpoints, through its client.
 After each pause, the state runsc 2022-12-19 leaves behind for a sandbox restored before is cleared
 (`gvisor_state`), or the sandbox could never start again.
@@ -15,6 +16,7 @@ After each pause, the state runsc 2022-12-19 leaves behind for a sandbox restore
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from typing import Any
@@ -27,6 +29,12 @@ from orchestrator.sandbox.runtimes import GVISOR
 __all__ = ["CHECKPOINT", "checkpoints", "forget", "pausable", "pause", "resume", "runsc_for_checkpoints"]
 
 CHECKPOINT = "warren-idle"
+_UPLOAD_RACE = "already exists"
+"""The engine's occasional refusal of a restore (moby#42900: "failed to upload checkpoint to containerd:
+commit failed: content sha256:...: already exists", a blob of an earlier upload not yet collected):
+the restore is asked again a moment later."""
+_RESTORE_ATTEMPTS = 3
+_RETRY_S = 0.5
 log = logging.getLogger("orchestrator.sandbox.docker_checkpoint")
 
 
@@ -65,13 +73,21 @@ async def resume(engine: DockerEngine, sandbox_id: str) -> bool:
     if CHECKPOINT not in await checkpoints(engine, sandbox_id):
         return False
     try:
-        await _rest(engine, "post", "/containers/{0}/start", sandbox_id, params={"checkpoint": CHECKPOINT})
-    except SandboxError as exc:
-        log.warning("sandbox %s: restore failed, starting it anew: %s", sandbox_id[:12], exc)
+        for attempt in range(1, _RESTORE_ATTEMPTS + 1):
+            try:
+                await _rest(
+                    engine, "post", "/containers/{0}/start", sandbox_id, params={"checkpoint": CHECKPOINT}
+                )
+                return True
+            except SandboxError as exc:
+                if attempt == _RESTORE_ATTEMPTS or _UPLOAD_RACE not in str(exc):
+                    log.warning("sandbox %s: restore failed, starting it anew: %s", sandbox_id[:12], exc)
+                    return False
+                log.info("sandbox %s: restore refused (%s); asking again", sandbox_id[:12], exc)
+                await asyncio.sleep(_RETRY_S * attempt)
         return False
     finally:
         await _drop(engine, sandbox_id)
-    return True
 
 
 async def checkpoints(engine: DockerEngine, sandbox_id: str) -> list[str]:

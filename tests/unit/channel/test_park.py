@@ -101,5 +101,10 @@ async def test_sit_out_returns_at_once_after_a_freeze() -> None:
     assert await asyncio.wait_for(waiting, 5) is True
 
 
+async def test_sit_out_sees_a_freeze_that_came_before_it_began() -> None:
+    # frozen between the close (which lets the orchestrator checkpoint) and the wait's first tick
+    assert await asyncio.wait_for(sit_out(30.0, since=time.monotonic() - 0.6), 5) is True
+
+
 async def test_sit_out_ends_after_its_time_without_a_freeze() -> None:
     assert await asyncio.wait_for(sit_out(0.3), 5) is False
