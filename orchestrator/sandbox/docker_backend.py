@@ -11,6 +11,7 @@ benchmarks and scripts.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 from types import TracebackType
@@ -40,6 +41,7 @@ from orchestrator.sandbox.docker_attach import open_pty
 from orchestrator.sandbox.docker_copy import copy_workspace
 from orchestrator.sandbox.docker_engine import DockerEngine
 from orchestrator.sandbox.docker_exec import exec_stream, oom_kills
+from orchestrator.sandbox.docker_file_read import NOT_STARTED
 from orchestrator.sandbox.docker_volumes import WorkspaceVolumes
 from orchestrator.sandbox.pty import DockerPty
 from orchestrator.sandbox.runtimes import runtimes_of
@@ -51,6 +53,7 @@ __all__ = ["DEFAULT_WORKSPACE_BYTES", "DEFAULT_WORKSPACE_DIR", "DockerBackend"]
 DEFAULT_WORKSPACE_BYTES = 2 << 30
 """2 GiB, as `Settings.workspace_bytes`."""
 DEFAULT_WORKSPACE_DIR = Path("/var/lib/warren/workspaces")
+_NOT_STARTED_RETRY_S = 0.2
 """As `Settings.workspace_dir`."""
 
 
@@ -154,7 +157,18 @@ class DockerBackend:
         return await self._volumes.reap(labels, older_than_s)
 
     async def exec(self, request: ExecRequest) -> ExecResult:
-        """Run a command to completion or its deadline; output is collected in memory."""
+        """Run a command to completion or its deadline; output is collected in memory.
+
+        A command the runtime could not start at all (exit 126 with the engine's `NOT_STARTED` as
+        its whole output's start: runsc under load, now and then) is run once more: it never ran.
+        """
+        result = await self._exec_once(request)
+        if result.exit_code == 126 and result.stdout.startswith(NOT_STARTED):
+            await asyncio.sleep(_NOT_STARTED_RETRY_S)
+            result = await self._exec_once(request)
+        return result
+
+    async def _exec_once(self, request: ExecRequest) -> ExecResult:
         result: ExecResult | None = None
         async for item in exec_stream(self._engine, request):
             if isinstance(item, ExecResult):

@@ -1,7 +1,9 @@
 """Streaming one workspace file out of a sandbox, read by the in-sandbox helper as uid 1000.
 
 The helper's `cat` answers with the file's size first (refused above the caller's cap before a
-byte is read), then the bytes. Opening runs on the backend's worker threads; the bytes are then
+byte is read), then the bytes. An answer that is not a size is refused, never streamed with a
+made-up length; when it is the engine's word that the runtime could not start the helper, the read
+is asked again once. Opening runs on the backend's worker threads; the bytes are then
 pulled chunk by chunk in worker threads as the caller iterates, so a large download never holds
 the event loop and an abandoned one (`aclose`) ends the helper.
 """
@@ -19,8 +21,12 @@ from orchestrator.sandbox.docker_engine import DockerCall
 from orchestrator.sandbox.exec_pipe import ExecPipe, helper_pipe
 from orchestrator.sandbox.workspace_io import helper_command, raise_for_exit, relative_to_workspace
 
-__all__ = ["WHOLE_BYTES", "open_file", "read_file"]
+__all__ = ["NOT_STARTED", "WHOLE_BYTES", "ExecNotStarted", "open_file", "read_file"]
 
+NOT_STARTED = b"OCI runtime exec failed"
+"""What the engine writes into an exec's stdout, instead of the command's output, when the runtime
+could not start the command at all (runsc under load, now and then): the helper never ran."""
+_RETRY_S = 0.2
 _CHUNK = 1 << 20
 WHOLE_BYTES = 1 << 20
 """Files up to this size are read whole (and once more if cut short) before their bytes are handed out."""
@@ -40,8 +46,18 @@ def open_file(
     except OSError as exc:
         pipe.close()
         raise SandboxError(f"reading the workspace stalled or failed: {exc.__class__.__name__}") from exc
+    if NOT_STARTED.startswith(header):
+        pipe.close()
+        raise ExecNotStarted(f"{relative}: the runtime could not start the helper")
     (size,) = helper.SIZE.unpack(header)
+    if size > max_bytes:  # the helper refuses larger files: this is not its answer
+        pipe.close()
+        raise SandboxError(f"{relative}: the helper's answer did not start with a size")
     return size, pipe
+
+
+class ExecNotStarted(SandboxError):
+    """The runtime could not start the helper (`NOT_STARTED`): nothing ran, so it may be asked again."""
 
 
 async def read_file(
@@ -53,15 +69,26 @@ async def read_file(
     bytes ended early: Docker 20.10 can drop the last output of an exec as it exits ("stream copy
     error" in its log; a 5-byte file came back empty once in a CI run), and no byte has gone out yet.
     """
-    size, pipe = await opener(open_file, client, sandbox_id, path, max_bytes)
+    size, pipe = await _open(opener, client, sandbox_id, path, max_bytes)
     if size > WHOLE_BYTES:
         return FileDownload(size=size, chunks=_chunks(pipe, size))
     try:
         data = b"".join([chunk async for chunk in _chunks(pipe, size)])
     except _EndedEarly:
-        size, pipe = await opener(open_file, client, sandbox_id, path, min(max_bytes, WHOLE_BYTES))
+        size, pipe = await _open(opener, client, sandbox_id, path, min(max_bytes, WHOLE_BYTES))
         data = b"".join([chunk async for chunk in _chunks(pipe, size)])
     return FileDownload(size=size, chunks=_whole(data))
+
+
+async def _open(
+    opener: DockerCall, client: docker.DockerClient, sandbox_id: str, path: str, max_bytes: int
+) -> tuple[int, ExecPipe]:
+    """`open_file`, asked once more if the runtime could not start the helper (a read: safe to repeat)."""
+    try:
+        return await opener(open_file, client, sandbox_id, path, max_bytes)
+    except ExecNotStarted:
+        await asyncio.sleep(_RETRY_S)
+        return await opener(open_file, client, sandbox_id, path, max_bytes)
 
 
 async def _whole(data: bytes) -> AsyncIterator[bytes]:

@@ -1,5 +1,6 @@
 """A small workspace file whose bytes the engine cut short is read once more before any byte goes
-out; a large one streams, and a second cut is an error, never short content.
+out; a large one streams, and a second cut is an error, never short content. A read the runtime
+could not start is asked again; an answer that is not a size is refused, never streamed.
 
 The pipe here stands in for the engine's exec stream: Docker 20.10 drops an exec's last output at
 random ("stream copy error"), which no test can cause on demand.
@@ -11,8 +12,14 @@ from typing import Any
 
 import pytest
 
-from orchestrator.sandbox import SandboxError
-from orchestrator.sandbox.docker_file_read import WHOLE_BYTES, read_file
+from orchestrator.sandbox import SandboxError, docker_file_read
+from orchestrator.sandbox.docker_file_read import (
+    NOT_STARTED,
+    WHOLE_BYTES,
+    ExecNotStarted,
+    open_file,
+    read_file,
+)
 
 
 class _Pipe:
@@ -69,3 +76,43 @@ async def test_a_large_file_streams_without_a_second_read() -> None:
     opener, opened = _opener((size, b"x" * size))
     assert await _read(opener) == (size, b"x" * size)
     assert len(opened) == 1
+
+
+async def test_a_helper_the_runtime_could_not_start_is_asked_again() -> None:
+    opened: list[_Pipe] = []
+
+    async def opener(
+        _open: Any, _client: Any, _sandbox: str, _path: str, max_bytes: int
+    ) -> tuple[int, _Pipe]:
+        if not opened:
+            opened.append(_Pipe(b""))
+            raise ExecNotStarted("made.txt: the runtime could not start the helper")
+        opened.append(_Pipe(b"made\n"))
+        return 5, opened[-1]
+
+    assert await _read(opener) == (5, b"made\n")
+    assert len(opened) == 2
+
+
+class _HeadedPipe(_Pipe):
+    """A pipe whose first 8 bytes are read as the helper's size header."""
+
+    def read_exactly(self, size: int) -> bytes:
+        return self.read(size)
+
+
+@pytest.mark.parametrize(
+    ("answer", "refusal"),
+    [
+        (NOT_STARTED + b": exec failed: timed out\r\n", ExecNotStarted),
+        (b"\xff" * 8 + b"made\n", SandboxError),  # a "size" past the cap: not the helper's answer
+    ],
+)
+def test_an_answer_that_is_not_a_size_is_refused(
+    monkeypatch: pytest.MonkeyPatch, answer: bytes, refusal: type[Exception]
+) -> None:
+    pipe = _HeadedPipe(answer)
+    monkeypatch.setattr(docker_file_read, "helper_pipe", lambda *_: pipe)
+    with pytest.raises(refusal):
+        open_file(None, "sandbox", "/workspace/made.txt", 1 << 30)  # type: ignore[arg-type]
+    assert pipe.closed
