@@ -1,16 +1,18 @@
 """The persistent bash session behind `run_code` with `language: bash`.
 
-One long-lived `bash` process reads commands from a pipe. Each call's code is written to a
-file and sourced (so `cd` and `export` persist, and the code cannot eat the session's own
-input), then a sentinel line carrying a per-session token, the exit status and `$PWD` marks
-the end of its output. Job control (`set -m`) gives every command its own process group,
-so a timeout can kill what the call started without killing the shell, and a USR1 trap
-makes the sourced script `return` at once, even from a loop of builtins.
+One long-lived `bash` process reads commands from a pipe given to it as its script (fd 255, closed
+to what it starts) while its standard input is `/dev/null`, so the code it runs cannot eat the
+session's own input. Each call's code is written to a file and sourced (so `cd` and `export`
+persist), then a sentinel line carrying a per-session token, the exit status and `$PWD` marks the
+end of its output. Job control (`set -m`) gives every command its own process group, so a timeout
+can kill what the call started without killing the shell, and a USR1 trap makes the sourced script
+`return` at once, even from a loop of builtins.
 
 What wraps each call lives in two read-only functions defined once when the shell starts, so a
 call writes one short line: bash reads a pipe one byte at a time (one system call each, about
-25 µs under gVisor: the old 250-byte wrapper cost ~7 ms a call there). The script itself is still
-sourced at the top level, so its `declare`s stay global as before.
+25 µs under gVisor). Under gVisor every path a command opens costs far more than a call on an open
+descriptor (~1 ms for `/dev/null`), so no call opens one: the job notices go to a closed stdout,
+the script's input is the shell's own, and the trap stays set between calls.
 """
 
 from __future__ import annotations
@@ -49,21 +51,25 @@ _PRE, _POST = "__warren_pre", "__warren_post"
 """The functions around each sourced script (`_wrappers`)."""
 
 
-def _wrappers(token: str) -> bytes:
-    """Job control on, and the two functions around each call, defined once per shell (read-only).
+def _wrappers(token: str, commands_fd: int) -> bytes:
+    """The command pipe's inherited descriptor closed (bash reads it through its own), job control
+    on, and the two functions around each call, defined once per shell (read-only).
 
-    `_PRE` drops job notices and sets the USR1 trap; `_POST` clears it, drops notices again and
-    prints the sentinel with the script's status. `jobs` before and after: job control's notices
-    ("[1]+ Terminated ...") about background jobs that ended, often ones a timeout stopped, would
-    otherwise land in some later output. The trap returns from whatever runs (the sourced script,
-    or a function it called) unless that is `_POST`, so a signal that comes late cannot skip the
-    sentinel.
+    `_PRE` drops job notices and sets the USR1 trap; `_POST` drops notices again and prints the
+    sentinel with the script's status. `jobs` before and after: job control's notices ("[1]+
+    Terminated ...") about background jobs that ended, often ones a timeout stopped, would otherwise
+    land in some later output; they go to a closed stdout, which costs no open. The trap returns from
+    whatever runs (the sourced script, or a function it called) unless that is `_POST`, so a signal
+    that comes late cannot skip the sentinel; one that comes while the shell is idle makes a
+    `return` that fails with its error to a closed stderr, so nothing lands in the next call's
+    output. `_PRE` sets it again each call, since the code may have changed it.
     """
-    trap = f"[[ ${{FUNCNAME[0]-}} == {_POST} ]] || return {_TIMEOUT_STATUS}"
+    trap = f"[[ ${{FUNCNAME[0]-}} == {_POST} ]] || return {_TIMEOUT_STATUS} 2>&-"
     return (
+        f"exec {commands_fd}<&-\n"
         "set -m\n"
-        f"{_PRE}() {{ builtin jobs >/dev/null 2>&1; trap {shlex.quote(trap)} USR1; }}\n"
-        f"{_POST}() {{ trap - USR1; builtin jobs >/dev/null 2>&1; "
+        f"{_PRE}() {{ builtin jobs >&- 2>&-; trap {shlex.quote(trap)} USR1; }}\n"
+        f"{_POST}() {{ builtin jobs >&- 2>&-; "
         f'builtin printf \'\\n%s %d %s\\n\' {token} "$1" "$PWD"; }}\n'
         f"readonly -f {_PRE} {_POST}\n"
     ).encode()
@@ -76,6 +82,28 @@ def _exportable(name: str) -> bool:
 
 class _Timeout(Exception):
     pass
+
+
+class _CommandPipe:
+    """The write end of the pipe the shell reads its commands from (non-blocking, never inherited)."""
+
+    def __init__(self) -> None:
+        self.read_fd, self._write_fd = os.pipe()
+        os.set_blocking(self._write_fd, False)
+
+    async def send(self, data: bytes) -> None:
+        """Write all of `data`; a full pipe (only a very large `adopt`) is waited out, not blocked on."""
+        view = memoryview(data)
+        while view:
+            try:
+                view = view[os.write(self._write_fd, view) :]
+            except BlockingIOError:
+                await asyncio.sleep(0.005)
+
+    def close(self) -> None:
+        """Close the write end: a shell still reading sees the end of its script and exits."""
+        with contextlib.suppress(OSError):
+            os.close(self._write_fd)
 
 
 class BashSession:
@@ -91,11 +119,16 @@ class BashSession:
         self._env = dict(os.environ if env is None else env)
         self._limit = output_limit
         self._proc: asyncio.subprocess.Process | None = None
+        self._commands: _CommandPipe | None = None
+        self._read_later: list[Path] = []
+        """Files of `adopt` the shell sources before its next call; removed once that call ends."""
         self._tmp: Path | None = None
         self._token = b""
         self._calls = 0
         self._lock = asyncio.Lock()
         self._started_pids: set[int] = set()
+        self._children: set[int] | None = None
+        """The shell's children as its last call left them (None: unknown, list them at the next call)."""
         self._running = False
         self._interrupted = False
         self._stale = False
@@ -105,16 +138,26 @@ class BashSession:
             self._tmp = Path(tempfile.mkdtemp(prefix="warren-bash-"))
         self._token = f"__WARREN_DONE_{secrets.token_hex(8)}__".encode()
         cwd = self._cwd if self._cwd.is_dir() else Path.home()
-        proc = await asyncio.create_subprocess_exec(
-            "bash", "--noprofile", "--norc",
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-            cwd=cwd, env={**self._env, **_SESSION_ENV}, start_new_session=True,
-        )  # fmt: skip
-        assert proc.stdin is not None
-        proc.stdin.write(_wrappers(self._token.decode()))
-        await proc.stdin.drain()
+        commands = _CommandPipe()
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                "bash", "--noprofile", "--norc", f"/dev/fd/{commands.read_fd}",
+                stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT, cwd=cwd, env={**self._env, **_SESSION_ENV},
+                start_new_session=True, pass_fds=(commands.read_fd,),
+            )  # fmt: skip
+        except BaseException:
+            commands.close()
+            raise
+        finally:
+            os.close(commands.read_fd)
+        if self._commands is not None:
+            self._commands.close()
+        self._commands = commands
+        await commands.send(_wrappers(self._token.decode(), commands.read_fd))
         self._proc = proc
         self._stale = False
+        self._children = set()  # a new shell has started nothing yet
         return proc
 
     async def start(self) -> None:
@@ -133,17 +176,20 @@ class BashSession:
         async with self._lock:
             before, self._env = self._env, dict(env)
             proc = self._proc
-            if proc is None or proc.returncode is not None or proc.stdin is None:
+            commands = self._commands
+            if proc is None or proc.returncode is not None or commands is None:
                 return
             changed = {k: v for k, v in self._env.items() if before.get(k) != v and k not in _SESSION_ENV}
             dropped = before.keys() - self._env.keys() - _SESSION_ENV.keys()
             if dropped or not all(_exportable(name) for name in changed):
                 await self._terminate(proc)
                 return
-            if changed:
-                lines = "".join(f"export {k}={shlex.quote(v)}\n" for k, v in changed.items())
-                proc.stdin.write(lines.encode())
-                await proc.stdin.drain()
+            if changed and self._tmp is not None:  # sourced from a file: bash reads a file in blocks
+                self._calls += 1
+                exports = self._tmp / f"env-{self._calls}.sh"
+                exports.write_text("".join(f"export {k}={shlex.quote(v)}\n" for k, v in changed.items()))
+                self._read_later.append(exports)
+                await commands.send(f". {shlex.quote(str(exports))}\n".encode())
 
     async def run(self, code: str, timeout_s: float) -> ToolResult:
         """Run `code` in the session; stop what it started after `timeout_s` seconds."""
@@ -156,19 +202,20 @@ class BashSession:
             return await self._run(proc, code, timeout_s)
 
     async def _run(self, proc: asyncio.subprocess.Process, code: str, timeout_s: float) -> ToolResult:
-        assert proc.stdin is not None and self._tmp is not None
+        assert self._commands is not None and self._tmp is not None
         self._calls += 1
         script = self._tmp / f"call-{self._calls}.sh"
         script.write_text(code if code.endswith("\n") else code + "\n", encoding="utf-8")
-        self._started_pids = {child.pid for child in children(proc.pid)}
+        known, self._children = self._children, None
+        self._started_pids = known if known is not None else {child.pid for child in children(proc.pid)}
         self._interrupted = False
         self._running = True
-        proc.stdin.write(f"{_PRE}; . {shlex.quote(str(script))} < /dev/null; {_POST} $?\n".encode())
+        line = f"{_PRE}; . {shlex.quote(str(script))}; {_POST} $?\n".encode()
         collector = OutputCollector(self._limit)
         notes: list[str] = []
         status: int | None = None
         try:
-            await proc.stdin.drain()
+            await self._commands.send(line)
             try:
                 status = await self._read(proc, collector, timeout_s)
             except _Timeout:
@@ -183,6 +230,11 @@ class BashSession:
         finally:
             self._running = False
             script.unlink(missing_ok=True)
+        if status is not None:  # between calls the shell starts nothing: list what this one left
+            asyncio.get_running_loop().call_soon(self._note_children, proc)  # while the result travels
+        for sourced in self._read_later:  # the shell has read past them
+            sourced.unlink(missing_ok=True)
+        self._read_later.clear()
         if status is None:
             code_ = await self._exit_status(proc)
             notes.append(
@@ -229,6 +281,13 @@ class BashSession:
             if len(pending) > keep:
                 out.add(decoder.decode(pending[:-keep]))
                 pending = pending[-keep:]
+
+    def _note_children(self, proc: asyncio.subprocess.Process) -> None:
+        """Remember the shell's children after a call: the next call's `_started_pids`, listed off
+        its path (reading /proc costs ~2 ms under gVisor). Skipped when a call began meanwhile: that
+        call listed them itself."""
+        if self._proc is proc and not self._running and proc.returncode is None:
+            self._children = {child.pid for child in children(proc.pid)}
 
     def _kill_started(self, proc: asyncio.subprocess.Process, sig: int) -> None:
         """Make the sourced script return, and signal the processes this call started."""
@@ -277,6 +336,9 @@ class BashSession:
             await proc.wait()
         if self._proc is proc:
             self._proc = None
+            if self._commands is not None:
+                self._commands.close()
+                self._commands = None
 
     async def close(self) -> None:
         """Kill the shell and everything it started, and remove its scratch files."""

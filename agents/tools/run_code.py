@@ -16,13 +16,16 @@ from agents.tools.args import RunCodeArgs
 from agents.tools.bash import BashSession
 from agents.tools.kernel import PythonKernel
 from agents.tools.results import ToolResult
-from agents.tools.workspace import Workspace
+from agents.tools.workspace import FileStamps, Workspace
 
 __all__ = ["CodeSessions"]
 
 _log = logging.getLogger(__name__)
 _MAX_NOTED = 50
 """Changed paths named in a result's note; the result's `files` lists them all."""
+_INLINE_SCAN_MAX = 500
+"""A workspace of at most this many entries is scanned on the event loop: under gVisor a thread hop
+costs ~1 ms, more than such a scan; a bigger one is scanned in a thread, not to hold the loop."""
 
 
 class CodeSessions:
@@ -33,13 +36,15 @@ class CodeSessions:
         self.workspace = workspace
         self.kernel = PythonKernel(root, env=env, output_limit=output_limit)
         self.bash = BashSession(root, env=env, output_limit=output_limit)
+        self._small = True
+        """Whether the last scan found the workspace small enough to scan inline."""
 
     async def run(self, args: RunCodeArgs) -> ToolResult:
         """Run the code in the language's session; name the files it created or changed."""
-        before = await asyncio.to_thread(self.workspace.stamps)
+        before = await self._stamps()
         session = self.kernel if args.language == "python" else self.bash
         result = await session.run(args.code, args.timeout_s)
-        after = await asyncio.to_thread(self.workspace.stamps)
+        after = await self._stamps()
         changed = self.workspace.changed(before, after)
         if not changed:
             return result
@@ -47,6 +52,16 @@ class CodeSessions:
         note = f"[files created or changed: {', '.join(changed[:_MAX_NOTED])}{more}]"
         output = f"{result.output}\n{note}" if result.output else note
         return result.model_copy(update={"files": changed, "output": output})
+
+    async def _stamps(self) -> FileStamps | None:
+        """The workspace's stamps: on the loop while it is small, else in a thread."""
+        if self._small:
+            found = self.workspace.stamps(_INLINE_SCAN_MAX)
+            if found is not None:
+                return found
+        found = await asyncio.to_thread(self.workspace.stamps)
+        self._small = found is not None and len(found) <= _INLINE_SCAN_MAX
+        return found
 
     async def prestart(self) -> None:
         """Start the bash session ahead of the first `run_code`, which then skips the shell's start-up.

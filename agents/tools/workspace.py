@@ -65,8 +65,9 @@ class Workspace:
         """The workspace-relative POSIX form of a path already inside the workspace (`.` for the root)."""
         return path.relative_to(self.root).as_posix() or "."
 
-    def stamps(self) -> FileStamps | None:
-        """Modification stamps of the workspace's files; None when the tree is too big to scan cheaply.
+    def stamps(self, max_entries: int = _SCAN_MAX_ENTRIES) -> FileStamps | None:
+        """Modification stamps of the workspace's files; None when the tree holds more than
+        `max_entries` (too big to scan cheaply).
 
         Skips `.warren/` (our own screenshots and state) and bulky tool directories (`.git`, venvs).
         """
@@ -79,7 +80,7 @@ class Workspace:
             except OSError:
                 continue
             for entry in entries:
-                if len(found) + len(pending) > _SCAN_MAX_ENTRIES:
+                if len(found) + len(pending) > max_entries:
                     return None
                 try:
                     if entry.is_dir(follow_symlinks=False):

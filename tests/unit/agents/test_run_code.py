@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import os
+import signal
 from pathlib import Path
 
 import pytest
 
 from agents.protocol import TOKEN_ENV
 from agents.tools import Toolbox, ToolboxConfig
+from agents.tools.bash import BashSession
 from tests.support.procs import processes_with
 
 PNG_1PX = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
@@ -107,6 +110,20 @@ async def test_python_output_is_capped_with_a_marker(toolbox: Toolbox) -> None:
     assert "characters omitted" in result.output and result.output.endswith("END")
 
 
+async def test_files_are_reported_in_a_workspace_too_big_to_scan_inline(tmp_path: Path) -> None:
+    """Past a few hundred entries the scan moves off the event loop; what a call changed is still named,
+    and the scan comes back once the workspace is small again."""
+    async with Toolbox(ToolboxConfig(workspace=tmp_path)) as toolbox:
+        code = "mkdir -p many && for i in $(seq 600); do : > many/$i; done"
+        made = await toolbox.call("run_code", {"language": "bash", "code": code})
+        assert made.files is not None and len(made.files) == 600
+        touched = await toolbox.call("run_code", {"language": "bash", "code": "echo x > many/7"})
+        assert touched.files == ["many/7"] and not toolbox._code._small
+        await toolbox.call("run_code", {"language": "bash", "code": "rm -r many"})
+        small = await toolbox.call("run_code", {"language": "bash", "code": "echo y > one.txt"})
+        assert small.files == ["one.txt"] and toolbox._code._small
+
+
 async def test_bash_keeps_cwd_and_environment(toolbox: Toolbox, module_workspace: Path) -> None:
     await toolbox.call(
         "run_code", {"language": "bash", "code": "mkdir -p dir1 && cd dir1 && export GREETING=hello"}
@@ -145,6 +162,52 @@ async def test_bash_reports_exit_status_and_stderr(toolbox: Toolbox) -> None:
 async def test_bash_commands_cannot_read_the_session_input(toolbox: Toolbox) -> None:
     result = await toolbox.call("run_code", {"language": "bash", "code": "cat; read line; echo after"})
     assert result.output == "after"
+
+
+async def test_bash_code_inherits_no_descriptor_of_the_session(toolbox: Toolbox) -> None:
+    """What the code starts holds its standard streams only: never the pipe the shell reads its
+    commands from (a child reading it would eat the session's next calls)."""
+    code = "python3 -c 'import os; print(sorted(os.listdir(\"/proc/self/fd\")))'"
+    result = await toolbox.call("run_code", {"language": "bash", "code": code})
+    assert result.output == "['0', '1', '2', '3']"  # 3: the listing's own
+
+
+async def test_bash_job_notices_never_reach_a_later_output(toolbox: Toolbox) -> None:
+    """Job control's note that a background job ended ("[1]+ Done ...") is dropped, not printed into
+    whichever call comes next."""
+    assert (await toolbox.call("run_code", {"language": "bash", "code": "sleep 46.5 &"})).output == ""
+    assert (await toolbox.call("run_code", {"language": "bash", "code": "kill $!; echo k"})).output == "k"
+    result = await toolbox.call("run_code", {"language": "bash", "code": "sleep 0.2; echo next"})
+    assert result.output == "next"
+
+
+async def test_bash_a_stop_signal_while_idle_leaves_the_next_output_clean(tmp_path: Path) -> None:
+    """A stop (USR1) that arrives after its call ended does nothing visible: the next call's output is
+    its own."""
+    session = BashSession(tmp_path)
+    try:
+        assert (await session.run("true", 5)).output == ""
+        assert session._proc is not None
+        os.kill(session._proc.pid, signal.SIGUSR1)
+        await asyncio.sleep(0.2)
+        result = await session.run("echo next", 5)
+        assert (result.output, result.exit_code) == ("next", 0)
+    finally:
+        await session.close()
+
+
+async def test_bash_timeout_spares_what_earlier_calls_started(toolbox: Toolbox) -> None:
+    """A timeout stops what its own call started; a server an earlier call left running survives."""
+    await toolbox.call("run_code", {"language": "bash", "code": "sleep 45.75 &"})
+    await asyncio.sleep(0.05)  # as between two steps: the shell's children are noted meanwhile
+    stopped = await toolbox.call("run_code", {"language": "bash", "code": "sleep 46.25", "timeout_s": 1})
+    assert stopped.exit_code == 124
+    await asyncio.sleep(0.2)
+    try:
+        assert processes_with("sleep 46.25") == []
+        assert len(processes_with("sleep 45.75")) == 1
+    finally:
+        await toolbox.call("run_code", {"language": "bash", "code": "kill %1; wait"})
 
 
 async def test_bash_timeout_kills_the_command_not_the_session(toolbox: Toolbox) -> None:
