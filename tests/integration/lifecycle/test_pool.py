@@ -118,6 +118,10 @@ async def test_new_environments_get_pool_sandboxes_with_their_settings(
         container = docker_client.containers.get(sandbox_id)
         assert container.labels["dev.warren.environment"] == env_id
         assert await sh(server, sandbox_id, 'echo "$GREETING"') == "hello pool\n", "docker exec sees it"
+        login = await server.environments.backend.exec(
+            ExecRequest(sandbox_id=sandbox_id, cmd=("bash", "-il", "-c", 'echo "$GREETING"'), timeout_s=30)
+        )
+        assert login.stdout == b"hello pool\n", "and the login shell `warren attach` starts"
         container_env = await sh(server, sandbox_id, "env")
         assert "WARREN_RUNNER_TOKEN" not in container_env, "no token in the container"
         assert "WARREN_POOL_SECRET" not in container_env, "nor the pool secret (the runner claims it)"
