@@ -65,12 +65,13 @@ class Workspace:
         """The workspace-relative POSIX form of a path already inside the workspace (`.` for the root)."""
         return path.relative_to(self.root).as_posix() or "."
 
-    def stamps(self, max_entries: int = _SCAN_MAX_ENTRIES) -> FileStamps | None:
+    def stamps(self, max_entries: int | None = None) -> FileStamps | None:
         """Modification stamps of the workspace's files; None when the tree holds more than
-        `max_entries` (too big to scan cheaply).
+        `max_entries` (default `_SCAN_MAX_ENTRIES`: too big to scan cheaply).
 
         Skips `.warren/` (our own screenshots and state) and bulky tool directories (`.git`, venvs).
         """
+        limit = _SCAN_MAX_ENTRIES if max_entries is None else max_entries
         found: FileStamps = {}
         pending = [self.root]
         while pending:
@@ -80,7 +81,7 @@ class Workspace:
             except OSError:
                 continue
             for entry in entries:
-                if len(found) + len(pending) > max_entries:
+                if len(found) + len(pending) > limit:
                     return None
                 try:
                     if entry.is_dir(follow_symlinks=False):
