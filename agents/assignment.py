@@ -17,7 +17,7 @@ import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from agents.protocol import PREFIX, TOKEN_ENV, Assignment
+from agents.protocol import PREFIX, TOKEN_ENV, Assignment, WorkItem
 from agents.uds_http import ChannelTransportError, UnixHttp
 
 if TYPE_CHECKING:
@@ -27,9 +27,12 @@ if TYPE_CHECKING:
 __all__ = ["take_assignment", "wait_for_assignment"]
 
 
-async def take_assignment(socket_path: str, secret: str, channel: Channel, toolbox: Toolbox) -> None:
+async def take_assignment(
+    socket_path: str, secret: str, channel: Channel, toolbox: Toolbox
+) -> WorkItem | None:
     """Warm the toolbox, wait for this pool sandbox's environment, then take it on: its variables
-    in this process and the toolbox's sessions, its runner token on `channel`.
+    in this process and the toolbox's sessions, its runner token on `channel`. Returns the turn the
+    assignment carried, if any, for the runner to run before it polls for work.
 
     The warm-up runs no tenant's code and sees no tenant's data: nothing is assigned yet.
     """
@@ -38,6 +41,7 @@ async def take_assignment(socket_path: str, secret: str, channel: Channel, toolb
     os.environ.update(assignment.env)
     await toolbox.adopt_environment()
     await channel.use_token(assignment.token or secret)
+    return assignment.work
 
 
 async def wait_for_assignment(socket_path: str, secret: str) -> Assignment:

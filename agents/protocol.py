@@ -349,8 +349,10 @@ class FrameAck(_Model):
 # A warm-pool sandbox (`WARREN_POOLED=1`) is started before any environment exists: its runner
 # claims the slot's secret (`claim`, as every runner does) and sends it as the bearer of this call.
 # It long-polls its assignment, applies the variables to its own environment before any tool
-# starts, switches to the runner token it was given, and then serves turns as usual. A restarted
-# pool sandbox (stop, resume) claims a fresh runner token and asks again with it.
+# starts, switches to the runner token it was given, and then serves turns as usual. The first
+# assignment carries the interaction's first turn when one follows at once (the sandbox was taken
+# for an agent interaction): the runner runs it without a `GET /work`. A restarted pool sandbox
+# (stop, resume) claims a fresh runner token and asks again with it.
 
 
 class Assignment(_Model):
@@ -362,3 +364,7 @@ class Assignment(_Model):
     token: str | None = None
     """The environment's runner token, for a slot's first assignment (kept in the runner's memory,
     never in its environment); None keeps the token the runner claimed."""
+    work: WorkItem | None = None
+    """The turn the slot was taken for, when it was queued within a moment of the hand-over: the
+    runner runs it before its first `GET /work` (one round trip through the sandbox fewer on a warm
+    start's path). None: poll for work as usual."""

@@ -77,21 +77,23 @@ class Runner:
         self.workspace = workspace
         self.skills_root = skills_root
 
-    async def serve_forever(self) -> None:
-        """Pull and run work until the orchestrator closes the channel."""
+    async def serve_forever(self, first: WorkItem | None = None) -> None:
+        """Pull and run work until the orchestrator closes the channel; `first` (the turn a warm-pool
+        assignment carried) runs before the first poll."""
+        work: WorkItem | Park | None = first
         try:
             while True:
-                work = await self.channel.next_work()
                 if work is None:
-                    continue
+                    work = await self.channel.next_work()
                 if isinstance(work, Park):  # paused with its memory: carry on where it was
                     restored = await self.channel.park(work)
                     log.info("parked for a pause; %s", "restored" if restored else "no pause came")
-                    continue
-                try:
-                    await self.run(work)
-                except ChannelRefusedError as exc:  # e.g. the interaction was deleted meanwhile
-                    log.warning("interaction %s: channel refused a report: %s", work.interaction_id, exc)
+                elif work is not None:
+                    try:
+                        await self.run(work)
+                    except ChannelRefusedError as exc:  # e.g. the interaction was deleted meanwhile
+                        log.warning("interaction %s: channel refused a report: %s", work.interaction_id, exc)
+                work = None
         except ChannelClosedError as exc:
             log.info("channel closed: %s", exc)
         finally:

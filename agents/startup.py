@@ -51,15 +51,16 @@ def main() -> None:
         channel = Channel(socket_path, token)
         toolbox = Toolbox(frames=channel.frame)  # the browser's page, while someone watches
         channel.on_watched = toolbox.watch
+        first = None
         if os.environ.get(POOLED_ENV):  # a warm-pool sandbox: warm up, then wait for an environment
-            await take_assignment(socket_path, token, channel, toolbox)
+            first = await take_assignment(socket_path, token, channel, toolbox)
         del token
         egress = os.environ.get(EGRESS_SOCKET_ENV)
         port = int(os.environ.get(forwarder.PORT_ENV, FORWARDER_PORT))
         proxy = await forwarder.serve(egress, port) if egress else None  # allowlist: the only way out
         try:
             shell = asyncio.create_task(toolbox.prestart())  # overlaps the first model turn
-            await Runner(channel, toolbox).serve_forever()
+            await Runner(channel, toolbox).serve_forever(first)
             await shell
         finally:
             if proxy is not None:

@@ -1,9 +1,10 @@
 """`GET /runner/v1/assignment`: a warm-pool sandbox's runner learns which environment it serves.
 
 A pool sandbox's runner proves its pool secret and waits (long poll) until `assign` hands it its
-environment. A restarted pool sandbox asks again: its secret is checked in memory when known here,
-otherwise through `assignments` (a store and engine lookup, so only within the lookup throttle), and
-a fresh assignment retires every older token and wakes the old runner's dead long polls.
+environment, with the turn it was taken for when one is announced (`RunnerHub.announce`). A
+restarted pool sandbox asks again: its secret is checked in memory when known here, otherwise
+through `assignments` (a store and engine lookup, so only within the lookup throttle), and a fresh
+assignment retires every older token and wakes the old runner's dead long polls.
 """
 
 from __future__ import annotations
@@ -48,7 +49,11 @@ def assignment_endpoint(
             except (TimeoutError, asyncio.CancelledError):  # not yet, or the channel is closing
                 return Response(status_code=204)
             bound.pending = None  # a later ask (the sandbox restarted) gets a fresh assignment
-            return reply(given)
+            try:  # the turn the slot was taken for, if it follows at once: no `GET /work` for it
+                work = await hub.first_work(environment_id, wait_s)
+            except asyncio.CancelledError:  # the channel is closing: the runner polls for it later
+                work = None
+            return reply(given.model_copy(update={"work": work}))
         if bound.secret is not None and not secrets.compare_digest(secret, bound.secret):
             return error(401, "bad pool secret")  # known here: refused without a lookup
         if assignments is not None and not lookups.allow():

@@ -61,6 +61,27 @@ class WorkQueues:
                 return work
         return None
 
+    async def first(
+        self, environment_id: str, wait_s: float, take: Callable[[WorkItem], bool]
+    ) -> WorkItem | None:
+        """The next turn `take` accepts, for a warm-pool runner's assignment, waiting up to `wait_s`
+        seconds (0: only one queued already); an order to park waits for the runner's first poll."""
+        queue, loop = self._queues[environment_id], asyncio.get_running_loop()
+        deadline = loop.time() + wait_s
+        while True:
+            if queue.empty():
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    return None
+                try:
+                    work = await asyncio.wait_for(queue.get(), remaining)
+                except TimeoutError:
+                    return None
+            else:
+                work = queue.get_nowait()
+            if take(work):
+                return work
+
     def park(self, environment_id: str) -> asyncio.Event:
         """Order the environment's runner to park; the event is set once one of its polls took it."""
         taken = self._parked[environment_id] = asyncio.Event()

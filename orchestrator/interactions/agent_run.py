@@ -215,6 +215,7 @@ class SandboxAgentRunner:
         assert record.environment_id is not None
         recorder.mcp_names = dict(tools.mcp.names)
         await self._channel(tenant, record.environment_id)
+        self.hub.announce(record.environment_id)  # a warm-pool sandbox's assignment carries the turn
         sandbox_id = await self.environments.sandbox(tenant, record.environment_id)  # a no-op if it runs
         egress = self.channels.egress  # its tally of the environment: the turn's egress bytes
         tally = None if egress is None else egress.meter.tally(record.environment_id)
