@@ -256,10 +256,9 @@ class EnvironmentRepository:
         name no tenant. Ids are server-made and unique, so two tenants with one id means something
         is wrong: that gives None, like a missing id. Never expose this through a tenant's API.
         """
-        stmt = select(EnvironmentRow).where(EnvironmentRow.id == id)
-        async with self._db.read() as session:
-            rows = (await session.scalars(stmt)).all()
-            return EnvironmentRecord.model_validate(rows[0]) if len(rows) == 1 else None
+        stmt = select(*_FIELDS).where(_TABLE.c.id == id).limit(2)
+        rows = await self._db.run_read(lambda conn: conn.execute(stmt).mappings().all())
+        return _record(rows[0]) if len(rows) == 1 else None
 
     async def _set(self, tenant: str, id: str, **values: Any) -> None:
         """Set `values` on the environment's row in one statement.
