@@ -48,7 +48,9 @@ class ToolHooks:
     """The hooks of one agent's sandbox: its workspace, its skills and the operator's fail mode."""
 
     workspace: Path
-    skills_root: Path
+    skills: LoadedHooks
+    """The agent's skills' hooks (`agents.skills_mount.SkillsMount.hooks`); the workspace's file is
+    read for every call, since the agent's own work may change it."""
     fail_closed: bool = False
     env: dict[str, str] | None = None
     approved: bool = False
@@ -56,7 +58,7 @@ class ToolHooks:
 
     async def run(self, call: ToolCallPart, tool: Any) -> ToolResult:
         """`tool()` wrapped in the hooks that match `call`: denied, failed closed, or its result."""
-        loaded = await asyncio.to_thread(load_hooks, self.workspace, self.skills_root)
+        loaded = load_hooks(self.workspace, self.skills)  # one small file: a thread hop costs more
         if loaded.errors and self.fail_closed:
             return _refused(f"the hooks cannot be read: {loaded.errors[0]}")
         event: dict[str, Any] = {

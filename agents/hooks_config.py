@@ -23,7 +23,16 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from agents.workspace_conventions import read_regular
 
-__all__ = ["HOOKS_FILE", "Handler", "HookGroup", "HookRule", "HooksError", "LoadedHooks", "load_hooks"]
+__all__ = [
+    "HOOKS_FILE",
+    "Handler",
+    "HookGroup",
+    "HookRule",
+    "HooksError",
+    "LoadedHooks",
+    "load_hooks",
+    "skill_hooks",
+]
 
 HOOKS_FILE = "hooks.json"
 _MAX_FILE = 64 * 1024
@@ -91,19 +100,29 @@ class LoadedHooks(BaseModel):
     errors: list[str] = Field(default_factory=list)
 
 
-def load_hooks(workspace: Path, skills_root: Path) -> LoadedHooks:
-    """The hooks of the agent's skills (in name order), then the workspace's `.agents/hooks.json`."""
+def skill_hooks(skills_root: Path) -> LoadedHooks:
+    """The hooks of the agent's skills under `skills_root`, in name order."""
     loaded = LoadedHooks()
-    sources = [(f"/skills/{p.name}/{HOOKS_FILE}", p, HOOKS_FILE) for p in _skill_dirs(skills_root)]
-    sources.append((f".agents/{HOOKS_FILE}", workspace, f".agents/{HOOKS_FILE}"))
-    for label, base, relative in sources:
-        try:
-            groups = _parse(label, read_regular(base, relative, _MAX_FILE))
-        except HooksError as exc:
-            loaded.errors.append(str(exc))
-            continue
-        loaded.groups.update({f"{label}:{name}": g for name, g in groups.items() if g.enabled})
+    for folder in _skill_dirs(skills_root):
+        _add(loaded, f"/skills/{folder.name}/{HOOKS_FILE}", folder, HOOKS_FILE)
     return loaded
+
+
+def load_hooks(workspace: Path, skills: LoadedHooks) -> LoadedHooks:
+    """The skills' hooks (`skill_hooks`), then the workspace's `.agents/hooks.json`."""
+    loaded = LoadedHooks(groups=dict(skills.groups), errors=list(skills.errors))
+    _add(loaded, f".agents/{HOOKS_FILE}", workspace, f".agents/{HOOKS_FILE}")
+    return loaded
+
+
+def _add(loaded: LoadedHooks, label: str, base: Path, relative: str) -> None:
+    """Add the enabled groups of one hooks file to `loaded`, or why it cannot be used."""
+    try:
+        groups = _parse(label, read_regular(base, relative, _MAX_FILE))
+    except HooksError as exc:
+        loaded.errors.append(str(exc))
+        return
+    loaded.groups.update({f"{label}:{name}": g for name, g in groups.items() if g.enabled})
 
 
 def _skill_dirs(root: Path) -> list[Path]:

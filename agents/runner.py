@@ -34,6 +34,7 @@ from agents.protocol import (
     WorkItem,
 )
 from agents.sandbox_view import step_context
+from agents.skills_mount import SkillsMount
 from agents.tool_calls import Tools, denied_report, run_tool_call
 
 __all__ = ["Runner"]
@@ -75,7 +76,7 @@ class Runner:
         self.channel = channel
         self.tools = tools
         self.workspace = workspace
-        self.skills_root = skills_root
+        self.skills = SkillsMount(skills_root)
 
     async def serve_forever(self, first: WorkItem | None = None) -> None:
         """Pull and run work until the orchestrator closes the channel; `first` (the turn a warm-pool
@@ -129,7 +130,7 @@ class Runner:
     def context(self, work: WorkItem) -> StepContext:
         """What only the sandbox sees: its skill index and workspace listing (the orchestrator
         renders them into the system prompt it builds)."""
-        return step_context(work, self.workspace, self.skills_root)
+        return step_context(work, self.workspace, self.skills)
 
     async def _watch_cancel(self, interaction_id: str, cancelled: asyncio.Event) -> None:
         while not cancelled.is_set():
@@ -207,7 +208,7 @@ class Runner:
         if reason is not None:
             raise _Ending("requires_action", approval=ApprovalRequest(call_id=call.id, reason=reason))
         hooks = ToolHooks(
-            self.workspace, self.skills_root, work.hooks_fail_closed, env=_hook_env(), approved=approved
+            self.workspace, self.skills.hooks(), work.hooks_fail_closed, env=_hook_env(), approved=approved
         )
         try:
             progress.pending.append(await run_tool_call(self.tools, work, call, hooks))

@@ -11,18 +11,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from agents.protocol import SkillBrief, StepContext, WorkItem
-from agents.skills import discover
+from agents.skills_mount import SkillsMount
 from agents.workspace_conventions import read_instructions, workspace_skills
 
 __all__ = ["step_context"]
 
 
-def step_context(work: WorkItem, workspace: Path, skills_root: Path) -> StepContext:
-    """The sandbox's skill index (only when the agent may load skills), the workspace's
-    instructions and its listing."""
+def step_context(work: WorkItem, workspace: Path, mounted: SkillsMount) -> StepContext:
+    """The sandbox's skill index (only when the agent may load skills: `/skills` as `mounted` read
+    it, then the workspace's), the workspace's instructions and its listing."""
     skills = []
     if "load_skill" in work.builtin_tools:
-        skills = discover(skills_root)
+        skills = list(mounted.skills())
         skills += workspace_skills(workspace, taken={skill.name for skill in skills})
     return StepContext(
         skills=[SkillBrief(name=skill.name, description=skill.description) for skill in skills[:256]],

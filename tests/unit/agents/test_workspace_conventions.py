@@ -10,6 +10,7 @@ import pytest
 
 from agents.protocol import WorkItem
 from agents.sandbox_view import step_context
+from agents.skills_mount import SkillsMount
 from agents.tools.args import LoadSkillArgs
 from agents.tools.results import ToolError
 from agents.tools.skill import SkillLoader
@@ -86,11 +87,17 @@ def test_the_step_context_lists_bundled_then_workspace_skills(workspace: Path, t
     _skill(workspace / ".agents" / "skills", "x")
     (workspace / "AGENTS.md").write_text("Rules.")
     work = WorkItem(interaction_id="i1", builtin_tools=["load_skill"])
-    seen = step_context(work, workspace, bundled)
+    mounted = SkillsMount(bundled)
+    seen = step_context(work, workspace, mounted)
     assert [s.name for s in seen.skills] == ["web-research", "x"]
     assert seen.instructions == "### AGENTS.md\nRules."
-    without = step_context(WorkItem(interaction_id="i1", builtin_tools=[]), workspace, bundled)
+    without = step_context(WorkItem(interaction_id="i1", builtin_tools=[]), workspace, mounted)
     assert without.skills == [] and without.instructions == "### AGENTS.md\nRules."
+
+    _skill(workspace / ".agents" / "skills", "y")  # the agent's work adds one: the next turn shows it
+    _skill(bundled, "zz-late")  # /skills never changes once the runner serves its environment
+    again = step_context(work, workspace, mounted)
+    assert [s.name for s in again.skills] == ["web-research", "x", "y"], "/skills read once, the rest again"
 
 
 def test_load_skill_loads_a_workspace_skill_but_not_through_a_link(workspace: Path, tmp_path: Path) -> None:
