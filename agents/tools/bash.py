@@ -8,11 +8,13 @@ end of its output. Job control (`set -m`) gives every command its own process gr
 can kill what the call started without killing the shell, and a USR1 trap makes the sourced script
 `return` at once, even from a loop of builtins.
 
-What wraps each call lives in two read-only functions defined once when the shell starts, so a
-call writes one short line: bash reads a pipe one byte at a time (one system call each, about
-25 µs under gVisor). Under gVisor every path a command opens costs far more than a call on an open
-descriptor (~1 ms for `/dev/null`), so no call opens one: the job notices go to a closed stdout,
-the script's input is the shell's own, and the trap stays set between calls.
+What wraps each call lives in two read-only functions defined once when the shell starts, and the
+call's script is always the same file, named by a read-only variable, so a call writes one line of
+19 bytes: bash reads a pipe one byte at a time (one system call each, about 50 µs under gVisor, so
+the 70-byte line before cost ~2.5 ms more per call). Under gVisor every path a command opens costs
+far more than a call on an open descriptor (~1 ms for `/dev/null`), so no call opens one: the job
+notices go to a closed stdout, the script's input is the shell's own, and the trap stays set between
+calls.
 """
 
 from __future__ import annotations
@@ -47,31 +49,37 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _READ_AT_START = frozenset({"BASH_ENV", "ENV", "SHELLOPTS", "BASHOPTS", "POSIXLY_CORRECT", "IFS", "PS4"})
 """Variables bash reads when it starts (or holds itself), so an `export` later is not the same."""
 _OWN = frozenset({"UID", "EUID", "PPID", "PWD", "OLDPWD", "SHLVL"})
-_PRE, _POST = "__warren_pre", "__warren_post"
-"""The functions around each sourced script (`_wrappers`)."""
+_PRE, _POST, _SCRIPT = "__wb", "__we", "__wc"
+"""The functions before and after each sourced script, and the variable naming it (`_wrappers`):
+short, since the shell reads every byte of `_CALL` with its own system call."""
+_CALL = f'{_PRE};. "${_SCRIPT}";{_POST}\n'.encode()
+"""What the shell reads for each call, 19 bytes; the script is sourced at the top level, so
+`declare` and `local` act in it as in a script."""
 
 
-def _wrappers(token: str, commands_fd: int) -> bytes:
+def _wrappers(token: str, commands_fd: int, script: Path) -> bytes:
     """The command pipe's inherited descriptor closed (bash reads it through its own), job control
-    on, and the two functions around each call, defined once per shell (read-only).
+    on, the call's script path and the two functions around each call, defined once per shell
+    (read-only).
 
     `_PRE` drops job notices and sets the USR1 trap; `_POST` drops notices again and prints the
-    sentinel with the script's status. `jobs` before and after: job control's notices ("[1]+
-    Terminated ...") about background jobs that ended, often ones a timeout stopped, would otherwise
-    land in some later output; they go to a closed stdout, which costs no open. The trap returns from
-    whatever runs (the sourced script, or a function it called) unless that is `_POST`, so a signal
-    that comes late cannot skip the sentinel; one that comes while the shell is idle makes a
-    `return` that fails with its error to a closed stderr, so nothing lands in the next call's
-    output. `_PRE` sets it again each call, since the code may have changed it.
+    sentinel with the script's status (`$?` as it starts). `jobs` before and after: job control's
+    notices ("[1]+ Terminated ...") about background jobs that ended, often ones a timeout stopped,
+    would otherwise land in some later output; they go to a closed stdout, which costs no open. The
+    trap returns from whatever runs (the sourced script, or a function it called) unless that is
+    `_POST`, so a signal that comes late cannot skip the sentinel; one that comes while the shell is
+    idle makes a `return` that fails with its error to a closed stderr, so nothing lands in the next
+    call's output. `_PRE` sets it again each call, since the code may have changed it.
     """
     trap = f"[[ ${{FUNCNAME[0]-}} == {_POST} ]] || return {_TIMEOUT_STATUS} 2>&-"
     return (
         f"exec {commands_fd}<&-\n"
         "set -m\n"
         f"{_PRE}() {{ builtin jobs >&- 2>&-; trap {shlex.quote(trap)} USR1; }}\n"
-        f"{_POST}() {{ builtin jobs >&- 2>&-; "
-        f'builtin printf \'\\n%s %d %s\\n\' {token} "$1" "$PWD"; }}\n'
+        f"{_POST}() {{ builtin local s=$?; builtin jobs >&- 2>&-; "
+        f'builtin printf \'\\n%s %d %s\\n\' {token} "$s" "$PWD"; }}\n'
         f"readonly -f {_PRE} {_POST}\n"
+        f"readonly {_SCRIPT}={shlex.quote(str(script))}\n"
     ).encode()
 
 
@@ -154,7 +162,7 @@ class BashSession:
         if self._commands is not None:
             self._commands.close()
         self._commands = commands
-        await commands.send(_wrappers(self._token.decode(), commands.read_fd))
+        await commands.send(_wrappers(self._token.decode(), commands.read_fd, self._tmp / "call.sh"))
         self._proc = proc
         self._stale = False
         self._children = set()  # a new shell has started nothing yet
@@ -203,19 +211,17 @@ class BashSession:
 
     async def _run(self, proc: asyncio.subprocess.Process, code: str, timeout_s: float) -> ToolResult:
         assert self._commands is not None and self._tmp is not None
-        self._calls += 1
-        script = self._tmp / f"call-{self._calls}.sh"
+        script = self._tmp / "call.sh"  # read whole by `.`: the next call may overwrite it
         script.write_text(code if code.endswith("\n") else code + "\n", encoding="utf-8")
         known, self._children = self._children, None
         self._started_pids = known if known is not None else {child.pid for child in children(proc.pid)}
         self._interrupted = False
         self._running = True
-        line = f"{_PRE}; . {shlex.quote(str(script))}; {_POST} $?\n".encode()
         collector = OutputCollector(self._limit)
         notes: list[str] = []
         status: int | None = None
         try:
-            await self._commands.send(line)
+            await self._commands.send(_CALL)
             try:
                 status = await self._read(proc, collector, timeout_s)
             except _Timeout:
@@ -229,7 +235,6 @@ class BashSession:
             raise
         finally:
             self._running = False
-            script.unlink(missing_ok=True)
         if status is not None:  # between calls the shell starts nothing: list what this one left
             asyncio.get_running_loop().call_soon(self._note_children, proc)  # while the result travels
         for sourced in self._read_later:  # the shell has read past them

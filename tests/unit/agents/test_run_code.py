@@ -146,10 +146,13 @@ async def test_bash_script_runs_at_the_top_level(toolbox: Toolbox) -> None:
 
 
 async def test_bash_wrappers_cannot_be_replaced(toolbox: Toolbox) -> None:
-    """Code cannot redefine or drop the functions that print each call's end marker."""
-    code = "__warren_post() { :; }; unset -f __warren_post; echo still"
+    """Code cannot redefine or drop the functions that print each call's end marker, nor point the
+    variable naming each call's script elsewhere."""
+    code = "__we() { :; }; unset -f __we; echo still"
     result = await toolbox.call("run_code", {"language": "bash", "code": code, "timeout_s": 5})
     assert "readonly function" in result.output and "still" in result.output and result.exit_code == 0
+    moved = await toolbox.call("run_code", {"language": "bash", "code": "__wc=/tmp/x.sh", "timeout_s": 5})
+    assert "readonly variable" in moved.output
     assert (await toolbox.call("run_code", {"language": "bash", "code": "echo next"})).output == "next"
 
 
