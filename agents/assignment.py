@@ -37,6 +37,7 @@ async def take_assignment(
     The warm-up runs no tenant's code and sees no tenant's data: nothing is assigned yet.
     """
     await toolbox.warm()
+    _startup_files(os.environ.get("BASH_ENV"))
     assignment = await wait_for_assignment(socket_path, secret)
     os.environ.update(assignment.env)
     await toolbox.adopt_environment()
@@ -71,8 +72,23 @@ async def wait_for_assignment(socket_path: str, secret: str) -> Assignment:
         await http.close()
 
 
+def _startup_files(path: str | None) -> None:
+    """Make login and interactive shells (`warren attach`) read `path` (`~/.profile`, `~/.bashrc`),
+    and `path` exist, empty until the assignment: written while the slot waits, so the hand-over
+    writes one file (under gVisor each file written costs ~1 ms)."""
+    if not path:
+        return
+    target = Path(path)
+    if not target.exists():
+        target.write_text("")
+    for startup in (target.parent / ".profile", target.parent / ".bashrc"):
+        if not startup.exists():
+            startup.write_text(f". {shlex.quote(path)}\n")
+
+
 def _export(env: dict[str, str], path: str | None) -> None:
-    """Write `env` where the pool sandbox's shells read it (`BASH_ENV`; login shells via `~/.profile`).
+    """Write `env` where the pool sandbox's shells read it (`BASH_ENV`; login shells via
+    `_startup_files`).
 
     The container's own variables were fixed before its environment existed, so `docker exec bash`
     (files, `warren attach`) learns them here. No credential is ever among them.
@@ -80,8 +96,4 @@ def _export(env: dict[str, str], path: str | None) -> None:
     if not path:
         return
     lines = [f"export {k}={shlex.quote(v)}" for k, v in env.items() if re.fullmatch(r"[A-Za-z_]\w*", k)]
-    target = Path(path)
-    target.write_text("\n".join(lines) + "\n")
-    for startup in (target.parent / ".profile", target.parent / ".bashrc"):
-        if not startup.exists():
-            startup.write_text(f". {shlex.quote(path)}\n")
+    Path(path).write_text("\n".join(lines) + "\n")
