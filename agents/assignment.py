@@ -22,23 +22,29 @@ from agents.uds_http import ChannelTransportError, UnixHttp
 
 if TYPE_CHECKING:
     from agents.channel import Channel
+    from agents.skills_mount import SkillsMount
     from agents.tools import Toolbox
 
 __all__ = ["take_assignment", "wait_for_assignment"]
 
 
 async def take_assignment(
-    socket_path: str, secret: str, channel: Channel, toolbox: Toolbox
+    socket_path: str, secret: str, channel: Channel, toolbox: Toolbox, skills: SkillsMount
 ) -> WorkItem | None:
-    """Warm the toolbox, wait for this pool sandbox's environment, then take it on: its variables
-    in this process and the toolbox's sessions, its runner token on `channel`. Returns the turn the
-    assignment carried, if any, for the runner to run before it polls for work.
+    """Warm the toolbox and read `/skills`, wait for this pool sandbox's environment, then take it
+    on: its variables in this process and the toolbox's sessions, its runner token on `channel`, its
+    own skills if the hand-over selected some. Returns the turn the assignment carried, if any, for
+    the runner to run before it polls for work.
 
     The warm-up runs no tenant's code and sees no tenant's data: nothing is assigned yet.
     """
     await toolbox.warm()
+    skills.skills()  # the bundled skills every slot shows until a selection replaces them
+    skills.hooks()
     _startup_files(os.environ.get("BASH_ENV"))
     assignment = await wait_for_assignment(socket_path, secret)
+    if assignment.skills_changed:
+        skills.forget()
     os.environ.update(assignment.env)
     await toolbox.adopt_environment()
     await channel.use_token(assignment.token or secret)

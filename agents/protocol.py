@@ -364,6 +364,9 @@ class Assignment(_Model):
     token: str | None = None
     """The environment's runner token, for a slot's first assignment (kept in the runner's memory,
     never in its environment); None keeps the token the runner claimed."""
+    skills_changed: bool = False
+    """`/skills` was filled with the environment's own selection at the hand-over: what the runner
+    read of it while it waited is stale (otherwise it shows the bundled skills it showed then)."""
     work: WorkItem | None = None
     """The turn the slot was taken for, when it was queued within a moment of the hand-over: the
     runner runs it before its first `GET /work` (one round trip through the sandbox fewer on a warm

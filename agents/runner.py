@@ -71,12 +71,12 @@ class Runner:
         channel: Channel,
         tools: Tools,
         workspace: Path = Path("/workspace"),
-        skills_root: Path = Path("/skills"),
+        skills: SkillsMount | None = None,
     ) -> None:
         self.channel = channel
         self.tools = tools
         self.workspace = workspace
-        self.skills = SkillsMount(skills_root)
+        self.skills = skills or SkillsMount(Path("/skills"))
 
     async def serve_forever(self, first: WorkItem | None = None) -> None:
         """Pull and run work until the orchestrator closes the channel; `first` (the turn a warm-pool

@@ -1,10 +1,12 @@
 """What `/skills` holds, read once per runner: the agent's skill index and its skills' hooks.
 
 The orchestrator fills `/skills` (a read-only mount) before the runner gets its environment (a cold
-sandbox's start, a warm-pool slot's assignment) and does not change it while that runner serves
-it. Reading it again for every turn's skill index and every tool call's hooks found the same files
-at a cost of ~4 ms and ~2 ms under gVisor, where each file operation is a round trip to the gofer.
-The workspace's own skills and hooks file change with the agent's work and are read every time.
+sandbox's start, a warm-pool slot's assignment) and does not change it while that runner serves it.
+A warm-pool runner reads it while it waits (the bundled skills every slot starts with) and forgets
+what it read when its assignment says the hand-over selected other skills. Reading it again for
+every turn's skill index and every tool call's hooks found the same files at a cost of ~4 ms and ~2
+ms under gVisor, where each file operation is a round trip to the gofer. The workspace's own skills
+and hooks file change with the agent's work and are read every time.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ __all__ = ["SkillsMount"]
 
 
 class SkillsMount:
-    """`/skills` (or `root`), read on first use: only once the runner has its environment."""
+    """`/skills` (or `root`), read on first use."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -30,6 +32,10 @@ class SkillsMount:
         if self._skills is None:
             self._skills = tuple(discover(self.root))
         return self._skills
+
+    def forget(self) -> None:
+        """`/skills` changed (a warm-pool hand-over selected the environment's skills): read it again."""
+        self._skills, self._hooks = None, None
 
     def hooks(self) -> LoadedHooks:
         """The skills' hooks (`agents.hooks_config.skill_hooks`); callers copy before adding to them."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from pathlib import Path
 
 from agents.channel import Channel, ChannelClosedError, claim
 from agents.protocol import EGRESS_SOCKET_ENV, FORWARDER_PORT, POOLED_ENV, SOCKET_ENV, SOCKET_PATH, TOKEN_ENV
@@ -36,6 +37,7 @@ def main() -> None:
     _not_dumpable()  # before any secret enters this process
     os.environ.pop(TOKEN_ENV, None)  # an older orchestrator's variable: no tool may inherit it
     from agents.runner import Runner
+    from agents.skills_mount import SkillsMount
     from agents.tools import Toolbox  # the toolbox pulls in Playwright: only in the sandbox
 
     socket_path = os.environ.get(SOCKET_ENV, SOCKET_PATH)
@@ -51,16 +53,16 @@ def main() -> None:
         channel = Channel(socket_path, token)
         toolbox = Toolbox(frames=channel.frame)  # the browser's page, while someone watches
         channel.on_watched = toolbox.watch
-        first = None
+        skills, first = SkillsMount(Path("/skills")), None
         if os.environ.get(POOLED_ENV):  # a warm-pool sandbox: warm up, then wait for an environment
-            first = await take_assignment(socket_path, token, channel, toolbox)
+            first = await take_assignment(socket_path, token, channel, toolbox, skills)
         del token
         egress = os.environ.get(EGRESS_SOCKET_ENV)
         port = int(os.environ.get(forwarder.PORT_ENV, FORWARDER_PORT))
         proxy = await forwarder.serve(egress, port) if egress else None  # allowlist: the only way out
         try:
             shell = asyncio.create_task(toolbox.prestart())  # overlaps the first model turn
-            await Runner(channel, toolbox).serve_forever(first)
+            await Runner(channel, toolbox, skills=skills).serve_forever(first)
             await shell
         finally:
             if proxy is not None:

@@ -319,7 +319,8 @@ class WarmPool:
         try:
             token = await store.environments.hand_over(record.tenant, record.id, slot.sandbox_id)
             self._unclaimed.discard(slot.sandbox_id)  # the row claims it now
-            if skills.bundled is not None or skills.uploaded:
+            selected = skills.bundled is not None or bool(skills.uploaded)
+            if selected:
                 await asyncio.to_thread(select_skills, self.skills, slot.skills, skills)
             if workspace_tar is not None:
                 await self.site.backend.put_archive(slot.sandbox_id, "/workspace", workspace_tar)
@@ -327,7 +328,8 @@ class WarmPool:
             async def check(token: str) -> bool:
                 return await store.environments.check_runner_token(record.tenant, record.id, token)
 
-            await self.channels.assign(record.id, check, Assignment(env=env, token=token))
+            assignment = Assignment(env=env, token=token, skills_changed=selected)
+            await self.channels.assign(record.id, check, assignment)
         except BaseException:
             await self._destroy(slot)
             with contextlib.suppress(Exception):

@@ -9,6 +9,7 @@ restarted server keeps assigned pool sandboxes and reaps the unassigned ones a d
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -55,14 +56,16 @@ async def store_label(docker_client: docker.DockerClient) -> AsyncIterator[dict[
             volume.remove(force=True)
 
 
-async def ask(server: Server, env_id: str | dict[str, Any], command: str, tmp: Path) -> dict[str, Any]:
-    """One agent interaction that runs `command` with bash in the environment; returns it done."""
+async def ask(
+    server: Server, env_id: str | dict[str, Any], command: str, tmp: Path, agent: str = "default"
+) -> dict[str, Any]:
+    """One interaction of `agent` that runs `command` with bash in the environment; returns it done."""
     script = tmp / f"s{abs(hash(command))}.yaml"
     script.write_text(SCRIPT % command.replace('"', '\\"'))
     done = await server.client.post(
         f"{V}/interactions",
         json={
-            "agent": "default",
+            "agent": agent,
             "agent_config": {"type": "antigravity", "model": f"scripted:{script.stem}"},
             "input": "go",
             "environment": env_id,
@@ -229,3 +232,35 @@ async def test_a_taken_slot_is_replaced_later_unless_the_pool_is_empty(
         await wait_for(lambda: pool.ready == 2, "the empty pool to refill at once", timeout_s=60)
         for env_id in (first, second):
             assert (await server.client.delete(f"{V}/environments/{env_id}")).status_code == 200
+
+
+GUARD = "---\nname: guard\ndescription: Refuses every command.\n---\nNo commands here.\n"
+DENY = {
+    "g": {
+        "pre_tool_execution": [
+            {
+                "matcher": "^run_code$",
+                "hooks": [{"command": 'echo \'{"decision": "deny", "reason": "guarded"}\''}],
+            }
+        ]
+    }
+}
+
+
+async def test_a_slot_given_an_agents_own_skills_forgets_the_bundled_ones_it_read_while_waiting(
+    start: Any, docker_client: docker.DockerClient, store_label: dict[str, str], tmp_path: Path
+) -> None:
+    """A pool runner reads `/skills` (the bundled skills) while it waits; a hand-over that selects
+    the agent's own skills says so, and the first call already obeys the selected skill's hook."""
+    async with start(pool_size=1, idle_stop_s=0, scripts_dir=tmp_path) as server:
+        store_label.update(server.environments.labels)
+        pool = pool_of(server)
+        await wait_for(lambda: pool.ready == 1, "the pool to fill", timeout_s=60)
+        waiting = pooled(docker_client, server)
+        skill = {"name": "guard", "files": {"SKILL.md": GUARD, "hooks.json": json.dumps(DENY)}}
+        made = await server.client.post(f"{V}/agents", json={"id": "guarded", "skills": [skill]})
+        assert made.status_code == 200, made.text
+        body = await ask(server, {"type": "remote"}, "echo ran", tmp_path, agent="guarded")
+        assert body["environment_id"] in waiting.values(), "it took the waiting slot"
+        assert "denied by hook /skills/guard/hooks.json:g: guarded" in said(body), said(body)
+        assert (await server.client.delete(f"{V}/environments/{body['environment_id']}")).status_code == 200

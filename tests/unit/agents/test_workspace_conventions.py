@@ -98,6 +98,13 @@ def test_the_step_context_lists_bundled_then_workspace_skills(workspace: Path, t
     _skill(bundled, "zz-late")  # /skills never changes once the runner serves its environment
     again = step_context(work, workspace, mounted)
     assert [s.name for s in again.skills] == ["web-research", "x", "y"], "/skills read once, the rest again"
+    mounted.forget()  # a warm-pool hand-over selected the environment's own skills
+    assert [s.name for s in step_context(work, workspace, mounted).skills] == [
+        "web-research",
+        "zz-late",
+        "x",
+        "y",
+    ]
 
 
 def test_load_skill_loads_a_workspace_skill_but_not_through_a_link(workspace: Path, tmp_path: Path) -> None:
