@@ -1,4 +1,4 @@
-"""The agent loop that runs inside each sandbox (`python -m agents.runner`, started by `agents.startup`).
+"""The agent loop that runs inside each sandbox (started by `agents.startup`).
 
 It pulls a turn of work from the orchestrator, then loops: ask the model (through the
 orchestrator's gateway; no model key ever enters the sandbox), run each built-in tool call here,
@@ -223,9 +223,3 @@ class Runner:
 def _hook_env() -> dict[str, str]:
     """A command hook's environment: the runner's, without its channel token."""
     return {name: value for name, value in os.environ.items() if name != TOKEN_ENV}
-
-
-if __name__ == "__main__":
-    from agents.startup import main
-
-    main()

@@ -72,7 +72,7 @@ for proc in glob.glob("/proc/[0-9]*"):
         argv = open(proc + "/cmdline", "rb").read().split(b"\0")
     except OSError:
         continue
-    if b"python" not in argv[0] or b"agents.runner" not in argv or proc.rsplit("/", 1)[1] in me:
+    if b"python" not in argv[0] or b"agents.boot" not in argv or proc.rsplit("/", 1)[1] in me:
         continue  # the runner itself (not tini, its parent, which holds no secret)
     try:
         open(proc + "/environ", "rb").read()
