@@ -29,8 +29,15 @@ __all__ = ["RUNNER_BUNDLE", "START_PATH", "BundleFinder", "build", "install"]
 RUNNER_BUNDLE = "/opt/warren/runner-modules.bin"
 """Where the image keeps the bundle: beside the package, on the read-only root filesystem."""
 
-START_PATH = ("agents.startup", "agents.runner", "agents.tools", "agents.forwarder", "agents.assignment")
-"""What `agents.startup.main` imports before the first turn runs."""
+START_PATH = (
+    "agents.startup",
+    "ctypes",
+    "agents.runner",
+    "agents.tools",
+    "agents.forwarder",
+    "agents.assignment",
+)
+"""What `agents.startup.main` imports before the first turn runs (`ctypes`: its `prctl`)."""
 
 _Entry = tuple[bytes, "list[str] | None", str]
 """A module's marshalled code, its package search path (None for a plain module), its file."""
