@@ -1,17 +1,21 @@
-"""The runner's entry in the sandbox (`python -P -m agents.boot`): serve the start path's modules
+"""The runner's entry in the sandbox (`python -P -S -m agents.boot`): serve the start path's modules
 from the image's bundle (`agents.bundle`), then start the runner (`agents.startup`).
 
-The image build runs `python -P -m agents.boot --build-bundle PATH`, which prepares the process the
-same way and writes the bundle instead of starting: the bundle holds what this start imports.
-Outside an image built with the bundle, nothing is served from it and the runner starts as before.
+The image build runs `python -P -S -m agents.boot --build-bundle PATH`, which prepares the process
+the same way (`prepare`) and writes the bundle instead of starting: the bundle holds what this start
+imports. Outside an image built with the bundle, nothing is served from it and the runner starts as
+before.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from types import ModuleType
 
-__all__ = ["without_pydantic_plugins"]
+from agents.bundle import RUNNER_BUNDLE, BundleFinder, build, install
+
+__all__ = ["prepare", "without_pydantic_plugins"]
 
 _PLUGIN_LOADER = "pydantic.plugin._loader"
 
@@ -31,17 +35,41 @@ def without_pydantic_plugins() -> None:
     sys.modules.setdefault(_PLUGIN_LOADER, loader)
 
 
-if __name__ == "__main__":
-    from agents import bundle
-
-    if sys.argv[1:2] == ["--build-bundle"] and len(sys.argv) == 3:
-        without_pydantic_plugins()
-        print(f"{bundle.build(sys.argv[2])} modules in {sys.argv[2]}")
-    elif len(sys.argv) > 1:
-        raise SystemExit("usage: python -P -m agents.boot [--build-bundle PATH]")
+def _with_site_packages() -> None:
+    """Under `-S` (no `site`: its folder listings and `.pth` files cost ~60 ms of a fresh gVisor
+    sandbox) the virtual environment's packages are put on the path here, which is all the runner
+    needs of `site`; outside a virtual environment `site` runs after all."""
+    if not sys.flags.no_site:
+        return
+    venv = os.path.dirname(os.path.dirname(sys.executable))
+    version = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    packages = os.path.join(venv, "lib", version, "site-packages")
+    if os.path.isfile(os.path.join(venv, "pyvenv.cfg")) and os.path.isdir(packages):
+        if packages not in sys.path:
+            sys.path.append(packages)
     else:
-        bundle.install()
-        without_pydantic_plugins()
+        import site
+
+        site.main()
+
+
+def prepare(bundle: str | None = RUNNER_BUNDLE) -> BundleFinder | None:
+    """The process as the runner's start needs it: the packages on the path, `bundle` (None: none)
+    serving the start path, pydantic's plugin search left out."""
+    _with_site_packages()
+    finder = install(bundle) if bundle is not None else None
+    without_pydantic_plugins()
+    return finder
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--build-bundle"] and len(sys.argv) == 3:
+        prepare(None)  # the same start, with no bundle to read
+        print(f"{build(sys.argv[2])} modules in {sys.argv[2]}")
+    elif len(sys.argv) > 1:
+        raise SystemExit("usage: python -P -S -m agents.boot [--build-bundle PATH]")
+    else:
+        prepare()
         from agents.startup import main  # after the bundle is installed, so it serves the start path
 
         main()

@@ -4,7 +4,7 @@ Under gVisor every import pays its file operations through the gofer (a director
 entry, then `stat`, `open`, `read`, `close` of the module's bytecode): about 2 ms a module on these
 machines, most of a cold runner's start. The image build imports the runner's start path once and
 writes every pure-Python module it loaded, compiled, to `RUNNER_BUNDLE`
-(`python -P -m agents.boot --build-bundle PATH`); the runner's entry (`agents.boot`) reads that file with one
+(`python -P -S -m agents.boot --build-bundle PATH`); the runner's entry (`agents.boot`) reads it with one
 `read` and serves those modules from memory. Each module's `__file__` and code names its real file,
 so tracebacks, `inspect` and package resources work as before; a package keeps its directory as its
 search path, so what the bundle lacks (extension modules, anything imported later) loads from disk

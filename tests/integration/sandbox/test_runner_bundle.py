@@ -11,6 +11,7 @@ import json
 
 import pytest
 
+from orchestrator.interactions.runner_sandbox import RUNNER_COMMAND
 from orchestrator.sandbox import DockerBackend, ExecRequest
 from tests.conftest import SandboxFactory
 
@@ -18,11 +19,10 @@ pytestmark = pytest.mark.integration
 
 _CHECK = """
 import importlib, sys
-from agents.boot import without_pydantic_plugins
-from agents.bundle import START_PATH, BundleFinder, install
+from agents.boot import prepare
+from agents.bundle import START_PATH, BundleFinder
 before = set(sys.modules)
-finder = install()
-without_pydantic_plugins()
+finder = prepare()
 for root in START_PATH:
     importlib.import_module(root)
 from_disk = []
@@ -39,7 +39,8 @@ async def test_the_runner_start_path_is_served_from_the_image_bundle(
     backend: DockerBackend, sandbox_factory: SandboxFactory, sandbox_runtime: str
 ) -> None:
     info = await sandbox_factory()
-    check = ExecRequest(sandbox_id=info.id, cmd=("python", "-P", "-c", _CHECK), timeout_s=60)
+    flags = RUNNER_COMMAND[1:-2]  # the runner's own interpreter flags: -P -S
+    check = ExecRequest(sandbox_id=info.id, cmd=("python", *flags, "-c", _CHECK), timeout_s=60)
     result = await backend.exec(check)
     assert result.exit_code == 0, f"{sandbox_runtime}: {result.stderr.decode()}"
     assert json.loads(result.stdout) == {"installed": True, "left": 0, "from_disk": []}

@@ -15,13 +15,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+from orchestrator.interactions.runner_sandbox import RUNNER_COMMAND
+
 REPO = Path(__file__).resolve().parents[3]
 
 
-def _python(code: str, *path: Path) -> str:
+def _python(code: str, *path: Path, flags: tuple[str, ...] = ("-P",)) -> str:
     """Run `code` in a fresh interpreter with the repository (and `path`) importable; its stdout."""
     done = subprocess.run(
-        [sys.executable, "-P", "-c", code],
+        [sys.executable, *flags, "-c", code],
         env={**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), *map(str, path)])},
         capture_output=True,
         text=True,
@@ -100,7 +102,7 @@ def test_the_start_path_bundle_covers_every_module_the_start_path_imports(tmp_pa
     writes (`--build-bundle`), and pydantic's plugin search (`importlib.metadata`) is never loaded."""
     bundle = tmp_path / "runner-modules.bin"
     subprocess.run(
-        [sys.executable, "-P", "-m", "agents.boot", "--build-bundle", str(bundle)],
+        [sys.executable, *RUNNER_COMMAND[1:], "--build-bundle", str(bundle)],
         env={**os.environ, "PYTHONPATH": str(REPO)},
         capture_output=True,
         timeout=120,
@@ -109,11 +111,10 @@ def test_the_start_path_bundle_covers_every_module_the_start_path_imports(tmp_pa
     report = _python(
         f"""
 import importlib, sys
-from agents.boot import without_pydantic_plugins
-from agents.bundle import START_PATH, BundleFinder, install
+from agents.boot import prepare
+from agents.bundle import START_PATH, BundleFinder
 before = set(sys.modules)
-finder = install({str(bundle)!r})
-without_pydantic_plugins()
+finder = prepare({str(bundle)!r})
 served = 0
 for root in START_PATH:
     importlib.import_module(root)
@@ -133,7 +134,8 @@ print(json.dumps({{
     "served": served, "from_disk": from_disk, "left": len(finder),
     "searched": plugins_searched, "schema": "properties" in WorkItem.model_json_schema(),
 }}))
-"""
+""",
+        flags=RUNNER_COMMAND[1:-2],  # the runner's own interpreter flags: -P -S
     )
     result = json.loads(report)
     assert result["from_disk"] == [] and result["left"] == 0
