@@ -1,4 +1,4 @@
-"""The runner process's start inside the sandbox (`python -P -m agents.boot` lands here): harden the
+"""The runner process's start inside the sandbox (`python -P -S -m agents.boot` lands here): harden the
 process, claim the credential, wait for a warm-pool assignment, start the egress forwarder, then hand
 the channel and the toolbox to the loop.
 
