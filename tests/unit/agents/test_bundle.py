@@ -141,3 +141,18 @@ print(json.dumps({{
     assert result["from_disk"] == [] and result["left"] == 0
     assert result["served"] > 150  # pydantic, asyncio and the runner's own modules
     assert not result["searched"] and result["schema"]  # models still build and validate
+
+
+def test_without_a_virtual_environment_the_runner_runs_site_after_all() -> None:
+    """`-S` skips `site`; `prepare` puts a virtual environment's packages on the path itself, and in
+    an interpreter that is not one (its base interpreter here) it runs `site` instead."""
+    code = "import sys; from agents.boot import prepare; prepare(None); print(sys.path[-1])"
+    done = subprocess.run(
+        [sys._base_executable, "-P", "-S", "-c", code],  # type: ignore[attr-defined]
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert done.stdout.strip().endswith("-packages")  # what `site` adds: site- or dist-packages
