@@ -14,6 +14,9 @@ whose sandbox starts with the runner, answers, and then idles (no browser, no ke
                 = usage - total_inactive_file (what `docker stats` shows). Also the host's
                 MemAvailable drop and the server's RSS growth per session, and the containerd shim
                 each sandbox costs outside its cgroup.
+  cpu           host CPU each idle sandbox uses, from its cgroup's cpuacct.usage over --cpu-window-s
+                (default 10) before the idle latency is taken (the sentry's and the gofer's work
+                included under gVisor), and the share of the machine all of them use together
   api_latency   --requests sequential `GET /v1beta/interactions/<id>` and `scripted:echo` creates
                 (model form, no sandbox), before the sessions exist and while they idle, same run
   breakdown     the processes of one idle sandbox (RSS, PSS and private memory from the host's
@@ -58,6 +61,7 @@ from orchestrator.sandbox.image import build_image
 
 MB = 1 << 20
 CGROUP = Path("/sys/fs/cgroup/memory/docker")
+CPUACCT = Path("/sys/fs/cgroup/cpuacct/docker")
 USED_SCRIPT: dict[str, Any] = {
     "description": "Use the Python kernel and the bash session once each, then answer.",
     "turns": [
@@ -123,6 +127,25 @@ def cgroup_memory(container_id: str) -> dict[str, int]:
         "shmem": int(stat["total_shmem"]),
         "mapped_file": int(stat["total_mapped_file"]),
         "kmem": int(kmem_file.read_text()) if kmem_file.exists() else 0,
+    }
+
+
+async def idle_cpu(container_ids: list[str], window_s: float) -> dict[str, Any]:
+    """Host CPU of each idle sandbox over `window_s`, in ms per second (cgroup v1 cpuacct.usage, ns)."""
+
+    def used() -> dict[str, int]:
+        return {cid: int((CPUACCT / cid / "cpuacct.usage").read_text()) for cid in container_ids}
+
+    first, started = await asyncio.to_thread(used), time.monotonic()
+    await asyncio.sleep(window_s)
+    last, elapsed = await asyncio.to_thread(used), time.monotonic() - started
+    per = [(last[cid] - first[cid]) / 1e6 / elapsed for cid in container_ids]
+    return {
+        "window_s": round(elapsed, 2),
+        "n": len(per),
+        "median_ms_per_s": round(statistics.median(per), 3),
+        "max_ms_per_s": round(max(per), 3),
+        "all_share_of_machine": round(sum(per) / 1000 / (os.cpu_count() or 1), 4),
     }
 
 
@@ -304,6 +327,7 @@ def rows(results: dict[str, Any], ratios: dict[str, float]) -> list[dict[str, An
             "unit": "MB",
             "n": memory["usage"]["n"],
         },
+        *_cpu_row(results),
         latency_row(
             f"API `GET /v1beta/interactions/<id>` with {sessions} idle sessions "
             f"(before them: {before['get_interaction']['p50_ms']} ms, {ratios['get_idle_vs_before']}x)",
@@ -316,6 +340,22 @@ def rows(results: dict[str, Any], ratios: dict[str, float]) -> list[dict[str, An
             idle["create_echo"],
             target_ms=20,
         ),
+    ]
+
+
+def _cpu_row(results: dict[str, Any]) -> list[dict[str, Any]]:
+    cpu = results.get("cpu")
+    if not cpu:
+        return []
+    return [
+        {
+            "figure": f"host CPU per idle sandbox (cgroup cpuacct over {cpu['window_s']} s; median, max in "
+            f"the p95 column): all {cpu['n']} together use {cpu['all_share_of_machine']:.1%} of the machine",
+            "p50": cpu["median_ms_per_s"],
+            "p95": cpu["max_ms_per_s"],
+            "unit": "ms/s",
+            "n": cpu["n"],
+        }
     ]
 
 
@@ -336,7 +376,12 @@ def _paid_row(results: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 async def main(
-    sessions: int, concurrency: int, requests: int, settle_s: float, runtime: str | None = None
+    sessions: int,
+    concurrency: int,
+    requests: int,
+    settle_s: float,
+    runtime: str | None = None,
+    cpu_window_s: float = 10.0,
 ) -> dict[str, Any]:
     client = docker.from_env(version="auto")
     image = (await asyncio.to_thread(build_image, client)).sandbox
@@ -353,6 +398,7 @@ async def main(
                 raise SystemExit(f"no idle session came up: {made}\n{server.log.read_text()[-3000:]}")
             per = [await asyncio.to_thread(cgroup_memory, cid) for cid in containers.values()]
             host_after, rss_after = _meminfo("MemAvailable"), server.rss_bytes()
+            cpu = await idle_cpu(list(containers.values()), cpu_window_s)
             idle = await api_latency(api, requests)
             shims = [
                 await asyncio.to_thread(shim_rss, client.containers.get(cid))
@@ -398,6 +444,7 @@ async def main(
             "server_rss_mb": {"before": _mb(rss_before), "with_sessions": _mb(rss_after)},
             "containerd_shim_rss_mb": _spread([float(s) for s in shims]) if shims else None,
         },
+        "cpu": cpu,
         "api_latency": {"before": before, "idle": idle},
         "breakdown": {
             "idle_session": idle_breakdown,
@@ -435,7 +482,10 @@ if __name__ == "__main__":
     parser.add_argument(
         "--runtime", help="the server's WARREN_RUNTIME (default: its own choice, runsc if registered)"
     )
+    parser.add_argument("--cpu-window-s", type=float, default=10.0, help="how long idle CPU is read")
     args = parser.parse_args()
     exit_on_sigterm()
-    result = asyncio.run(main(args.sessions, args.concurrency, args.requests, args.settle_s, args.runtime))
+    result = asyncio.run(
+        main(args.sessions, args.concurrency, args.requests, args.settle_s, args.runtime, args.cpu_window_s)
+    )
     print(json.dumps(result, indent=2, ensure_ascii=False))

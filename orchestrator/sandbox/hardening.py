@@ -13,7 +13,7 @@ from orchestrator import __version__
 from orchestrator.sandbox.backend import LABEL_PREFIX, SandboxError, SandboxSpec
 from orchestrator.sandbox.runtimes import GVISOR
 
-__all__ = ["GVISOR_HOST_PIDS_BASE", "GVISOR_HOST_PIDS_PER_TASK", "SANDBOX_GID", "SANDBOX_UID"]
+__all__ = ["GVISOR_HOST_PIDS_BASE", "GVISOR_HOST_PIDS_PER_TASK", "SANDBOX_GID", "SANDBOX_INIT", "SANDBOX_UID"]
 __all__ += ["container_kwargs", "warren_labels"]
 
 SANDBOX_UID = 1000
@@ -26,6 +26,12 @@ limit peaked at 17 (64 tasks), 19 (128) and 19.5 (512) per task; at the limit th
 thread and the whole sandbox dies (exit 2), which 12 per task did in 4 of 10 bombs at 64."""
 GVISOR_HOST_PIDS_BASE = 256
 """And for the sentry itself (its gofer and threads), whatever the sandbox runs."""
+SANDBOX_INIT = ("/usr/bin/dumb-init", "--single-child", "--")
+"""Every sandbox's PID 1, from the image: it reaps orphaned processes and passes each signal to the
+command alone, so a stop is prompt. Not the engine's `init` (tini): tini wakes once a second to reap,
+which under gVisor's ptrace platform costs ~1 ms of host CPU a second per idle sandbox (1.19 against
+0.21 ms/s for a sandbox of `sleep`, measured from its cgroup), 20 % of a core for 200 idle sessions;
+dumb-init sleeps in `sigwait` until a signal comes."""
 _ENGINE_SOCKETS = frozenset({"/var/run/docker.sock", "/run/docker.sock", "/run/containerd/containerd.sock"})
 
 
@@ -57,13 +63,13 @@ def container_kwargs(spec: SandboxSpec, image: str, name: str, workspace_volume:
     kwargs: dict[str, Any] = {
         "image": image,
         "name": name,
+        "entrypoint": list(SANDBOX_INIT),
         "command": list(spec.command or ("sleep", "infinity")),
         "user": f"{SANDBOX_UID}:{SANDBOX_GID}",
         "working_dir": WORKSPACE,
         "environment": {**spec.env, "HOME": HOME},
         "labels": warren_labels(spec),
         "detach": True,
-        "init": True,  # tini reaps zombies and forwards signals, so stop is prompt
         "cap_drop": ["ALL"],
         "security_opt": ["no-new-privileges:true"],  # default seccomp stays on: never "unconfined"
         "privileged": False,

@@ -18,7 +18,9 @@ def test_defaults_are_hardened() -> None:
     assert k["user"] == "1000:1000"
     assert k["cap_drop"] == ["ALL"] and "cap_add" not in k
     assert k["security_opt"] == ["no-new-privileges:true"]
-    assert k["privileged"] is False and k["read_only"] is True and k["init"] is True
+    assert k["privileged"] is False and k["read_only"] is True
+    assert k["entrypoint"] == ["/usr/bin/dumb-init", "--single-child", "--"]  # the image's init,
+    assert "init" not in k  # not the engine's tini as well
     assert k["network_mode"] == "none"
     assert k["mem_limit"] == k["memswap_limit"] == "2048m"
     assert k["pids_limit"] == 512 and k["nano_cpus"] == 1_000_000_000
