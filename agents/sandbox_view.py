@@ -8,6 +8,7 @@ system prompt it builds, so the runner never writes prompt text itself.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from agents.protocol import SkillBrief, StepContext, WorkItem
@@ -32,14 +33,35 @@ def step_context(work: WorkItem, workspace: Path, mounted: SkillsMount) -> StepC
 
 
 def _listing(root: Path, limit: int = 200) -> list[str]:
-    """Up to `limit` workspace paths, two levels deep, folders marked with `/`; hidden ones skipped."""
+    """Up to `limit` workspace paths, two levels deep, folders marked with `/`; hidden ones skipped.
+
+    One `scandir` per folder, whose entries know their type: under gVisor each listing and `stat`
+    is a trip to the gofer, and a glob of `*` and `*/*` listed the root twice and stat'ed each entry."""
+    found: list[tuple[tuple[str, ...], bool]] = []
+    for name, is_dir in _entries(root):
+        found.append(((name,), is_dir))
+        if is_dir:
+            found += (((name, inner), inner_dir) for inner, inner_dir in _entries(root / name))
     lines: list[str] = []
-    for path in sorted([*root.glob("*"), *root.glob("*/*")]):
-        relative = path.relative_to(root)
-        if any(part.startswith(".") for part in relative.parts):
-            continue
-        lines.append(str(relative) + ("/" if path.is_dir() else ""))
+    for parts, is_dir in sorted(found):
+        lines.append("/".join(parts) + ("/" if is_dir else ""))
         if len(lines) >= limit:
             lines.append("...")
             break
     return lines
+
+
+def _entries(folder: Path) -> list[tuple[str, bool]]:
+    """The folder's visible entries and whether each is a folder (through symlinks); none if unreadable."""
+    try:
+        with os.scandir(folder) as listing:
+            return [(entry.name, _is_dir(entry)) for entry in listing if not entry.name.startswith(".")]
+    except OSError:
+        return []
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
