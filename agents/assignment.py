@@ -42,40 +42,40 @@ async def take_assignment(
     skills.skills()  # the bundled skills every slot shows until a selection replaces them
     skills.hooks()
     _startup_files(os.environ.get("BASH_ENV"))
-    assignment = await wait_for_assignment(socket_path, secret)
-    if assignment.skills_changed:
-        skills.forget()
-    os.environ.update(assignment.env)
-    await toolbox.adopt_environment()
-    await channel.use_token(assignment.token or secret)
+    http = UnixHttp(socket_path, {"authorization": f"Bearer {secret}"})
+    try:
+        assignment = await wait_for_assignment(http)
+        if assignment.skills_changed:
+            skills.forget()
+        os.environ.update(assignment.env)
+        await toolbox.adopt_environment()
+        await channel.use_token(assignment.token or secret, http)  # the first turn reuses its connection
+    finally:
+        await http.close()
     return assignment.work
 
 
-async def wait_for_assignment(socket_path: str, secret: str) -> Assignment:
-    """Long-poll until this pool sandbox is given an environment; its variables are exported for
-    later shells (never a credential) before this returns."""
-    http = UnixHttp(socket_path, {"authorization": f"Bearer {secret}"})
+async def wait_for_assignment(http: UnixHttp) -> Assignment:
+    """Long-poll on `http` (its headers carry the pool secret) until this pool sandbox is given an
+    environment; its variables are exported for later shells (never a credential) before this returns."""
     delay = 0.05
-    try:
-        while True:
-            try:
-                response = await http.request("GET", f"{PREFIX}/assignment", params={"wait_s": "25"})
-            except ChannelTransportError:  # the orchestrator (re)starting: its socket comes back
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 2.0)
-                continue
-            if response.status == 200:
-                assignment = Assignment.model_validate_json(response.body)
-                assignment.env.pop(TOKEN_ENV, None)  # a credential never goes into the environment
-                _export(assignment.env, os.environ.get("BASH_ENV"))
-                return assignment
-            if response.status >= 500:
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 2.0)
-            elif response.status != 204:
-                raise SystemExit(f"no assignment for this sandbox: {response.status} {response.text}")
-    finally:
-        await http.close()
+    while True:
+        try:
+            response = await http.request("GET", f"{PREFIX}/assignment", params={"wait_s": "25"})
+        except ChannelTransportError:  # the orchestrator (re)starting: its socket comes back
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 2.0)
+            continue
+        if response.status == 200:
+            assignment = Assignment.model_validate_json(response.body)
+            assignment.env.pop(TOKEN_ENV, None)  # a credential never goes into the environment
+            _export(assignment.env, os.environ.get("BASH_ENV"))
+            return assignment
+        if response.status >= 500:
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 2.0)
+        elif response.status != 204:
+            raise SystemExit(f"no assignment for this sandbox: {response.status} {response.text}")
 
 
 def _startup_files(path: str | None) -> None:

@@ -108,10 +108,11 @@ class Channel:
         finally:
             self._parked = False
 
-    async def use_token(self, token: str) -> None:
-        """Send `token` from now on (a warm-pool runner's environment token replaces its pool secret)."""
+    async def use_token(self, token: str, connections: UnixHttp | None = None) -> None:
+        """Send `token` from now on (a warm-pool runner's environment token replaces its pool secret),
+        over the idle connections of `connections` (the assignment's long poll) when given."""
         await self._http.close()
-        self._http = UnixHttp(self._socket_path, self._headers(token))
+        self._http = (connections or self._http).reheaded(self._headers(token))
 
     @staticmethod
     def _headers(token: str) -> dict[str, str]:

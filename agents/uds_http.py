@@ -104,6 +104,13 @@ class UnixHttp:
         except (OSError, TimeoutError) as exc:
             raise ChannelTransportError(f"cannot connect to {self.path}: {exc}") from exc
 
+    def reheaded(self, headers: dict[str, str]) -> UnixHttp:
+        """A client of the same socket with other `headers`, taking this one's idle connections: a
+        new token needs no new connection (under gVisor a connect to the host's socket costs ~1 ms)."""
+        other = UnixHttp(self.path, headers, self._connect_timeout_s)
+        other._idle, self._idle = self._idle, []
+        return other
+
     async def close(self) -> None:
         """Close every idle connection."""
         for _reader, writer in self._idle:

@@ -17,6 +17,7 @@ from agents.assignment import wait_for_assignment
 from agents.channel import Channel
 from agents.protocol import Assignment, Park, WorkItem
 from agents.runner import Runner
+from agents.uds_http import UnixHttp
 from orchestrator.channel import hub as hub_module
 from orchestrator.channel.server import SOCKET_NAME
 from tests.unit.channel.test_steps import CONVERSATION, FakeTools, Rig, _any_token, _work, rig
@@ -32,7 +33,8 @@ async def _waiting_slot(rig: Rig) -> tuple[str, asyncio.Task[Assignment]]:
     """A pool slot whose runner long-polls its assignment (the runner's own code)."""
     asked = await rig.channels.serve_slot(POOL, SECRET)
     socket = str(rig.channels.folder(POOL) / SOCKET_NAME)
-    waiting = asyncio.create_task(wait_for_assignment(socket, SECRET))
+    http = UnixHttp(socket, {"authorization": f"Bearer {SECRET}"})
+    waiting = asyncio.create_task(wait_for_assignment(http))
     await asyncio.wait_for(asked.wait(), 5)
     return socket, waiting
 
