@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from agents.protocol import PREFIX, TOKEN_ENV, Assignment, WorkItem
+from agents.tools.short_write import write_file
 from agents.uds_http import ChannelTransportError, UnixHttp
 
 if TYPE_CHECKING:
@@ -102,4 +103,4 @@ def _export(env: dict[str, str], path: str | None) -> None:
     if not path:
         return
     lines = [f"export {k}={shlex.quote(v)}" for k, v in env.items() if re.fullmatch(r"[A-Za-z_]\w*", k)]
-    Path(path).write_text("\n".join(lines) + "\n")
+    write_file(Path(path), "\n".join(lines) + "\n")

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from agents.tools.procs import Proc, children, descendants, kill_tree
 from agents.tools.results import ToolResult
+from agents.tools.short_write import write_file
 from agents.tools.text import DEFAULT_OUTPUT_LIMIT, OutputCollector, strip_ansi
 
 __all__ = ["BashSession"]
@@ -195,7 +196,7 @@ class BashSession:
             if changed and self._tmp is not None:  # sourced from a file: bash reads a file in blocks
                 self._calls += 1
                 exports = self._tmp / f"env-{self._calls}.sh"
-                exports.write_text("".join(f"export {k}={shlex.quote(v)}\n" for k, v in changed.items()))
+                write_file(exports, "".join(f"export {k}={shlex.quote(v)}\n" for k, v in changed.items()))
                 self._read_later.append(exports)
                 await commands.send(f". {shlex.quote(str(exports))}\n".encode())
 
@@ -212,7 +213,7 @@ class BashSession:
     async def _run(self, proc: asyncio.subprocess.Process, code: str, timeout_s: float) -> ToolResult:
         assert self._commands is not None and self._tmp is not None
         script = self._tmp / "call.sh"  # read whole by `.`: the next call may overwrite it
-        script.write_text(code if code.endswith("\n") else code + "\n", encoding="utf-8")
+        write_file(script, code if code.endswith("\n") else code + "\n")
         known, self._children = self._children, None
         self._started_pids = known if known is not None else {child.pid for child in children(proc.pid)}
         self._interrupted = False
