@@ -86,7 +86,6 @@ class Channel:
     """
 
     def __init__(self, socket_path: str, token: str, max_backoff_s: float = 5.0) -> None:
-        self._socket_path = socket_path
         self._http = UnixHttp(socket_path, self._headers(token))
         self._max_backoff_s = max_backoff_s
         self._parked = False
