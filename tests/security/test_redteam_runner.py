@@ -73,7 +73,7 @@ for proc in glob.glob("/proc/[0-9]*"):
     except OSError:
         continue
     if b"python" not in argv[0] or b"agents.boot" not in argv or proc.rsplit("/", 1)[1] in me:
-        continue  # the runner itself (not tini, its parent, which holds no secret)
+        continue  # the runner itself (not dumb-init, its parent, which holds no secret)
     try:
         open(proc + "/environ", "rb").read()
         print("ENVIRON-READ", proc)
