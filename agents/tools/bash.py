@@ -10,7 +10,7 @@ can kill what the call started without killing the shell, and a USR1 trap makes 
 
 What wraps each call lives in two read-only functions defined once when the shell starts, and the
 call's script is always the same file, named by a read-only variable, so a call writes one line of
-19 bytes: bash reads a pipe one byte at a time (one system call each, about 50 µs under gVisor, so
+20 bytes: bash reads a pipe one byte at a time (one system call each, about 50 µs under gVisor, so
 the 70-byte line before cost ~2.5 ms more per call). Under gVisor every path a command opens costs
 far more than a call on an open descriptor (~1 ms for `/dev/null`), so no call opens one: the job
 notices go to a closed stdout, the script's input is the shell's own, and the trap stays set between
@@ -54,7 +54,7 @@ _PRE, _POST, _SCRIPT = "__wb", "__we", "__wc"
 """The functions before and after each sourced script, and the variable naming it (`_wrappers`):
 short, since the shell reads every byte of `_CALL` with its own system call."""
 _CALL = f'{_PRE};. "${_SCRIPT}";{_POST}\n'.encode()
-"""What the shell reads for each call, 19 bytes; the script is sourced at the top level, so
+"""What the shell reads for each call, 20 bytes; the script is sourced at the top level, so
 `declare` and `local` act in it as in a script."""
 
 
