@@ -156,6 +156,16 @@ async def test_bash_wrappers_cannot_be_replaced(toolbox: Toolbox) -> None:
     assert (await toolbox.call("run_code", {"language": "bash", "code": "echo next"})).output == "next"
 
 
+async def test_bash_code_that_drops_the_call_alias_does_not_stall_the_next_call(toolbox: Toolbox) -> None:
+    """Each call is a 4-byte line naming an alias (bash reads a pipe a byte per system call); code
+    that removes every alias and turns their expansion off still leaves the next call working."""
+    code = "unalias -a; shopt -u expand_aliases; echo dropped"
+    dropped = await toolbox.call("run_code", {"language": "bash", "code": code, "timeout_s": 5})
+    assert (dropped.output, dropped.exit_code) == ("dropped", 0)
+    after = await toolbox.call("run_code", {"language": "bash", "code": "echo next", "timeout_s": 5})
+    assert (after.output, after.exit_code) == ("next", 0)
+
+
 async def test_bash_reports_exit_status_and_stderr(toolbox: Toolbox) -> None:
     result = await toolbox.call("run_code", {"language": "bash", "code": "echo out; echo err >&2; false"})
     assert result.is_error and result.exit_code == 1
