@@ -6,7 +6,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from agents.sandbox_view import _listing
+from agents.sandbox_view import _entries, _listing, _visible
+
+
+def listing(root: Path, limit: int = 200) -> list[str]:
+    """The listing as the step context makes it, from one scan of the root."""
+    return _listing(root, _visible(_entries(root)), limit)
 
 
 def _tree(root: Path) -> None:
@@ -29,7 +34,7 @@ def _tree(root: Path) -> None:
 
 def test_two_levels_folders_marked_hidden_left_out(tmp_path: Path) -> None:
     _tree(tmp_path)
-    assert _listing(tmp_path) == [
+    assert listing(tmp_path) == [
         "README.md",
         "a/",
         "a/x",
@@ -48,5 +53,5 @@ def test_two_levels_folders_marked_hidden_left_out(tmp_path: Path) -> None:
 def test_cut_at_the_limit(tmp_path: Path) -> None:
     for i in range(5):
         (tmp_path / f"f{i}").write_text("")
-    assert _listing(tmp_path, limit=3) == ["f0", "f1", "f2", "..."]
-    assert _listing(tmp_path / "missing") == []
+    assert listing(tmp_path, limit=3) == ["f0", "f1", "f2", "..."]
+    assert listing(tmp_path / "missing") == []

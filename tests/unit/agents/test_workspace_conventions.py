@@ -107,6 +107,28 @@ def test_the_step_context_lists_bundled_then_workspace_skills(workspace: Path, t
     ]
 
 
+def test_each_convention_alone_reaches_the_step_context(tmp_path: Path) -> None:
+    """The context looks for instructions and skills only when the root holds `AGENTS.md` or
+    `.agents` (one listing of the root decides): each of them alone is still found."""
+    work = WorkItem(interaction_id="i1", builtin_tools=["load_skill"])
+    mounted = SkillsMount(tmp_path / "none")
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "AGENTS.md").write_text("Root rules.")
+    assert step_context(work, root, mounted).instructions == "### AGENTS.md\nRoot rules."
+    hidden = tmp_path / "hidden"
+    (hidden / ".agents").mkdir(parents=True)
+    (hidden / ".agents" / "AGENTS.md").write_text("Hidden rules.")
+    assert step_context(work, hidden, mounted).instructions == "### .agents/AGENTS.md\nHidden rules."
+    skilled = tmp_path / "skilled"
+    _skill(skilled / ".agents" / "skills", "x")
+    assert [s.name for s in step_context(work, skilled, mounted).skills] == ["x"]
+    bare = tmp_path / "bare"
+    (bare / "src").mkdir(parents=True)
+    seen = step_context(work, bare, mounted)
+    assert (seen.instructions, seen.skills, seen.workspace) == (None, [], ["src/"])
+
+
 def test_load_skill_loads_a_workspace_skill_but_not_through_a_link(workspace: Path, tmp_path: Path) -> None:
     bundled = tmp_path / "skills"
     bundled.mkdir()
