@@ -44,7 +44,7 @@ from orchestrator.environments.owners import REPLICA_LABEL, Liveness, kept_by_an
 from orchestrator.environments.pool_skills import bundled_skills, select_skills, skills_mount
 from orchestrator.environments.reassign import POOL_LABEL
 from orchestrator.environments.site import SandboxSite, new_environment_id
-from orchestrator.sandbox import SandboxError, SandboxSpec
+from orchestrator.sandbox import SandboxError, SandboxInfo, SandboxSpec
 from orchestrator.sandbox.hardening import HOME
 from orchestrator.skills import SkillSet, SkillStore
 from orchestrator.store import Store
@@ -135,6 +135,9 @@ class WarmPool:
         self._reserved: dict[str, _Slot] = {}
         self._unclaimed: set[str] = set()
         """Container ids of slots no row names yet (made, ready or reserved): the reaper leaves them."""
+        self._making: set[str] = set()
+        """`POOL_LABEL` values of slots whose container the engine may have made before it answered
+        with the id (a reaper listing the engine meanwhile sees a container `_unclaimed` lacks)."""
         self._wake = asyncio.Event()
         self._closing = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -146,9 +149,10 @@ class WarmPool:
         """How many slots wait for an environment right now."""
         return len(self._ready)
 
-    def holds(self, sandbox_id: str) -> bool:
-        """Whether `sandbox_id` is a slot of this pool that no environment row names yet."""
-        return sandbox_id in self._unclaimed
+    def holds(self, info: SandboxInfo) -> bool:
+        """Whether the container `info` is a slot of this pool that no environment row names yet,
+        its id known or still being made."""
+        return info.id in self._unclaimed or info.labels.get(POOL_LABEL) in self._making
 
     def _memory_ok(self) -> bool:
         available = available_memory_mb()
@@ -245,7 +249,11 @@ class WarmPool:
         )
         slot = _Slot(env_id, "", secret, skills)
         try:
-            info = await site.backend.create(spec)
+            self._making.add(env_id)
+            try:
+                info = await site.backend.create(spec)
+            finally:
+                self._making.discard(env_id)
             slot.sandbox_id = info.id
             self._unclaimed.add(info.id)
             self.channels.hub.arm(env_id, issue)  # the runner's first request takes it

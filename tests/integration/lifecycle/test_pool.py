@@ -18,7 +18,8 @@ import docker
 import pytest
 
 from orchestrator.environments.pool import POOL_LABEL, WarmPool
-from orchestrator.sandbox import ExecRequest
+from orchestrator.reconcile import Reconciler
+from orchestrator.sandbox import ExecRequest, SandboxInfo, SandboxSpec
 from tests.integration.lifecycle.conftest import Server, V, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
@@ -232,6 +233,38 @@ async def test_a_taken_slot_is_replaced_later_unless_the_pool_is_empty(
         await wait_for(lambda: pool.ready == 2, "the empty pool to refill at once", timeout_s=60)
         for env_id in (first, second):
             assert (await server.client.delete(f"{V}/environments/{env_id}")).status_code == 200
+
+
+async def test_a_reaper_pass_leaves_a_slot_whose_container_the_engine_is_still_making(
+    start: Any, docker_client: docker.DockerClient, store_label: dict[str, str], tmp_path: Path
+) -> None:
+    """The engine has made the container but not yet answered with its id: a reaper pass listing the
+    engine then (grace 0) must not take it for a stray (it did, in a CI run with two test workers)."""
+    async with start(pool_size=1, idle_stop_s=0, scripts_dir=tmp_path) as server:
+        store_label.update(server.environments.labels)
+        pool = pool_of(server)
+        await wait_for(lambda: pool.ready == 1, "the pool to fill", timeout_s=60)
+        backend = pool.site.backend
+        create, made, answer = backend.create, asyncio.Event(), asyncio.Event()
+
+        async def slow_answer(spec: SandboxSpec) -> SandboxInfo:
+            info = await create(spec)
+            made.set()
+            await answer.wait()
+            return info
+
+        backend.create = slow_answer  # type: ignore[method-assign]
+        try:
+            env_id = (await server.client.post(f"{V}/environments", json={})).json()["id"]  # empties it
+            await asyncio.wait_for(made.wait(), timeout=60)
+            report = await Reconciler(server.services.store, server.environments, grace_s=0).reap()
+        finally:
+            answer.set()
+            backend.create = create  # type: ignore[method-assign]
+        assert report.destroyed == 0
+        await wait_for(lambda: pool.ready == 1, "the slot being made to be ready", timeout_s=60)
+        assert len(pooled(docker_client, server)) == 2, "the reserved slot and the one made meanwhile"
+        assert (await server.client.delete(f"{V}/environments/{env_id}")).status_code == 200
 
 
 GUARD = "---\nname: guard\ndescription: Refuses every command.\n---\nNo commands here.\n"
