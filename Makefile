@@ -29,12 +29,16 @@ lint: install  ## ruff, mypy, the layering contracts (import-linter, pyproject [
 	$(VENV)/bin/lint-imports --no-cache --no-logo
 	$(PY) scripts/module_sizes.py
 
+# Two pytest workers (pytest-xdist), each test file whole on one: a test session's servers, sandboxes
+# and databases are its own (tests/conftest.py labels them per worker), so the workers share nothing.
+PYTEST := $(VENV)/bin/pytest -n 2 --dist loadfile
+
 test: lint image test-deps  ## everything: lint, unit, integration (real engine), conformance, security; then security under runc
-	$(VENV)/bin/pytest
-	WARREN_RUNTIME=runc $(VENV)/bin/pytest tests/security -k "not runc and not runsc"
+	$(PYTEST)
+	WARREN_RUNTIME=runc $(PYTEST) tests/security -k "not runc and not runsc"
 
 test-unit: install test-deps  ## the tests that need no engine
-	$(VENV)/bin/pytest tests/unit
+	$(PYTEST) tests/unit
 
 mutation: install  ## mutmut over the security-critical modules; survivors must be in tests/mutation/EQUIVALENT.md
 	scripts/mutation.sh

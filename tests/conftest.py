@@ -27,7 +27,8 @@ from tests.support.sweep import TEST_LABEL, sweep_session
 REPO = Path(__file__).resolve().parents[1]
 TEST_SESSION = uuid.uuid4().hex[:10]
 # Every server the tests start (in-process or a `warren serve` child, which inherits this) tags its
-# sandboxes with this session's label, so the sweep below removes only what this session made.
+# sandboxes with this session's label, so the sweep below removes only what this session made. Each
+# pytest-xdist worker (`make test` runs two) imports this file itself: a session of its own.
 os.environ["WARREN_SANDBOX_LABELS"] = f"{TEST_LABEL}={TEST_SESSION}"
 
 
