@@ -1,7 +1,9 @@
 """Ending an interaction this process ran: its final status, steps, events and usage stored at once.
 
 The last steps and events, the final status, errors and usage go to the store in one transaction,
-after every earlier batch, so a reader never sees the final status without the final steps. Then
+after every earlier batch, so a reader never sees the final status without the final steps. The
+ending's two events reach live streams only once that transaction is committed (`LiveLog.hold`), so
+a client that reads the interaction when its stream has ended finds the final status. Then
 the agent runner hears the ending is stored, the usage meter counts the tokens, and the final
 snapshot is kept for the foreground caller waiting on it, which then needs no read-back. An
 interaction created with `store: false` is deleted with its steps and events once it has ended.
@@ -84,13 +86,14 @@ class Finisher:
         if recorder.warren_usage is not None:
             change["warren_usage"] = recorder.warren_usage
         final = record.model_copy(update={**change, "updated": utcnow()})
-        await recorder.event(
-            "interaction.status_update", interaction_id=record.id, status=status, usage=usage
-        )
-        await recorder.event("interaction.completed", interaction=snapshot(final))
-        await recorder.settle()  # earlier batches first: the final one must follow them
-        steps, events = recorder.drain()
+        recorder.log.hold()  # streams get the ending once it is stored
         try:
+            await recorder.event(
+                "interaction.status_update", interaction_id=record.id, status=status, usage=usage
+            )
+            await recorder.event("interaction.completed", interaction=snapshot(final))
+            await recorder.settle()  # earlier batches first: the final one must follow them
+            steps, events = recorder.drain()
             await asyncio.shield(
                 self._store.steps.append_batch(
                     tenant, record.id, steps, events, interaction=change, also=self._also(tenant, final)
@@ -99,6 +102,8 @@ class Finisher:
         except LeaseLostError:
             log.error("interaction %s was taken over by another replica; its ending is theirs", record.id)
             return
+        finally:
+            await recorder.log.release()
         if self._replica is not None:
             self._replica.held.discard(record.id)
         if self._events is not None:

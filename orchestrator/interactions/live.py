@@ -30,6 +30,8 @@ class LiveLog:
     flushed: int = 0
     """How many leading events the store already holds."""
     finished_at: float | None = None
+    _held_from: int | None = None
+    """Subscribers see the events before this position only (`hold`); None: every event."""
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
 
     async def append(self, event_type: str, **payload: Any) -> Event:
@@ -41,6 +43,22 @@ class LiveLog:
         async with self._changed:
             self._changed.notify_all()
         return event
+
+    def hold(self) -> None:
+        """Keep the events appended from now on from subscribers until `release`: an ending's events
+        reach a stream only once the ending is stored, so a client that reads the interaction after
+        its stream ended finds the final status."""
+        if self._held_from is None:
+            self._held_from = len(self.events)
+
+    async def release(self) -> None:
+        """Show the held events to subscribers."""
+        self._held_from = None
+        async with self._changed:
+            self._changed.notify_all()
+
+    def _shown(self) -> int:
+        return len(self.events) if self._held_from is None else self._held_from
 
     def unflushed(self) -> list[Event]:
         """Events not yet handed to the store; marks them as handed."""
@@ -56,7 +74,7 @@ class LiveLog:
         """
         position = after + 1
         while True:
-            while position < len(self.events):
+            while position < self._shown():
                 event = self.events[position]
                 position += 1
                 yield event
@@ -73,7 +91,7 @@ class LiveLog:
         """
         try:
             async with asyncio.timeout(timeout_s), self._changed:
-                await self._changed.wait_for(lambda: position < len(self.events))
+                await self._changed.wait_for(lambda: position < self._shown())
         except TimeoutError:
             return False
         return True
