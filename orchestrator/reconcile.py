@@ -129,7 +129,7 @@ class Reconciler:
         """
         pool = self.environments.pool
         created = info.labels.get(_CREATED)
-        if info.id in claimed or (pool is not None and pool.holds(info)):
+        if info.id in claimed or (pool is not None and pool.holds(info.id, info.labels)):
             return None
         if created is None or float(created) > cutoff or not info.environment_id:
             return None

@@ -34,6 +34,7 @@ import logging
 import secrets
 import shutil
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,7 +45,7 @@ from orchestrator.environments.owners import REPLICA_LABEL, Liveness, kept_by_an
 from orchestrator.environments.pool_skills import bundled_skills, select_skills, skills_mount
 from orchestrator.environments.reassign import POOL_LABEL
 from orchestrator.environments.site import SandboxSite, new_environment_id
-from orchestrator.sandbox import SandboxError, SandboxInfo, SandboxSpec
+from orchestrator.sandbox import SandboxError, SandboxSpec
 from orchestrator.sandbox.hardening import HOME
 from orchestrator.skills import SkillSet, SkillStore
 from orchestrator.store import Store
@@ -149,10 +150,10 @@ class WarmPool:
         """How many slots wait for an environment right now."""
         return len(self._ready)
 
-    def holds(self, info: SandboxInfo) -> bool:
-        """Whether the container `info` is a slot of this pool that no environment row names yet,
-        its id known or still being made."""
-        return info.id in self._unclaimed or info.labels.get(POOL_LABEL) in self._making
+    def holds(self, sandbox_id: str, labels: Mapping[str, str] | None = None) -> bool:
+        """Whether the container is a slot of this pool that no environment row names yet: its id
+        known, or (by its `labels`) one whose create call has not answered yet."""
+        return sandbox_id in self._unclaimed or (labels or {}).get(POOL_LABEL) in self._making
 
     def _memory_ok(self) -> bool:
         available = available_memory_mb()
