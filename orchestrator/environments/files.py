@@ -4,8 +4,9 @@ Every path a client names is checked here first: relative, no `..`, no NUL, unde
 Inside the sandbox the backend's helper moves the files as the sandbox user and refuses any link
 on the way, so a path the sandbox controls never leads a privileged reader or writer out of the
 workspace (issue 13, finding 10). Listings come back NUL-separated, so no file name can forge an
-entry; downloads stream. Uploads arrive as files and are packed or inflated into tar files in a
-worker thread (`archives`), never on the event loop.
+entry, and end with a mark, so a listing cut short is never taken for an empty folder; downloads
+stream. Uploads arrive as files and are packed or inflated into tar files in a worker thread
+(`archives`), never on the event loop.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from orchestrator.sandbox.backend import (
     WorkspacePathError,
 )
 from orchestrator.sandbox.tarsafe import TarLimits
+from orchestrator.sandbox.workspace_helper import LIST_END
 from orchestrator.sandbox.workspace_io import helper_command
 
 __all__ = [
@@ -104,6 +106,8 @@ class WorkspaceFiles:
         cmd = helper_command("list", "" if rel == "." else rel, depth)
         request = ExecRequest(sandbox_id=self._sandbox, cmd=tuple(cmd), timeout_s=30, workdir="/")
         result = await self._backend.exec(request)
+        if result.exit_code == 0 and not result.output_cut and not result.stdout.endswith(LIST_END):
+            result = await self._backend.exec(request)  # its output lost on the way (seen once under load)
         if result.output_cut:
             cap = request.max_output_bytes
             raise FileTooLargeError(f"the listing of {relative!r} passed {cap} bytes: list a folder in it")
@@ -113,7 +117,9 @@ class WorkspaceFiles:
             raise FilePathError(f"{relative!r} passes through a link or is not a file or folder")
         if result.exit_code != 0:
             raise WarrenError(f"listing the workspace failed (exit {result.exit_code})")
-        return sorted(_parse(result.stdout, target), key=lambda e: e.path)
+        if not result.stdout.endswith(LIST_END):
+            raise WarrenError("the workspace listing came back cut short")
+        return sorted(_parse(result.stdout.removesuffix(LIST_END), target), key=lambda e: e.path)
 
     async def download(self, relative: str) -> FileDownload:
         """Open one regular file for streaming; its size is checked against `MAX_DOWNLOAD_BYTES` first."""

@@ -35,6 +35,8 @@ EXIT_MISSING = 44
 EXIT_IN_THE_WAY = 45
 EXIT_TOO_LARGE = 46
 EXIT_NO_SPACE = 47
+LIST_END = b"end\0"
+"""Ends every listing: one that comes back without it was cut short, and is never an empty folder."""
 _MODE_MASK = 0o775  # no setuid, setgid, sticky or world-write
 _CHUNK = 1 << 20
 _RACED = (errno.ENOENT, errno.ENOTDIR, errno.ELOOP, errno.EEXIST, errno.EISDIR, errno.ENOTEMPTY, errno.EINVAL)
@@ -244,6 +246,7 @@ def _list(root: int, relative: str, depth: int, out: BinaryIO) -> None:
         kind = "d" if stat.S_ISDIR(st.st_mode) else "f"
         record = f"{kind}\0{st.st_size}\0{st.st_mtime}\0{path}\0"
         out.write(record.encode("utf-8", "surrogateescape"))
+    out.write(LIST_END)
 
 
 def _pack(root: int, relative: str, max_bytes: int, max_entries: int, out: BinaryIO) -> None:

@@ -37,7 +37,8 @@ def test_the_handshake_answers_an_absolute_url_on_this_server(server: Server, cl
             content=b"hello",
             headers={"x-goog-api-key": server.key, "x-goog-upload-command": "upload, finalize"},
         )
-        assert sent.status_code == 200 and sent.json()["files"][0]["size_bytes"] == "5", sent.text
+        assert sent.status_code == 200, sent.text
+        assert [f["size_bytes"] for f in sent.json()["files"]] == ["5"], sent.text
     finally:
         client.environments.delete(id=env.id)
 

@@ -83,7 +83,7 @@ def test_list_is_nul_separated_and_skips_links(tree: tuple[Path, Path]) -> None:
     root, _ = tree
     (root / "a\nf\t1\t0\tforged").write_bytes(b"12")
     listed = run(root, "list", "", 1)
-    assert listed.returncode == 0
-    fields = listed.stdout.split(b"\0")
+    assert listed.returncode == 0 and listed.stdout.endswith(helper.LIST_END)
+    fields = listed.stdout.removesuffix(helper.LIST_END).split(b"\0")
     assert fields[0] == b"f" and fields[1] == b"2" and fields[3] == b"a\nf\t1\t0\tforged"
     assert len(fields) == 5  # one record and the trailing separator: the links are not offered
