@@ -194,10 +194,12 @@ async def test_bash_job_notices_never_reach_a_later_output(toolbox: Toolbox) -> 
     output, as an interactive shell would print it."""
     started = await toolbox.call("run_code", {"language": "bash", "code": "sleep 46.5 & echo $!"})
     assert (await toolbox.call("run_code", {"language": "bash", "code": "kill $!; echo k"})).output == "k"
-    for _ in range(100):  # reaped by the shell: the notice is owed from now on
+    for _ in range(400):  # reaped by the shell: the notice is owed from now on
         if not os.path.exists(f"/proc/{int(started.output)}"):
             break
         await asyncio.sleep(0.05)
+    else:  # on a loaded machine the job may die late; then the next call may note it, as promised
+        pytest.fail("the killed job was not reaped within 20 s")
     result = await toolbox.call("run_code", {"language": "bash", "code": "sleep 0.2; echo next"})
     assert result.output == "next"
 
