@@ -174,7 +174,7 @@ def test_bad_usage_exits_2_with_one_line(server: Server, args: list[str], messag
 
 def test_ctrl_c_cancels_the_interaction(server: Server) -> None:
     proc = subprocess.Popen(
-        [WARREN, "run", "-a", "default", "--model", script("slow"), "-i", "go", "--delete-env"],
+        [WARREN, "run", "-a", "default", "--model", script("long"), "-i", "go", "--delete-env"],
         env=server.env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
