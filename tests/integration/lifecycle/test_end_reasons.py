@@ -58,6 +58,11 @@ async def run(
     return body
 
 
+def seen(body: dict[str, Any]) -> str:
+    """What the interaction's steps and usage were, for a failure's message (how the command ended)."""
+    return json.dumps({"steps": body.get("steps"), "usage": body.get("warren_usage")})[:4000]
+
+
 def code_of(body: dict[str, Any]) -> str | None:
     errors = body.get("errors") or []
     return errors[0]["code"] if errors else None
@@ -68,7 +73,7 @@ async def test_a_memory_bomb_ends_out_of_memory(start: Start, tmp_path: Path, sa
         body = await run(server, tmp_path, _python(MEMORY_BOMB))
         # under gVisor the limit covers the whole sandbox: it died, and the next interaction starts it
         again = await run(server, tmp_path, "echo alive", environment=body["environment_id"])
-    assert (body["status"], code_of(body)) == ("failed", "out_of_memory"), body.get("errors")
+    assert (body["status"], code_of(body)) == ("failed", "out_of_memory"), (body.get("errors"), seen(body))
     assert body["warren_usage"]["peak_memory_bytes"] > 1 << 30  # it reached the 2 GiB limit's region
     assert again["status"] == "completed", again.get("errors")
 
