@@ -35,8 +35,10 @@ EXIT_MISSING = 44
 EXIT_IN_THE_WAY = 45
 EXIT_TOO_LARGE = 46
 EXIT_NO_SPACE = 47
-LIST_END = b"end\0"
-"""Ends every listing: one that comes back without it was cut short, and is never an empty folder."""
+LIST_END = b"\0\0end\0"
+"""Ends every listing: one that comes back without it was cut short, and is never an empty folder.
+No run of records can end so (the only field that may be empty, a path, is followed by a kind, `d`
+or `f`), so a listing cut after an entry named `...end` is not taken for a whole one."""
 _MODE_MASK = 0o775  # no setuid, setgid, sticky or world-write
 _CHUNK = 1 << 20
 _RACED = (errno.ENOENT, errno.ENOTDIR, errno.ELOOP, errno.EEXIST, errno.EISDIR, errno.ENOTEMPTY, errno.EINVAL)

@@ -47,6 +47,13 @@ async def test_a_listing_cut_short_twice_is_an_error_not_an_empty_folder() -> No
         await _files(backend).list("notes.txt")
 
 
+async def test_a_listing_cut_after_an_entry_named_like_the_mark_is_not_whole() -> None:
+    cut = b"f\x001\x001764000000.0\x00legend\x00"  # a whole record, the mark's tail in its name
+    backend = Answers(cut, cut)
+    with pytest.raises(WarrenError, match="cut short"):
+        await _files(backend).list("docs")
+
+
 async def test_an_empty_folder_is_listed_once() -> None:
     backend = Answers(LIST_END)
     assert await _files(backend).list("empty") == []
