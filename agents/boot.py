@@ -14,6 +14,7 @@ import sys
 from types import ModuleType
 
 from agents.bundle import RUNNER_BUNDLE, BundleFinder, build, install
+from agents.lean_imports import hold_back
 
 __all__ = ["prepare", "without_pydantic_plugins"]
 
@@ -55,10 +56,12 @@ def _with_site_packages() -> None:
 
 def prepare(bundle: str | None = RUNNER_BUNDLE) -> BundleFinder | None:
     """The process as the runner's start needs it: the packages on the path, `bundle` (None: none)
-    serving the start path, pydantic's plugin search left out."""
+    serving the start path, pydantic's plugin search and the optional shared libraries
+    (`agents.lean_imports`) left out."""
     _with_site_packages()
     finder = install(bundle) if bundle is not None else None
     without_pydantic_plugins()
+    hold_back()
     return finder
 
 

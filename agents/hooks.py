@@ -130,8 +130,12 @@ async def _post(url: str, body: bytes, limit_s: float) -> bytes:
     """POST through the sandbox's proxy (`HTTP_PROXY`/`HTTPS_PROXY`, the only way out).
 
     httpx is imported here, by the first http hook: importing it costs every runner's start ~30 ms
-    (more under gVisor), and most agents have no http hook.
+    (more under gVisor), and most agents have no http hook. The runner starts without `ssl`
+    (`agents.lean_imports`); an `https` URL needs it back.
     """
+    from agents.lean_imports import with_ssl
+
+    with_ssl()
     import httpx
 
     headers = {"content-type": "application/json"}

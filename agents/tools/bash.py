@@ -26,7 +26,6 @@ import codecs
 import contextlib
 import os
 import re
-import secrets
 import shlex
 import shutil
 import signal
@@ -158,7 +157,8 @@ class BashSession:
     async def _start(self) -> asyncio.subprocess.Process:
         if self._tmp is None:
             self._tmp = Path(tempfile.mkdtemp(prefix="warren-bash-"))
-        self._token = f"__WARREN_DONE_{secrets.token_hex(8)}__".encode()
+        # not `secrets`: its hmac loads OpenSSL into the runner (`agents.lean_imports`)
+        self._token = f"__WARREN_DONE_{os.urandom(8).hex()}__".encode()
         cwd = self._cwd if self._cwd.is_dir() else Path.home()
         commands = _CommandPipe()
         try:

@@ -13,7 +13,6 @@ import codecs
 import contextlib
 import json
 import os
-import secrets
 import signal
 import sys
 from collections.abc import Mapping
@@ -53,7 +52,7 @@ class WorkerProcess:
     @classmethod
     async def start(cls, cwd: Path, env: Mapping[str, str]) -> WorkerProcess:
         loop = asyncio.get_running_loop()
-        token = secrets.token_hex(8)
+        token = os.urandom(8).hex()  # not `secrets`: its hmac loads OpenSSL (`agents.lean_imports`)
         if not await asyncio.to_thread(cwd.is_dir):
             cwd = Path.home()
         request_r, request_w = os.pipe()
