@@ -34,12 +34,14 @@ lint: install  ## ruff, mypy, the layering contracts (import-linter, pyproject [
 # SERIAL runs alone afterwards: the security tests compare latencies with and without a load, and
 # bash's job notices race the other worker's load (a known, rare flake of test_run_code.py).
 PYTEST := $(VENV)/bin/pytest -n 2 --dist loadfile
-SERIAL := tests/security tests/unit/agents/test_run_code.py
+RUNC_SECURITY := WARREN_RUNTIME=runc $(VENV)/bin/pytest tests/security -k "not runc and not runsc"
 
+# Tests marked `alone` time latency or CPU: they run after the two workers, one at a time.
 test: lint image test-deps  ## everything: lint, unit, integration (real engine), conformance, security; then security under runc
-	$(PYTEST) $(addprefix --ignore=,$(SERIAL))
-	$(VENV)/bin/pytest $(SERIAL)
-	WARREN_RUNTIME=runc $(VENV)/bin/pytest tests/security -k "not runc and not runsc"
+	$(PYTEST) -m "not alone"
+	$(VENV)/bin/pytest -m alone
+	$(RUNC_SECURITY) -n 2 --dist loadfile -m "not alone"
+	$(RUNC_SECURITY) -m alone
 
 test-unit: install test-deps  ## the tests that need no engine
 	$(PYTEST) tests/unit

@@ -107,6 +107,7 @@ def _stream_chunked(server: RunningServer, total: int, deadline_s: float) -> tup
     return answer, sent, time.monotonic() - started
 
 
+@pytest.mark.alone
 def test_a_streamed_1_gb_body_gets_413_and_other_keys_keep_their_latency(server: RunningServer) -> None:
     baseline = statistics.median(_latencies(server, 20))
     during: list[float] = []

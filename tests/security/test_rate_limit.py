@@ -59,6 +59,7 @@ async def _latencies(client: httpx.AsyncClient, count: int) -> list[float]:
     return samples
 
 
+@pytest.mark.alone
 async def test_a_burst_of_1000_on_one_key_gets_429_and_other_keys_are_unaffected(
     clients: tuple[httpx.AsyncClient, httpx.AsyncClient],
 ) -> None:

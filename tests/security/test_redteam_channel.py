@@ -201,6 +201,7 @@ def _rest(first: str, lines: queue.Queue[str]) -> str:
     return "\n".join(seen)
 
 
+@pytest.mark.alone
 def test_a_connection_flood_from_the_sandbox_leaves_the_api_and_its_descriptors_alone(
     served: Served, sandbox: tuple[str, Any]
 ) -> None:

@@ -73,6 +73,7 @@ def _loops_of(image: str) -> list[str]:
     ]
 
 
+@pytest.mark.alone
 async def test_cpu_burn_is_capped_and_killed_at_the_wall_clock_deadline(
     backend: DockerBackend, sandbox_factory: SandboxFactory
 ) -> None:

@@ -16,6 +16,8 @@ from agents.tools import Toolbox, ToolboxConfig
 from agents.tools.bash import BashSession
 from tests.support.procs import processes_with
 
+pytestmark = pytest.mark.alone  # bash's job notices are timed: a loaded machine broke one (de5b97d)
+
 PNG_1PX = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 
 
