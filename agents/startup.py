@@ -56,6 +56,8 @@ def main() -> None:
         skills, first = SkillsMount(Path("/skills")), None
         if os.environ.get(POOLED_ENV):  # a warm-pool sandbox: warm up, then wait for an environment
             first = await take_assignment(socket_path, token, channel, toolbox, skills)
+        else:
+            skills.read_ahead()  # while the first poll for work waits
         del token
         egress = os.environ.get(EGRESS_SOCKET_ENV)
         port = int(os.environ.get(forwarder.PORT_ENV, FORWARDER_PORT))

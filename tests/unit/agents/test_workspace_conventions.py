@@ -107,6 +107,47 @@ def test_the_step_context_lists_bundled_then_workspace_skills(workspace: Path, t
     ]
 
 
+def test_a_read_ahead_of_skills_is_read_once_in_its_thread_and_waited_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`read_ahead` reads `/skills` in a thread while the runner waits for its first turn; the first
+    use waits for that read instead of reading again, and a failed read is read again on use."""
+    import threading
+    import time
+
+    import agents.skills_mount as skills_mount
+
+    bundled = tmp_path / "skills"
+    _skill(bundled, "web-research")
+    reads: list[str] = []
+    real_discover = skills_mount.discover
+
+    def slow_discover(root: Path) -> list[object]:
+        reads.append(threading.current_thread().name)
+        time.sleep(0.2)  # still reading when the first use comes
+        return list(real_discover(root))
+
+    monkeypatch.setattr(skills_mount, "discover", slow_discover)
+    mounted = SkillsMount(bundled)
+    mounted.read_ahead()
+    assert [skill.name for skill in mounted.skills()] == ["web-research"]
+    assert mounted.hooks().groups == {}
+    assert reads == ["skills-read"], "read once, by the read-ahead, and waited for"
+    mounted.read_ahead()  # read already: nothing more
+    assert reads == ["skills-read"]
+
+    def failing_discover(root: Path) -> list[object]:
+        reads.append(threading.current_thread().name)
+        raise OSError("gone")
+
+    monkeypatch.setattr(skills_mount, "discover", failing_discover)
+    again = SkillsMount(bundled)
+    again.read_ahead()
+    with pytest.raises(OSError, match="gone"):  # the thread's failure is the first use's to report
+        again.skills()
+    assert reads[1:] == ["skills-read", threading.current_thread().name]
+
+
 def test_each_convention_alone_reaches_the_step_context(tmp_path: Path) -> None:
     """The context looks for instructions and skills only when the root holds `AGENTS.md` or
     `.agents` (one listing of the root decides): each of them alone is still found."""
