@@ -31,12 +31,12 @@ lint: install  ## ruff, mypy, the layering contracts (import-linter, pyproject [
 
 # Two pytest workers (pytest-xdist), each test file whole on one: a test session's servers, sandboxes
 # and databases are its own (tests/conftest.py labels them per worker), so the workers share nothing.
-# SERIAL runs alone afterwards: the security tests compare latencies with and without a load, and
-# bash's job notices race the other worker's load (a known, rare flake of test_run_code.py).
+# Tests marked `alone` run afterwards, one at a time: some security tests compare latencies with and
+# without a load or time a CPU cap, and bash's job notices race the other worker's load (a known,
+# rare flake of test_run_code.py). tests/security then runs again under runc, the same way.
 PYTEST := $(VENV)/bin/pytest -n 2 --dist loadfile
 RUNC_SECURITY := WARREN_RUNTIME=runc $(VENV)/bin/pytest tests/security -k "not runc and not runsc"
 
-# Tests marked `alone` time latency or CPU: they run after the two workers, one at a time.
 test: lint image test-deps  ## everything: lint, unit, integration (real engine), conformance, security; then security under runc
 	$(PYTEST) -m "not alone"
 	$(VENV)/bin/pytest -m alone

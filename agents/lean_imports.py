@@ -2,7 +2,8 @@
 or a dependency loads only if it can (`try: import ... except ImportError`), and the runner never
 uses. Under gVisor every shared library costs a cold start 5-25 ms of `mmap` and page faults, and its
 touched pages stay in the sandbox's memory for as long as it lives (measured in a runsc sandbox,
-peak RSS of a bare interpreter importing one module: `ssl` +6.8 MB, `hashlib`'s OpenSSL +4.4 MB).
+peak RSS of a bare interpreter importing one module: `ssl` +6.8 MB, `hashlib`'s OpenSSL +4.4 MB;
+the runner's own tokens come from `os.urandom`, not `secrets`, whose hmac loads OpenSSL).
 
 Only the runner's own process is changed (`hold_back`, from `agents.boot`): the agent's Python and
 shell are processes of their own and see a normal interpreter. `ssl` is the one the runner may need

@@ -21,7 +21,7 @@ __all__ = ["SkillsMount"]
 
 
 class SkillsMount:
-    """`/skills` (or `root`), read on first use."""
+    """`/skills` (or `root`), read on first use, or ahead of it in a thread (`read_ahead`)."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
