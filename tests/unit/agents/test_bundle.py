@@ -78,6 +78,45 @@ print(json.dumps({{
     }
 
 
+def test_the_bundle_drops_docstrings_and_asserts_except_where_docstrings_are_data(tmp_path: Path) -> None:
+    package = _package(tmp_path / "src")
+    module = '"""Module doc."""\nclass C:\n    """Class doc."""\n'
+    module += 'def f():\n    assert False, "asserted"\n    return "ran"\n'
+    (package / "doc.py").write_text(module)
+    (package / "kept.py").write_text(module)
+    bundle = tmp_path / "modules.bin"
+    roots, kept = ("pkgb.doc", "pkgb.kept"), frozenset({"pkgb.kept"})
+    _python(f"from agents.bundle import build; build({str(bundle)!r}, {roots!r}, {kept!r})", package.parent)
+    report = _python(
+        f"""
+import json
+from agents.bundle import install
+install({str(bundle)!r})
+import pkgb.doc, pkgb.kept
+def call(f):
+    try:
+        return f()
+    except AssertionError as exc:
+        return str(exc)
+print(json.dumps([[m.__doc__, m.C.__doc__, call(m.f)] for m in (pkgb.doc, pkgb.kept)]))
+""",
+        package.parent,
+    )
+    assert json.loads(report) == [[None, None, "ran"], ["Module doc.", "Class doc.", "asserted"]]
+
+
+def test_the_runners_bundle_keeps_the_tool_descriptions(tmp_path: Path) -> None:
+    """The argument classes' docstrings are the built-in tools' descriptions: a runner that
+    declared its tools from the bundle describes them as the orchestrator does."""
+    bundle = tmp_path / "modules.bin"
+    _python(f"from agents import boot, bundle; boot.prepare(None); bundle.build({str(bundle)!r})")
+    code = "import json; from agents.tools.declarations import builtin_declarations; "
+    code += "print(json.dumps([d.model_dump(mode='json') for d in builtin_declarations()]))"
+    served = _python(f"from agents.boot import prepare; prepare({str(bundle)!r}); {code}", flags=("-P", "-S"))
+    assert json.loads(served) == json.loads(_python(code))
+    assert all(declaration["description"] for declaration in json.loads(served))
+
+
 def test_a_missing_broken_or_foreign_bundle_is_ignored(tmp_path: Path) -> None:
     foreign = tmp_path / "foreign.bin"
     foreign.write_bytes(marshal.dumps((b"\x00\x00\r\n", {"json": (b"", None, "/nowhere.py")})))
