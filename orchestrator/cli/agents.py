@@ -10,7 +10,6 @@ from typing import Annotated, Any
 import typer
 from rich.table import Column, Table
 
-from orchestrator.cli.agent_file import load_agent_file
 from orchestrator.cli.common import ApiKeyOpt, JsonOpt, UrlOpt, run_async
 from orchestrator.cli.connection import connection
 from orchestrator.cli.console import err, literal, out
@@ -41,6 +40,8 @@ def create(
     """
 
     async def go() -> None:
+        from orchestrator.cli.agent_file import load_agent_file  # pydantic, YAML and the tar packer
+
         spec = await asyncio.to_thread(load_agent_file, file)
         conn = connection(url, api_key)
         assert conn is not None

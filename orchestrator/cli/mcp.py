@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from orchestrator.cli.common import ApiKeyOpt, CliError, UrlOpt, run_async
 from orchestrator.cli.connection import connection
-from orchestrator.mcp_server.api import ApiRefusal, ApiUnreachable
-from orchestrator.mcp_server.stdio import serve_stdio
 
 __all__ = ["mcp"]
 
@@ -25,6 +23,9 @@ def mcp(url: UrlOpt = None, api_key: ApiKeyOpt = None) -> None:
 
     Example: WARREN_URL=http://127.0.0.1:8080 WARREN_API_KEY=wk_... warren mcp
     """
+
+    from orchestrator.mcp_server.api import ApiRefusal, ApiUnreachable  # the MCP SDK: ~0.5 s
+    from orchestrator.mcp_server.stdio import serve_stdio
 
     async def go() -> None:
         conn = connection(url, api_key)
