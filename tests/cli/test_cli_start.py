@@ -11,27 +11,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.support.fresh_python import REPO, run_python
 
 HEAVY = ("alembic", "sqlalchemy", "aiosqlite", "asyncpg", "mcp", "mcp_types", "docker", "requests", "fastapi")
 """Packages only some commands need (keys and doctor, mcp, image and file uploads, serve)."""
 
 
-def _python(code: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
 def test_the_root_command_imports_none_of_what_only_some_commands_use() -> None:
-    loaded = _python(
+    loaded = run_python(
         "import json, sys, orchestrator.cli.main\n"
         "print(json.dumps(sorted({name.split('.')[0] for name in sys.modules})))"
     )
@@ -41,7 +28,7 @@ def test_the_root_command_imports_none_of_what_only_some_commands_use() -> None:
 def test_the_help_still_lists_every_command_and_a_lazy_command_still_runs(tmp_path: Path) -> None:
     """The commands are all listed, and `keys create`, whose store is now imported in its body,
     still opens the store and stores the key."""
-    listed = _python(
+    listed = run_python(
         "from typer.testing import CliRunner\n"
         "from orchestrator.cli.main import app\n"
         "print(CliRunner().invoke(app, ['--help'], terminal_width=200).output)"

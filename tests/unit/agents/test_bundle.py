@@ -16,22 +16,7 @@ import sys
 from pathlib import Path
 
 from orchestrator.interactions.runner_sandbox import RUNNER_COMMAND
-
-REPO = Path(__file__).resolve().parents[3]
-
-
-def _python(code: str, *path: Path, flags: tuple[str, ...] = ("-P",)) -> str:
-    """Run `code` in a fresh interpreter with the repository (and `path`) importable; its stdout."""
-    done = subprocess.run(
-        [sys.executable, *flags, "-c", code],
-        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), *map(str, path)])},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+from tests.support.fresh_python import REPO, run_python
 
 
 def _package(root: Path) -> Path:
@@ -47,9 +32,9 @@ def _package(root: Path) -> Path:
 def test_the_bundle_serves_its_modules_and_leaves_the_rest_to_the_disk(tmp_path: Path) -> None:
     package = _package(tmp_path / "src")
     bundle = tmp_path / "modules.bin"
-    _python(f"from agents.bundle import build; build({str(bundle)!r}, ('pkgb.mod',))", package.parent)
+    run_python(f"from agents.bundle import build; build({str(bundle)!r}, ('pkgb.mod',))", package.parent)
     (package / "mod.py").write_text("VALUE = 2\nsize: int = 3\n")  # changed after the build
-    report = _python(
+    report = run_python(
         f"""
 import json
 from agents.bundle import BundleFinder, install
@@ -86,8 +71,9 @@ def test_the_bundle_drops_docstrings_and_asserts_except_where_docstrings_are_dat
     (package / "kept.py").write_text(module)
     bundle = tmp_path / "modules.bin"
     roots, kept = ("pkgb.doc", "pkgb.kept"), frozenset({"pkgb.kept"})
-    _python(f"from agents.bundle import build; build({str(bundle)!r}, {roots!r}, {kept!r})", package.parent)
-    report = _python(
+    build = f"from agents.bundle import build; build({str(bundle)!r}, {roots!r}, {kept!r})"
+    run_python(build, package.parent)
+    report = run_python(
         f"""
 import json
 from agents.bundle import install
@@ -109,11 +95,11 @@ def test_the_runners_bundle_keeps_the_tool_descriptions(tmp_path: Path) -> None:
     """The argument classes' docstrings are the built-in tools' descriptions: a runner that
     declared its tools from the bundle describes them as the orchestrator does."""
     bundle = tmp_path / "modules.bin"
-    _python(f"from agents import boot, bundle; boot.prepare(None); bundle.build({str(bundle)!r})")
+    run_python(f"from agents import boot, bundle; boot.prepare(None); bundle.build({str(bundle)!r})")
     code = "import json; from agents.tools.declarations import builtin_declarations; "
     code += "print(json.dumps([d.model_dump(mode='json') for d in builtin_declarations()]))"
-    served = _python(f"from agents.boot import prepare; prepare({str(bundle)!r}); {code}", flags=("-P", "-S"))
-    assert json.loads(served) == json.loads(_python(code))
+    served = run_python(f"from agents import boot; boot.prepare({str(bundle)!r}); {code}", flags=("-P", "-S"))
+    assert json.loads(served) == json.loads(run_python(code))
     assert all(declaration["description"] for declaration in json.loads(served))
 
 
@@ -122,7 +108,7 @@ def test_a_missing_broken_or_foreign_bundle_is_ignored(tmp_path: Path) -> None:
     foreign.write_bytes(marshal.dumps((b"\x00\x00\r\n", {"json": (b"", None, "/nowhere.py")})))
     broken = tmp_path / "broken.bin"
     broken.write_bytes(b"\xff not marshal")
-    report = _python(
+    report = run_python(
         f"""
 import sys
 from agents.bundle import install
@@ -147,7 +133,7 @@ def test_the_start_path_bundle_covers_every_module_the_start_path_imports(tmp_pa
         timeout=120,
         check=True,
     )
-    report = _python(
+    report = run_python(
         f"""
 import importlib, sys
 from agents.boot import prepare
