@@ -35,6 +35,11 @@ DEFAULT_POOL = min(32, (os.cpu_count() or 1) + 4)
 SHELLS = max(12, DEFAULT_POOL + 4)
 """Idle shells the starvation test holds open: more than the default executor has threads."""
 SAMPLES = 25
+STARVED_S = 2.0
+"""A call of tenant B slower than this waits behind the shells: a starved call waits until one closes.
+
+The bound is on every call, not on a ratio of medians: two to three milliseconds on this 2-core VM
+double when the three new sandboxes settle, while a starved call waits for seconds (forever here)."""
 
 
 @contextlib.contextmanager
@@ -101,14 +106,15 @@ async def _shells() -> AsyncIterator[list[ClientConnection]]:
         await asyncio.gather(*(ws.close() for ws in opened), return_exceptions=True)
 
 
-async def _p50(client: httpx.AsyncClient, path: str) -> float:
+async def _timed(client: httpx.AsyncClient, path: str) -> list[float]:
+    """`SAMPLES` durations of `GET path`, one after another, in seconds."""
     samples = []
     for _ in range(SAMPLES):
         started = time.perf_counter()
-        response = await client.get(path)
+        response = await client.get(path, timeout=STARVED_S * 5)
         samples.append(time.perf_counter() - started)
         assert response.status_code == 200, response.text
-    return statistics.median(samples)
+    return samples
 
 
 async def _tenant_b_paths(b: httpx.AsyncClient) -> list[str]:
@@ -123,7 +129,8 @@ async def _tenant_b_paths(b: httpx.AsyncClient) -> list[str]:
 
 
 async def test_idle_shells_of_one_tenant_do_not_slow_another_tenants_calls(sandbox_image: str) -> None:
-    """More idle shells than the default executor has threads: B's calls keep their idle p50.
+    """More idle shells than the default executor has threads: each of B's calls is still answered
+    at once, and the first shell still runs a command.
 
     Before the fix every idle shell held a thread of the default executor in `recv`, so once
     `DEFAULT_POOL` shells were open every Docker call (B's file listing, even opening more shells)
@@ -133,14 +140,16 @@ async def test_idle_shells_of_one_tenant_do_not_slow_another_tenants_calls(sandb
     with _serve(sandbox_image, **caps) as server:
         async with _client(server, "tenant-a") as a, _client(server, "tenant-b") as b, _shells() as opened:
             paths = await _tenant_b_paths(b)
-            idle = [await _p50(b, path) for path in paths]
+            idle = [await _timed(b, path) for path in paths]
             environments = [await _environment(a) for _ in range(3)]
             for index in range(SHELLS):
                 opened.append(await _open_shell(server, "tenant-a", environments[index % 3]))
-            busy = [await _p50(b, path) for path in paths]
+            busy = [await _timed(b, path) for path in paths]
             for path, before, during in zip(paths, idle, busy, strict=True):
-                assert during <= 2 * before, (
-                    f"{path}: p50 {during * 1e3:.1f} ms with {SHELLS} idle shells, {before * 1e3:.1f} ms idle"
+                assert max(during) < STARVED_S, (
+                    f"{path}: slowest {max(during) * 1e3:.0f} ms with {SHELLS} idle shells "
+                    f"(p50 {statistics.median(during) * 1e3:.1f} ms; "
+                    f"idle p50 {statistics.median(before) * 1e3:.1f} ms)"
                 )
             opened[0].close_timeout = 5
             await opened[0].send(b"echo $((6*7))\n")
