@@ -61,15 +61,17 @@ class McpEndpoint:
         """Serve while inside: the first request starts the MCP task group, and calls reach `app`
         in-process; leaving stops them. May be exited from another task than the one that entered
         it (as test fixtures and embedded servers do)."""
-        self._app, self._starting = app, asyncio.Lock()
+        starting = asyncio.Lock()
+        self._app, self._starting = app, starting
         try:
             yield
         finally:
-            self._app = None
-            if self._stop is not None and self._serving is not None:
-                self._stop.set()
-                await self._serving
-            self._serving = self._stop = None
+            async with starting:  # a start under way ends first, and is stopped with the rest
+                self._app = None
+                if self._stop is not None and self._serving is not None:
+                    self._stop.set()
+                    await self._serving
+                self._serving = self._stop = None
 
     async def _started(self) -> tuple[httpx.AsyncClient, StreamableHTTPSessionManager]:
         """The in-process client and the running session manager, started by the first caller.
@@ -78,9 +80,11 @@ class McpEndpoint:
         session manager runs once, and an app's lifespan may be entered again (tests, restarts): each
         start makes a new one.
         """
-        if self._app is None or self._starting is None:
+        if self._starting is None:
             raise RuntimeError("the MCP endpoint serves only inside McpEndpoint.running")
         async with self._starting:
+            if self._app is None:  # left `running` while this request waited for the lock
+                raise RuntimeError("the MCP endpoint serves only inside McpEndpoint.running")
             if self._http is None or self._manager is None:
                 await self._start(self._app)
         assert self._http is not None and self._manager is not None
